@@ -1,0 +1,16 @@
+"""Test settings: fast hashing, eager Celery, local-memory cache, immediate Wagtail tasks."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, os
+
+DEBUG = False
+SECRET_KEY = "test-key"
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / ".test-media" / str(os.getpid())
+WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -1,0 +1,30 @@
+"""The four signed-in roles; each is a Django group. The public needs no account."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """A role group a user account belongs to."""
+
+    BUYER = "buyer", _("项目业主")
+    AGENCY = "agency", _("中介机构")
+    SUPERVISOR = "supervisor", _("监管部门")
+    OPERATOR = "operator", _("运营机构")
+
+
+def roles_of(user) -> frozenset[str]:
+    """The role names of a user, memoised on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_zjcs_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._zjcs_roles = cached
+    return cached
+
+
+def has_role(user, role: str) -> bool:
+    return role in roles_of(user)

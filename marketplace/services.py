@@ -1,0 +1,98 @@
+"""Writes to the marketplace's static data: organisations, staff accounts, supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+
+from .models import Agency, AgencyStaff, BuyerStaff, BuyerUnit, Region, ServiceCategory, SupervisorProfile
+from .roles import Role
+
+User = get_user_model()
+
+
+def user_create(
+    *, username: str, password: str, role: Role | str, full_name: str = "", email: str = ""
+) -> AbstractBaseUser:
+    """Create a login in one role group."""
+    user = User.objects.create_user(username=username, password=password, email=email, first_name=full_name)
+    group, _ = Group.objects.get_or_create(name=str(role))
+    user.groups.add(group)
+    return user
+
+
+@transaction.atomic
+def buyer_staff_add(*, unit: BuyerUnit, user, is_admin: bool = False, position: str = "") -> BuyerStaff:
+    """Attach an account to a buyer unit and grant it the unit's object permissions."""
+    link = BuyerStaff.objects.create(unit=unit, user=user, is_admin=is_admin, position=position)
+    assign_perm("marketplace.act_for_buyerunit", user, unit)
+    if is_admin:
+        assign_perm("marketplace.administer_buyerunit", user, unit)
+    return link
+
+
+@transaction.atomic
+def agency_staff_add(*, agency: Agency, user, is_admin: bool = False, position: str = "") -> AgencyStaff:
+    """Attach an account to an agency and grant it the agency's object permissions."""
+    link = AgencyStaff.objects.create(agency=agency, user=user, is_admin=is_admin, position=position)
+    assign_perm("marketplace.act_for_agency", user, agency)
+    if is_admin:
+        assign_perm("marketplace.administer_agency", user, agency)
+    return link
+
+
+@transaction.atomic
+def agency_register(
+    *,
+    uscc: str,
+    name: str,
+    region: Region,
+    username: str,
+    password: str,
+    contact_name: str = "",
+    contact_phone: str = "",
+    address: str = "",
+    legal_representative: str = "",
+    categories: Iterable[ServiceCategory] = (),
+) -> Agency:
+    """Create an agency with its first administrator account (before it applies to enter)."""
+    agency = Agency(
+        uscc=uscc,
+        name=name,
+        region=region,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        address=address,
+        legal_representative=legal_representative,
+    )
+    agency.full_clean()
+    agency.save()
+    agency.categories.set(categories)
+    user = user_create(username=username, password=password, role=Role.AGENCY, full_name=contact_name)
+    agency_staff_add(agency=agency, user=user, is_admin=True)
+    return agency
+
+
+@transaction.atomic
+def supervisor_create(
+    *,
+    user,
+    authority: str,
+    regions: Iterable[Region] = (),
+    categories: Iterable[ServiceCategory] = (),
+    all_regions: bool = False,
+    all_categories: bool = False,
+) -> SupervisorProfile:
+    """Make an account a supervisor with its scope of regions and service categories."""
+    profile = SupervisorProfile.objects.create(
+        user=user, authority=authority, all_regions=all_regions, all_categories=all_categories
+    )
+    profile.regions.set(regions)
+    profile.categories.set(categories)
+    group, _ = Group.objects.get_or_create(name=Role.SUPERVISOR)
+    user.groups.add(group)
+    return profile
