@@ -10,7 +10,6 @@ from marketplace.validators import normalise_uscc, org_code_for_serial, uscc_bui
         "91441300MA4W23456J",
         "91441300MA4W34567B",
         "91350100M000100Y43",  # a published example of GB 32100-2015
-        "911100001011167658",  # 10 → check digit 8, all digits
     ],
 )
 def test_valid_codes_pass(code):
