@@ -170,7 +170,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The periodic sweeps; django-celery-beat copies these into its tables at start.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "credit-sweep": {"task": "workflows.tasks.credit_sweep", "schedule": 60.0},
+    "notice-resend": {"task": "cms.tasks.notice_requests_resend", "schedule": 120.0},
+}
 
 # Wagtail runs its own background work through django-tasks: keep it immediate.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,106 @@
+"""Turning notice requests into published Wagtail pages: one request, one page.
+
+The parent page row is locked before treebeard's ``add_child`` (tree inserts are not safe under
+concurrency), and the request row is locked too, so two workers taking the same request publish
+one page between them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.models import Page
+
+from .models import HomePage, NoticeIndexPage, NoticePage, NoticeRequest
+
+PENDING_GRACE = datetime.timedelta(minutes=2)
+
+
+def notice_index() -> NoticeIndexPage:
+    """The notices container, created under the home page on first use."""
+    found = NoticeIndexPage.objects.first()
+    if found:
+        return found
+    home = HomePage.objects.first()
+    Page.objects.select_for_update().filter(pk=home.pk).first()
+    found = NoticeIndexPage.objects.first()
+    if found:
+        return found
+    index = NoticeIndexPage(title="公告公示", slug="notices")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    return index
+
+
+def _body_text(payload: dict) -> str:
+    """Plain text of the payload for full-text search."""
+    parts: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif value not in (None, ""):
+            parts.append(str(value))
+
+    walk(payload)
+    return "\n".join(parts)
+
+
+@transaction.atomic
+def notice_request_publish(request_id: int) -> int | None:
+    """Publish the request's page, or bring its withdrawal onto the page; returns the page id."""
+    request = NoticeRequest.objects.select_for_update().get(pk=request_id)
+    if request.page_id:
+        page = NoticePage.objects.get(pk=request.page_id)
+        if request.withdrawn_at and not page.withdrawn:
+            page.withdrawn = True
+            page.withdrawn_reason = request.withdrawn_reason
+            page.save_revision().publish()
+        return page.pk
+    existing = NoticePage.objects.filter(source_key=request.source_key).first()
+    if existing is None:
+        index = notice_index()
+        Page.objects.select_for_update().get(pk=index.pk)  # serialise tree inserts under this parent
+        index.refresh_from_db()
+        payload = request.payload
+        page = NoticePage(
+            title=payload.get("title") or request.get_kind_display(),
+            slug=slugify(request.source_key.replace(":", "-").replace("/", "-"))[:200] or f"notice-{request.pk}",
+            kind=request.kind,
+            source_key=request.source_key,
+            payload=payload,
+            subject_name=(payload.get("agency") or {}).get("name", ""),
+            subject_uscc=(payload.get("agency") or {}).get("uscc", ""),
+            project_code=(payload.get("project") or {}).get("code", ""),
+            body_text=_body_text(payload),
+            withdrawn=bool(request.withdrawn_at),
+            withdrawn_reason=request.withdrawn_reason,
+        )
+        index.add_child(instance=page)
+        revision = page.save_revision()
+        if not request.moderated:
+            revision.publish()
+        existing = page
+    request.page_id = existing.pk
+    request.status = NoticeRequest.Status.MODERATION if request.moderated else NoticeRequest.Status.PUBLISHED
+    request.published_at = None if request.moderated else timezone.now()
+    request.attempts += 1
+    request.save(update_fields=["page", "status", "published_at", "attempts"])
+    return existing.pk
+
+
+def notice_requests_pending(older_than: datetime.timedelta = PENDING_GRACE) -> list[int]:
+    """Requests still pending after the grace period: their task never ran."""
+    cutoff = timezone.now() - older_than
+    return list(
+        NoticeRequest.objects.filter(status=NoticeRequest.Status.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )

@@ -1,0 +1,235 @@
+"""The credit gate: ``evaluate(subject, transition, at) → Decision``. Pure: it reads, never writes.
+
+Facts are loaded in at most three queries (ledger aggregates, measures and serious events in
+force, external listings); the policy comes from the per-process cache. Each rule in force for the
+transition looks at the facts and may refuse, fast-track, or order a measure. A refusal is a
+normal outcome, returned with the rule codes and legal basis to show the actor.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from marketplace.models import Agency
+
+from .models import CreditSubject, ExternalListing, LedgerEntry, Severity
+from .policy import policy_at
+from .rules import REGISTRY, Facts, Outcome
+from .rules.base import EventRow, Listing
+from .standing import ActiveMeasure, in_force, neutralised_by, points_in_force
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why the gate said what it said: the rule, its outcome, its parameters."""
+
+    rule_code: str
+    outcome: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def rule(self):
+        return REGISTRY[self.rule_code]
+
+    @property
+    def message(self) -> str:
+        return self.rule.render(self.params)
+
+    @property
+    def title(self) -> str:
+        return str(self.rule.title)
+
+    @property
+    def basis(self) -> str:
+        return str(self.rule.basis)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rule": self.rule_code, "outcome": self.outcome, "params": dict(self.params), "message": self.message}
+
+
+@dataclass(frozen=True)
+class MeasureOrder:
+    """A measure that goes with the transition: kind and period, or the lifting of one in force."""
+
+    rule_code: str
+    kind: str  # a MeasureKind, or "lift"
+    months: int | None = None
+    ends_at: datetime.datetime | None = None
+    lifts_entry: int | None = None
+
+    @property
+    def basis(self) -> str:
+        return str(REGISTRY[self.rule_code].basis)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule_code,
+            "kind": self.kind,
+            "months": self.months,
+            "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+            "lifts_entry": self.lifts_entry,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The gate's answer for one subject, transition and moment."""
+
+    transition: str
+    at: datetime.datetime
+    subject_id: int | None
+    allowed: bool
+    reasons: tuple[Reason, ...] = ()
+    measures: tuple[MeasureOrder, ...] = ()
+    fast_track: bool = False
+    policy_id: int | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def refusals(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.outcome == "refuse")
+
+    @classmethod
+    def allow(cls, transition: str, at: datetime.datetime | None = None) -> Decision:
+        """A decision for a transition the gate does not look at (no credit subject)."""
+        return cls(transition=transition, at=at or timezone.now(), subject_id=None, allowed=True)
+
+
+def facts_load(
+    subject: CreditSubject | Agency, at: datetime.datetime, context: Mapping[str, Any] | None = None
+) -> Facts:
+    """Load the facts the rules need in at most three queries."""
+    policy = policy_at(at)
+    if isinstance(subject, CreditSubject):
+        by_subject = Q(subject_id=subject.pk)
+        subject_id: int | None = subject.pk
+    else:
+        by_subject = Q(subject__agency_id=subject.pk)
+        subject_id = None
+    uscc = subject.uscc
+    months = policy.months
+    warn_from = at - months(policy.warnings_window_months)
+    complaint_from = at - months(policy.complaints_window_months)
+    green_from = at - months(policy.green_channel_months)
+    not_neutralised = ~Q(neutralised_by(at))
+    event = Q(kind=LedgerEntry.Kind.EVENT, effective_at__lte=at)
+
+    # 1: aggregates over the subject's ledger
+    agg = LedgerEntry.objects.filter(by_subject).aggregate(
+        points_now=Coalesce(Sum("points", filter=points_in_force(at)), Value(0), output_field=IntegerField()),
+        points_green_start=Coalesce(
+            Sum("points", filter=points_in_force(green_from)), Value(0), output_field=IntegerField()
+        ),
+        warnings=Count("pk", filter=event & Q(is_warning=True, effective_at__gt=warn_from) & not_neutralised),
+        complaints=Count(
+            "pk", filter=event & Q(is_quality_complaint=True, effective_at__gt=complaint_from) & not_neutralised
+        ),
+        negatives=Count("pk", filter=event & Q(points__lt=0, effective_at__gt=green_from) & not_neutralised),
+    )
+    # 2: measures in force and serious events within the entry look-back, not neutralised
+    lookback_from = at - months(policy.entry_lookback_months)
+    rows = (
+        LedgerEntry.objects.filter(by_subject)
+        .filter(
+            (Q(kind=LedgerEntry.Kind.MEASURE) & in_force(at))
+            | (event & Q(severity__in=[Severity.SERIOUS, Severity.GRAVE], effective_at__gt=lookback_from))
+        )
+        .exclude(neutralised_by(at))
+        .order_by("effective_at", "pk")
+        .values_list(
+            "subject_id",
+            "pk",
+            "kind",
+            "code",
+            "title",
+            "severity",
+            "measure",
+            "effective_at",
+            "expires_at",
+            "rule_code",
+        )
+    )
+    measures: list[ActiveMeasure] = []
+    serious: list[EventRow] = []
+    for sid, pk, kind, code, title, severity, measure, start, end, rule_code in rows:
+        subject_id = subject_id or sid
+        if kind == LedgerEntry.Kind.MEASURE:
+            measures.append(ActiveMeasure(pk, measure, start, end, rule_code, title))
+        else:
+            serious.append(EventRow(pk, code, title, severity, start))
+    # 3: external dishonesty listings in force
+    today = timezone.localtime(at).date()
+    listings = [
+        Listing(source, reason, listed_on)
+        for source, reason, listed_on in ExternalListing.objects.filter(uscc=uscc, listed_on__lte=today)
+        .filter(Q(delisted_on__isnull=True) | Q(delisted_on__gt=today))
+        .values_list("source", "reason", "listed_on")
+    ]
+    score = policy.base_score + agg["points_now"]
+    return Facts(
+        subject_id=subject_id,
+        uscc=uscc,
+        at=at,
+        policy=policy,
+        score=score,
+        grade=policy.grade_for(score),
+        score_green_start=policy.base_score + agg["points_green_start"],
+        warnings_in_window=agg["warnings"],
+        complaints_in_window=agg["complaints"],
+        negatives_in_green_window=agg["negatives"],
+        measures=tuple(measures),
+        serious_events=tuple(serious),
+        listings=tuple(listings),
+        context=dict(context or {}),
+    )
+
+
+def _outcomes(result: Outcome | list[Outcome] | None) -> list[Outcome]:
+    if result is None:
+        return []
+    return list(result) if isinstance(result, list | tuple) else [result]
+
+
+def evaluate(
+    subject: CreditSubject | Agency,
+    transition: str,
+    at: datetime.datetime | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> Decision:
+    """Apply every rule in force that gates ``transition`` to the subject's facts at ``at``."""
+    at = at or timezone.now()
+    facts = facts_load(subject, at, context)
+    reasons: list[Reason] = []
+    measures: list[MeasureOrder] = []
+    fast = False
+    for code in sorted(REGISTRY):
+        rule = REGISTRY[code]
+        if transition not in rule.transitions or not rule.in_force(at):
+            continue
+        for outcome in _outcomes(rule.func(facts)):
+            reasons.append(Reason(code, outcome.kind, dict(outcome.params)))
+            if outcome.kind == "fast_track":
+                fast = True
+            elif outcome.kind == "measure":
+                measures.append(MeasureOrder(code, outcome.measure, outcome.months, outcome.ends_at))
+            elif outcome.kind == "lift":
+                measures.append(MeasureOrder(code, "lift", lifts_entry=outcome.lifts_entry))
+    allowed = not any(r.outcome == "refuse" for r in reasons)
+    return Decision(
+        transition=transition,
+        at=at,
+        subject_id=facts.subject_id,
+        allowed=allowed,
+        reasons=tuple(reasons),
+        measures=tuple(measures),
+        fast_track=fast and allowed,
+        policy_id=facts.policy.version.pk,
+        inputs=facts.as_inputs(),
+    )

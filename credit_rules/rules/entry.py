@@ -1,0 +1,104 @@
+"""Entry (入驻) rules: who may be admitted, and who is fast-tracked."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ..models import MeasureKind
+from .base import Facts, Outcome, fast_track, fmt_date, refuse, rule
+
+ENTRY = {"membership.submit", "membership.approve", "membership.renew"}
+
+
+@rule(
+    code="CR-ONB-001",
+    title=_("外部失信名单"),
+    transitions=ENTRY,
+    basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得入驻中介服务网上交易平台。"),
+    message=_("贵机构被列入「%(source)s」（%(reason)s，列入日期 %(listed_on)s），名单有效期间不得入驻。"),
+)
+def external_listing(f: Facts) -> Outcome | None:
+    """An organisation on an external dishonesty list cannot enter while the listing is in force."""
+    if f.listings:
+        listing = f.listings[0]
+        return refuse(source=listing.source, reason=listing.reason, listed_on=fmt_date(listing.listed_on))
+    return None
+
+
+@rule(
+    code="CR-ONB-002",
+    title=_("清退禁入期"),
+    transitions=ENTRY,
+    basis=_("《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，禁入期内不得重新入驻。"),
+    message=_("贵机构已被清退并列入黑名单，禁入期至 %(until)s，期满前不得重新申请入驻。"),
+)
+def reentry_bar(f: Facts) -> Outcome | None:
+    """An expelled agency cannot re-enter until its re-entry bar ends."""
+    expel = f.measure(MeasureKind.EXPEL)
+    if expel:
+        return refuse(until=fmt_date(expel.ends_at))
+    return None
+
+
+@rule(
+    code="CR-ONB-003",
+    title=_("严重失信记录"),
+    transitions={"membership.submit", "membership.approve"},
+    basis=_("《中介服务网上交易平台信用评价管理办法》第九条：申请入驻前 36 个月内有严重失信记录的，不予入驻。"),
+    message=_("贵机构于 %(date)s 有严重失信记录「%(title)s」，仍在 %(months)s 个月审查期内，暂不予入驻。"),
+)
+def serious_record(f: Facts) -> Outcome | None:
+    """Serious or grave events within the policy's look-back refuse entry."""
+    if f.serious_events:
+        event = max(f.serious_events, key=lambda e: e.effective_at)
+        return refuse(date=fmt_date(event.effective_at), title=event.title, months=f.policy.entry_lookback_months)
+    return None
+
+
+@rule(
+    code="CR-ONB-004",
+    title=_("暂停期间不得入驻"),
+    transitions={"membership.submit", "membership.approve"},
+    basis=_("《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得申请入驻或续期。"),
+    message=_("贵机构处于暂停交易资格期间（至 %(until)s），期满后方可申请。"),
+)
+def suspended_applicant(f: Facts) -> Outcome | None:
+    """An agency still under a suspension (e.g. after withdrawing) cannot apply until it ends."""
+    suspension = f.measure(MeasureKind.SUSPEND)
+    if suspension:
+        return refuse(until=fmt_date(suspension.ends_at))
+    return None
+
+
+@rule(
+    code="CR-ONB-005",
+    title=_("绿色通道快速通过"),
+    transitions={"membership.submit", "membership.renew"},
+    basis=_(
+        "《中介服务网上交易平台信用评价管理办法》第十八条：连续 12 个月信用等级为 A 级的机构，入驻及续期免于人工审核。"
+    ),
+    message=_("贵机构连续 %(months)s 个月保持 A 级信用，适用绿色通道，免于人工审核。"),
+)
+def green_channel(f: Facts) -> Outcome | None:
+    """Grade A now and at the start of the green window, with no bad event in between → fast track."""
+    member_since = f.context.get("member_since")
+    window_start = f.at - f.policy.months(f.policy.green_channel_months)
+    if not member_since or member_since > window_start:
+        return None
+    if f.grade == "A" and f.policy.grade_for(f.score_green_start) == "A" and f.negatives_in_green_window == 0:
+        return fast_track(months=f.policy.green_channel_months)
+    return None
+
+
+@rule(
+    code="CR-ONB-006",
+    title=_("续期须人工审核"),
+    transitions={"membership.renew"},
+    basis=_("《中介服务网上交易平台管理办法》第十一条：入驻期满续期的，由监管部门审核；绿色通道机构除外。"),
+    message=_("贵机构未达到绿色通道条件，续期申请已转监管部门审核。"),
+)
+def renewal_needs_review(f: Facts) -> Outcome | None:
+    """An agency renewing by itself is refused unless fast-tracked; supervisors renew after review."""
+    if f.context.get("actor_role") == "agency" and not green_channel(f):
+        return refuse()
+    return None

@@ -1,0 +1,129 @@
+"""Escalation rules: after a new ledger event, the policy's thresholds fire measures by themselves."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ..models import MeasureKind
+from .base import Facts, Outcome, lift, order, rule
+
+RECORDED = {"ledger.recorded"}
+
+
+@rule(
+    code="CR-ESC-001",
+    title=_("警告累计暂停"),
+    transitions=RECORDED,
+    basis=_(
+        "《中介服务网上交易平台信用评价管理办法》第十六条：12 个月内累计受到 2 次信用警告的，暂停交易资格 1 个月；暂停期间再次触发的，暂停 3 个月。"
+    ),
+    message=_("%(window)s 个月内累计 %(count)s 次信用警告，暂停交易资格 %(months)s 个月。"),
+)
+def warnings_suspend(f: Facts) -> Outcome | None:
+    """The Nth warning within the window suspends; a further one while suspended suspends longer."""
+    if not f.context.get("new_is_warning"):
+        return None
+    p = f.policy
+    if f.warnings_in_window < p.warnings_to_suspend:
+        return None
+    months = p.suspend_months_repeat if f.measure(MeasureKind.SUSPEND) else p.suspend_months_first
+    return order(MeasureKind.SUSPEND, months=months, window=p.warnings_window_months, count=f.warnings_in_window)
+
+
+@rule(
+    code="CR-ESC-002",
+    title=_("质量投诉累计清退"),
+    transitions=RECORDED,
+    basis=_(
+        "《中介服务网上交易平台信用评价管理办法》第十五条：12 个月内质量投诉经查实累计 3 次的，予以清退，3 年内不得重新入驻。"
+    ),
+    message=_("%(window)s 个月内经查实的质量投诉累计 %(count)s 次，予以清退并列入黑名单。"),
+)
+def complaints_expel(f: Facts) -> Outcome | None:
+    """The third verified quality complaint within the window expels."""
+    p = f.policy
+    if f.context.get("new_is_quality_complaint") and f.complaints_in_window >= p.complaints_to_expel:
+        return order(
+            MeasureKind.EXPEL,
+            months=p.reentry_bar_months,
+            window=p.complaints_window_months,
+            count=f.complaints_in_window,
+        )
+    return None
+
+
+@rule(
+    code="CR-ESC-003",
+    title=_("虚假材料或串通清退"),
+    transitions=RECORDED,
+    basis=_("《中介服务网上交易平台管理办法》第三十二条：提供虚假材料或串通的，予以清退，3 年内不得重新入驻。"),
+    message=_("经查实「%(title)s」，予以清退并列入黑名单，禁入 %(months)s 个月。"),
+)
+def grave_expel(f: Facts) -> Outcome | None:
+    """False materials or collusion expel at once."""
+    if f.context.get("new_expels"):
+        return order(MeasureKind.EXPEL, months=f.policy.reentry_bar_months, title=f.context.get("new_title", ""))
+    return None
+
+
+@rule(
+    code="CR-ESC-004",
+    title=_("D 级限制交易"),
+    transitions=RECORDED,
+    basis=_(
+        "《中介服务网上交易平台信用评价管理办法》第十九条：信用等级为 D 级的，限制交易：不得参与直接选取，同时在办项目不超过 1 个。"
+    ),
+    message=_("信用分 %(score)s，等级降为 D 级，限制交易直至等级回升。"),
+)
+def grade_d_restrict(f: Facts) -> Outcome | None:
+    """Falling to grade D restricts the agency until its grade recovers."""
+    if f.policy.restrict_on_grade_d and f.grade == "D" and not f.measure(MeasureKind.RESTRICT):
+        return order(MeasureKind.RESTRICT, score=f.score)
+    return None
+
+
+@rule(
+    code="CR-ESC-005",
+    title=_("等级回升解除限制"),
+    transitions=RECORDED | {"standing.review"},
+    basis=_("《中介服务网上交易平台信用评价管理办法》第十九条：等级回升至 C 级及以上的，解除因 D 级实施的限制。"),
+    message=_("信用分回升至 %(score)s（%(grade)s 级），解除 D 级限制。"),
+)
+def grade_recovered(f: Facts) -> Outcome | None:
+    """A restriction imposed for grade D is lifted once the grade is back above D."""
+    m = f.measure(MeasureKind.RESTRICT)
+    if m and m.rule_code == "CR-ESC-004" and f.grade != "D":
+        return lift(m.entry_id, score=f.score, grade=f.grade)
+    return None
+
+
+@rule(
+    code="CR-LST-001",
+    title=_("列入外部失信名单暂停"),
+    transitions={"listing.recorded"},
+    basis=_(
+        "《关于对失信被执行人实施联合惩戒的合作备忘录》：已入驻机构被列为失信被执行人的，暂停其交易资格至移出名单。"
+    ),
+    message=_("被列入「%(source)s」，暂停交易资格至移出名单。"),
+)
+def listing_suspends(f: Facts) -> Outcome | None:
+    """A member newly found on an external list is suspended until delisted."""
+    if f.listings and not any(m.kind == MeasureKind.SUSPEND and m.rule_code == "CR-LST-001" for m in f.measures):
+        return order(MeasureKind.SUSPEND, source=f.listings[0].source)
+    return None
+
+
+@rule(
+    code="CR-LST-002",
+    title=_("移出外部失信名单恢复"),
+    transitions={"listing.recorded", "standing.review"},
+    basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：移出失信名单后，恢复其交易资格。"),
+    message=_("已移出外部失信名单，解除相应暂停。"),
+)
+def listing_cleared(f: Facts) -> Outcome | None:
+    """When no listing remains in force, a suspension imposed for one is lifted."""
+    if not f.listings:
+        for m in f.measures:
+            if m.kind == MeasureKind.SUSPEND and m.rule_code == "CR-LST-001":
+                return lift(m.entry_id)
+    return None

@@ -1,0 +1,149 @@
+"""Selection (选取) rules: who may sign up, stay in a frozen pool, and sign the contract."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ..models import MeasureKind
+from .base import Facts, Outcome, fmt_date, order, refuse, rule
+
+SIGNUP = {"signup.submit", "signup.admit"}
+
+
+@rule(
+    code="CR-SEL-001",
+    title=_("暂停期间不得报名"),
+    transitions=SIGNUP | {"selection.direct"},
+    basis=_("《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得报名或中选，在办项目继续履行。"),
+    message=_("贵机构暂停交易资格至 %(until)s（%(rule)s），暂停期间不得报名或中选。"),
+)
+def suspended(f: Facts) -> Outcome | None:
+    """A suspended agency cannot sign up or be selected."""
+    m = f.measure(MeasureKind.SUSPEND)
+    if m:
+        return refuse(until=fmt_date(m.ends_at), rule=m.rule_code or "—")
+    return None
+
+
+@rule(
+    code="CR-SEL-002",
+    title=_("黑名单机构不得报名"),
+    transitions=SIGNUP | {"selection.direct"},
+    basis=_("《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，不得参与选取。"),
+    message=_("贵机构已被清退并列入黑名单（禁入期至 %(until)s），不得报名。"),
+)
+def expelled(f: Facts) -> Outcome | None:
+    """An expelled agency cannot take part in any selection."""
+    m = f.measure(MeasureKind.EXPEL)
+    if m:
+        return refuse(until=fmt_date(m.ends_at))
+    return None
+
+
+@rule(
+    code="CR-SEL-003",
+    title=_("外部失信名单"),
+    transitions=SIGNUP | {"selection.direct", "engagement.contract"},
+    basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得参与政府采购活动。"),
+    message=_("贵机构被列入「%(source)s」（列入日期 %(listed_on)s），不得参与选取。"),
+)
+def listed(f: Facts) -> Outcome | None:
+    """Agencies on an external dishonesty list are kept out of selections."""
+    if f.listings:
+        return refuse(source=f.listings[0].source, listed_on=fmt_date(f.listings[0].listed_on))
+    return None
+
+
+@rule(
+    code="CR-SEL-004",
+    title=_("限制期间在办项目上限"),
+    transitions=SIGNUP,
+    basis=_(
+        "《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构，同时在办项目不得超过 1 个，且不得参与直接选取。"
+    ),
+    message=_("贵机构处于限制交易期间，已有 %(open)s 个在办项目，完成后方可再报名。"),
+)
+def restricted_capacity(f: Facts) -> Outcome | None:
+    """A restricted agency may hold at most one open engagement."""
+    if f.measure(MeasureKind.RESTRICT) and int(f.context.get("open_engagements", 0)) >= 1:
+        return refuse(open=f.context.get("open_engagements"))
+    return None
+
+
+@rule(
+    code="CR-SEL-005",
+    title=_("限制期间不得直接选取"),
+    transitions={"selection.direct", "signup.submit"},
+    basis=_("《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构不得参与直接选取。"),
+    message=_("该机构处于限制交易期间，不得被直接选取。"),
+)
+def restricted_direct(f: Facts) -> Outcome | None:
+    """A restricted agency cannot be chosen directly."""
+    if f.measure(MeasureKind.RESTRICT) and f.context.get("method") == "direct":
+        return refuse()
+    return None
+
+
+@rule(
+    code="CR-SEL-006",
+    title=_("非在册机构"),
+    transitions=SIGNUP | {"selection.direct"},
+    basis=_("《中介服务网上交易平台管理办法》第十条：只有入驻审核通过的机构方可参与选取。"),
+    message=_("贵机构当前入驻状态为「%(state)s」，须为正常或限制状态方可报名。"),
+)
+def not_member(f: Facts) -> Outcome | None:
+    """Only admitted agencies (active or restricted) take part."""
+    state = f.context.get("member_state")
+    if state is not None and state not in ("active", "restricted"):
+        return refuse(state=f.context.get("member_state_label", state))
+    return None
+
+
+@rule(
+    code="CR-SEL-007",
+    title=_("资质不符"),
+    transitions=SIGNUP | {"selection.direct", "engagement.contract"},
+    basis=_("《中介服务网上交易平台管理办法》第十六条：报名机构应当具备项目要求的有效资质。"),
+    message=_("贵机构缺少本项目要求的有效资质：%(missing)s。"),
+)
+def unqualified(f: Facts) -> Outcome | None:
+    """The project's qualification requirement must be met by licences valid today."""
+    missing = f.context.get("missing_qualifications")
+    if missing:
+        return refuse(missing="、".join(missing))
+    return None
+
+
+@rule(
+    code="CR-SEL-008",
+    title=_("回避"),
+    transitions=SIGNUP | {"selection.direct"},
+    basis=_("《中介服务网上交易平台管理办法》第十七条：与项目业主存在利害关系的机构应当回避。"),
+    message=_("项目业主已申请该机构回避本项目：%(reason)s。"),
+)
+def avoided(f: Facts) -> Outcome | None:
+    """Agencies on the buyer's avoid list (回避) are kept out, with the buyer's stated reason."""
+    reason = f.context.get("avoid_reason")
+    if reason:
+        return refuse(reason=reason)
+    return None
+
+
+@rule(
+    code="CR-CON-001",
+    title=_("中选后出现失信措施"),
+    transitions={"engagement.contract"},
+    basis=_(
+        "《中介服务网上交易平台管理办法》第二十五条：中选后至签约前被暂停、清退的，撤销中选资格，由排名下一位的机构递补。"
+    ),
+    message=_("中选后贵机构被采取「%(measure)s」措施（%(since)s 起），撤销中选资格。"),
+)
+def measure_since_selection(f: Facts) -> list[Outcome] | None:
+    """A suspension or expulsion since selection refuses the contract and revokes the win."""
+    selected_at = f.context.get("selected_at")
+    for kind in (MeasureKind.EXPEL, MeasureKind.SUSPEND):
+        m = f.measure(kind)
+        if m and (selected_at is None or m.starts_at >= selected_at or kind == MeasureKind.EXPEL):
+            params = {"measure": str(MeasureKind(kind).label), "since": fmt_date(m.starts_at)}
+            return [refuse(**params), order(MeasureKind.REVOKE, **params)]
+    return None

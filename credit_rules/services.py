@@ -1,0 +1,215 @@
+"""Writes to credit: subjects, ledger entries (events, measures, neutralisations, dispute marks).
+
+Every append locks the subject row, extends its hash chain and refreshes its cached standing in
+the same transaction. Nothing here changes a workflow state: that is ``workflows``' job.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.models import Agency, BuyerUnit
+
+from .models import CreditSubject, DecisionRecord, LedgerEntry, MeasureKind, Source
+from .policy import policy_at
+from .standing import Standing, standing_refresh
+
+
+def subject_for_agency(agency: Agency) -> CreditSubject:
+    """The agency's credit subject, created on first use."""
+    subject, _ = CreditSubject.objects.get_or_create(
+        agency=agency, defaults={"kind": CreditSubject.Kind.AGENCY, "uscc": agency.uscc, "name": agency.name}
+    )
+    return subject
+
+
+def subject_for_buyer(unit: BuyerUnit) -> CreditSubject:
+    """The buyer unit's credit subject (government integrity, 政务诚信), created on first use."""
+    subject, _ = CreditSubject.objects.get_or_create(
+        buyer_unit=unit, defaults={"kind": CreditSubject.Kind.BUYER, "uscc": unit.uscc, "name": unit.name}
+    )
+    return subject
+
+
+@transaction.atomic
+def ledger_append(*, subject: CreditSubject, actor=None, **fields: Any) -> LedgerEntry:
+    """Append one entry to a subject's chain (locks the subject; refreshes its cached standing)."""
+    locked = CreditSubject.objects.select_for_update().get(pk=subject.pk)
+    now = timezone.now()
+    fields.setdefault("effective_at", now)
+    entry = LedgerEntry(
+        subject=locked,
+        seq=locked.head_seq + 1,
+        prev_hash=locked.head_hash,
+        recorded_at=now,
+        recorded_by=actor,
+        **fields,
+    )
+    entry.hash = entry.compute_hash()
+    entry.save()
+    CreditSubject.objects.filter(pk=locked.pk).update(head_seq=entry.seq, head_hash=entry.hash)
+    standing_refresh(locked)
+    subject.head_seq, subject.head_hash = entry.seq, entry.hash
+    return entry
+
+
+def event_record(
+    *,
+    subject: CreditSubject,
+    code: str,
+    source: str,
+    actor=None,
+    evidence: dict | None = None,
+    basis: str = "",
+    rule_code: str = "",
+    at: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Record a catalogue event with the points, severity and windows of the policy in force."""
+    at = at or timezone.now()
+    policy = policy_at(at)
+    item = policy.entry(code)
+    return ledger_append(
+        subject=subject,
+        actor=actor,
+        kind=LedgerEntry.Kind.EVENT,
+        code=code,
+        title=item.name,
+        points=item.points,
+        severity=item.severity,
+        source=source,
+        rule_code=rule_code,
+        basis=basis or item.basis,
+        evidence=evidence or {},
+        is_warning=item.is_warning,
+        is_quality_complaint=item.is_quality_complaint,
+        public=item.public,
+        repairable_after=(
+            at + relativedelta(months=item.repairable_after_months)
+            if item.repairable_after_months is not None
+            else None
+        ),
+        effective_at=at,
+        expires_at=at + relativedelta(months=policy.event_window_months),
+        policy=policy.version,
+    )
+
+
+MEASURE_TITLES = {
+    MeasureKind.REWARD: "绿色通道激励",
+    MeasureKind.RESTRICT: "限制交易",
+    MeasureKind.SUSPEND: "暂停交易资格",
+    MeasureKind.EXPEL: "清退并列入黑名单",
+    MeasureKind.REVOKE: "撤销中选资格",
+}
+# Months after which an applied measure may be repaired (None = never).
+MEASURE_REPAIR_MONTHS = {MeasureKind.SUSPEND: 12, MeasureKind.RESTRICT: 3}
+
+
+def measure_record(
+    *,
+    subject: CreditSubject,
+    kind: str,
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+    rule_code: str,
+    basis: str,
+    source: str = Source.RULE,
+    actor=None,
+    evidence: dict | None = None,
+) -> LedgerEntry:
+    """Record a measure of the ladder with its period (``ends_at`` None: until lifted)."""
+    from .defaults import MEASURE_BASIS
+
+    starts_at = starts_at or timezone.now()
+    months = MEASURE_REPAIR_MONTHS.get(kind)
+    return ledger_append(
+        subject=subject,
+        actor=actor,
+        kind=LedgerEntry.Kind.MEASURE,
+        code=f"MEASURE_{kind.upper()}",
+        title=MEASURE_TITLES[kind],
+        measure=kind,
+        severity="serious" if kind in (MeasureKind.SUSPEND, MeasureKind.EXPEL) else "minor",
+        source=source,
+        rule_code=rule_code,
+        basis=basis or MEASURE_BASIS.get(kind, ""),
+        evidence=evidence or {},
+        repairable_after=starts_at + relativedelta(months=months) if months else None,
+        effective_at=starts_at,
+        expires_at=ends_at,
+        policy=policy_at(starts_at).version,
+    )
+
+
+def entry_neutralise(
+    *, entry: LedgerEntry, reason: str, actor=None, note: str = "", rule_code: str = ""
+) -> LedgerEntry:
+    """Stop an event or measure counting from now: overturned, repaired or lifted. History stays."""
+    return ledger_append(
+        subject=entry.subject,
+        actor=actor,
+        kind=LedgerEntry.Kind.NEUTRALISE,
+        code=f"{reason.upper()}",
+        title=f"{LedgerEntry.Reason(reason).label}：{entry.title}",
+        points=-entry.points,
+        severity="info",
+        source=Source.SUPERVISOR if actor else Source.RULE,
+        reason=reason,
+        refers_to=entry,
+        rule_code=rule_code,
+        basis=note,
+        public=entry.public,
+        expires_at=entry.expires_at,
+    )
+
+
+def dispute_mark(*, entry: LedgerEntry, opened: bool, actor=None, note: str = "") -> LedgerEntry:
+    """Mark an entry disputed (objection lodged) or the dispute closed (objection decided)."""
+    reason = LedgerEntry.Reason.DISPUTE_OPENED if opened else LedgerEntry.Reason.DISPUTE_CLOSED
+    return ledger_append(
+        subject=entry.subject,
+        actor=actor,
+        kind=LedgerEntry.Kind.DISPUTE,
+        code=reason.upper(),
+        title=f"{reason.label}：{entry.title}",
+        severity="info",
+        source=Source.SUPERVISOR if not opened else Source.RULE,
+        reason=reason,
+        refers_to=entry,
+        basis=note,
+        public=entry.public,
+    )
+
+
+def decision_record(*, decision, target: str = "", actor=None) -> DecisionRecord:
+    """Keep a gate decision with its inputs (always, allowed or not)."""
+    return DecisionRecord.objects.create(
+        at=decision.at,
+        subject_id=decision.subject_id,
+        transition=decision.transition,
+        target=target,
+        allowed=decision.allowed,
+        reasons=[r.as_json() for r in decision.reasons],
+        measures=[m.as_json() for m in decision.measures],
+        inputs=decision.inputs,
+        policy_id=decision.policy_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+__all__ = [
+    "Standing",
+    "decision_record",
+    "dispute_mark",
+    "entry_neutralise",
+    "event_record",
+    "ledger_append",
+    "measure_record",
+    "subject_for_agency",
+    "subject_for_buyer",
+]

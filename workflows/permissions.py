@@ -1,0 +1,47 @@
+"""Who may fire a transition: callables ``(instance, user) -> bool`` for django-fsm's ``permission=``.
+
+``user`` is None for the system (periodic sweeps, automatic escalations); only ``system`` admits it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from marketplace.roles import Role, has_role
+from marketplace.selectors import supervisor_covers
+
+Check = Callable[[object, object], bool]
+
+
+def system(instance, user) -> bool:
+    """The platform itself acting on a rule or a deadline."""
+    return user is None
+
+
+def agency_staff(instance, user) -> bool:
+    """Staff of the agency the row belongs to (guardian object permission)."""
+    return (
+        user is not None
+        and has_role(user, Role.AGENCY)
+        and user.has_perm("marketplace.act_for_agency", instance.agency)
+    )
+
+
+def supervisor_in_scope(instance, user) -> bool:
+    """A supervisor whose region and category scope covers the row's agency."""
+    if user is None or not has_role(user, Role.SUPERVISOR):
+        return False
+    return supervisor_covers(getattr(user, "supervisor", None), instance.agency)
+
+
+def any_of(*checks: Check) -> Check:
+    """Allowed when any of the checks allows."""
+
+    def check(instance, user) -> bool:
+        return any(c(instance, user) for c in checks)
+
+    check.__doc__ = " or ".join((c.__doc__ or c.__name__).strip() for c in checks)
+    return check
+
+
+supervisor_or_system = any_of(supervisor_in_scope, system)

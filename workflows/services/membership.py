@@ -1,0 +1,175 @@
+"""The agency's entry (入驻) and exit (退出): apply, submit, review, renew, withdraw."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credit_rules.models import CommitmentLetter
+from credit_rules.services import subject_for_agency
+from marketplace.models import Agency, Qualification
+
+from ..models import Membership
+from .credit import current_membership
+from .procurement_hooks import open_engagement_count
+from .transitions import TransitionResult, transition_run
+
+
+def commitment_current() -> CommitmentLetter:
+    """The commitment letter version in force now."""
+    letter = CommitmentLetter.objects.filter(effective_from__lte=timezone.now()).order_by("-effective_from").first()
+    if letter is None:
+        raise LookupError("no commitment letter is in force")
+    return letter
+
+
+def _member_since(agency: Agency):
+    """When the agency first entered, counting earlier memberships that ended well (withdrawn)."""
+    return (
+        agency.memberships.filter(member_since__isnull=False)
+        .exclude(state__in=[Membership.State.EXPELLED])
+        .order_by("member_since")
+        .values_list("member_since", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def membership_start(*, agency: Agency, actor) -> Membership:
+    """Open (or return) the agency's application being filled in."""
+    if not actor.has_perm("marketplace.act_for_agency", agency):
+        raise PermissionError(_("您无权代表该机构申请入驻。"))
+    existing = current_membership(agency)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(agency=agency)
+    except IntegrityError:  # a double click created it a moment ago
+        return current_membership(agency)
+
+
+@transaction.atomic
+def membership_update_application(*, membership: Membership, actor, statement: str) -> Membership:
+    """Save the application text while it is being filled in (draft or returned)."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not actor.has_perm("marketplace.act_for_agency", membership.agency):
+        raise PermissionError(_("您无权修改该申请。"))
+    if membership.state not in (Membership.State.DRAFT, Membership.State.RETURNED):
+        raise ValidationError(_("申请已提交，不能修改。"))
+    Membership.objects.filter(pk=membership.pk).update(statement=statement)
+    membership.statement = statement
+    return membership
+
+
+def application_problems(membership: Membership) -> list[str]:
+    """What is missing before the application can be submitted."""
+    problems = []
+    agency = membership.agency
+    if not agency.categories.exists():
+        problems.append(_("请至少选择一项服务事项。"))
+    today = timezone.localdate()
+    regulated = agency.categories.filter(qualification_types__isnull=False).distinct()
+    valid_types = set(
+        Qualification.objects.filter(agency=agency, valid_until__gte=today).values_list(
+            "qualification_type_id", flat=True
+        )
+    )
+    for category in regulated.prefetch_related("qualification_types"):
+        if not any(qt.pk in valid_types for qt in category.qualification_types.all()):
+            problems.append(_("服务事项「%(cat)s」需要有效资质证书，请先上传。") % {"cat": category.name})
+    if not (membership.statement or "").strip():
+        problems.append(_("请填写服务承诺与业务说明。"))
+    return problems
+
+
+def membership_submit(*, membership: Membership, actor, accept_commitment: bool) -> TransitionResult:
+    """Submit the application with the accepted commitment letter; green-channel agencies pass at once."""
+    if not accept_commitment:
+        raise ValidationError(_("须阅读并签署信用承诺书后方可提交。"))
+    problems = application_problems(membership)
+    if problems:
+        raise ValidationError(problems)
+    letter = commitment_current()
+    now = timezone.now()
+    agency = membership.agency
+    subject = subject_for_agency(agency)
+
+    def record_commitment(locked: Membership, decision) -> None:
+        Membership.objects.filter(pk=locked.pk).update(
+            commitment=letter,
+            commitment_digest=letter.digest,
+            commitment_accepted_at=now,
+            commitment_accepted_by=actor,
+        )
+        if decision.fast_track:
+            transition_run(
+                obj=locked,
+                name="approve",
+                actor=None,
+                subject=subject,
+                context={"member_since": _member_since(agency)},
+                params={"at": now, "fast_tracked": True, "note": _("绿色通道，免于人工审核")},
+                at=now,
+            )
+
+    return transition_run(
+        obj=membership,
+        name="submit",
+        actor=actor,
+        subject=subject,
+        context={"member_since": _member_since(agency), "actor_role": "agency"},
+        params={"at": now},
+        at=now,
+        on_done=record_commitment,
+    )
+
+
+def membership_review(*, membership: Membership, actor, decision: str, note: str = "") -> TransitionResult:
+    """A supervisor approves, returns for changes, or rejects an application."""
+    now = timezone.now()
+    if decision in ("send_back", "reject") and not note.strip():
+        raise ValidationError(_("退回或不予入驻须填写理由。"))
+    if decision == "approve":
+        return transition_run(
+            obj=membership,
+            name="approve",
+            actor=actor,
+            subject=subject_for_agency(membership.agency),
+            context={"member_since": _member_since(membership.agency)},
+            params={"at": now, "note": note},
+            at=now,
+        )
+    if decision in ("send_back", "reject"):
+        return transition_run(obj=membership, name=decision, actor=actor, params={"at": now, "note": note}, at=now)
+    raise ValueError(decision)
+
+
+def membership_renew(*, membership: Membership, actor, as_role: str) -> TransitionResult:
+    """Extend the term: green-channel agencies by themselves, others by a supervisor after review."""
+    now = timezone.now()
+    return transition_run(
+        obj=membership,
+        name="renew",
+        actor=actor,
+        subject=subject_for_agency(membership.agency),
+        context={"member_since": _member_since(membership.agency), "actor_role": as_role},
+        params={"at": now},
+        at=now,
+    )
+
+
+def membership_withdraw(*, membership: Membership, actor) -> TransitionResult:
+    """Voluntary exit, refused by the gate while engagements are open."""
+    now = timezone.now()
+    return transition_run(
+        obj=membership,
+        name="withdraw",
+        actor=actor,
+        subject=subject_for_agency(membership.agency),
+        context={"open_engagements": open_engagement_count(membership.agency)},
+        params={"at": now},
+        at=now,
+    )

@@ -1,0 +1,129 @@
+"""The one transition runner. Every state change in the marketplace goes through ``transition_run``.
+
+In one transaction it locks the row, checks the FSM source state and the actor's permission, asks
+the credit gate, records the decision, applies the transition, logs it, and runs the caller's
+explicit side effects (ledger entries, notice requests, follow-on transitions). A refusal by
+state, permission or credit is a normal, recorded outcome: the row is unchanged and the result
+says why.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from credit_rules import gate
+from credit_rules.gate import Decision
+from credit_rules.models import CreditSubject, DecisionRecord
+from credit_rules.services import decision_record
+
+from ..models import TransitionLog
+
+SideEffect = Callable[[models.Model, Decision], None]
+
+
+@dataclass
+class TransitionResult:
+    """What happened: done, or refused (by state, permission or credit) with the reasons."""
+
+    outcome: str
+    obj: models.Model
+    decision: Decision | None = None
+    record: DecisionRecord | None = None
+    log: TransitionLog | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == TransitionLog.Outcome.DONE
+
+    @property
+    def refusals(self):
+        return self.decision.refusals if self.decision else ()
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def target_label(obj: models.Model) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def _log(obj, name, from_state, to_state, outcome, actor, record=None, note="") -> TransitionLog:
+    return TransitionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        transition=name,
+        from_state=from_state,
+        to_state=to_state,
+        outcome=outcome,
+        actor=actor if getattr(actor, "pk", None) else None,
+        decision=record,
+        note=note[:2000],
+    )
+
+
+@transaction.atomic
+def transition_run(
+    *,
+    obj: models.Model,
+    name: str,
+    actor=None,
+    subject: CreditSubject | None = None,
+    context: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    at: datetime.datetime | None = None,
+    on_done: SideEffect | None = None,
+    note: str = "",
+) -> TransitionResult:
+    """Fire transition ``name`` on ``obj`` for ``actor`` (None = the system), gated on ``subject``'s credit."""
+    at = at or timezone.now()
+    model = type(obj)
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    method = getattr(locked, name)
+    from_state = locked.state
+    label = f"{model._meta.model_name}.{name}"
+
+    if not can_proceed(method):
+        log = _log(locked, name, from_state, from_state, TransitionLog.Outcome.REFUSED_STATE, actor, note=note)
+        message = _("当前状态为「%(state)s」，不能执行该操作（可能已被他人处理，请刷新页面）。") % {
+            "state": locked.get_state_display()
+        }
+        return TransitionResult(TransitionLog.Outcome.REFUSED_STATE, locked, log=log, messages=[message])
+    if not has_transition_perm(method, actor):
+        log = _log(locked, name, from_state, from_state, TransitionLog.Outcome.REFUSED_PERMISSION, actor, note=note)
+        return TransitionResult(
+            TransitionLog.Outcome.REFUSED_PERMISSION, locked, log=log, messages=[_("您无权执行该操作。")]
+        )
+
+    if subject is not None:
+        decision = gate.evaluate(subject, label, at, context)
+    else:
+        decision = Decision.allow(label, at)
+    record = decision_record(decision=decision, target=target_label(locked), actor=actor) if subject else None
+    if not decision.allowed:
+        log = _log(locked, name, from_state, from_state, TransitionLog.Outcome.REFUSED_CREDIT, actor, record, note)
+        return TransitionResult(
+            TransitionLog.Outcome.REFUSED_CREDIT,
+            locked,
+            decision,
+            record,
+            log,
+            messages=[f"{r.rule_code} {r.message}" for r in decision.refusals],
+        )
+
+    method(**dict(params or {}))
+    locked.save()
+    log = _log(locked, name, from_state, locked.state, TransitionLog.Outcome.DONE, actor, record, note)
+    if on_done is not None:
+        on_done(locked, decision)
+    obj.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return TransitionResult(TransitionLog.Outcome.DONE, locked, decision, record, log)
