@@ -129,3 +129,24 @@ def supervisor_user(*, regions=None, categories=None, all_regions=False, all_cat
 
 def operator_user(username: str | None = None):
     return UserFactory(role=Role.OPERATOR, **({"username": username} if username else {}))
+
+
+def admitted_agency(agency: Agency | None = None, *, user=None, supervisor=None):
+    """An agency taken through the real entry path (apply, submit, approve); returns (agency, membership, user)."""
+    from workflows.services import membership as membership_services
+
+    agency = agency or AgencyFactory()
+    if not agency.qualifications.exists():
+        QualificationFactory(agency=agency)
+    user = user or agency_user(agency)
+    supervisor = supervisor or supervisor_user()
+    membership = membership_services.membership_start(agency=agency, actor=user)
+    membership = membership_services.membership_update_application(
+        membership=membership, actor=user, statement="专业从事房地产估价，承诺依法诚信执业。"
+    )
+    result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
+    assert result.ok, result.messages
+    result = membership_services.membership_review(membership=membership, actor=supervisor, decision="approve")
+    assert result.ok, result.messages
+    membership.refresh_from_db()
+    return agency, membership, user

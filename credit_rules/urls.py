@@ -1,0 +1,3 @@
+"""Public credit pages."""
+
+urlpatterns: list = []

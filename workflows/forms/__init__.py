@@ -1,0 +1,1 @@
+"""Forms of the workflows app, one module per role: ``agency``, ``supervisor``."""

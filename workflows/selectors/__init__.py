@@ -1,0 +1,1 @@
+"""Reads shaped for the workflows pages, one module per role: ``agency``, ``supervisor``."""

@@ -1,0 +1,1 @@
+"""Views of the workflows app, one module per role: ``agency``, ``supervisor``."""

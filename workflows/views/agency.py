@@ -1,0 +1,3 @@
+"""agency pages."""
+
+urlpatterns: list = []

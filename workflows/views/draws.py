@@ -1,0 +1,3 @@
+"""Public draw verification pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""supervisor pages."""
+
+urlpatterns: list = []
