@@ -95,4 +95,8 @@ def supervisor_create(
     profile.categories.set(categories)
     group, _ = Group.objects.get_or_create(name=Role.SUPERVISOR)
     user.groups.add(group)
+    # Supervisors edit the credit policy in the Django admin (permissions come with the group).
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return profile

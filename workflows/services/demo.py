@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from credit_rules.models import CommitmentLetter, CreditSubject
 from marketplace import services as market
 from marketplace.models import (
     Agency,
@@ -30,6 +31,8 @@ from marketplace.models import (
 )
 from marketplace.roles import Role
 from marketplace.validators import org_code_for_serial, uscc_build
+
+from ..models import Membership
 
 DEMO_PASSWORD = "demo-2026"
 AGENCIES_PER_SCALE = 60
@@ -226,17 +229,167 @@ def _seed_agencies(count: int, fake: Faker, rng: random.Random, progress: Callab
         progress(f"  agencies {stop}/{count}")
 
 
-def _seed_agency_logins(fake: Faker) -> list[DemoLogin]:
-    logins = []
-    first = list(Agency.objects.order_by("uscc")[:6])
-    for i, agency in enumerate(first):
-        username = "agency_demo" if i == 0 else f"agency_demo{i + 1}"
+SCENARIOS = [
+    # (username, what the demo shows with this agency)
+    ("agency_demo", "正常入驻的机构"),
+    ("agency_demo2", "已有 1 次信用警告：再警告一次将自动暂停 1 个月"),
+    ("agency_demo3", "有严重失信记录（无故放弃中选资格）：提交入驻申请将被拒绝"),
+    ("agency_demo4", "因提供虚假材料被清退，禁入期内不能重新申请"),
+    ("agency_demo5", "连续 A 级并获表彰：红名单、绿色通道"),
+    ("agency_demo6", "12 个月内 2 次质量投诉：第 3 次将被清退"),
+]
+
+
+def _seed_agency_logins(fake: Faker) -> list[tuple[str, Agency, object]]:
+    accounts = []
+    first = list(Agency.objects.order_by("uscc")[: len(SCENARIOS)])
+    for (username, _note), agency in zip(SCENARIOS, first, strict=True):
         user = _user(username, Role.AGENCY, full_name=fake.name())
         if not AgencyStaff.objects.filter(user=user).exists():
             market.agency_staff_add(agency=agency, user=user, is_admin=True, position="经办人")
-        if i == 0:
-            logins.append(DemoLogin("中介机构 Agency", username, agency.name))
-    return logins
+        accounts.append((username, agency, user))
+    return accounts
+
+
+def _bulk_memberships(exclude: set[int], progress: Callable[[str], None]) -> None:
+    """Every other demo agency is an admitted member with a credit subject (bulk, for scale)."""
+    letter = CommitmentLetter.objects.order_by("-version").first()
+    now = timezone.now()
+    ids = list(
+        Agency.objects.exclude(pk__in=exclude)
+        .exclude(memberships__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "uscc", "name")
+    )
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        with transaction.atomic():
+            Membership.objects.bulk_create(
+                [
+                    Membership(
+                        agency_id=pk,
+                        state=Membership.State.ACTIVE,
+                        statement="依法诚信执业，按约定时限和质量提交服务成果。",
+                        commitment=letter,
+                        commitment_digest=letter.digest,
+                        commitment_accepted_at=now - datetime.timedelta(days=30 + pk % 700),
+                        submitted_at=now - datetime.timedelta(days=30 + pk % 700),
+                        decided_at=now - datetime.timedelta(days=28 + pk % 700),
+                        member_since=now - datetime.timedelta(days=28 + pk % 700),
+                        term_until=(now + datetime.timedelta(days=365 * 3 - pk % 700)).date(),
+                    )
+                    for pk, _uscc, _name in chunk
+                ],
+                batch_size=BATCH,
+            )
+            CreditSubject.objects.bulk_create(
+                [CreditSubject(kind="agency", agency_id=pk, uscc=uscc, name=name) for pk, uscc, name in chunk],
+                batch_size=BATCH,
+                ignore_conflicts=True,
+            )
+        progress(f"  memberships {min(start + BATCH, len(ids))}/{len(ids)}")
+
+
+def _admit(agency: Agency, user, supervisor) -> Membership:
+    """Take an agency through the real entry path."""
+    from . import membership as ms
+
+    today = timezone.localdate()
+    agency.qualifications.filter(valid_until__lt=today).update(valid_until=today + datetime.timedelta(days=400))
+    membership = ms.membership_start(agency=agency, actor=user)
+    membership = ms.membership_update_application(
+        membership=membership, actor=user, statement="依法诚信执业，按约定时限和质量提交服务成果，接受评价与监督。"
+    )
+    if membership.state in (Membership.State.DRAFT, Membership.State.RETURNED):
+        ms.membership_submit(membership=membership, actor=user, accept_commitment=True)
+        ms.membership_review(membership=membership, actor=supervisor, decision="approve", note="材料齐全，同意入驻。")
+    membership.refresh_from_db()
+    return membership
+
+
+def _seed_scenarios(accounts, supervisor) -> None:
+    """The demo's credit stories, written through the real services with past dates."""
+    from credit_rules.services import subject_for_agency
+
+    from .credit import credit_event_record
+
+    now = timezone.now()
+    by_name = {username: (agency, user) for username, agency, user in accounts}
+
+    def fresh(username):
+        agency, user = by_name[username]
+        subject = subject_for_agency(agency)
+        return agency, user, subject, subject.head_seq == 0 and not agency.memberships.exists()
+
+    agency, user, subject, new = fresh("agency_demo")
+    if new:
+        _admit(agency, user, supervisor)
+
+    agency, user, subject, new = fresh("agency_demo2")
+    if new:
+        _admit(agency, user, supervisor)
+        credit_event_record(
+            subject=subject,
+            code="CREDIT_WARNING",
+            source="supervisor",
+            actor=supervisor,
+            publish="warning",
+            evidence={"summary": "工程造价咨询报告逾期 12 日提交，经责令整改后仍未说明理由。"},
+            at=now - datetime.timedelta(days=90),
+        )
+
+    agency, user, subject, new = fresh("agency_demo3")
+    if new:
+        from . import membership as ms
+
+        credit_event_record(
+            subject=subject,
+            code="DECLINE_WIN",
+            source="rule",
+            rule_code="CR-SVC-010",
+            evidence={"summary": "中选惠州市某道路工程造价咨询项目后，无正当理由放弃中选资格。"},
+            at=now - datetime.timedelta(days=180),
+        )
+        membership = ms.membership_start(agency=agency, actor=user)
+        ms.membership_update_application(membership=membership, actor=user, statement="申请入驻，从事工程咨询服务。")
+
+    agency, user, subject, new = fresh("agency_demo4")
+    if new:
+        _admit(agency, user, supervisor)
+        credit_event_record(
+            subject=subject,
+            code="FALSE_MATERIALS",
+            source="supervisor",
+            actor=supervisor,
+            evidence={"summary": "入驻时提交的业绩合同经核查系伪造。"},
+            at=now - datetime.timedelta(days=365),
+        )
+
+    agency, user, subject, new = fresh("agency_demo5")
+    if new:
+        _admit(agency, user, supervisor)
+        credit_event_record(
+            subject=subject,
+            code="HONOUR_RED_LIST",
+            source="honour",
+            actor=supervisor,
+            publish="red_list",
+            evidence={"summary": "获评 2025 年度惠州市优秀中介服务机构。"},
+            at=now - datetime.timedelta(days=60),
+        )
+
+    agency, user, subject, new = fresh("agency_demo6")
+    if new:
+        _admit(agency, user, supervisor)
+        for days, what in ((200, "测绘成果精度不达标，经复核属实。"), (40, "勘察报告数据错误，经复核属实。")):
+            credit_event_record(
+                subject=subject,
+                code="QUALITY_COMPLAINT",
+                source="supervisor",
+                actor=supervisor,
+                evidence={"summary": what},
+                at=now - datetime.timedelta(days=days),
+            )
 
 
 def _seed_officials(fake: Faker) -> list[DemoLogin]:
@@ -274,7 +427,14 @@ def demo_seed(*, scale: int = 1, progress: Callable[[str], None] = lambda _m: No
     rng = random.Random(2026)
     logins = _seed_buyers(fake)
     _seed_agencies(AGENCIES_PER_SCALE * max(1, scale), fake, rng, progress)
-    logins += _seed_agency_logins(fake)
+    accounts = _seed_agency_logins(fake)
     logins += _seed_officials(fake)
-    # Later stages (credit, memberships, projects) extend the demo through their own services.
+    supervisor = get_user_model().objects.get(username="supervisor_demo")
+    _seed_scenarios(accounts, supervisor)
+    _bulk_memberships({agency.pk for _u, agency, _user in accounts}, progress)
+    notes = dict(SCENARIOS)
+    logins[1:1] = [
+        DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")
+        for username, agency, _u in accounts
+    ]
     return logins

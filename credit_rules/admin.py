@@ -1,0 +1,168 @@
+"""Back office for credit: supervisors edit the policy as versioned drafts and publish them.
+
+Ledger, decisions and listings are read-only here: the ledger is append-only and corrections go
+through the services (objection, repair), never through an admin form.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    CatalogueEntry,
+    CommitmentLetter,
+    CreditSubject,
+    DecisionRecord,
+    ExternalListImport,
+    ExternalListing,
+    LedgerEntry,
+    PolicyVersion,
+)
+from .policy import policy_draft_from, policy_publish
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that are written by services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CatalogueInline(admin.TabularInline):
+    model = CatalogueEntry
+    extra = 0
+    fields = [
+        "code",
+        "name",
+        "name_en",
+        "points",
+        "severity",
+        "is_warning",
+        "is_quality_complaint",
+        "expels",
+        "repairable_after_months",
+        "public",
+        "basis",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    """Drafts are editable; a published version is frozen and a new draft copies it."""
+
+    list_display = ["version", "effective_from", "published_at", "note", "created_by"]
+    inlines = [CatalogueInline]
+    actions = ["publish", "new_draft"]
+    readonly_fields = ["published_at", "created_by", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["version", "effective_from", "note", "published_at", "created_by", "created_at"]}),
+        (
+            _("计分与等级"),
+            {"fields": ["base_score", "grade_a_min", "grade_b_min", "grade_c_min", "event_window_months"]},
+        ),
+        (
+            _("升级与措施"),
+            {
+                "fields": [
+                    "entry_lookback_months",
+                    "warnings_to_suspend",
+                    "warnings_window_months",
+                    "suspend_months_first",
+                    "suspend_months_repeat",
+                    "complaints_to_expel",
+                    "complaints_window_months",
+                    "reentry_bar_months",
+                    "restrict_on_grade_d",
+                    "green_channel_months",
+                ]
+            },
+        ),
+        (
+            _("程序"),
+            {
+                "fields": [
+                    "case_response_days",
+                    "objection_window_days",
+                    "objection_decide_working_days",
+                    "moderate_measure_notices",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return [f.name for f in PolicyVersion._meta.concrete_fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    @admin.action(description=_("发布所选草稿（自其生效时间起适用）"))
+    def publish(self, request, queryset):
+        for version in queryset.filter(published_at__isnull=True):
+            policy_publish(version=version)
+            self.message_user(request, _("政策 v%(v)s 已发布。") % {"v": version.version}, messages.SUCCESS)
+
+    @admin.action(description=_("以所选版本为基础新建草稿"))
+    def new_draft(self, request, queryset):
+        for version in queryset:
+            draft = policy_draft_from(base=version, note=f"基于 v{version.version}", user=request.user)
+            self.message_user(request, _("已新建草稿 v%(v)s。") % {"v": draft.version}, messages.SUCCESS)
+
+
+@admin.register(CommitmentLetter)
+class CommitmentLetterAdmin(admin.ModelAdmin):
+    list_display = ["version", "title", "effective_from"]
+
+
+@admin.register(CreditSubject)
+class CreditSubjectAdmin(ReadOnlyAdmin):
+    list_display = ["name", "uscc", "kind", "score", "grade", "is_restricted", "is_suspended", "is_expelled"]
+    list_filter = ["kind", "grade", "is_suspended", "is_expelled", "is_restricted", "is_rewarded"]
+    search_fields = ["name", "uscc"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "seq", "kind", "code", "points", "measure", "effective_at", "expires_at", "rule_code"]
+    list_select_related = ["subject"]
+    list_filter = ["kind", "measure", "source"]
+    search_fields = ["subject__name", "subject__uscc", "code"]
+
+
+@admin.register(DecisionRecord)
+class DecisionRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "transition", "target", "allowed", "subject", "actor"]
+    list_select_related = ["subject", "actor"]
+    list_filter = ["allowed", "transition"]
+
+
+@admin.register(ExternalListImport)
+class ExternalListImportAdmin(ReadOnlyAdmin):
+    list_display = ["imported_at", "filename", "rows", "imported_by"]
+
+
+@admin.register(ExternalListing)
+class ExternalListingAdmin(ReadOnlyAdmin):
+    list_display = ["name", "uscc", "source", "listed_on", "delisted_on"]
+    search_fields = ["name", "uscc"]

@@ -1,0 +1,68 @@
+"""The demo data tells the credit stories the README promises, through the real services."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from credit_rules.models import CreditSubject, DecisionRecord
+from workflows.models import Membership
+from workflows.services import membership as ms
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def membership_of(username):
+    return Membership.objects.filter(agency__staff__user__username=username).order_by("-created_at").first()
+
+
+def test_every_seeded_agency_is_a_member_with_a_credit_subject(demo):
+    assert Membership.objects.filter(state="active").count() >= 55
+    assert CreditSubject.objects.filter(kind="agency").count() == CreditSubject.objects.count() >= 60
+
+
+def test_bad_record_agency_is_refused_entry_with_the_reason(demo):
+    user = get_user_model().objects.get(username="agency_demo3")
+    membership = membership_of("agency_demo3")
+    assert membership.state == "draft"
+    result = ms.membership_submit(membership=membership, actor=user, accept_commitment=True)
+    assert not result.ok
+    assert [r.rule_code for r in result.refusals] == ["CR-ONB-003"]
+    assert "无故放弃中选资格" in result.refusals[0].message
+    membership.refresh_from_db()
+    assert membership.state == "draft"
+    assert DecisionRecord.objects.filter(allowed=False, transition="membership.submit").exists()
+
+
+def test_expelled_agency_is_blacklisted_and_cannot_reapply(demo):
+    user = get_user_model().objects.get(username="agency_demo4")
+    assert membership_of("agency_demo4").state == "expelled"
+    subject = CreditSubject.objects.get(agency__staff__user=user)
+    assert subject.is_expelled
+    agency = subject.agency
+    fresh = ms.membership_start(agency=agency, actor=user)
+    fresh = ms.membership_update_application(membership=fresh, actor=user, statement="重新申请入驻")
+    result = ms.membership_submit(membership=fresh, actor=user, accept_commitment=True)
+    assert "CR-ONB-002" in [r.rule_code for r in result.refusals]
+
+
+def test_scenario_states(demo):
+    assert membership_of("agency_demo2").state == "active"
+    assert CreditSubject.objects.get(agency__staff__user__username="agency_demo2").warning_count == 1
+    assert CreditSubject.objects.get(agency__staff__user__username="agency_demo5").score == 105
+
+
+def test_seed_is_idempotent_for_the_credit_stories(demo):
+    before = (Membership.objects.count(), CreditSubject.objects.count())
+    from credit_rules.models import LedgerEntry
+
+    entries = LedgerEntry.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Membership.objects.count(), CreditSubject.objects.count()) == before
+    assert LedgerEntry.objects.count() == entries
