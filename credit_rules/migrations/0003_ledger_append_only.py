@@ -35,7 +35,8 @@ SQLITE_BACKWARD = "DROP TRIGGER IF EXISTS credit_ledger_no_update;"
 def forward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        # params=None: the PL/pgSQL body's '%' is a RAISE placeholder, not a query parameter.
+        schema_editor.execute(PG_FORWARD, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_FORWARD)
 
