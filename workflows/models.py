@@ -420,7 +420,14 @@ class RepairRequest(FSMModelMixin, models.Model):
         self.decided_at, self.decided_by, self.decision_note = at, user, note
 
 
-# --- procurement: projects, sign-ups, engagements ---------------------------------------------------
+# --- procurement: projects, sign-ups, engagements, payments ------------------------------------------
+
+
+class CodeCounter(models.Model):
+    """Per-year counter behind project codes (ZJCS-2026-000123), taken under a row lock."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    value = models.PositiveIntegerField(default=0)
 
 
 class Project(FSMModelMixin, models.Model):
@@ -456,6 +463,17 @@ class Project(FSMModelMixin, models.Model):
         ANY = "any", _("具备其一")
         ALL = "all", _("全部具备")
 
+    EDITABLE = (State.DRAFT, State.RETURNED)
+    LIVE = (
+        State.OPEN,
+        State.SELECTING,
+        State.AWARDED,
+        State.CONTRACTING,
+        State.IN_SERVICE,
+        State.RESULT_SUBMITTED,
+        State.ACCEPTED,
+    )
+
     code = models.CharField(_("项目编号"), max_length=40, unique=True)
     buyer = models.ForeignKey("marketplace.BuyerUnit", on_delete=models.PROTECT, related_name="projects")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -480,19 +498,24 @@ class Project(FSMModelMixin, models.Model):
     weight_price = models.PositiveSmallIntegerField(_("价格权重"), default=0)
     weight_credit = models.PositiveSmallIntegerField(_("信用权重"), default=0)
     weight_proposal = models.PositiveSmallIntegerField(_("方案权重"), default=0)
-    # verifiable draw, version 1 (DESIGN §5)
+    # verifiable draw, version 1 (DESIGN §5); the secret is revealed only in the proof
     draw_secret = models.CharField(max_length=64, blank=True)
     draw_commitment = models.CharField(_("抽取承诺值"), max_length=64, blank=True)
     draw_beacon = models.CharField(_("公开随机信标"), max_length=200, blank=True)
     draw_proof = models.JSONField(null=True, blank=True)
-    # periods, stored on the row and moved by the deadline sweep
+    # periods: stored on the row from the defaults, moved by the deadline sweep
+    signup_days = models.PositiveSmallIntegerField(_("报名期（工作日）"), default=5)
+    publicity_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=3)
+    contract_days = models.PositiveSmallIntegerField(_("签约期限（日）"), default=10)
+    service_days = models.PositiveSmallIntegerField(_("服务期限（日）"), default=30)
+    rating_days = models.PositiveSmallIntegerField(_("评价期限（日）"), default=15)
+    payment_days = models.PositiveSmallIntegerField(_("付款期限（日）"), default=30)
     signup_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True, db_index=True)
     publicity_ends_at = models.DateTimeField(_("公示截止时间"), null=True, blank=True, db_index=True)
-    contract_due = models.DateTimeField(_("签约截止时间"), null=True, blank=True)
-    service_days = models.PositiveSmallIntegerField(_("服务期限（日）"), default=30)
     review_note = models.TextField(_("审核意见"), blank=True)
     cancel_reason = models.TextField(_("终止原因"), blank=True)
     relaunch_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="relaunches")
+    submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     awarded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -502,9 +525,141 @@ class Project(FSMModelMixin, models.Model):
         ordering = ["-created_at"]
         verbose_name = _("采购项目")
         verbose_name_plural = _("采购项目")
+        indexes = [
+            models.Index(fields=["state", "signup_deadline"]),
+            models.Index(fields=["state", "publicity_ends_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @transition(
+        field=state, source=[State.DRAFT, State.RETURNED], target=State.PENDING_REVIEW, permission=perm.buyer_staff
+    )
+    def submit(self, *, at: datetime.datetime) -> None:
+        """The buyer sends the project for the operator's review."""
+        self.submitted_at = at
+        self.review_note = ""
+
+    @transition(field=state, source=State.PENDING_REVIEW, target=State.RETURNED, permission=perm.operator)
+    def send_back(self, *, note: str) -> None:
+        """The operator returns the project with what to change."""
+        self.review_note = note
+
+    @transition(field=state, source=State.PENDING_REVIEW, target=State.OPEN, permission=perm.operator)
+    def publish(
+        self, *, at: datetime.datetime, signup_deadline: datetime.datetime, secret_hex: str, commitment: str
+    ) -> None:
+        """The operator publishes: sign-up opens; the draw commitment is fixed now."""
+        self.published_at = at
+        self.signup_deadline = signup_deadline
+        self.draw_secret = secret_hex
+        self.draw_commitment = commitment
+
+    @transition(field=state, source=State.OPEN, target=State.SELECTING, permission=perm.system)
+    def close_signup(self) -> None:
+        """The sign-up deadline passed: the pool is checked and frozen."""
+
+    @transition(
+        field=state,
+        source=[State.OPEN, State.SELECTING, State.AWARDED, State.CONTRACTING],
+        target=State.FAILED,
+        permission=perm.system,
+    )
+    def fail(self, *, at: datetime.datetime, reason: str) -> None:
+        """Fewer eligible sign-ups than the method needs, or no alternate left (流标)."""
+        self.closed_at = at
+        self.cancel_reason = reason
+
+    @transition(
+        field=state, source=State.SELECTING, target=State.AWARDED, permission=perm.any_of(perm.system, perm.buyer_staff)
+    )
+    def award(self, *, at: datetime.datetime, publicity_ends_at: datetime.datetime, proof: dict | None = None) -> None:
+        """The declared method picked the winner; the result is public for the publicity period."""
+        self.awarded_at = at
+        self.publicity_ends_at = publicity_ends_at
+        if proof is not None:
+            self.draw_proof = proof
+
+    @transition(
+        field=state,
+        source=State.AWARDED,
+        target=State.CONTRACTING,
+        permission=perm.any_of(perm.system, perm.buyer_staff),
+    )
+    def confirm_winner(self) -> None:
+        """Publicity ended with the winner's confirmation: contracting starts."""
+
+    @transition(field=state, source=State.CONTRACTING, target=State.AWARDED, permission=perm.system)
+    def reopen_award(self, *, at: datetime.datetime, publicity_ends_at: datetime.datetime) -> None:
+        """The winner was revoked or declined: the alternate steps up with its own publicity."""
+        self.awarded_at = at
+        self.publicity_ends_at = publicity_ends_at
+
+    @transition(field=state, source=State.CONTRACTING, target=State.IN_SERVICE, permission=perm.system)
+    def start_service(self) -> None:
+        """The contract is signed and the service runs."""
+
+    @transition(field=state, source=State.IN_SERVICE, target=State.RESULT_SUBMITTED, permission=perm.system)
+    def result_in(self) -> None:
+        """The agency submitted its result."""
+
+    @transition(field=state, source=State.RESULT_SUBMITTED, target=State.IN_SERVICE, permission=perm.system)
+    def rework(self) -> None:
+        """The buyer returned the result for rework."""
+
+    @transition(field=state, source=State.RESULT_SUBMITTED, target=State.ACCEPTED, permission=perm.system)
+    def accept(self) -> None:
+        """The buyer accepted the result."""
+
+    @transition(field=state, source=State.ACCEPTED, target=State.RATED, permission=perm.system)
+    def rate(self) -> None:
+        """The buyer rated the service (or the rating window closed)."""
+
+    @transition(
+        field=state,
+        source=[State.RATED, State.IN_SERVICE, State.CONTRACTING],
+        target=State.CLOSED,
+        permission=perm.system,
+    )
+    def close(self, *, at: datetime.datetime) -> None:
+        """Rated and paid (or the service was terminated): the project is complete."""
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED, State.PENDING_REVIEW, State.OPEN, State.SELECTING, State.AWARDED],
+        target=State.CANCELLED,
+        permission=perm.buyer_staff,
+    )
+    def cancel(self, *, at: datetime.datetime, reason: str) -> None:
+        """The buyer ends the project with a published reason (终止)."""
+        self.closed_at = at
+        self.cancel_reason = reason
+
+
+class ProjectQualification(models.Model):
+    """A qualification the project requires, with the minimum level (rank 1 is highest)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="requirements")
+    qualification_type = models.ForeignKey("marketplace.QualificationType", on_delete=models.PROTECT)
+    min_level = models.ForeignKey("marketplace.QualificationLevel", on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "qualification_type"], name="uniq_project_requirement")
+        ]
+
+
+class AvoidEntry(models.Model):
+    """An agency the buyer asks to keep out of the project (回避), with the reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="avoid_list")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("回避理由"), max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "agency"], name="uniq_project_avoid")]
 
 
 class SignUp(FSMModelMixin, models.Model):
@@ -515,7 +670,7 @@ class SignUp(FSMModelMixin, models.Model):
         WITHDRAWN = "withdrawn", _("已撤回")
         ADMITTED = "admitted", _("有效报名")
         REJECTED = "rejected", _("无效报名")
-        RANKED = "ranked", _("已排序")
+        RANKED = "ranked", _("备选")
         SELECTED = "selected", _("中选")
         NOT_SELECTED = "not_selected", _("未中选")
         CONFIRMED = "confirmed", _("已确认中选")
@@ -527,12 +682,19 @@ class SignUp(FSMModelMixin, models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="signups")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="signups")
     state = FSMField(_("状态"), default=State.SUBMITTED, choices=State.choices, protected=True, db_index=True)
-    sealed_quote = models.TextField(blank=True, help_text="encrypted until the sign-up deadline")
+    # Fernet token; unreadable by everyone (buyer, operator, supervisor) until the sign-up deadline.
+    sealed_quote = models.TextField(blank=True)
+    quote = models.DecimalField(_("报价"), max_digits=14, decimal_places=2, null=True, blank=True)
+    proposal = models.FileField(
+        _("服务方案"), upload_to=evidence_upload_to, blank=True, validators=[validate_document_upload]
+    )
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(default=timezone.now)
-    rank = models.PositiveIntegerField(null=True, blank=True)
-    score = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
-    note = models.TextField(blank=True)
+    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    score = models.DecimalField(_("综合得分"), max_digits=7, decimal_places=3, null=True, blank=True)
+    credit_score = models.IntegerField(_("信用分"), null=True, blank=True)
+    selected_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
 
     class Meta:
         ordering = ["project", "rank", "submitted_at"]
@@ -556,6 +718,52 @@ class SignUp(FSMModelMixin, models.Model):
     def withdraw(self, *, note: str = "") -> None:
         """The agency withdraws before the deadline (or the platform withdraws it on expulsion)."""
         self.note = note
+
+    @transition(field=state, source=State.SUBMITTED, target=State.ADMITTED, permission=perm.system)
+    def admit(self, *, quote, credit_score: int) -> None:
+        """At sign-up close the agency passed the re-check: it is in the frozen pool; the quote opens."""
+        self.quote = quote
+        self.credit_score = credit_score
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission=perm.system)
+    def reject(self, *, note: str) -> None:
+        """At sign-up close the agency failed the re-check (a measure since it signed up, say)."""
+        self.note = note
+
+    @transition(field=state, source=State.ADMITTED, target=State.RANKED, permission=perm.system)
+    def rank_at(self, *, rank: int, score=None) -> None:
+        """The method placed this sign-up at ``rank`` (1 wins; the rest are alternates in order)."""
+        self.rank = rank
+        self.score = score
+
+    @transition(field=state, source=State.RANKED, target=State.SELECTED, permission=perm.system)
+    def select(self, *, at: datetime.datetime) -> None:
+        """This agency is the winner (first place, or the alternate stepping up)."""
+        self.selected_at = at
+
+    @transition(field=state, source=State.RANKED, target=State.NOT_SELECTED, permission=perm.system)
+    def unselect(self) -> None:
+        """The project ended without reaching this alternate."""
+
+    @transition(field=state, source=State.SELECTED, target=State.CONFIRMED, permission=perm.agency_staff)
+    def confirm(self) -> None:
+        """The winner confirms it will sign the contract."""
+
+    @transition(
+        field=state, source=[State.SELECTED, State.CONFIRMED], target=State.DECLINED, permission=perm.agency_staff
+    )
+    def decline(self, *, note: str) -> None:
+        """The winner gives up the win (without cause this costs credit)."""
+        self.note = note
+
+    @transition(field=state, source=[State.SELECTED, State.CONFIRMED], target=State.REVOKED, permission=perm.system)
+    def revoke(self, *, note: str) -> None:
+        """The win is revoked (撤销中选资格): a measure since selection, or the contract deadline missed."""
+        self.note = note
+
+
+def contract_upload_to(instance, filename: str) -> str:
+    return f"contracts/{instance.project_id}/{filename}"
 
 
 class Engagement(FSMModelMixin, models.Model):
@@ -585,8 +793,24 @@ class Engagement(FSMModelMixin, models.Model):
     signup = models.OneToOneField(SignUp, null=True, blank=True, on_delete=models.PROTECT, related_name="engagement")
     state = FSMField(_("状态"), default=State.AWAITING_CONTRACT, choices=State.choices, protected=True, db_index=True)
     amount = models.DecimalField(_("合同金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    contract_file = models.FileField(
+        _("合同文本"), upload_to=contract_upload_to, blank=True, validators=[validate_document_upload]
+    )
+    contract_uploaded_at = models.DateTimeField(null=True, blank=True)
     contract_due = models.DateTimeField(_("签约截止"), null=True, blank=True, db_index=True)
+    contracted_at = models.DateTimeField(null=True, blank=True)
     service_end = models.DateTimeField(_("服务截止"), null=True, blank=True, db_index=True)
+    extended = models.BooleanField(_("已延期"), default=False)
+    extension_reason = models.TextField(_("延期理由"), blank=True)
+    late_recorded = models.BooleanField(default=False)
+    result_file = models.FileField(
+        _("服务成果"), upload_to=contract_upload_to, blank=True, validators=[validate_document_upload]
+    )
+    result_submitted_at = models.DateTimeField(null=True, blank=True)
+    rework_note = models.TextField(_("整改意见"), blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    rating_due = models.DateTimeField(_("评价截止"), null=True, blank=True, db_index=True)
+    terminated_reason = models.TextField(_("中止原因"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -596,3 +820,146 @@ class Engagement(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} / {self.agency}"
+
+    @transition(field=state, source=State.AWAITING_CONTRACT, target=State.CONTRACTED, permission=perm.project_buyer)
+    def sign(self, *, at: datetime.datetime, amount) -> None:
+        """The buyer confirms the contract the agency uploaded."""
+        self.contracted_at = at
+        self.amount = amount
+
+    @transition(field=state, source=State.CONTRACTED, target=State.IN_SERVICE, permission=perm.system)
+    def start(self, *, service_end: datetime.datetime) -> None:
+        """Service starts at signing; its end date is fixed now."""
+        self.service_end = service_end
+
+    @transition(
+        field=state,
+        source=[State.IN_SERVICE, State.RETURNED_FOR_REWORK],
+        target=State.RESULT_SUBMITTED,
+        permission=perm.agency_staff,
+    )
+    def submit_result(self, *, at: datetime.datetime) -> None:
+        """The agency delivers its result."""
+        self.result_submitted_at = at
+
+    @transition(
+        field=state, source=State.RESULT_SUBMITTED, target=State.RETURNED_FOR_REWORK, permission=perm.project_buyer
+    )
+    def return_for_rework(self, *, note: str) -> None:
+        """The buyer returns the result with what to fix."""
+        self.rework_note = note
+
+    @transition(field=state, source=State.RESULT_SUBMITTED, target=State.ACCEPTED, permission=perm.project_buyer)
+    def accept(self, *, at: datetime.datetime, rating_due: datetime.datetime) -> None:
+        """The buyer accepts the result; the rating window and payment due date start."""
+        self.accepted_at = at
+        self.rating_due = rating_due
+
+    @transition(
+        field=state, source=State.ACCEPTED, target=State.RATED, permission=perm.any_of(perm.project_buyer, perm.system)
+    )
+    def rate(self) -> None:
+        """The service is rated (by the buyer, or closed unrated when the window ends)."""
+
+    @transition(
+        field=state,
+        source=[State.AWAITING_CONTRACT, State.CONTRACTED, State.IN_SERVICE, State.RETURNED_FOR_REWORK],
+        target=State.TERMINATED,
+        permission=perm.any_of(perm.project_buyer, perm.system),
+    )
+    def terminate(self, *, reason: str) -> None:
+        """The service is stopped (服务中止) with a reason, or the award was revoked before contract."""
+        self.terminated_reason = reason
+
+
+class ProposalMark(models.Model):
+    """A scorer's mark (0–100) for a sign-up's proposal in a scored comparison (比选)."""
+
+    signup = models.ForeignKey(SignUp, on_delete=models.PROTECT, related_name="marks")
+    scorer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    mark = models.DecimalField(_("方案得分"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("评分说明"), max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["signup", "scorer"], name="uniq_mark_per_scorer")]
+
+
+class Rating(models.Model):
+    """The buyer's rating of a delivered service: five marks 1–5 and a comment."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.PROTECT, related_name="rating")
+    quality = models.PositiveSmallIntegerField(_("服务质量"))
+    timeliness = models.PositiveSmallIntegerField(_("服务时效"))
+    attitude = models.PositiveSmallIntegerField(_("服务态度"))
+    fees = models.PositiveSmallIntegerField(_("收费合理性"))
+    conformity = models.PositiveSmallIntegerField(_("执业规范性"))
+    comment = models.TextField(_("评价意见"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    MARKS = ("quality", "timeliness", "attitude", "fees", "conformity")
+
+    @property
+    def average(self) -> float:
+        return sum(getattr(self, m) for m in self.MARKS) / len(self.MARKS)
+
+
+class Payment(FSMModelMixin, models.Model):
+    """The buyer's payment of the service fee: due → paid; late after its due date."""
+
+    class State(models.TextChoices):
+        DUE = "due", _("待支付")
+        RECORDED = "recorded", _("已登记转账，待确认")
+        PAID = "paid", _("已支付")
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.PROTECT, related_name="payment")
+    state = FSMField(_("状态"), default=State.DUE, choices=State.choices, protected=True, db_index=True)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    due_at = models.DateTimeField(_("付款期限"), db_index=True)
+    provider = models.CharField(_("支付方式"), max_length=20, default="bank_transfer")
+    reference = models.CharField(_("转账流水号"), max_length=100, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    late_recorded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("付款")
+        verbose_name_plural = _("付款")
+
+    @property
+    def agency(self):
+        return self.engagement.agency
+
+    @property
+    def project(self):
+        return self.engagement.project
+
+    @transition(
+        field=state, source=State.DUE, target=State.RECORDED, permission=perm.any_of(perm.project_buyer, perm.system)
+    )
+    def record_transfer(self, *, at: datetime.datetime, reference: str, provider: str) -> None:
+        """The buyer records the bank transfer reference."""
+        self.recorded_at, self.reference, self.provider = at, reference, provider
+
+    @transition(
+        field=state,
+        source=[State.DUE, State.RECORDED],
+        target=State.PAID,
+        permission=perm.any_of(perm.agency_staff, perm.system),
+    )
+    def settle(self, *, at: datetime.datetime) -> None:
+        """The money arrived: the agency confirms receipt (or the sandbox settles at once)."""
+        self.paid_at = at
+
+
+class PaymentCommand(models.Model):
+    """Idempotency record of a payment command: the same key never runs twice."""
+
+    key = models.CharField(max_length=100, unique=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="commands")
+    command = models.CharField(max_length=30)
+    result = models.JSONField(default=dict)
+    at = models.DateTimeField(default=timezone.now)

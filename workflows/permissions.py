@@ -45,3 +45,21 @@ def any_of(*checks: Check) -> Check:
 
 
 supervisor_or_system = any_of(supervisor_in_scope, system)
+
+
+def buyer_staff(instance, user) -> bool:
+    """Staff of the buyer unit that owns the project (guardian object permission)."""
+    if user is None or not has_role(user, Role.BUYER):
+        return False
+    project = instance if hasattr(instance, "buyer_id") else instance.project
+    return user.has_perm("marketplace.act_for_buyerunit", project.buyer)
+
+
+def project_buyer(instance, user) -> bool:
+    """Staff of the buyer unit of the row's project."""
+    return buyer_staff(instance.project, user) if user is not None else False
+
+
+def operator(instance, user) -> bool:
+    """The platform's operator (运营机构)."""
+    return user is not None and has_role(user, Role.OPERATOR)
