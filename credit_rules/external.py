@@ -57,7 +57,11 @@ def _date(value: str | None, line: int, name: str, errors: list[RowError]) -> da
 
 
 def _rows(content: bytes, filename: str) -> list[tuple[int, dict]]:
-    text = content.decode("utf-8-sig")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # A GBK export from a spreadsheet is common: say so instead of failing with a server error.
+        raise ImportRejected([RowError(0, _("文件"), _("文件不是 UTF-8 编码，请另存为 UTF-8 后重新导入。"))]) from None
     if filename.lower().endswith(".json"):
         try:
             data = json.loads(text)

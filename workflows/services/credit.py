@@ -244,14 +244,20 @@ def credit_event_record(
     return entry
 
 
-def warning_issue(*, agency: Agency, actor, facts: str, evidence_summary: str, evidence_file: str = "") -> LedgerEntry:
+def warning_issue(
+    *, agency: Agency, actor, facts: str, evidence_summary: str, evidence_file: str = "", idempotency_key: str = ""
+) -> LedgerEntry:
     """A supervisor's credit warning (信用警告): published, costs points, may escalate."""
+    evidence = {"summary": evidence_summary, "facts": facts, "file": evidence_file}
+    if idempotency_key:
+        # Kept with the entry so a re-sent form can be recognised and not recorded twice.
+        evidence["idempotency_key"] = idempotency_key
     return credit_event_record(
         subject=subject_for_agency(agency),
         code="CREDIT_WARNING",
         source=Source.SUPERVISOR,
         actor=actor,
-        evidence={"summary": evidence_summary, "facts": facts, "file": evidence_file},
+        evidence=evidence,
         publish="warning",
     )
 

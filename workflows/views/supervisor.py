@@ -1,3 +1,433 @@
-"""supervisor pages."""
+"""Supervisor pages (监管部门): the work queue, entry review, credit events, cases, objections, repairs, lists.
 
-urlpatterns: list = []
+Every page needs a signed-in supervisor; every object is looked up within the supervisor's region and
+category scope (outside it: 404). Writes go through the services in ``workflows.services``.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from credit_rules.external import ImportRejected
+from credit_rules.models import CreditSubject, Source
+from credit_rules.services import subject_for_agency
+
+from ..forms.supervisor import (
+    EVENT_CODES,
+    CaseDecisionForm,
+    CaseForm,
+    EventForm,
+    ExternalListForm,
+    NoteDecisionForm,
+    ReviewForm,
+    catalogue_label,
+)
+from ..models import CreditCase, Membership, Objection, RepairRequest
+from ..selectors import supervisor as sel
+from ..services.credit import (
+    case_decide,
+    case_notify,
+    case_propose,
+    credit_event_record,
+    objection_decide,
+    repair_decide,
+    warning_issue,
+)
+from ..services.external import external_list_import
+from ..services.membership import membership_renew, membership_review
+
+# Honours may go on the public red list; warnings are published by warning_issue itself.
+PUBLISH_FOR_CODE = {"HONOUR_RED_LIST": "red_list"}
+
+
+def supervisor_required(view):
+    """Signed in, in the supervisor role and with a supervisor profile; the profile rides on the request."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        profile = sel.supervisor_profile_for_user(request.user)
+        if profile is None:
+            raise PermissionDenied(_("该页面仅限监管部门使用。"))
+        request.supervisor = profile
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _show_result(request, result, success: str) -> bool:
+    """Turn a transition result into a message; True when it was done.
+
+    Credit refusals are left to the page, which shows each reason with its rule code and basis.
+    """
+    if result.ok:
+        messages.success(request, success)
+        return True
+    if not result.refusals:
+        for message in result.messages:
+            messages.error(request, message)
+    return False
+
+
+# --- queue ------------------------------------------------------------------------------------------
+
+
+def _queue_render(request, **extra):
+    context = {"queue": sel.supervisor_queue(request.supervisor), **extra}
+    return render(request, "workflows/supervisor_queue.html", context)
+
+
+@supervisor_required
+def queue(request):
+    """The supervisor's queue: applications, cases, objections, repairs and renewals in scope."""
+    return _queue_render(request)
+
+
+@require_POST
+@supervisor_required
+def membership_renew_view(request, pk: int):
+    """Renew a membership whose term is ending, after the supervisor's review."""
+    membership = sel.membership_for_supervisor_renewal(request.supervisor, pk)
+    result = membership_renew(membership=membership, actor=request.user, as_role="supervisor")
+    if result.ok:
+        messages.success(
+            request,
+            _("已为「%(name)s」续期，入驻有效期至 %(until)s。")
+            % {"name": membership.agency.name, "until": result.obj.term_until},
+        )
+        return redirect("supervisor-queue")
+    if result.refusals:
+        # Show the gate's reasons with their rule codes and basis on the queue itself.
+        return _queue_render(request, renew_result=result, renew_membership=membership)
+    for message in result.messages:
+        messages.error(request, message)
+    return redirect("supervisor-queue")
+
+
+# --- entry applications -----------------------------------------------------------------------------
+
+
+@supervisor_required
+def application(request, pk: int):
+    """Review one entry application: agency data, qualifications, commitment, credit; then decide."""
+    membership = sel.membership_for_supervisor_application(request.supervisor, pk)
+    form = ReviewForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = membership_review(
+                membership=membership,
+                actor=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error("note", exc)
+        else:
+            labels = {
+                "approve": _("已准予「%(name)s」入驻。"),
+                "send_back": _("已将「%(name)s」的申请退回修改。"),
+                "reject": _("已决定「%(name)s」不予入驻。"),
+            }
+            if _show_result(request, result, labels[form.cleaned_data["decision"]] % {"name": membership.agency.name}):
+                return redirect("supervisor-queue")
+            if not result.refusals:
+                return redirect("supervisor-application", pk=pk)
+            # A credit refusal: stay on the page with the reasons; the state is unchanged.
+    context = {
+        "membership": membership,
+        "agency": membership.agency,
+        "standing": sel.credit_standing_for_supervisor(membership.agency),
+        "form": form,
+        "result": result,
+        "today": timezone.localdate(),
+        "can_review": membership.state == Membership.State.SUBMITTED,
+    }
+    return render(request, "workflows/supervisor_application.html", context)
+
+
+# --- credit events (warnings, complaints, honours) --------------------------------------------------
+
+
+def _save_evidence(upload, folder: str) -> str:
+    """Store an evidence upload privately and return its storage name."""
+    if not upload:
+        return ""
+    name = os.path.basename(upload.name or "evidence")
+    return default_storage.save(f"evidence/{folder}/{timezone.now():%Y%m}/{name}", upload)
+
+
+def _event_record_once(*, profile_user, agency, code: str, data: dict, token: str):
+    """Record the event unless this form's one-time key was already used; returns (entry, created)."""
+    subject = subject_for_agency(agency)
+    with transaction.atomic():
+        # The subject row is the ledger's append lock: a second submission of the same form waits
+        # here for the first to commit, then finds its entry instead of recording another.
+        locked = CreditSubject.objects.select_for_update().get(pk=subject.pk)
+        existing = sel.ledger_event_by_idempotency_key(locked, token)
+        if existing is not None:
+            return existing, False
+        evidence_file = _save_evidence(data.get("evidence_file"), "event")
+        if code == "CREDIT_WARNING":
+            entry = warning_issue(
+                agency=agency,
+                actor=profile_user,
+                facts=data["facts"],
+                evidence_summary=data["evidence_summary"],
+                evidence_file=evidence_file,
+                idempotency_key=token,
+            )
+        else:
+            entry = credit_event_record(
+                subject=locked,
+                code=code,
+                source=Source.SUPERVISOR,
+                actor=profile_user,
+                evidence={
+                    "summary": data["evidence_summary"],
+                    "facts": data["facts"],
+                    "file": evidence_file,
+                    "idempotency_key": token,
+                },
+                publish=PUBLISH_FOR_CODE.get(code),
+            )
+        return entry, True
+
+
+@supervisor_required
+def event_new(request):
+    """Issue a credit warning or record a credit event (complaint, honour) against an agency in scope."""
+    profile = request.supervisor
+    query = request.GET.get("q", "").strip()
+    initial = {}
+    if request.GET.get("agency"):
+        initial["agency"] = request.GET["agency"].strip().upper()
+    if request.GET.get("code") in EVENT_CODES:
+        initial["code"] = request.GET["code"]
+    form = EventForm(request.POST or None, request.FILES or None, profile=profile, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        entry, created = _event_record_once(
+            profile_user=request.user, agency=data["agency"], code=data["code"], data=data, token=str(data["token"])
+        )
+        if created:
+            messages.success(
+                request, _("已记录：%(title)s（%(name)s）。") % {"title": entry.title, "name": entry.subject.name}
+            )
+        else:
+            messages.warning(request, _("该表单已经提交过，未重复记录。以下是首次提交的结果。"))
+        return redirect("supervisor-event", pk=entry.pk)
+    chosen = None
+    uscc = form["agency"].value() if form.is_bound else initial.get("agency")
+    if uscc:
+        chosen = sel.agency_in_scope_by_uscc(profile, str(uscc).replace(" ", "").upper())
+    context = {
+        "form": form,
+        "query": query,
+        "results": sel.agency_list_for_supervisor_search(profile, query),
+        "chosen": chosen,
+        "chosen_standing": sel.credit_standing_for_supervisor(chosen) if chosen else None,
+    }
+    return render(request, "workflows/supervisor_event_form.html", context)
+
+
+@supervisor_required
+def event_detail(request, pk: int):
+    """What recording an event did: the entry, the score and grade after it, and measures it set off."""
+    outcome = sel.ledger_event_for_supervisor(request.supervisor, pk)
+    return render(request, "workflows/supervisor_event_done.html", {"outcome": outcome})
+
+
+# --- credit cases -----------------------------------------------------------------------------------
+
+
+@supervisor_required
+def case_new(request):
+    """Propose a discretionary measure or a grave finding against an agency (立案)."""
+    initial = {"agency": request.GET["agency"].strip().upper()} if request.GET.get("agency") else {}
+    form = CaseForm(request.POST or None, request.FILES or None, profile=request.supervisor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicate = sel.open_case_like(data["agency"], measure=data["measure"], ground_code=data["ground_code"])
+        if duplicate is not None:
+            messages.warning(request, _("该机构已有相同的待处理案件，未重复立案。"))
+            return redirect("supervisor-case", pk=duplicate.pk)
+        try:
+            case = case_propose(
+                agency=data["agency"],
+                actor=request.user,
+                facts=data["facts"],
+                measure=data["measure"],
+                months=data["months"],
+                ground_code=data["ground_code"],
+                evidence=data.get("evidence"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已立案，请告知机构并给予陈述申辩的机会。"))
+            return redirect("supervisor-case", pk=case.pk)
+    return render(request, "workflows/supervisor_case_form.html", {"form": form})
+
+
+@supervisor_required
+def case_detail(request, pk: int):
+    """One credit case: facts, the agency's response, history; notify, apply or dismiss."""
+    case = sel.credit_case_for_supervisor(request.supervisor, pk)
+    form = CaseDecisionForm(request.POST or None, case=case)
+    if request.method == "POST":
+        if request.POST.get("action") == "notify":
+            result = case_notify(case=case, actor=request.user)
+            _show_result(request, result, _("已告知机构，陈述申辩期限已开始计算。"))
+            return redirect("supervisor-case", pk=pk)
+        if form.is_valid():
+            apply = form.cleaned_data["action"] == "apply"
+            result = case_decide(case=case, actor=request.user, apply=apply, note=form.cleaned_data["note"])
+            _show_result(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
+            return redirect("supervisor-case", pk=pk)
+    context = {
+        "case": case,
+        "form": form,
+        "history": sel.transition_history_for_object(case),
+        "ground_label": catalogue_label(case.ground_code) if case.ground_code else "",
+        "standing": sel.credit_standing_for_supervisor(case.agency),
+        "now": timezone.now(),
+        "can_notify": case.state == CreditCase.State.PROPOSED,
+        "can_apply": case.state == CreditCase.State.NOTIFIED,
+        "can_dismiss": case.state in CreditCase.OPEN,
+    }
+    return render(request, "workflows/supervisor_case.html", context)
+
+
+# --- objections and repairs -------------------------------------------------------------------------
+
+
+@supervisor_required
+def objection_detail(request, pk: int):
+    """Decide an objection (异议): uphold the record, or overturn it (reversal entry, notice withdrawn)."""
+    objection = sel.objection_for_supervisor(request.supervisor, pk)
+    form = NoteDecisionForm(
+        request.POST or None, actions=[("uphold", _("异议不成立，维持记录")), ("overturn", _("异议成立，撤销记录"))]
+    )
+    if request.method == "POST" and form.is_valid():
+        overturn = form.cleaned_data["action"] == "overturn"
+        result = objection_decide(
+            objection=objection, actor=request.user, overturn=overturn, note=form.cleaned_data["note"]
+        )
+        done = _show_result(
+            request,
+            result,
+            _("异议成立：记录已撤销，相关公告已撤回。") if overturn else _("异议不成立：记录维持。"),
+        )
+        return redirect("supervisor-queue") if done else redirect("supervisor-objection", pk=pk)
+    context = {
+        "objection": objection,
+        "entry": objection.entry,
+        "form": form,
+        "standing": sel.credit_standing_for_supervisor(objection.agency),
+        "today": timezone.localdate(),
+        "can_decide": objection.state == Objection.State.SUBMITTED,
+    }
+    return render(request, "workflows/supervisor_objection.html", context)
+
+
+@supervisor_required
+def repair_detail(request, pk: int):
+    """Decide a credit repair request (信用修复): approve (the entry stops counting) or refuse."""
+    repair = sel.repair_for_supervisor(request.supervisor, pk)
+    form = NoteDecisionForm(request.POST or None, actions=[("approve", _("准予修复")), ("reject", _("不予修复"))])
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["action"] == "approve"
+        result = repair_decide(request=repair, actor=request.user, approve=approve, note=form.cleaned_data["note"])
+        done = _show_result(
+            request,
+            result,
+            _("已准予修复：该记录不再计分，相关公告已撤回。") if approve else _("已决定不予修复。"),
+        )
+        return redirect("supervisor-queue") if done else redirect("supervisor-repair", pk=pk)
+    context = {
+        "repair": repair,
+        "entry": repair.entry,
+        "form": form,
+        "standing": sel.credit_standing_for_supervisor(repair.agency),
+        "can_decide": repair.state == RepairRequest.State.SUBMITTED,
+    }
+    return render(request, "workflows/supervisor_repair.html", context)
+
+
+# --- external dishonesty lists ----------------------------------------------------------------------
+
+
+@supervisor_required
+def external_import(request):
+    """Import an external dishonesty list: every row valid or nothing imported; listed members suspended."""
+    form = ExternalListForm(request.POST or None, request.FILES or None)
+    context: dict = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch, affected = external_list_import(content=upload.read(), filename=upload.name, actor=request.user)
+        except ImportRejected as exc:
+            context["errors"] = exc.errors
+        else:
+            context.update({"batch": batch, "affected": affected})
+            form = ExternalListForm()
+            context["form"] = form
+    return render(request, "workflows/supervisor_external_import.html", context)
+
+
+# --- private files (scans and evidence): only for supervisors whose scope covers the agency ----------
+
+
+def _file_response(field_file_or_name):
+    name = getattr(field_file_or_name, "name", field_file_or_name)
+    if not name or not default_storage.exists(name):
+        raise Http404
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(default_storage.open(name, "rb"), content_type=content_type, filename=os.path.basename(name))
+
+
+@supervisor_required
+def private_file(request, kind: str, pk: int):
+    """Serve a qualification scan or an evidence file to a supervisor in scope (never public)."""
+    profile = request.supervisor
+    if kind == "qualification":
+        return _file_response(sel.qualification_for_supervisor(profile, pk).document)
+    if kind == "case":
+        return _file_response(sel.credit_case_for_supervisor(profile, pk).evidence)
+    if kind == "objection":
+        return _file_response(sel.objection_for_supervisor(profile, pk).evidence)
+    if kind == "repair":
+        return _file_response(sel.repair_for_supervisor(profile, pk).evidence)
+    if kind == "entry":
+        return _file_response(str(sel.ledger_entry_for_supervisor_file(profile, pk).evidence.get("file") or ""))
+    raise Http404
+
+
+urlpatterns = [
+    path("", queue, name="supervisor-queue"),
+    path("applications/<int:pk>/", application, name="supervisor-application"),
+    path("memberships/<int:pk>/renew/", membership_renew_view, name="supervisor-renew"),
+    path("events/new/", event_new, name="supervisor-event-new"),
+    path("events/<int:pk>/", event_detail, name="supervisor-event"),
+    path("cases/new/", case_new, name="supervisor-case-new"),
+    path("cases/<int:pk>/", case_detail, name="supervisor-case"),
+    path("objections/<int:pk>/", objection_detail, name="supervisor-objection"),
+    path("repairs/<int:pk>/", repair_detail, name="supervisor-repair"),
+    path("external-lists/import/", external_import, name="supervisor-external-import"),
+    path("files/<slug:kind>/<int:pk>/", private_file, name="supervisor-file"),
+]
