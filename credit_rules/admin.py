@@ -99,6 +99,8 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                     "objection_window_days",
                     "objection_decide_working_days",
                     "moderate_measure_notices",
+                    "rating_excellent_min",
+                    "rating_poor_max",
                 ]
             },
         ),

@@ -142,6 +142,8 @@ class PolicyVersion(models.Model):
     objection_decide_working_days = models.PositiveSmallIntegerField(_("异议办结期限（工作日）"), default=10)
     green_channel_months = models.PositiveSmallIntegerField(_("绿色通道所需连续 A 级（月）"), default=12)
     moderate_measure_notices = models.BooleanField(_("措施公告须审核后发布"), default=True)
+    rating_excellent_min = models.DecimalField(_("评价优秀的平均分下限"), max_digits=3, decimal_places=2, default=4.5)
+    rating_poor_max = models.DecimalField(_("评价差的平均分上限"), max_digits=3, decimal_places=2, default=2.5)
 
     class Meta:
         ordering = ["-effective_from"]

@@ -750,7 +750,10 @@ class SignUp(FSMModelMixin, models.Model):
         """The winner confirms it will sign the contract."""
 
     @transition(
-        field=state, source=[State.SELECTED, State.CONFIRMED], target=State.DECLINED, permission=perm.agency_staff
+        field=state,
+        source=[State.SELECTED, State.CONFIRMED],
+        target=State.DECLINED,
+        permission=perm.any_of(perm.agency_staff, perm.system),
     )
     def decline(self, *, note: str) -> None:
         """The winner gives up the win (without cause this costs credit)."""

@@ -11,3 +11,11 @@ def credit_sweep() -> dict[str, int]:
     from .services.credit import credit_sweep as sweep
 
     return sweep()
+
+
+@shared_task
+def deadlines_sweep() -> dict[str, int]:
+    """Close sign-ups, end publicity, and act on missed contract, delivery, rating and payment dates."""
+    from .services.deadlines import deadlines_sweep as sweep
+
+    return sweep()

@@ -172,6 +172,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The periodic sweeps; django-celery-beat copies these into its tables at start.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "credit-sweep": {"task": "workflows.tasks.credit_sweep", "schedule": 60.0},
+    "deadlines-sweep": {"task": "workflows.tasks.deadlines_sweep", "schedule": float(os.environ.get("ZJCS_SWEEP_SECONDS", "30"))},
     "notice-resend": {"task": "cms.tasks.notice_requests_resend", "schedule": 120.0},
 }
 
@@ -184,6 +185,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+
+# Direct selection (直接选取) is allowed only up to this budget, in yuan.
+ZJCS_DIRECT_MAX_AMOUNT = os.environ.get("ZJCS_DIRECT_MAX_AMOUNT", "300000")
 
 # Time acceleration for demos and end-to-end tests: 1 = real time; 86400 makes a day pass in a second.
 ZJCS_TIME_SCALE = float(os.environ.get("ZJCS_TIME_SCALE", "1"))

@@ -13,7 +13,7 @@ SIGNUP = {"signup.submit", "signup.admit"}
 @rule(
     code="CR-SEL-001",
     title=_("暂停期间不得报名"),
-    transitions=SIGNUP | {"selection.direct"},
+    transitions=SIGNUP,
     basis=_("《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得报名或中选，在办项目继续履行。"),
     message=_("贵机构暂停交易资格至 %(until)s（%(rule)s），暂停期间不得报名或中选。"),
 )
@@ -28,7 +28,7 @@ def suspended(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-002",
     title=_("黑名单机构不得报名"),
-    transitions=SIGNUP | {"selection.direct"},
+    transitions=SIGNUP,
     basis=_("《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，不得参与选取。"),
     message=_("贵机构已被清退并列入黑名单（禁入期至 %(until)s），不得报名。"),
 )
@@ -43,7 +43,7 @@ def expelled(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-003",
     title=_("外部失信名单"),
-    transitions=SIGNUP | {"selection.direct", "engagement.contract"},
+    transitions=SIGNUP,
     basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得参与政府采购活动。"),
     message=_("贵机构被列入「%(source)s」（列入日期 %(listed_on)s），不得参与选取。"),
 )
@@ -73,7 +73,7 @@ def restricted_capacity(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-005",
     title=_("限制期间不得直接选取"),
-    transitions={"selection.direct", "signup.submit"},
+    transitions=SIGNUP,
     basis=_("《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构不得参与直接选取。"),
     message=_("该机构处于限制交易期间，不得被直接选取。"),
 )
@@ -87,7 +87,7 @@ def restricted_direct(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-006",
     title=_("非在册机构"),
-    transitions=SIGNUP | {"selection.direct"},
+    transitions=SIGNUP,
     basis=_("《中介服务网上交易平台管理办法》第十条：只有入驻审核通过的机构方可参与选取。"),
     message=_("贵机构当前入驻状态为「%(state)s」，须为正常或限制状态方可报名。"),
 )
@@ -102,7 +102,7 @@ def not_member(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-007",
     title=_("资质不符"),
-    transitions=SIGNUP | {"selection.direct", "engagement.contract"},
+    transitions=SIGNUP,
     basis=_("《中介服务网上交易平台管理办法》第十六条：报名机构应当具备项目要求的有效资质。"),
     message=_("贵机构缺少本项目要求的有效资质：%(missing)s。"),
 )
@@ -117,7 +117,7 @@ def unqualified(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-008",
     title=_("回避"),
-    transitions=SIGNUP | {"selection.direct"},
+    transitions=SIGNUP,
     basis=_("《中介服务网上交易平台管理办法》第十七条：与项目业主存在利害关系的机构应当回避。"),
     message=_("项目业主已申请该机构回避本项目：%(reason)s。"),
 )
@@ -132,7 +132,7 @@ def avoided(f: Facts) -> Outcome | None:
 @rule(
     code="CR-CON-001",
     title=_("中选后出现失信措施"),
-    transitions={"engagement.contract"},
+    transitions={"engagement.sign"},
     basis=_(
         "《中介服务网上交易平台管理办法》第二十五条：中选后至签约前被暂停、清退的，撤销中选资格，由排名下一位的机构递补。"
     ),

@@ -1,0 +1,96 @@
+"""The deadline sweep: every date stored on a row is acted on by this periodic task, not by a person.
+
+Each kind of due row is claimed in batches with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL),
+so several workers share the work and never process a row twice; each action is idempotent
+because it is a state transition (a second attempt finds the state moved) or a guarded flag.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from ..models import Engagement, Payment, Project, SignUp
+from .engagements import _late_delivery, contract_deadline_missed, payment_late, rating_window_close
+from .selection import project_confirm_winner, signup_close, winner_decline_unconfirmed
+
+log = logging.getLogger(__name__)
+
+
+def _sweep(queryset: models.QuerySet, action: Callable[[models.Model], object], batch: int) -> int:
+    """Claim due rows batch by batch (skipping rows other workers hold) and act on each."""
+    done = 0
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            qs = queryset.exclude(pk__in=seen).order_by("pk")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            rows = list(qs[:batch])
+            if not rows:
+                return done
+            for row in rows:
+                seen.add(row.pk)
+                try:
+                    with transaction.atomic():
+                        action(row)
+                    done += 1
+                except Exception:  # one bad row must not stop the sweep; it is retried next run
+                    log.exception("deadline sweep failed on %s %s", type(row).__name__, row.pk)
+
+
+def _publicity_end(project: Project, now: datetime.datetime) -> None:
+    winner = SignUp.objects.filter(project=project, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED]).first()
+    if winner is None:
+        return
+    if winner.state == SignUp.State.CONFIRMED:
+        project_confirm_winner(project=project, actor=None, at=now)
+    else:
+        winner_decline_unconfirmed(signup=winner, at=now)
+
+
+def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> dict[str, int]:
+    """Act on every deadline that has passed; returns how many rows each step handled."""
+    now = now or timezone.now()
+    return {
+        "signup_closed": _sweep(
+            Project.objects.filter(state=Project.State.OPEN, signup_deadline__lte=now),
+            lambda p: signup_close(p, now),
+            batch,
+        ),
+        "publicity_ended": _sweep(
+            Project.objects.filter(state=Project.State.AWARDED, publicity_ends_at__lte=now),
+            lambda p: _publicity_end(p, now),
+            batch,
+        ),
+        "contract_missed": _sweep(
+            Engagement.objects.filter(
+                state=Engagement.State.AWAITING_CONTRACT, contract_due__lte=now, contract_file=""
+            ),
+            lambda e: contract_deadline_missed(e, now),
+            batch,
+        ),
+        "late_delivery": _sweep(
+            Engagement.objects.filter(
+                state__in=[Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK],
+                service_end__lte=now,
+                late_recorded=False,
+            ),
+            lambda e: _late_delivery(e, now),
+            batch,
+        ),
+        "rating_closed": _sweep(
+            Engagement.objects.filter(state=Engagement.State.ACCEPTED, rating_due__lte=now),
+            lambda e: rating_window_close(e, now),
+            batch,
+        ),
+        "payment_late": _sweep(
+            Payment.objects.filter(due_at__lte=now, late_recorded=False).exclude(state=Payment.State.PAID),
+            lambda p: payment_late(p, now),
+            batch,
+        ),
+    }

@@ -1,0 +1,40 @@
+"""Deadlines: periods from the project's settings, working days from the calendar, and time acceleration.
+
+``ZJCS_TIME_SCALE`` compresses every period for demos and end-to-end tests: with 86400 a day
+passes in a second. The deadline is still computed from the real calendar, then the span from now
+to it is divided by the scale, so the order of events is kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from marketplace.calendar import add_working_days
+
+
+def time_scale() -> float:
+    """How many times faster than real time the periods run (1 = real time)."""
+    return max(1.0, float(getattr(settings, "ZJCS_TIME_SCALE", 1) or 1))
+
+
+def _compress(start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
+    scale = time_scale()
+    if scale == 1:
+        return end
+    return start + (end - start) / scale
+
+
+def after_days(start: datetime.datetime, days: int) -> datetime.datetime:
+    """``days`` calendar days after ``start`` (compressed by the time scale)."""
+    return _compress(start, start + datetime.timedelta(days=days))
+
+
+def after_working_days(start: datetime.datetime, days: int, *, close_hour: int = 17) -> datetime.datetime:
+    """The end of the ``days``-th working day after ``start`` (17:00 local), compressed by the time scale."""
+    local = timezone.localtime(start)
+    day = add_working_days(local.date(), days)
+    end = timezone.make_aware(datetime.datetime.combine(day, datetime.time(close_hour)), local.tzinfo)
+    return _compress(start, end)

@@ -1,0 +1,44 @@
+"""Sealed quotes (密封报价): encrypted at sign-up, unreadable by everyone until the deadline.
+
+The key is derived per project from the server secret, so a database dump alone reveals nothing;
+the only code path that opens a quote checks the project's sign-up deadline first.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from decimal import Decimal
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.utils import timezone
+
+
+class QuoteSealed(PermissionError):
+    """Nobody — buyer, operator or supervisor — may read a quote before the sign-up deadline."""
+
+
+def _fernet(project_code: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"zjcs-quote-seal-v1", info=project_code.encode()).derive(
+        settings.SECRET_KEY.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def quote_seal(project_code: str, quote: Decimal) -> str:
+    """Encrypt a quote for a project."""
+    return _fernet(project_code).encrypt(str(quote).encode()).decode()
+
+
+def quote_open(project, token: str, at: datetime.datetime | None = None) -> Decimal:
+    """Decrypt a quote, only once the project's sign-up deadline has passed."""
+    at = at or timezone.now()
+    if project.signup_deadline is None or at < project.signup_deadline:
+        raise QuoteSealed("quotes stay sealed until the sign-up deadline")
+    try:
+        return Decimal(_fernet(project.code).decrypt(token.encode()).decode())
+    except InvalidToken as exc:  # tampered or sealed under another key
+        raise ValueError("sealed quote cannot be opened") from exc
