@@ -116,8 +116,12 @@ def fast_track(**params: Any) -> Outcome:
 
 
 def order(
-    measure: str, *, months: int | None = None, ends_at: datetime.datetime | None = None, **params: Any
+    measure: str, /, *, months: int | None = None, ends_at: datetime.datetime | None = None, **params: Any
 ) -> Outcome:
+    # ``measure`` is positional-only so a message parameter may also be called "measure" (CR-CON-001);
+    # the period is also a message parameter, since messages say how long ("暂停 %(months)s 个月").
+    if months is not None:
+        params = {**params, "months": months}
     return Outcome("measure", params, measure=measure, months=months, ends_at=ends_at)
 
 

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry
 from tests.factories import buyer_user, operator_user
-from workflows.models import Engagement, Payment, Project, SignUp
+from workflows.models import Engagement, Payment, SignUp
 from workflows.services import engagements, selection, signups
 from workflows.services.deadlines import deadlines_sweep
 
@@ -156,8 +156,8 @@ def test_quotes_stay_sealed_until_the_deadline(settings):
 
 def test_suspended_agency_signup_is_refused_with_its_reason():
     from credit_rules.services import subject_for_agency
-    from workflows.services.credit import warning_issue
     from tests.factories import supervisor_user
+    from workflows.services.credit import warning_issue
 
     sup = supervisor_user()
     ((agency, user),) = agencies(1, supervisor=sup)

@@ -14,13 +14,14 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.services import notice_request, notice_withdraw
 from credit_rules import gate
 from credit_rules.gate import Decision, MeasureOrder
-from credit_rules.models import CreditSubject, LedgerEntry, MeasureKind, Source
+from credit_rules.models import CreditSubject, Grade, LedgerEntry, MeasureKind, Source
 from credit_rules.policy import policy_at
 from credit_rules.services import (
     decision_record,
@@ -30,7 +31,7 @@ from credit_rules.services import (
     measure_record,
     subject_for_agency,
 )
-from credit_rules.standing import standing_refresh_due
+from credit_rules.standing import in_force, neutralised_by, standing_refresh_due
 from marketplace.calendar import add_working_days
 from marketplace.models import Agency
 
@@ -161,7 +162,9 @@ def measures_apply(
     for order in orders:
         if order.kind == "lift":
             target = LedgerEntry.objects.select_related("subject").get(pk=order.lifts_entry)
-            entries.append(entry_neutralise(entry=target, reason=LedgerEntry.Reason.LIFTED, rule_code=order.rule_code))
+            entries.append(
+                entry_neutralise(entry=target, reason=LedgerEntry.Reason.LIFTED, rule_code=order.rule_code, at=at)
+            )
             continue
         if order.kind == MeasureKind.REVOKE:
             continue  # revocation belongs to the engagement that asked for it
@@ -195,7 +198,10 @@ def escalate(
     decision = gate.evaluate(subject, transition, at, context)
     if decision.measures:
         decision_record(decision=decision, target=f"credit_rules.creditsubject:{subject.pk}", actor=actor)
-        measures_apply(subject=subject, orders=decision.measures, actor=None, at=at)
+        # The measure names the entry that triggered it, so it falls with that entry if it is overturned.
+        trigger = context.get("new_entry")
+        evidence = {"trigger_entry": trigger} if trigger else None
+        measures_apply(subject=subject, orders=decision.measures, actor=None, at=at, evidence=evidence)
     return decision
 
 
@@ -232,6 +238,7 @@ def credit_event_record(
             subject=subject,
             transition="ledger.recorded",
             context={
+                "new_entry": entry.pk,
                 "new_code": code,
                 "new_title": item.name,
                 "new_is_warning": item.is_warning,
@@ -396,6 +403,53 @@ def objection_submit(*, entry: LedgerEntry, actor, reason: str, evidence=None) -
     return objection
 
 
+# Measures the escalation rules ordered stand only while the events they count still count.
+THRESHOLD_RULES = {
+    "CR-ESC-001": ("is_warning", "warnings_window_months", "warnings_to_suspend"),
+    "CR-ESC-002": ("is_quality_complaint", "complaints_window_months", "complaints_to_expel"),
+}
+TRIGGERED_RULES = ("CR-ESC-001", "CR-ESC-002", "CR-ESC-003")
+
+
+def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[LedgerEntry]:
+    """Measures that fall with an overturned entry: it triggered them, or without it their threshold is not met."""
+    found = []
+    measures = (
+        LedgerEntry.objects.filter(
+            subject_id=entry.subject_id,
+            kind=LedgerEntry.Kind.MEASURE,
+            rule_code__in=TRIGGERED_RULES,
+            effective_at__gte=entry.effective_at,
+        )
+        .exclude(neutralised_by(at))
+        .order_by("seq")
+    )
+    for measure in measures:
+        if measure.evidence.get("trigger_entry") == entry.pk:
+            found.append(measure)
+            continue
+        spec = THRESHOLD_RULES.get(measure.rule_code)
+        if spec is None or not getattr(entry, spec[0]):
+            continue
+        flag, window, needed = spec
+        policy = policy_at(measure.effective_at)
+        # The measure was ordered at its trigger's moment: count what still supports it at that moment.
+        support = (
+            LedgerEntry.objects.filter(
+                subject_id=entry.subject_id,
+                kind=LedgerEntry.Kind.EVENT,
+                effective_at__gt=measure.effective_at - policy.months(getattr(policy, window)),
+                effective_at__lte=measure.effective_at,
+                **{flag: True},
+            )
+            .exclude(neutralised_by(at))
+            .count()
+        )
+        if support < getattr(policy, needed):
+            found.append(measure)
+    return found
+
+
 def objection_decide(*, objection: Objection, actor, overturn: bool, note: str) -> TransitionResult:
     """Uphold the record, or overturn it with a reversal entry; the notice is withdrawn if overturned."""
     now = timezone.now()
@@ -404,8 +458,11 @@ def objection_decide(*, objection: Objection, actor, overturn: bool, note: str) 
         entry = LedgerEntry.objects.select_related("subject__agency").get(pk=locked.entry_id)
         case = _case_for_entry(entry)
         if overturn:
-            entry_neutralise(entry=entry, reason=LedgerEntry.Reason.OVERTURNED, actor=actor, note=note)
+            entry_neutralise(entry=entry, reason=LedgerEntry.Reason.OVERTURNED, actor=actor, note=note, at=now)
             notice_withdraw(source_key=entry_notice_key(entry), reason=_("异议成立，已撤销"))
+            for measure in measures_resting_on(entry, now):
+                entry_neutralise(entry=measure, reason=LedgerEntry.Reason.OVERTURNED, actor=actor, note=note, at=now)
+                notice_withdraw(source_key=entry_notice_key(measure), reason=_("异议成立，已撤销"))
             if case is not None:
                 transition_run(obj=case, name="overturn", actor=None)
             if entry.subject.agency is not None:
@@ -425,8 +482,18 @@ def objection_decide(*, objection: Objection, actor, overturn: bool, note: str) 
 # --- credit repair (信用修复) -------------------------------------------------------------------------
 
 
-def repair_problem(entry: LedgerEntry, at: datetime.datetime | None = None) -> str | None:
-    """Why an entry cannot be repaired now, or None if it can."""
+def repair_problem(
+    entry: LedgerEntry,
+    at: datetime.datetime | None = None,
+    *,
+    neutralised: bool | None = None,
+    open_request: bool | None = None,
+) -> str | None:
+    """Why an entry cannot be repaired now, or None if it can.
+
+    List pages pass ``neutralised`` and ``open_request`` from data they already loaded, so asking
+    for every row of a ledger costs no query; left None, they are looked up.
+    """
     at = at or timezone.now()
     if entry.kind not in (LedgerEntry.Kind.EVENT, LedgerEntry.Kind.MEASURE) or (
         entry.kind == LedgerEntry.Kind.EVENT and entry.points >= 0
@@ -434,13 +501,17 @@ def repair_problem(entry: LedgerEntry, at: datetime.datetime | None = None) -> s
         return _("该记录不属于可修复的失信记录。")
     if entry.repairable_after is None:
         return _("该类记录按规定不可修复。")
-    if entry.followups.filter(kind=LedgerEntry.Kind.NEUTRALISE).exists():
+    if neutralised is None:
+        neutralised = entry.followups.filter(kind=LedgerEntry.Kind.NEUTRALISE).exists()
+    if neutralised:
         return _("该记录已被撤销或修复。")
     if at < entry.repairable_after:
         return _("须在 %(date)s 之后方可申请修复（最短公示期未满）。") % {
             "date": timezone.localtime(entry.repairable_after).date().isoformat()
         }
-    if RepairRequest.objects.filter(entry=entry, state=RepairRequest.State.SUBMITTED).exists():
+    if open_request is None:
+        open_request = RepairRequest.objects.filter(entry=entry, state=RepairRequest.State.SUBMITTED).exists()
+    if open_request:
         return _("该记录已有正在审核的修复申请。")
     return None
 
@@ -467,7 +538,7 @@ def repair_decide(*, request: RepairRequest, actor, approve: bool, note: str) ->
         if not approve:
             return
         entry = LedgerEntry.objects.select_related("subject__agency").get(pk=locked.entry_id)
-        repaired = entry_neutralise(entry=entry, reason=LedgerEntry.Reason.REPAIRED, actor=actor, note=note)
+        repaired = entry_neutralise(entry=entry, reason=LedgerEntry.Reason.REPAIRED, actor=actor, note=note, at=now)
         notice_withdraw(source_key=entry_notice_key(entry), reason=_("信用修复，已撤销公示"))
         notice_request(
             kind="repair",
@@ -520,6 +591,46 @@ def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -
     return done
 
 
+def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Un-restrict memberships whose restriction time ended: its period ran out, or grade D aged out."""
+    now = now or timezone.now()
+    grade_d_restriction = (
+        LedgerEntry.objects.filter(
+            subject_id=OuterRef("pk"),
+            kind=LedgerEntry.Kind.MEASURE,
+            measure=MeasureKind.RESTRICT,
+            rule_code="CR-ESC-004",
+        )
+        .filter(in_force(now))
+        .exclude(neutralised_by(now))
+    )
+    # Cached standings were refreshed for ``now`` by the sweep's first step.
+    subjects = CreditSubject.objects.filter(
+        Q(is_restricted=False) | (~Q(grade=Grade.D) & Exists(grade_d_restriction)), agency__isnull=False
+    )
+    done = 0
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            due = _claim(
+                Membership.objects.filter(state=Membership.State.RESTRICTED, agency_id__in=subjects.values("agency_id"))
+                .exclude(pk__in=seen)
+                .select_related("agency")
+                .order_by("pk"),
+                batch,
+            )
+            if not due:
+                break
+            for membership in due:
+                seen.add(membership.pk)
+                subject = subject_for_agency(membership.agency)
+                escalate(subject=subject, transition="standing.review", context={}, at=now)
+                after = membership_sync(membership.agency, at=now)
+                if after is not None and after.state != Membership.State.RESTRICTED:
+                    done += 1
+    return done
+
+
 def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
     """Close applied cases whose measure period has run out."""
     now = now or timezone.now()
@@ -538,10 +649,11 @@ def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
 
 
 def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
-    """The periodic credit sweep: cached standings overtaken by time, suspensions ended, cases expired."""
+    """The periodic credit sweep: cached standings overtaken by time, suspensions and restrictions ended, cases expired."""
     now = now or timezone.now()
     return {
         "standings": standing_refresh_due(now),
         "reinstated": suspensions_expire(now),
+        "unrestricted": restrictions_end(now),
         "cases_expired": cases_expire(now),
     }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from credit_rules.models import CommitmentLetter
 from credit_rules.services import subject_for_agency
-from marketplace.models import Agency, Qualification
+from marketplace.models import Agency, Qualification, QualificationLevel, QualificationType, ServiceCategory
 
 from ..models import Membership
 from .credit import current_membership
@@ -52,8 +55,10 @@ def membership_start(*, agency: Agency, actor) -> Membership:
 
 
 @transaction.atomic
-def membership_update_application(*, membership: Membership, actor, statement: str) -> Membership:
-    """Save the application text while it is being filled in (draft or returned)."""
+def membership_update_application(
+    *, membership: Membership, actor, statement: str, categories: Iterable[ServiceCategory] | None = None
+) -> Membership:
+    """Save the application (text, and the service categories applied for) while it is draft or returned."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not actor.has_perm("marketplace.act_for_agency", membership.agency):
         raise PermissionError(_("您无权修改该申请。"))
@@ -61,7 +66,51 @@ def membership_update_application(*, membership: Membership, actor, statement: s
         raise ValidationError(_("申请已提交，不能修改。"))
     Membership.objects.filter(pk=membership.pk).update(statement=statement)
     membership.statement = statement
+    if categories is not None:
+        # Categories decide which qualifications the review asks for, so they freeze on submit too.
+        membership.agency.categories.set(categories)
     return membership
+
+
+@transaction.atomic
+def qualification_add(
+    *,
+    agency: Agency,
+    actor,
+    qualification_type: QualificationType,
+    level: QualificationLevel,
+    certificate_no: str,
+    valid_until: datetime.date,
+    issued_by: str = "",
+    document=None,
+) -> Qualification:
+    """Register a licence (资质证书) of the agency with its scan; it counts for its categories until it expires."""
+    if not actor.has_perm("marketplace.act_for_agency", agency):
+        raise PermissionError(_("您无权为该机构登记资质。"))
+    if level.qualification_type_id != qualification_type.pk:
+        raise ValidationError(_("所选等级不属于该资质类型。"))
+    if valid_until < timezone.localdate():
+        raise ValidationError(_("该资质证书已过有效期，不能登记。"))
+    certificate_no = certificate_no.strip()
+    # Lock the agency so a double-clicked form cannot register the same certificate twice.
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    duplicate = Qualification.objects.filter(
+        agency=agency, qualification_type=qualification_type, certificate_no=certificate_no
+    )
+    if duplicate.exists():
+        raise ValidationError(_("资质证书「%(no)s」已登记，请勿重复提交。") % {"no": certificate_no})
+    qualification = Qualification(
+        agency=agency,
+        qualification_type=qualification_type,
+        level=level,
+        certificate_no=certificate_no,
+        issued_by=issued_by,
+        valid_until=valid_until,
+        document=document or "",
+    )
+    qualification.full_clean()
+    qualification.save()
+    return qualification
 
 
 def application_problems(membership: Membership) -> list[str]:
