@@ -1,0 +1,3 @@
+"""agency_projects pages."""
+
+urlpatterns: list = []

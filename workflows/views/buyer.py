@@ -1,0 +1,3 @@
+"""buyer pages."""
+
+urlpatterns: list = []

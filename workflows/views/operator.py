@@ -1,0 +1,3 @@
+"""operator pages."""
+
+urlpatterns: list = []
