@@ -1,3 +1,12 @@
-"""Public credit pages."""
+"""Public credit pages: agency directory and profiles, black list, red list."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("agencies/", views.agency_directory, name="agency-directory"),
+    path("agencies/<str:uscc>/", views.agency_profile, name="agency-profile"),
+    path("credit/blacklist/", views.blacklist, name="blacklist"),
+    path("credit/redlist/", views.redlist, name="redlist"),
+]

@@ -1,0 +1,229 @@
+"""Reads for the public credit pages: agency directory, credit profile, black list and red list.
+
+Each selector returns one query set shaped for its page, so a page's query count does not grow
+with its rows. Lists read the cached standing on ``CreditSubject`` (kept equal to the ledger by
+``standing_refresh``); the profile recomputes standing from the ledger, which is the definition.
+Only organisation data is selected for display: never contact persons, phones or legal
+representatives.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import BooleanField, CharField, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Value as V
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Agency, Qualification, ServiceCategory
+
+from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
+from .policy import policy_at
+from .rules import REGISTRY
+from .standing import MEASURE_FLAGS, in_force, neutralised_by
+
+# Short public names of the measures shown as badges and offered as directory filters.
+MEASURE_BADGES: dict[str, object] = {
+    MeasureKind.REWARD: _("绿色通道"),
+    MeasureKind.RESTRICT: _("限制"),
+    MeasureKind.SUSPEND: _("暂停"),
+    MeasureKind.EXPEL: _("黑名单"),
+}
+
+HONOUR_CODE = "HONOUR_RED_LIST"
+# Natural persons' data is not even loaded for public pages: a template that reached for it
+# would cost a query per row and fail the query-budget tests.
+PERSONAL_FIELDS = ("contact_name", "contact_phone", "legal_representative")
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """What the public asked the directory for; empty values mean "any"."""
+
+    q: str = ""
+    category: ServiceCategory | None = None
+    grade: str = ""
+    measure: str = ""
+
+
+def agency_list_for_directory(
+    filters: DirectoryFilters | None = None, at: datetime.datetime | None = None
+) -> QuerySet[Agency]:
+    """All agencies with their cached standing and categories, searched and filtered, by name.
+
+    An agency with no credit record yet stands at the base score of the policy in force.
+    """
+    filters = filters or DirectoryFilters()
+    policy = policy_at(at)
+    base_grade = policy.grade_for(policy.base_score)
+    qs = (
+        Agency.objects.select_related("region")
+        .defer(*PERSONAL_FIELDS)
+        .prefetch_related(Prefetch("categories", queryset=ServiceCategory.objects.order_by("sort_order", "code")))
+        .annotate(
+            credit_score=Coalesce(F("credit__score"), V(policy.base_score), output_field=IntegerField()),
+            credit_grade=Coalesce(F("credit__grade"), V(base_grade), output_field=CharField()),
+            **{
+                f"credit_{kind.value}": Coalesce(F(f"credit__{flag}"), V(False), output_field=BooleanField())
+                for kind, flag in MEASURE_FLAGS.items()
+            },
+        )
+        .order_by("name", "pk")
+    )
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+    if filters.category is not None:
+        # A top-level category matches agencies offering any of its leaves.
+        offers = Agency.categories.through.objects.filter(agency_id=OuterRef("pk")).filter(
+            Q(servicecategory_id=filters.category.pk) | Q(servicecategory__parent_id=filters.category.pk)
+        )
+        qs = qs.filter(Exists(offers))
+    if filters.grade:
+        qs = qs.filter(credit_grade=filters.grade)  # type: ignore[misc]  # an annotation
+    if filters.measure:
+        qs = qs.filter(**{f"credit__{MEASURE_FLAGS[MeasureKind(filters.measure)]}": True})
+    return qs
+
+
+def _public_entries() -> QuerySet[LedgerEntry]:
+    """Public events and measures, newest first, with the corrections and dispute marks that refer to them."""
+    followups = LedgerEntry.objects.filter(kind__in=[LedgerEntry.Kind.NEUTRALISE, LedgerEntry.Kind.DISPUTE]).order_by(
+        "seq"
+    )
+    return (
+        LedgerEntry.objects.filter(public=True, kind__in=[LedgerEntry.Kind.EVENT, LedgerEntry.Kind.MEASURE])
+        .prefetch_related(Prefetch("followups", queryset=followups))
+        .order_by("-effective_at", "-seq")
+    )
+
+
+def agency_profile_for_public(uscc: str) -> QuerySet[Agency]:
+    """One agency by USCC with its region, categories, qualifications and public ledger entries."""
+    return (
+        Agency.objects.filter(uscc=uscc.strip().upper())
+        .select_related("region", "credit")
+        .defer(*PERSONAL_FIELDS)
+        .prefetch_related(
+            Prefetch("categories", queryset=ServiceCategory.objects.select_related("parent").order_by("sort_order")),
+            Prefetch(
+                "qualifications",
+                queryset=Qualification.objects.select_related("qualification_type", "level").order_by(
+                    "qualification_type__code", "-valid_until"
+                ),
+            ),
+            Prefetch("credit__ledger", queryset=_public_entries(), to_attr="public_entries"),
+        )
+    )
+
+
+def _measures_in_force(kind: str, at: datetime.datetime) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(kind=LedgerEntry.Kind.MEASURE, measure=kind)
+        .filter(in_force(at))
+        .exclude(neutralised_by(at))
+        .order_by("-effective_at", "-pk")
+    )
+
+
+def subject_list_for_blacklist(at: datetime.datetime | None = None) -> QuerySet[CreditSubject]:
+    """Expelled agencies (黑名单), newest expulsion first, each with its expulsion entries in force."""
+    at = at or timezone.now()
+    expulsions = _measures_in_force(MeasureKind.EXPEL, at)
+    return (
+        CreditSubject.objects.filter(kind=CreditSubject.Kind.AGENCY, is_expelled=True)
+        .select_related("agency__region")
+        .defer(*(f"agency__{name}" for name in PERSONAL_FIELDS))
+        .annotate(expelled_since=Subquery(expulsions.filter(subject=OuterRef("pk")).values("effective_at")[:1]))
+        .prefetch_related(Prefetch("ledger", queryset=expulsions, to_attr="expulsions"))
+        .order_by(F("expelled_since").desc(nulls_last=True), "name", "pk")
+    )
+
+
+def subject_list_for_redlist(at: datetime.datetime | None = None) -> QuerySet[CreditSubject]:
+    """Agencies on the red list: the green channel, or grade A with an honour in force; best score first.
+
+    A punitive measure in force (restrict, suspend, expel) keeps an agency off the red list even
+    while an earlier reward or honour is still running: the list commends good standing.
+    """
+    at = at or timezone.now()
+    honours = (
+        LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EVENT, code=HONOUR_CODE)
+        .filter(in_force(at))
+        .exclude(neutralised_by(at))
+        .order_by("-effective_at", "-pk")
+    )
+    return (
+        CreditSubject.objects.filter(
+            kind=CreditSubject.Kind.AGENCY, is_expelled=False, is_suspended=False, is_restricted=False
+        )
+        .filter(Q(is_rewarded=True) | Q(Exists(honours.filter(subject=OuterRef("pk"))), grade=Grade.A))
+        .select_related("agency__region")
+        .defer(*(f"agency__{name}" for name in PERSONAL_FIELDS))
+        .prefetch_related(
+            Prefetch("ledger", queryset=_measures_in_force(MeasureKind.REWARD, at), to_attr="rewards"),
+            Prefetch("ledger", queryset=honours, to_attr="honours"),
+        )
+        .order_by("-score", "name", "pk")
+    )
+
+
+def rule_title(code: str) -> str:
+    """The registered title of a rule code, or "" for codes no rule carries (e.g. a supervisor's decision)."""
+    rule = REGISTRY.get(code)
+    return str(rule.title) if rule else ""
+
+
+# --- status of a public ledger entry ------------------------------------------------------------
+
+
+class EntryStatus(models.TextChoices):
+    """Where a public event or measure stands, derived from the entries that refer to it."""
+
+    IN_FORCE = "in_force", _("有效")
+    PENDING = "pending", _("待生效")
+    DISPUTED = "disputed", _("异议处理中")
+    OVERTURNED = "overturned", _("已撤销")
+    REPAIRED = "repaired", _("已修复")
+    LIFTED = "lifted", _("已解除")
+    EXPIRED = "expired", _("已过期")
+
+    @property
+    def withdrawn(self) -> bool:
+        """Overturned and repaired records no longer count and leave the public lists."""
+        return self in (EntryStatus.OVERTURNED, EntryStatus.REPAIRED)
+
+
+_NEUTRALISED = {
+    LedgerEntry.Reason.OVERTURNED: EntryStatus.OVERTURNED,
+    LedgerEntry.Reason.REPAIRED: EntryStatus.REPAIRED,
+    LedgerEntry.Reason.LIFTED: EntryStatus.LIFTED,
+}
+
+
+def entry_status(
+    entry: LedgerEntry, followups: Iterable[LedgerEntry], at: datetime.datetime | None = None
+) -> EntryStatus:
+    """The public status of an event or measure at ``at`` from its follow-up entries (no queries).
+
+    A neutralisation decides for good (overturned, repaired, lifted); otherwise a dispute opened
+    and not yet closed shows the record as disputed; otherwise its own period decides.
+    """
+    at = at or timezone.now()
+    effective = sorted((f for f in followups if f.effective_at <= at), key=lambda f: f.seq)
+    for f in effective:
+        if f.kind == LedgerEntry.Kind.NEUTRALISE and f.reason in _NEUTRALISED:
+            return _NEUTRALISED[LedgerEntry.Reason(f.reason)]
+    disputes = [f for f in effective if f.kind == LedgerEntry.Kind.DISPUTE]
+    if disputes and disputes[-1].reason == LedgerEntry.Reason.DISPUTE_OPENED:
+        return EntryStatus.DISPUTED
+    if entry.effective_at > at:
+        return EntryStatus.PENDING
+    if entry.expires_at is not None and entry.expires_at <= at:
+        return EntryStatus.EXPIRED
+    return EntryStatus.IN_FORCE
