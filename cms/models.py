@@ -33,6 +33,13 @@ class NoticeIndexPage(Page):
     class Meta:
         verbose_name = _("公告栏目")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["notices"] = (
+            NoticePage.objects.child_of(self).live().filter(withdrawn=False).order_by("-first_published_at")[:50]
+        )
+        return context
+
 
 class NoticePage(Page):
     """A published notice: a snapshot of a domain event, never rewritten by later edits."""
@@ -67,6 +74,9 @@ class NoticePage(Page):
     class Meta:
         verbose_name = _("公告")
         verbose_name_plural = _("公告")
+
+    def get_kind_display(self) -> str:
+        return str(NoticeRequest.Kind(self.kind).label) if self.kind in NoticeRequest.Kind.values else self.kind
 
 
 class NoticeRequest(models.Model):
