@@ -1,3 +1,345 @@
-"""agency_projects pages."""
+"""The agency clerk's procurement pages: open projects it may sign up for, one project (sign up,
+withdraw, confirm or decline a win), its sign-ups and engagements, one engagement (contract, result,
+payment receipt).
 
-urlpatterns: list = []
+Every page needs a signed-in account in the agency role acting for an agency (guardian); sign-ups and
+engagements are looked up within that agency, so anyone else's is a 404. Writes go through the
+services, which lock their rows and refuse by state, so a re-sent form never writes twice; payment
+confirmation carries an idempotency key in the form.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from marketplace.models import Agency
+from marketplace.roles import Role, has_role
+from marketplace.selectors import agencies_for_user
+
+from ..forms.agency_projects import (
+    ContractUploadForm,
+    DeclineForm,
+    PaymentConfirmForm,
+    ResultSubmitForm,
+    SignupForm,
+)
+from ..models import Engagement
+from ..selectors.agency_projects import (
+    AgencyProjectPage,
+    EngagementPage,
+    engagement_get_for_agency_engagement,
+    project_get_for_agency_project,
+    project_list_for_agency_projects,
+    signup_list_for_agency_signups,
+)
+from ..services import engagements as engagement_services
+from ..services import selection as selection_services
+from ..services import signups as signup_services
+from ..services.transitions import TransitionResult
+
+
+def agency_required(view):
+    """Signed in, in the agency role, acting for an agency (guardian): the view receives that agency."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not has_role(request.user, Role.AGENCY):
+            raise PermissionDenied(_("该页面仅供中介机构账号使用。"))
+        agency = agencies_for_user(request.user).order_by("pk").first()
+        if agency is None:
+            raise PermissionDenied(_("您的账号尚未关联中介机构。"))
+        return view(request, agency, *args, **kwargs)
+
+    return wrapped
+
+
+def _messages_of(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _report(request: HttpRequest, result: TransitionResult, success: str) -> bool:
+    """A transition result as a message; True when it was done."""
+    if result.ok:
+        messages.success(request, success)
+        return True
+    for message in result.messages:
+        messages.error(request, message)
+    return False
+
+
+# --- agency-projects ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@agency_required
+def project_list(request: HttpRequest, agency: Agency) -> HttpResponse:
+    """可报名项目: open projects before their deadline the agency is eligible for; or all, with why not."""
+    show_all = request.GET.get("all") == "1"
+    page = project_list_for_agency_projects(agency, show_all=show_all, page_number=request.GET.get("page"))
+    return render(request, "workflows/agency_project_list.html", {"page": page})
+
+
+# --- agency-project -------------------------------------------------------------------------------
+
+
+def _project_page(agency: Agency, code: str) -> AgencyProjectPage:
+    page = project_get_for_agency_project(agency, code)
+    if page is None:
+        raise Http404(_("没有找到该项目。"))
+    return page
+
+
+def _project_render(
+    request: HttpRequest,
+    page: AgencyProjectPage,
+    *,
+    form: SignupForm | None = None,
+    decline_form: DeclineForm | None = None,
+    refusals=(),
+) -> HttpResponse:
+    context = {
+        "page": page,
+        "project": page.project,
+        "signup": page.signup,
+        "form": form or SignupForm(project=page.project),
+        "decline_form": decline_form or DeclineForm(),
+        "refusals": refusals,
+    }
+    return render(request, "workflows/agency_project_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@agency_required
+def project_detail(request: HttpRequest, agency: Agency, code: str) -> HttpResponse:
+    """项目详情: the announcement, and the agency's sign-up — submit, withdraw, confirm or decline the win."""
+    page = _project_page(agency, code)
+    if request.method == "GET":
+        return _project_render(request, page)
+    action = request.POST.get("action", "")
+    if action == "signup":
+        return _signup_post(request, agency, page)
+    if action == "withdraw":
+        return _withdraw_post(request, page)
+    if action == "confirm":
+        return _confirm_post(request, page)
+    if action == "decline":
+        return _decline_post(request, page)
+    messages.error(request, _("无法识别的操作，请刷新页面后重试。"))
+    return redirect("agency-project", code=code)
+
+
+def _signup_post(request: HttpRequest, agency: Agency, page: AgencyProjectPage) -> HttpResponse:
+    """Sign up; a gate refusal shows every reason with its rule and basis, and nothing is written."""
+    form = SignupForm(request.POST, request.FILES, project=page.project)
+    if not form.is_valid():
+        messages.error(request, _("报名未提交，请按提示修改。"))
+        return _project_render(request, page, form=form)
+    try:
+        outcome = signup_services.signup_submit(
+            project=page.project,
+            agency=agency,
+            actor=request.user,
+            quote=form.cleaned_data["quote"],
+            proposal=form.cleaned_data.get("proposal"),
+        )
+    except ValidationError as exc:
+        # Out of band, after the deadline, a duplicate: said at the top, since the form may no longer show.
+        for message in _messages_of(exc):
+            messages.error(request, message)
+            form.add_error(None, message)
+        return _project_render(request, _project_page(agency, page.project.code), form=form)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from None
+    if not outcome.ok:
+        messages.error(request, _("信用审查未通过，未能报名。"))
+        return _project_render(request, page, form=form, refusals=outcome.refusals)
+    messages.success(request, _("报名成功。报价已密封保存，报名截止后方可开启。"))
+    return redirect("agency-project", code=page.project.code)
+
+
+def _withdraw_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse:
+    """Withdraw the sign-up before the deadline."""
+    signup = page.live_signup
+    if signup is None:
+        messages.error(request, _("贵机构在该项目没有可撤回的报名。"))
+        return redirect("agency-project", code=page.project.code)
+    try:
+        result = signup_services.signup_withdraw(signup=signup, actor=request.user)
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        _report(request, result, _("报名已撤回。截止前仍可重新报名。"))
+    return redirect("agency-project", code=page.project.code)
+
+
+def _confirm_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse:
+    """The winner confirms it will sign the contract."""
+    signup = page.live_signup
+    if signup is None:
+        messages.error(request, _("贵机构在该项目没有中选记录。"))
+        return redirect("agency-project", code=page.project.code)
+    result = selection_services.winner_confirm(signup=signup, actor=request.user)
+    _report(request, result, _("已确认中选。公示期满后进入签约，请按时上传合同。"))
+    return redirect("agency-project", code=page.project.code)
+
+
+def _decline_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse:
+    """The winner gives up the win with a reason; the credit event and the alternate follow."""
+    signup = page.live_signup
+    form = DeclineForm(request.POST)
+    if signup is None:
+        messages.error(request, _("贵机构在该项目没有中选记录。"))
+        return redirect("agency-project", code=page.project.code)
+    if not form.is_valid():
+        messages.error(request, _("放弃中选资格须说明理由。"))
+        return _project_render(request, page, decline_form=form)
+    try:
+        result = selection_services.winner_decline(
+            signup=signup, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            form.add_error("reason", message)
+        return _project_render(request, page, decline_form=form)
+    _report(request, result, _("已放弃中选资格，已记录相应信用事件，由排名下一位的备选机构递补。"))
+    return redirect("agency-project", code=page.project.code)
+
+
+# --- agency-signups -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@agency_required
+def signup_list(request: HttpRequest, agency: Agency) -> HttpResponse:
+    """我的报名与服务: every sign-up and engagement with its state and the next thing to do."""
+    page = signup_list_for_agency_signups(agency)
+    return render(request, "workflows/agency_project_mine.html", {"page": page})
+
+
+# --- agency-engagement ----------------------------------------------------------------------------
+
+
+def _engagement_page(agency: Agency, pk: int) -> EngagementPage:
+    page = engagement_get_for_agency_engagement(agency, pk)
+    if page is None:
+        raise Http404(_("没有找到该服务项目。"))
+    return page
+
+
+def _engagement_render(
+    request: HttpRequest,
+    page: EngagementPage,
+    *,
+    contract_form: ContractUploadForm | None = None,
+    result_form: ResultSubmitForm | None = None,
+    payment_form: PaymentConfirmForm | None = None,
+) -> HttpResponse:
+    context = {
+        "page": page,
+        "engagement": page.engagement,
+        "project": page.engagement.project,
+        "contract_form": contract_form or ContractUploadForm(),
+        "result_form": result_form or ResultSubmitForm(),
+        "payment_form": payment_form or PaymentConfirmForm.fresh(),
+    }
+    return render(request, "workflows/agency_project_engagement.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@agency_required
+def engagement_detail(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
+    """服务项目: upload the contract, deliver the result, confirm the payment received."""
+    page = _engagement_page(agency, pk)
+    if request.method == "GET":
+        return _engagement_render(request, page)
+    action = request.POST.get("action", "")
+    if action == "contract":
+        return _contract_post(request, page)
+    if action == "result":
+        return _result_post(request, page)
+    if action == "payment":
+        return _payment_post(request, page)
+    messages.error(request, _("无法识别的操作，请刷新页面后重试。"))
+    return redirect("agency-engagement", pk=pk)
+
+
+def _contract_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
+    """Upload the signed contract before the contract deadline."""
+    engagement = page.engagement
+    if page.contract_deadline_passed:
+        messages.error(
+            request,
+            _("签约期限已于 %(due)s 届满，不能再上传合同。")
+            % {"due": timezone.localtime(engagement.contract_due).strftime("%Y-%m-%d %H:%M")},
+        )
+        return redirect("agency-engagement", pk=engagement.pk)
+    form = ContractUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("合同未上传，请按提示修改。"))
+        return _engagement_render(request, page, contract_form=form)
+    try:
+        engagement_services.contract_upload(engagement=engagement, actor=request.user, file=form.cleaned_data["file"])
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from None
+    else:
+        messages.success(request, _("合同已上传，等待项目业主确认签约。"))
+    return redirect("agency-engagement", pk=engagement.pk)
+
+
+def _result_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
+    """Deliver the result; a late delivery is recorded as a credit event and the page says so."""
+    engagement = page.engagement
+    form = ResultSubmitForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("成果未提交，请按提示修改。"))
+        return _engagement_render(request, page, result_form=form)
+    # Judged before the service runs: the runner updates ``engagement`` in place to its new state.
+    was_late = page.is_late
+    result = engagement_services.result_submit(
+        engagement=engagement, actor=request.user, file=form.cleaned_data["file"]
+    )
+    if _report(request, result, _("服务成果已提交，等待项目业主验收。")):
+        late = Engagement.objects.filter(pk=engagement.pk, late_recorded=True).exists()
+        if late and was_late:
+            messages.warning(request, _("成果提交时已超过服务截止时间，平台已记录逾期交付（DELIVERY_LATE）信用事件。"))
+    return redirect("agency-engagement", pk=engagement.pk)
+
+
+def _payment_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
+    """Confirm receipt of the transfer; the same key confirms once however often it is sent."""
+    engagement = page.engagement
+    form = PaymentConfirmForm(request.POST)
+    if page.payment is None or not form.is_valid():
+        messages.error(request, _("没有待确认的付款，或表单已失效，请刷新页面后重试。"))
+        return redirect("agency-engagement", pk=engagement.pk)
+    try:
+        engagement_services.payment_confirm(payment=page.payment, actor=request.user, key=form.cleaned_data["key"])
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已确认收款。"))
+    return redirect("agency-engagement", pk=engagement.pk)
+
+
+urlpatterns = [
+    path("", project_list, name="agency-projects"),
+    path("mine/", signup_list, name="agency-signups"),
+    path("engagements/<int:pk>/", engagement_detail, name="agency-engagement"),
+    path("<str:code>/", project_detail, name="agency-project"),
+]

@@ -1,3 +1,113 @@
-"""operator pages."""
+"""The operator's (运营机构) pages: the queue of projects waiting for review, and one project to publish
+or return with a note.
 
-urlpatterns: list = []
+Every page needs a signed-in account in the operator role; writes go through
+``workflows.services.projects.project_review``, whose transition refuses a second publish or return
+by state, so a re-sent form never writes twice.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions
+from ..forms.operator import ReturnForm
+from ..models import Project
+from ..selectors.operator import OperatorProjectPage, project_get_for_operator_project, project_list_for_operator_queue
+from ..services.projects import project_review
+
+
+def operator_required(view):
+    """Signed in and in the operator role."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not permissions.operator(None, request.user):
+            raise PermissionDenied(_("该页面仅限平台运营机构使用。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET"])
+@operator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """项目审核: projects waiting for review, oldest first."""
+    projects = list(project_list_for_operator_queue())
+    return render(request, "workflows/operator_queue.html", {"projects": projects})
+
+
+def _project_render(request: HttpRequest, page: OperatorProjectPage, form: ReturnForm | None = None) -> HttpResponse:
+    return render(
+        request,
+        "workflows/operator_project.html",
+        {"page": page, "project": page.project, "return_form": form or ReturnForm()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """项目审核详情: every term of the project; publish it (sign-up opens) or return it with a note."""
+    page = project_get_for_operator_project(code)
+    if page is None:
+        raise Http404(_("没有找到该项目。"))
+    if request.method == "GET":
+        return _project_render(request, page)
+    action = request.POST.get("action", "")
+    if action == "publish":
+        result = project_review(project=page.project, actor=request.user, publish=True)
+        if result.ok:
+            project = Project.objects.get(pk=page.project.pk)
+            deadline = timezone.localtime(project.signup_deadline).strftime("%Y-%m-%d %H:%M")
+            if project.method == Project.Method.DIRECT:
+                messages.success(request, _("项目已发布，报名截止时间 %(deadline)s。") % {"deadline": deadline})
+            else:
+                # The commitment fixes the draw (or the tie-break draw) before anyone signs up.
+                messages.success(
+                    request,
+                    _("项目已发布，报名截止时间 %(deadline)s；抽取承诺值 %(commitment)s 已随公告公开。")
+                    % {"deadline": deadline, "commitment": project.draw_commitment},
+                )
+        else:
+            for message in result.messages:
+                messages.error(request, message)
+        return redirect("operator-project", code=code)
+    if action == "return":
+        form = ReturnForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("退回须填写修改意见。"))
+            return _project_render(request, page, form)
+        try:
+            result = project_review(
+                project=page.project, actor=request.user, publish=False, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("note", message)
+            return _project_render(request, page, form)
+        if result.ok:
+            messages.success(request, _("项目「%(code)s」已退回项目业主修改。") % {"code": code})
+            return redirect("operator-queue")
+        for message in result.messages:
+            messages.error(request, message)
+        return redirect("operator-project", code=code)
+    messages.error(request, _("无法识别的操作，请刷新页面后重试。"))
+    return redirect("operator-project", code=code)
+
+
+urlpatterns = [
+    path("", queue, name="operator-queue"),
+    path("projects/<str:code>/", project_detail, name="operator-project"),
+]

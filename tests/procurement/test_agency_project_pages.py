@@ -1,0 +1,759 @@
+"""The agency's procurement pages: eligible open projects, sign-up with the gate's reasons, withdrawal,
+confirming or declining a win, contract and result uploads, payment receipt — all through real services."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from credit_rules.models import LedgerEntry
+from credit_rules.rules import REGISTRY
+from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
+from tests.factories import AgencyFactory, agency_user, buyer_user, operator_user, supervisor_user
+from workflows.models import Engagement, Payment, PaymentCommand, Project, SignUp, TransitionLog
+from workflows.services import credit as credit_services
+from workflows.services import engagements, selection, signups
+from workflows.services import projects as project_services
+from workflows.services.deadlines import deadlines_sweep
+from workflows.services.external import external_list_import
+from workflows.services.signups import missing_qualifications
+
+from .helpers import after, agencies, project_data, requirement, wait_past
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+# --- builders -------------------------------------------------------------------------------------
+
+
+def fresh(obj):
+    """Re-read a row (protected FSM fields are skipped by refresh_from_db)."""
+    return type(obj).objects.get(pk=obj.pk)
+
+
+def publish(*, buyer=None, operator=None, method: str = "draw", requirements=None, avoid=(), **overrides) -> Project:
+    """A project created, submitted and published through the services, with chosen requirements."""
+    buyer = buyer or buyer_user()
+    operator = operator or operator_user()
+    unit = buyer.buyerstaff_set.get().unit
+    project = project_services.project_create(
+        buyer=unit,
+        actor=buyer,
+        data=project_data(method, **overrides),
+        requirements=[requirement()] if requirements is None else requirements,
+        avoid=avoid,
+    )
+    assert project_services.project_submit(project=project, actor=buyer).ok
+    assert project_services.project_review(project=project, actor=operator, publish=True).ok
+    return fresh(project)
+
+
+def level(rank: int) -> QualificationLevel:
+    return QualificationLevel.objects.get(qualification_type__code="Q-RE", rank=rank)
+
+
+def engagements_for(agency, user, n: int, *, buyer, operator, **overrides) -> list[Engagement]:
+    """``n`` direct selections of ``agency`` taken to contracting (an engagement awaiting the contract)."""
+    projects = [
+        publish(
+            buyer=buyer,
+            operator=operator,
+            method="direct",
+            direct_agency=agency,
+            direct_reason="该机构承担过本项目前期估价，熟悉情况。",
+            **overrides,
+        )
+        for _ in range(n)
+    ]
+    for project in projects:
+        assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+    deadlines_sweep(after(max(p.signup_deadline for p in projects)))
+    for project in projects:
+        winner = SignUp.objects.get(project=project, agency=agency)
+        assert winner.state == "selected", fresh(project).cancel_reason
+        assert selection.winner_confirm(signup=winner, actor=user).ok
+    deadlines_sweep(after(max(fresh(p).publicity_ends_at for p in projects)))
+    return list(Engagement.objects.filter(project__in=projects).order_by("pk"))
+
+
+def signup_post(client, project, quote="50000", **files):
+    return client.post(reverse("agency-project", args=[project.code]), {"action": "signup", "quote": quote, **files})
+
+
+def page_text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+@pytest.fixture
+def member():
+    """An admitted agency holding a valid Q-RE 二级 licence, its clerk logged in elsewhere."""
+    ((agency, user),) = agencies(1, level_rank=2)
+    return agency, user
+
+
+# --- agency-projects: eligibility -------------------------------------------------------------------
+
+
+def test_list_shows_eligible_projects_only_and_the_all_view_says_why(client, member):
+    # given an agency with Q-RE 二级 in 房地产估价, and open projects it does and does not qualify for
+    agency, user = member
+    buyer, operator = buyer_user(), operator_user()
+    ok = publish(buyer=buyer, operator=operator, name="可报名的估价项目")
+    too_high = publish(buyer=buyer, operator=operator, name="要求一级资质的项目", requirements=[requirement(rank=1)])
+    other = publish(
+        buyer=buyer,
+        operator=operator,
+        name="可研报告编制项目",
+        category=ServiceCategory.objects.get(code="ENG-FS"),
+        requirements=[],
+    )
+    avoided = publish(
+        buyer=buyer,
+        operator=operator,
+        name="需回避的项目",
+        avoid=[project_services.Avoid(agency, "该机构为项目业主下属企业的关联方")],
+    )
+    someone_else = AgencyFactory()
+    direct = publish(
+        buyer=buyer,
+        operator=operator,
+        method="direct",
+        name="直接选取其他机构的项目",
+        direct_agency=someone_else,
+        direct_reason="该机构承担了前期工作。",
+    )
+    draft = project_services.project_create(
+        buyer=buyer.buyerstaff_set.get().unit, actor=buyer, data=project_data("draw", name="未发布的草稿")
+    )
+    client.force_login(user)
+
+    # when the clerk opens the list
+    response = client.get(reverse("agency-projects"))
+
+    # then only the eligible project is listed
+    assert response.status_code == 200
+    codes = [p.code for p in response.context["page"].rows]
+    assert codes == [ok.code]
+    text = page_text(response)
+    assert ok.name in text and too_high.name not in text and draft.name not in text
+    assert ok.buyer.name in text and "随机抽取" in text and "40000.00 – 80000.00" in text
+    assert "另有 4 个报名中的项目贵机构不符合条件" in text
+
+    # when it shows all open projects
+    response = client.get(reverse("agency-projects") + "?all=1")
+
+    # then every open project is listed, the ineligible ones with the reason
+    rows = {p.code: p for p in response.context["page"].rows}
+    assert set(rows) == {ok.code, too_high.code, other.code, avoided.code, direct.code}
+    assert rows[ok.code].eligible and rows[ok.code].reasons == []
+    assert rows[too_high.code].reasons == ["房地产估价机构资质资质等级不足：持有二级，要求一级及以上"]
+    assert rows[other.code].reasons == ["未登记服务事项「可行性研究报告编制」"]
+    assert rows[avoided.code].reasons == ["项目业主已申请贵机构回避：该机构为项目业主下属企业的关联方"]
+    assert rows[direct.code].reasons == ["直接选取项目，仅限指定机构报名"]
+    text = page_text(response)
+    assert "不符合条件" in text and "该机构为项目业主下属企业的关联方" in text
+
+    # and the SQL judgement agrees with the sign-up service's own check
+    today = timezone.localdate()
+    for project in (ok, too_high, other):
+        assert rows[project.code].eligible == (not missing_qualifications(project, agency, today))
+
+
+def test_an_expired_licence_drops_the_project_from_the_list_without_anyone_acting(client, member):
+    # given an eligible project, and then the agency's licence expires
+    agency, user = member
+    project = publish()
+    client.force_login(user)
+    assert [p.code for p in client.get(reverse("agency-projects")).context["page"].rows] == [project.code]
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Qualification.objects.filter(agency=agency).update(valid_until=yesterday)
+
+    # when the clerk opens the list and the all-view
+    listed = client.get(reverse("agency-projects")).context["page"].rows
+    everything = client.get(reverse("agency-projects") + "?all=1").context["page"].rows
+
+    # then it is gone from the list and the all-view says the licence expired
+    assert listed == []
+    assert everything[0].reasons == [f"房地产估价机构资质二级资质证书已于 {yesterday.isoformat()} 过期"]
+
+
+def test_a_licence_level_too_low_keeps_the_project_off_the_list(client):
+    # given an agency holding only Q-RE 三级 and a project asking for 二级
+    ((agency, user),) = agencies(1, level_rank=3)
+    project = publish()
+    client.force_login(user)
+
+    # when it opens the list and the all-view
+    listed = client.get(reverse("agency-projects")).context["page"].rows
+    everything = client.get(reverse("agency-projects") + "?all=1").context["page"].rows
+
+    # then the project is only in the all-view, with the level named
+    assert listed == []
+    assert [p.code for p in everything] == [project.code]
+    assert everything[0].reasons == ["房地产估价机构资质资质等级不足：持有三级，要求二级及以上"]
+
+
+def test_all_mode_requirements_need_every_licence(client, member):
+    # given a project that requires Q-RE 二级 AND a land appraisal filing the agency lacks
+    agency, user = member
+    land = QualificationType.objects.get(code="Q-LAND")
+    project = publish(
+        qualification_mode="all",
+        requirements=[requirement(), project_services.Requirement(land, land.levels.get())],
+    )
+    client.force_login(user)
+
+    # when the agency shows all projects
+    rows = client.get(reverse("agency-projects") + "?all=1").context["page"].rows
+
+    # then it is ineligible for the missing filing only
+    assert [(p.code, p.eligible) for p in rows] == [(project.code, False)]
+    assert rows[0].reasons == ["缺少土地估价机构备案不分级及以上资质"]
+    assert missing_qualifications(project, agency, timezone.localdate())
+
+
+def _list_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_project_list_query_count_is_the_same_for_1_and_50_projects(client, member):
+    # given one eligible and one ineligible open project
+    agency, user = member
+    buyer, operator = buyer_user(), operator_user()
+    publish(buyer=buyer, operator=operator)
+    publish(buyer=buyer, operator=operator, requirements=[requirement(rank=1)])
+    client.force_login(user)
+    url, url_all = reverse("agency-projects"), reverse("agency-projects") + "?all=1"
+    one, one_all = _list_queries(client, url), _list_queries(client, url_all)
+
+    # when 49 more of each kind are published
+    for _ in range(49):
+        publish(buyer=buyer, operator=operator)
+        publish(buyer=buyer, operator=operator, requirements=[requirement(rank=1)])
+
+    # then both views cost the same number of queries
+    assert len(client.get(url).context["page"].rows) == 50
+    assert len(client.get(url_all).context["page"].rows) == 50  # a page holds 50
+    assert _list_queries(client, url) == one
+    assert _list_queries(client, url_all) == one_all
+
+
+# --- agency-project: sign-up ----------------------------------------------------------------------
+
+
+def test_sign_up_with_an_in_band_quote(client, member):
+    # given an open draw project the agency qualifies for
+    agency, user = member
+    project = publish()
+    client.force_login(user)
+    detail = client.get(reverse("agency-project", args=[project.code]))
+    assert detail.status_code == 200
+    assert project.draw_commitment in page_text(detail)
+
+    # when the clerk signs up with an in-band quote
+    response = signup_post(client, project, quote="52,000")
+
+    # then the sealed sign-up is made and the page says 已报名, the quote stays sealed
+    assert response.status_code == 302
+    signup = SignUp.objects.get(project=project, agency=agency)
+    assert signup.state == "submitted" and signup.quote is None and "52000" not in signup.sealed_quote
+    text = page_text(client.get(response["Location"]))
+    assert "已报名" in text and "已密封，报名截止后开启" in text and "撤回报名" in text
+    assert "已报名" in page_text(client.get(reverse("agency-projects")))
+
+
+def test_scored_comparison_needs_a_real_pdf_proposal(client, member):
+    # given a scored comparison
+    agency, user = member
+    project = publish(method="scored")
+    client.force_login(user)
+
+    # when the clerk signs up without a proposal, then with a fake PDF
+    missing = signup_post(client, project)
+    fake = signup_post(client, project, proposal=SimpleUploadedFile("plan.pdf", b"MZ not a pdf"))
+    image = signup_post(client, project, proposal=SimpleUploadedFile("plan.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20))
+
+    # then nothing is written and each says why
+    assert missing.status_code == fake.status_code == image.status_code == 200
+    assert "比选项目须上传服务方案（PDF）" in page_text(missing)
+    assert "文件内容与扩展名不符" in page_text(fake)
+    assert "服务方案须为 PDF 文件" in page_text(image)
+    assert not SignUp.objects.filter(project=project).exists()
+
+    # when it uploads a real PDF
+    response = signup_post(client, project, proposal=SimpleUploadedFile("plan.pdf", PDF))
+
+    # then the sign-up keeps the proposal
+    assert response.status_code == 302
+    assert SignUp.objects.get(project=project).proposal.name.endswith(".pdf")
+
+
+def test_discount_rate_projects_ask_for_a_percentage(client, member):
+    # given a project quoted as a discount rate of 5–20 %
+    agency, user = member
+    project = publish(quote_kind="rate", quote_floor=Decimal("5"), quote_ceiling=Decimal("20"))
+    client.force_login(user)
+
+    # when the clerk opens it and quotes 25 %, then 12.5 %
+    detail = page_text(client.get(reverse("agency-project", args=[project.code])))
+    refused = signup_post(client, project, quote="25")
+    accepted = signup_post(client, project, quote="12.5")
+
+    # then the form speaks of 下浮率 and only the in-band rate is taken
+    assert "下浮率（%）" in detail and "5.00% – 20.00%" in detail
+    assert "报价须在 5.00% 至 20.00% 之间（含）" in page_text(refused)
+    assert accepted.status_code == 302
+    assert SignUp.objects.filter(project=project).count() == 1
+
+
+def test_out_of_band_and_non_numeric_quotes_are_refused_with_nothing_written(client, member):
+    agency, user = member
+    project = publish()
+    client.force_login(user)
+    for quote, says in (
+        ("39999", "报价须在 40000.00元 至 80000.00元 之间（含）"),
+        ("8万", "报价须为数字"),
+        ("", "请填写报价"),
+    ):
+        response = signup_post(client, project, quote=quote)
+        assert response.status_code == 200
+        assert says in page_text(response)
+    assert not SignUp.objects.filter(project=project).exists()
+
+
+def test_a_second_sign_up_is_refused_as_a_duplicate(client, member):
+    agency, user = member
+    project = publish()
+    client.force_login(user)
+    assert signup_post(client, project).status_code == 302
+
+    # when the same form is sent again (a double click, or a second tab)
+    response = signup_post(client, project, quote="60000")
+
+    # then the page says so and there is still one sign-up
+    assert response.status_code == 200
+    assert "贵机构已报名该项目，请勿重复提交" in page_text(response)
+    assert SignUp.objects.filter(project=project, agency=agency).count() == 1
+
+
+def test_after_the_deadline_sign_up_and_withdrawal_are_refused(client, member, settings):
+    agency, user = member
+    settings.ZJCS_TIME_SCALE = 300_000  # the sign-up week lasts about two seconds
+    project = publish()
+    other = publish()
+    client.force_login(user)
+    assert signup_post(client, other).status_code == 302
+    wait_past(project.signup_deadline)
+    wait_past(other.signup_deadline)
+
+    late = signup_post(client, project)
+    withdraw = client.post(reverse("agency-project", args=[other.code]), {"action": "withdraw"}, follow=True)
+
+    assert "报名已于" in page_text(late) and "截止" in page_text(late)
+    assert not SignUp.objects.filter(project=project).exists()
+    assert "没有可撤回的报名" in page_text(withdraw) or "报名已截止，不能撤回" in page_text(withdraw)
+    assert SignUp.objects.get(project=other).state == "submitted"
+    assert project.code not in [p.code for p in client.get(reverse("agency-projects")).context["page"].rows]
+
+
+def test_withdraw_before_the_deadline_then_sign_up_again(client, member):
+    agency, user = member
+    project = publish()
+    client.force_login(user)
+    signup_post(client, project)
+
+    response = client.post(reverse("agency-project", args=[project.code]), {"action": "withdraw"}, follow=True)
+
+    assert "报名已撤回" in page_text(response)
+    assert SignUp.objects.get(project=project).state == "withdrawn"
+    assert "提交报名" in page_text(response)  # the form is back
+    assert signup_post(client, project).status_code == 302
+    assert SignUp.objects.filter(project=project, state="submitted").count() == 1
+
+
+# --- refusals by the credit gate --------------------------------------------------------------------
+
+
+def _suspended(sup):
+    ((agency, user),) = agencies(1, supervisor=sup)
+    credit_services.warning_issue(agency=agency, actor=sup, facts="逾期提交成果", evidence_summary="逾期提交成果")
+    credit_services.warning_issue(agency=agency, actor=sup, facts="成果质量不合格", evidence_summary="质量不合格")
+    return agency, user, {}
+
+
+def _case(agency, sup, measure: str, months: int | None = None) -> None:
+    case = credit_services.case_propose(agency=agency, actor=sup, facts="经调查属实。", measure=measure, months=months)
+    assert credit_services.case_notify(case=case, actor=sup).ok
+    assert credit_services.case_decide(case=fresh(case), actor=sup, apply=True, note="维持").ok
+
+
+def _expelled(sup):
+    ((agency, user),) = agencies(1, supervisor=sup)
+    _case(agency, sup, "expel")
+    return agency, user, {}
+
+
+def _restricted_with_engagement(sup):
+    ((agency, user),) = agencies(1, supervisor=sup)
+    engagements_for(agency, user, 1, buyer=buyer_user(), operator=operator_user())
+    _case(agency, sup, "restrict", months=3)
+    return agency, user, {}
+
+
+def _listed(sup):
+    ((agency, user),) = agencies(1, supervisor=sup)
+    content = (
+        "uscc,name,reason,source,listed_on,delisted_on\n"
+        f"{agency.uscc},{agency.name},未履行生效法律文书确定的义务,失信被执行人名单,2026-01-05,\n"
+    ).encode()
+    external_list_import(content=content, filename="sxbzxr.csv")
+    return agency, user, {}
+
+
+def _unqualified(sup):
+    ((agency, user),) = agencies(1, supervisor=sup, level_rank=3)
+    return agency, user, {}
+
+
+def _avoided(sup):
+    ((agency, user),) = agencies(1, supervisor=sup)
+    return agency, user, {"avoid": [project_services.Avoid(agency, "与项目业主存在股权关联")]}
+
+
+def _not_member(sup):
+    agency = AgencyFactory()
+    return agency, agency_user(agency), {}
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "says"),
+    [
+        (_suspended, "CR-SEL-001", "暂停期间不得报名或中选"),
+        (_expelled, "CR-SEL-002", "已被清退并列入黑名单"),
+        (_restricted_with_engagement, "CR-SEL-004", "已有 1 个在办项目"),
+        (_listed, "CR-SEL-003", "失信被执行人名单"),
+        (_unqualified, "CR-SEL-007", "房地产估价机构资质二级及以上"),
+        (_avoided, "CR-SEL-008", "与项目业主存在股权关联"),
+        (_not_member, "CR-SEL-006", "未入驻"),
+    ],
+    ids=["suspended", "expelled", "restricted", "listed", "unqualified", "avoided", "not-member"],
+)
+def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(client, setup, code, says):
+    # given an agency the sign-up gate refuses, and an open project
+    agency, user, project_kwargs = setup(supervisor_user())
+    project = publish(**project_kwargs)
+    client.force_login(user)
+
+    # when its clerk signs up with an in-band quote
+    response = signup_post(client, project)
+
+    # then the page shows the rule, what it found and its basis; no sign-up is made
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "信用审查未通过" in text
+    assert code in text and says in text
+    assert str(REGISTRY[code].basis) in text
+    assert code in [r.rule_code for r in response.context["refusals"]]
+    assert not SignUp.objects.filter(project=project).exists()
+
+
+# --- after the award --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def awarded():
+    """A draw among three agencies, awarded; returns (project, [(agency, user)] in ranking order)."""
+    pool = agencies(3)
+    project = publish()
+    for agency, user in pool:
+        assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+    deadlines_sweep(after(project.signup_deadline))
+    project = fresh(project)
+    assert project.state == "awarded"
+    by_uscc = {a.uscc: (a, u) for a, u in pool}
+    return project, [by_uscc[u] for u in project.draw_proof["ranking"]]
+
+
+def test_after_the_award_each_agency_sees_its_rank_and_the_winner_may_confirm(client, awarded):
+    project, ranked = awarded
+    (winner, winner_user), (_second, second_user) = ranked[0], ranked[1]
+
+    client.force_login(second_user)
+    text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    assert "第 2 名" in text and "备选，尚未递补" in text and "确认中选" not in text
+    assert "50000.00 元" in text  # its own quote, opened at the deadline
+
+    client.force_login(winner_user)
+    text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    assert "第 1 名" in text and "确认中选" in text and "放弃中选资格" in text
+    assert "信用分 -10 分" in text and "DECLINE_WIN" in text
+    response = client.post(reverse("agency-project", args=[project.code]), {"action": "confirm"}, follow=True)
+    assert "已确认中选" in page_text(response)
+    assert SignUp.objects.get(project=project, agency=winner).state == "confirmed"
+
+    # a second click finds the state moved and says so
+    again = client.post(reverse("agency-project", args=[project.code]), {"action": "confirm"}, follow=True)
+    assert "不能执行该操作" in page_text(again)
+
+
+def test_declining_the_win_costs_credit_and_the_alternate_steps_up(client, awarded):
+    project, ranked = awarded
+    (winner, winner_user), (second, _second_user) = ranked[0], ranked[1]
+    client.force_login(winner_user)
+    url = reverse("agency-project", args=[project.code])
+
+    # when it declines without a reason, nothing happens
+    blank = client.post(url, {"action": "decline", "reason": "  "})
+    assert blank.status_code == 200 and "放弃中选资格须说明理由" in page_text(blank)
+    assert SignUp.objects.get(project=project, agency=winner).state == "selected"
+
+    # when it declines with a reason
+    response = client.post(url, {"action": "decline", "reason": "项目负责人离职，无法按期完成"}, follow=True)
+
+    # then DECLINE_WIN is on its record and the second-ranked agency is selected (no redraw)
+    assert "已放弃中选资格" in page_text(response)
+    assert SignUp.objects.get(project=project, agency=winner).state == "declined"
+    assert LedgerEntry.objects.filter(subject__agency=winner, code="DECLINE_WIN", points=-10).count() == 1
+    assert SignUp.objects.get(project=project, state="selected").agency == second
+    assert fresh(project).draw_proof["ranking"][1] == second.uscc
+
+
+# --- agency-signups ---------------------------------------------------------------------------------
+
+
+def test_my_signups_list_states_and_next_actions(client, member):
+    agency, user = member
+    buyer, operator = buyer_user(), operator_user()
+    (engagement,) = engagements_for(agency, user, 1, buyer=buyer, operator=operator, name="直接选取的项目")
+    open_project = publish(buyer=buyer, operator=operator, name="报名中的项目")
+    client.force_login(user)
+    signup_post(client, open_project)
+
+    text = page_text(client.get(reverse("agency-signups")))
+
+    assert "报名中的项目" in text and "等待报名截止，可在截止前撤回" in text
+    assert "直接选取的项目" in text and "请在签约截止前上传合同" in text
+    assert reverse("agency-engagement", args=[engagement.pk]) in text
+
+
+def _mine_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("agency-signups"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_my_signups_query_count_is_the_same_for_1_and_50(client, member):
+    agency, user = member
+    buyer, operator = buyer_user(), operator_user()
+    engagements_for(agency, user, 1, buyer=buyer, operator=operator)
+    client.force_login(user)
+    one = _mine_queries(client)
+
+    engagements_for(agency, user, 49, buyer=buyer, operator=operator)
+
+    page = client.get(reverse("agency-signups")).context["page"]
+    assert (len(page.signups), len(page.engagements)) == (50, 50)
+    assert _mine_queries(client) == one
+
+
+# --- agency-engagement ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def engagement_setup(member):
+    agency, user = member
+    buyer = buyer_user()
+    (engagement,) = engagements_for(agency, user, 1, buyer=buyer, operator=operator_user())
+    return engagement, user, buyer
+
+
+def test_contract_upload_refuses_bad_files_and_takes_a_real_pdf(client, engagement_setup, settings):
+    engagement, user, _buyer = engagement_setup
+    client.force_login(user)
+    url = reverse("agency-engagement", args=[engagement.pk])
+
+    fake = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.pdf", b"hello")})
+    exe = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.exe", b"MZ\x90\x00")})
+    settings.MAX_UPLOAD_BYTES = 20
+    big = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.pdf", PDF)})
+    settings.MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+    assert fake.status_code == exe.status_code == big.status_code == 200
+    assert "文件内容与扩展名不符" in page_text(fake)
+    assert "只接受 PDF、PNG 或 JPG 文件" in page_text(exe)
+    assert "文件过大" in page_text(big)
+    assert not fresh(engagement).contract_file
+
+    good = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.pdf", PDF)}, follow=True)
+    assert "合同已上传" in page_text(good)
+    assert fresh(engagement).contract_file.name.endswith(".pdf")
+
+
+def test_contract_upload_after_the_contract_deadline_is_refused(client, member, settings):
+    agency, user = member
+    settings.ZJCS_TIME_SCALE = 1_000_000  # ten days to sign pass in about a second
+    project = publish(method="direct", direct_agency=agency, direct_reason="前期工作由该机构承担。")
+    assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+    wait_past(project.signup_deadline)
+    deadlines_sweep()
+    assert selection.winner_confirm(signup=SignUp.objects.get(project=project), actor=user).ok
+    wait_past(fresh(project).publicity_ends_at)
+    deadlines_sweep()
+    engagement = Engagement.objects.get(project=project)
+    wait_past(engagement.contract_due)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("agency-engagement", args=[engagement.pk]),
+        {"action": "contract", "file": SimpleUploadedFile("contract.pdf", PDF)},
+        follow=True,
+    )
+
+    assert "签约期限已于" in page_text(response)
+    assert not fresh(engagement).contract_file
+
+
+def _sign(engagement, user, buyer):
+    engagements.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="contract.pdf"))
+    assert engagements.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("50000")).ok
+    return fresh(engagement)
+
+
+def test_result_submission_rework_and_resubmission(client, engagement_setup):
+    engagement, user, buyer = engagement_setup
+    engagement = _sign(engagement, user, buyer)
+    client.force_login(user)
+    url = reverse("agency-engagement", args=[engagement.pk])
+    text = page_text(client.get(url))
+    assert "服务中" in text and "服务截止" in text and "提交成果" in text
+
+    bad = client.post(url, {"action": "result", "file": SimpleUploadedFile("report.pdf", b"not a pdf")})
+    assert "文件内容与扩展名不符" in page_text(bad) and fresh(engagement).state == "in_service"
+
+    done = client.post(url, {"action": "result", "file": SimpleUploadedFile("report.pdf", PDF)}, follow=True)
+    assert "服务成果已提交" in page_text(done) and "DELIVERY_LATE" not in page_text(done)
+    assert fresh(engagement).state == "result_submitted"
+
+    # the buyer returns it; the agency sees the note and resubmits
+    assert engagements.result_review(engagement=engagement, actor=buyer, accept=False, note="估价报告缺少测算依据").ok
+    text = page_text(client.get(url))
+    assert "退回整改" in text and "估价报告缺少测算依据" in text
+    again = client.post(url, {"action": "result", "file": SimpleUploadedFile("report-v2.pdf", PDF)}, follow=True)
+    assert "服务成果已提交" in page_text(again)
+    assert fresh(engagement).state == "result_submitted"
+
+
+def test_a_late_result_says_a_delivery_late_event_was_recorded(client, member, settings):
+    agency, user = member
+    buyer = buyer_user()
+    (engagement,) = engagements_for(agency, user, 1, buyer=buyer, operator=operator_user(), service_days=1)
+    settings.ZJCS_TIME_SCALE = 1_000_000  # the one-day service period passes in a tenth of a second
+    engagement = _sign(engagement, user, buyer)
+    wait_past(engagement.service_end)
+    client.force_login(user)
+    url = reverse("agency-engagement", args=[engagement.pk])
+    assert "现在提交将记录逾期交付" in page_text(client.get(url))
+
+    response = client.post(url, {"action": "result", "file": SimpleUploadedFile("report.pdf", PDF)}, follow=True)
+
+    assert "平台已记录逾期交付（DELIVERY_LATE）信用事件" in page_text(response)
+    assert LedgerEntry.objects.filter(subject__agency=agency, code="DELIVERY_LATE").count() == 1
+
+
+def test_payment_receipt_is_confirmed_once_however_often_the_form_is_sent(client, engagement_setup):
+    engagement, user, buyer = engagement_setup
+    engagement = _sign(engagement, user, buyer)
+    assert engagements.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="r.pdf")).ok
+    assert engagements.result_review(engagement=engagement, actor=buyer, accept=True).ok
+    engagements.rating_submit(
+        engagement=engagement,
+        actor=buyer,
+        marks={"quality": 5, "timeliness": 4, "attitude": 5, "fees": 4, "conformity": 5},
+        comment="成果扎实",
+    )
+    payment = Payment.objects.get(engagement=engagement)
+    engagements.payment_record(
+        payment=payment, actor=buyer, reference="BOC-2026-0001", provider="bank_transfer", key="rec-1"
+    )
+    client.force_login(user)
+    url = reverse("agency-engagement", args=[engagement.pk])
+
+    # the page shows the rating, the amount, the due date and the transfer, with the confirm form
+    page = client.get(url)
+    text = page_text(page)
+    assert "成果扎实" in text and "4.6" in text and "50000.00" in text and "BOC-2026-0001" in text
+    key = page.context["payment_form"]["key"].value()
+    assert key and f'value="{key}"' in page.content.decode()
+
+    # when the form is sent twice with its key (a double click)
+    first = client.post(url, {"action": "payment", "key": key}, follow=True)
+    second = client.post(url, {"action": "payment", "key": key}, follow=True)
+
+    # then the payment is confirmed exactly once
+    assert "已确认收款" in page_text(first) and "已确认收款" in page_text(second)
+    assert fresh(payment).state == "paid"
+    assert PaymentCommand.objects.filter(payment=payment, command="confirm").count() == 1
+    settles = TransitionLog.objects.filter(object_id=payment.pk, transition="settle", outcome="done")
+    assert settles.count() == 1
+    assert fresh(engagement.project).state == "closed"
+
+    # a fresh form sent after that is refused by state, without an error page
+    late = client.post(url, {"action": "payment", "key": "confirm-other"}, follow=True)
+    assert late.status_code == 200 and "已支付" in page_text(late)
+
+
+# --- permissions ------------------------------------------------------------------------------------
+
+
+def test_pages_need_an_agency_account_and_keep_to_its_own_rows(client, engagement_setup):
+    engagement, user, buyer = engagement_setup
+    draft = project_services.project_create(
+        buyer=buyer.buyerstaff_set.get().unit, actor=buyer, data=project_data("draw", name="草稿")
+    )
+    ((other_agency, other_user),) = agencies(1)
+
+    # anonymous: to the login page
+    response = client.get(reverse("agency-projects"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+    # a buyer or an operator: forbidden
+    client.force_login(buyer)
+    assert client.get(reverse("agency-projects")).status_code == 403
+    client.force_login(operator_user())
+    assert client.get(reverse("agency-signups")).status_code == 403
+
+    # another agency: someone else's engagement and an unpublished project are not found
+    client.force_login(other_user)
+    assert client.get(reverse("agency-engagement", args=[engagement.pk])).status_code == 404
+    response = client.post(
+        reverse("agency-engagement", args=[engagement.pk]),
+        {"action": "contract", "file": SimpleUploadedFile("c.pdf", PDF)},
+    )
+    assert response.status_code == 404 and not fresh(engagement).contract_file
+    assert client.get(reverse("agency-project", args=[draft.code])).status_code == 404
+    assert client.get(reverse("agency-project", args=["ZJCS-1999-999999"])).status_code == 404
+    # the published project is public, but there is nothing of the other agency's to act on
+    response = client.post(
+        reverse("agency-project", args=[engagement.project.code]), {"action": "confirm"}, follow=True
+    )
+    assert "没有中选记录" in page_text(response)
+
+    # an unknown action on one's own engagement is a message, not an error page
+    client.force_login(user)
+    response = client.post(reverse("agency-engagement", args=[engagement.pk]), {"action": "x"}, follow=True)
+    assert response.status_code == 200 and "无法识别的操作" in page_text(response)

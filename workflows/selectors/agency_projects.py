@@ -1,0 +1,461 @@
+"""Reads for the agency's procurement pages: open projects it may sign up for, one project, its sign-ups
+and engagements, one engagement.
+
+Every selector takes the agency the signed-in clerk acts for, so a page only ever shows that agency's
+sign-ups and engagements. Eligibility for the list is decided in SQL (category, licences valid today,
+avoid list, direct selection) so the list page costs the same number of queries for 1 or 50 projects;
+the reasons shown for ineligible projects come from the same facts, loaded once for the whole page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credit_rules.models import CreditSubject
+from credit_rules.policy import policy_at
+from marketplace.models import Agency, Qualification
+
+from ..models import AvoidEntry, Engagement, Membership, Project, ProjectQualification, SignUp
+from ..services.credit import current_membership
+
+PAGE_SIZE = 50
+# Sign-up states in which the agency still has something to do or wait for.
+LIVE_SIGNUP_STATES = (SignUp.State.SUBMITTED, SignUp.State.ADMITTED, SignUp.State.RANKED, SignUp.State.SELECTED)
+
+
+# --- eligibility ----------------------------------------------------------------------------------
+
+
+def _requirements_prefetch() -> Prefetch:
+    return Prefetch(
+        "requirements",
+        queryset=ProjectQualification.objects.select_related("qualification_type", "min_level").order_by("pk"),
+    )
+
+
+def projects_with_eligibility(agency: Agency, day: datetime.date) -> QuerySet[Project]:
+    """Projects annotated with this agency's eligibility, mirroring ``signups.missing_qualifications``.
+
+    ``in_category``: the project's service category is one of the agency's; ``req_total``/``req_unmet``:
+    requirements, and those no licence valid on ``day`` of that type and at least that level meets;
+    ``avoid_reason``: the buyer's reason when the agency is on the avoid list; ``eligible``: all met.
+    """
+    categories = Agency.categories.through.objects.filter(
+        agency_id=agency.pk, servicecategory_id=OuterRef("category_id")
+    )
+    meets = Qualification.objects.filter(
+        agency_id=agency.pk,
+        valid_until__gte=day,
+        qualification_type_id=OuterRef("qualification_type_id"),
+        level__rank__lte=OuterRef("min_level__rank"),
+    )
+    requirements = ProjectQualification.objects.filter(project_id=OuterRef("pk")).order_by().values("project_id")
+    total = requirements.annotate(n=Count("pk")).values("n")
+    unmet = requirements.filter(~Exists(meets)).annotate(n=Count("pk")).values("n")
+    avoid = AvoidEntry.objects.filter(project_id=OuterRef("pk"), agency_id=agency.pk).values("reason")[:1]
+    mine = (
+        SignUp.objects.filter(project_id=OuterRef("pk"), agency_id=agency.pk)
+        .exclude(state=SignUp.State.WITHDRAWN)
+        .values("state")[:1]
+    )
+    qualified = (
+        Q(req_total=0)
+        | (Q(qualification_mode=Project.QualificationMode.ALL) & Q(req_unmet=0))
+        | (Q(qualification_mode=Project.QualificationMode.ANY) & Q(req_unmet__lt=F("req_total")))
+    )
+    return (
+        Project.objects.annotate(
+            in_category=Exists(categories),
+            req_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
+            req_unmet=Coalesce(Subquery(unmet, output_field=IntegerField()), Value(0)),
+            avoid_reason=Subquery(avoid),
+            my_signup_state=Subquery(mine),
+        )
+        .annotate(
+            eligible=Case(
+                When(
+                    Q(in_category=True)
+                    & Q(avoid_reason__isnull=True)
+                    & qualified
+                    & (~Q(method=Project.Method.DIRECT) | Q(direct_agency_id=agency.pk)),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related("buyer", "category")
+        .prefetch_related(_requirements_prefetch())
+    )
+
+
+@dataclass(frozen=True)
+class HeldLicence:
+    """One of the agency's licences as the reasons need it."""
+
+    type_id: int
+    type_name: str
+    rank: int
+    level_name: str
+    valid_until: datetime.date
+
+
+def licences_of(agency: Agency) -> list[HeldLicence]:
+    """All the agency's licences, valid or not (expired ones explain a refusal)."""
+    return [
+        HeldLicence(q.qualification_type_id, q.qualification_type.label, q.level.rank, q.level.label, q.valid_until)
+        for q in Qualification.objects.filter(agency=agency).select_related("qualification_type", "level")
+    ]
+
+
+def _requirement_problem(req: ProjectQualification, held: list[HeldLicence], day: datetime.date) -> str | None:
+    """Why a requirement is not met by licences valid on ``day``, in words; None when it is met."""
+    of_type = [h for h in held if h.type_id == req.qualification_type_id]
+    valid = [h for h in of_type if h.valid_until >= day]
+    if any(h.rank <= req.min_level.rank for h in valid):
+        return None
+    params = {"type": req.qualification_type.label, "level": req.min_level.label}
+    if valid:
+        best = min(valid, key=lambda h: h.rank)
+        return _("%(type)s资质等级不足：持有%(held)s，要求%(level)s及以上") % {**params, "held": best.level_name}
+    expired = [h for h in of_type if h.rank <= req.min_level.rank]
+    if expired:
+        last = max(expired, key=lambda h: h.valid_until)
+        return _("%(type)s%(level)s资质证书已于 %(date)s 过期") % {**params, "date": last.valid_until.isoformat()}
+    return _("缺少%(type)s%(level)s及以上资质") % params
+
+
+def ineligibility_reasons(project: Project, agency: Agency, held: list[HeldLicence], day: datetime.date) -> list[str]:
+    """Why the agency may not sign up for this project (empty when it may), from the page's loaded facts."""
+    reasons: list[str] = []
+    if not project.in_category:
+        reasons.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.label})
+    requirements = list(project.requirements.all())
+    problems = [p for p in (_requirement_problem(r, held, day) for r in requirements) if p]
+    any_mode = project.qualification_mode == Project.QualificationMode.ANY
+    if requirements and ((any_mode and len(problems) == len(requirements)) or (not any_mode and problems)):
+        reasons += problems
+    if project.avoid_reason is not None:
+        reasons.append(_("项目业主已申请贵机构回避：%(reason)s") % {"reason": project.avoid_reason})
+    if project.method == Project.Method.DIRECT and project.direct_agency_id != agency.pk:
+        reasons.append(_("直接选取项目，仅限指定机构报名"))
+    return reasons
+
+
+# --- the agency's standing as the pages mention it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    """Whether the agency can sign up at all right now, and why not (membership and measures)."""
+
+    membership: Membership | None
+    subject: CreditSubject | None
+
+    @property
+    def admitted(self) -> bool:
+        return self.membership is not None and self.membership.state in (
+            Membership.State.ACTIVE,
+            Membership.State.RESTRICTED,
+        )
+
+    @property
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        if self.membership is None:
+            out.append(_("贵机构尚未入驻平台，入驻审核通过后方可报名。"))
+        elif not self.admitted:
+            out.append(
+                _("贵机构当前入驻状态为「%(state)s」，暂不能报名。") % {"state": self.membership.get_state_display()}
+            )
+        if self.subject is not None and self.subject.is_restricted and self.admitted:
+            out.append(_("贵机构处于限制交易期间：同时在办项目不得超过 1 个，且不得参与直接选取。"))
+        return out
+
+
+def agency_status(agency: Agency) -> AgencyStatus:
+    """The agency's membership and cached credit standing (two queries)."""
+    return AgencyStatus(current_membership(agency), CreditSubject.objects.filter(agency=agency).first())
+
+
+# --- agency-projects ------------------------------------------------------------------------------
+
+
+@dataclass
+class ProjectListPage:
+    """The open-project list: one page of projects, each with ``eligible`` and ``reasons``."""
+
+    agency: Agency
+    show_all: bool
+    page: Page
+    rows: list[Project]
+    status: AgencyStatus
+    now: datetime.datetime
+    hidden_count: int = 0
+
+
+def project_list_for_agency_projects(
+    agency: Agency, *, show_all: bool = False, page_number: str | int | None = 1, now: datetime.datetime | None = None
+) -> ProjectListPage:
+    """Open projects before their deadline that the agency is eligible for (or all, marked with why not)."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    qs = projects_with_eligibility(agency, day).filter(state=Project.State.OPEN, signup_deadline__gt=now)
+    qs = qs.order_by("signup_deadline", "pk")
+    listed = qs if show_all else qs.filter(eligible=True)
+    page = Paginator(listed, PAGE_SIZE).get_page(page_number)
+    rows = list(page.object_list)
+    held = licences_of(agency) if show_all else []
+    for project in rows:
+        project.reasons = [] if project.eligible else ineligibility_reasons(project, agency, held, day)
+        project.requirement_summary = _requirement_summary(project)
+    hidden = 0 if show_all else qs.filter(eligible=False).count()
+    return ProjectListPage(agency, show_all, page, rows, agency_status(agency), now, hidden)
+
+
+def _requirement_summary(project: Project) -> str:
+    reqs = [f"{r.qualification_type.label}{r.min_level.label}" for r in project.requirements.all()]
+    if not reqs:
+        return _("无资质要求")
+    joiner = _("或") if project.qualification_mode == Project.QualificationMode.ANY else _("且")
+    return joiner.join(reqs) + _("及以上")
+
+
+# --- agency-project -------------------------------------------------------------------------------
+
+
+@dataclass
+class AgencyProjectPage:
+    """One project as an agency sees it: the announcement, its own sign-up, and what it may do."""
+
+    agency: Agency
+    project: Project
+    signup: SignUp | None
+    engagement: Engagement | None
+    reasons: list[str]
+    requirement_text: str
+    status: AgencyStatus
+    decline_points: int | None
+    now: datetime.datetime
+    shows_commitment: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shows_commitment = self.project.method in (Project.Method.DRAW, Project.Method.PRICE)
+
+    @property
+    def open_for_signup(self) -> bool:
+        p = self.project
+        return p.state == Project.State.OPEN and p.signup_deadline is not None and self.now < p.signup_deadline
+
+    @property
+    def live_signup(self) -> SignUp | None:
+        return self.signup if self.signup and self.signup.state != SignUp.State.WITHDRAWN else None
+
+    @property
+    def can_sign_up(self) -> bool:
+        return self.open_for_signup and self.live_signup is None
+
+    @property
+    def can_withdraw(self) -> bool:
+        s = self.live_signup
+        return self.open_for_signup and s is not None and s.state in (SignUp.State.SUBMITTED, SignUp.State.ADMITTED)
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.live_signup is not None and self.signup.state == SignUp.State.SELECTED
+
+    @property
+    def can_decline(self) -> bool:
+        return self.live_signup is not None and self.signup.state in (SignUp.State.SELECTED, SignUp.State.CONFIRMED)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.project.quote_kind == Project.QuoteKind.RATE
+
+
+def project_get_for_agency_project(
+    agency: Agency, code: str, now: datetime.datetime | None = None
+) -> AgencyProjectPage | None:
+    """A published project by code with this agency's sign-up on it; None when there is none to show."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    project = (
+        projects_with_eligibility(agency, day)
+        .select_related("direct_agency")
+        .filter(code=code, published_at__isnull=False)
+        .first()
+    )
+    if project is None:
+        return None
+    # The live sign-up if there is one, else the last withdrawn one (so the page can say so).
+    signup = (
+        SignUp.objects.filter(project=project, agency=agency)
+        .order_by(Case(When(state=SignUp.State.WITHDRAWN, then=1), default=0), "-submitted_at", "-pk")
+        .first()
+    )
+    engagement = Engagement.objects.filter(project=project, agency=agency).order_by("-pk").first()
+    reasons = ineligibility_reasons(project, agency, licences_of(agency), day) if not project.eligible else []
+    try:
+        points = policy_at(now).entry("DECLINE_WIN").points
+    except LookupError:
+        points = None
+    return AgencyProjectPage(
+        agency=agency,
+        project=project,
+        signup=signup,
+        engagement=engagement,
+        reasons=reasons,
+        requirement_text=_requirement_summary(project),
+        status=agency_status(agency),
+        decline_points=points,
+        now=now,
+    )
+
+
+# --- agency-signups -------------------------------------------------------------------------------
+
+
+def _signup_next_action(signup: SignUp, now: datetime.datetime) -> str:
+    project = signup.project
+    before_deadline = project.signup_deadline is not None and now < project.signup_deadline
+    if signup.state in (SignUp.State.SUBMITTED, SignUp.State.ADMITTED):
+        return _("等待报名截止，可在截止前撤回") if before_deadline else _("等待选取结果")
+    if signup.state == SignUp.State.RANKED:
+        return _("备选：中选机构放弃或被撤销时依次递补")
+    if signup.state == SignUp.State.SELECTED:
+        return _("请确认中选或放弃中选")
+    if signup.state == SignUp.State.CONFIRMED:
+        return _("已确认，等待公示期满后签约")
+    return ""
+
+
+def _engagement_next_action(engagement: Engagement) -> str:
+    state = engagement.state
+    if state == Engagement.State.AWAITING_CONTRACT:
+        if engagement.contract_file:
+            return _("合同已上传，等待项目业主确认签约")
+        return _("请在签约截止前上传合同")
+    if state == Engagement.State.CONTRACTED:
+        return _("已签约，服务即将开始")
+    if state == Engagement.State.IN_SERVICE:
+        return _("请在服务截止前提交服务成果")
+    if state == Engagement.State.RETURNED_FOR_REWORK:
+        return _("成果被退回整改，请修改后重新提交")
+    if state == Engagement.State.RESULT_SUBMITTED:
+        return _("等待项目业主验收")
+    payment = getattr(engagement, "payment", None)
+    if state in (Engagement.State.ACCEPTED, Engagement.State.RATED) and payment is not None:
+        if payment.state == payment.State.RECORDED:
+            return _("业主已登记转账，请核对后确认收款")
+        if payment.state == payment.State.DUE:
+            return _("等待项目业主付款")
+    if state == Engagement.State.ACCEPTED:
+        return _("等待项目业主评价")
+    return ""
+
+
+@dataclass
+class SignupListPage:
+    """The agency's sign-ups and engagements, each with the next thing to do."""
+
+    agency: Agency
+    signups: list[SignUp]
+    engagements: list[Engagement]
+    now: datetime.datetime
+
+
+def signup_list_for_agency_signups(agency: Agency, now: datetime.datetime | None = None) -> SignupListPage:
+    """All the agency's sign-ups (newest first) and engagements (open ones first), in three queries."""
+    now = now or timezone.now()
+    signups = list(
+        SignUp.objects.filter(agency=agency)
+        .select_related("project", "project__buyer", "project__category")
+        .order_by("-submitted_at", "-pk")
+    )
+    for signup in signups:
+        signup.next_action = _signup_next_action(signup, now)
+    engagements = list(
+        Engagement.objects.filter(agency=agency)
+        .select_related("project", "project__buyer", "payment")
+        .annotate(is_open=Case(When(state__in=Engagement.OPEN, then=0), default=1, output_field=IntegerField()))
+        .order_by("is_open", "-created_at", "-pk")
+    )
+    for engagement in engagements:
+        engagement.next_action = _engagement_next_action(engagement)
+    return SignupListPage(agency, signups, engagements, now)
+
+
+# --- agency-engagement ----------------------------------------------------------------------------
+
+
+@dataclass
+class EngagementPage:
+    """One engagement of the agency with everything its page shows and which forms apply."""
+
+    engagement: Engagement
+    payment: object | None
+    rating: object | None
+    now: datetime.datetime
+
+    @property
+    def can_upload_contract(self) -> bool:
+        e = self.engagement
+        return e.state == Engagement.State.AWAITING_CONTRACT and (e.contract_due is None or self.now < e.contract_due)
+
+    @property
+    def contract_deadline_passed(self) -> bool:
+        e = self.engagement
+        return (
+            e.state == Engagement.State.AWAITING_CONTRACT and e.contract_due is not None and self.now >= e.contract_due
+        )
+
+    @property
+    def can_submit_result(self) -> bool:
+        return self.engagement.state in (Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK)
+
+    @property
+    def is_late(self) -> bool:
+        e = self.engagement
+        return self.can_submit_result and e.service_end is not None and self.now > e.service_end
+
+    @property
+    def can_confirm_payment(self) -> bool:
+        return self.payment is not None and self.payment.state == self.payment.State.RECORDED
+
+
+def engagement_get_for_agency_engagement(
+    agency: Agency, pk: int, now: datetime.datetime | None = None
+) -> EngagementPage | None:
+    """One of the agency's engagements with its project, payment and rating; None for anyone else's."""
+    engagement = (
+        Engagement.objects.filter(agency=agency, pk=pk)
+        .select_related("project", "project__buyer", "project__category", "signup", "payment", "rating")
+        .first()
+    )
+    if engagement is None:
+        return None
+    # A missing reverse one-to-one raises an AttributeError subclass, so getattr's default applies.
+    return EngagementPage(
+        engagement, getattr(engagement, "payment", None), getattr(engagement, "rating", None), now or timezone.now()
+    )
