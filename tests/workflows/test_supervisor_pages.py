@@ -723,3 +723,44 @@ def test_queue_query_count_is_the_same_for_1_and_50_rows(sup_client, supervisor)
     # then the page costs the same, within a fixed budget
     assert one == fifty
     assert fifty <= 12
+
+
+# --- concurrency (PostgreSQL: real row locks) ---------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_warning_form_sent_twice_at_once_records_one_warning():
+    # given an admitted agency and one filled-in form, sent from two connections at the same moment
+    import threading
+
+    from django.db import close_old_connections
+    from django.test import Client
+
+    supervisor = supervisor_user(username="sup_race")
+    agency, membership, _user = admitted_agency(supervisor=supervisor)
+    token = uuid.uuid4()
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send() -> None:
+        try:
+            client = Client()
+            client.force_login(supervisor)
+            barrier.wait(timeout=10)
+            statuses.append(event_post(client, agency, token=token).status_code)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    # when both are sent
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # then both land on the result, and exactly one warning and one notice exist
+    assert statuses == [302, 302]
+    assert LedgerEntry.objects.filter(subject__agency=agency, code="CREDIT_WARNING").count() == 1
+    assert NoticeRequest.objects.filter(kind="warning").count() == 1
+    assert fresh(membership).state == Membership.State.ACTIVE
