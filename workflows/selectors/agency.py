@@ -1,0 +1,365 @@
+"""Reads for the agency's own pages: its entry application, its credit record, its credit cases.
+
+Every selector takes the agency the signed-in clerk acts for (found through guardian), so a page
+can only ever show that agency's rows; each returns everything its template needs, loaded up front.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from credit_rules.gate import Reason
+from credit_rules.models import CommitmentLetter, CreditSubject, DecisionRecord, Grade, LedgerEntry, MeasureKind
+from credit_rules.policy import Policy, policy_at
+from credit_rules.rules import REGISTRY
+from credit_rules.standing import Standing, standing_compute
+from marketplace.models import Agency, Qualification, ServiceCategory
+from marketplace.selectors import agencies_for_user
+
+from ..models import CreditCase, Membership, Objection, RepairRequest
+from ..services.credit import current_membership, repair_problem
+from ..services.membership import application_problems, commitment_current
+
+
+def agency_for_staff(user) -> Agency | None:
+    """The agency the account may act for (guardian object permission), or None."""
+    return agencies_for_user(user).order_by("pk").first()
+
+
+# --- the entry application ----------------------------------------------------------------------
+
+
+@dataclass
+class MembershipPage:
+    """What the application page shows: the open membership (or the last one that ended) and its materials."""
+
+    agency: Agency
+    membership: Membership | None
+    last_ended: Membership | None
+    qualifications: list[Qualification]
+    categories: list[ServiceCategory]
+    problems: list[str]
+    letter: CommitmentLetter | None
+    today: datetime.date
+
+    @property
+    def editable(self) -> bool:
+        return self.membership is not None and self.membership.state in (
+            Membership.State.DRAFT,
+            Membership.State.RETURNED,
+        )
+
+    @property
+    def admitted(self) -> bool:
+        return self.membership is not None and self.membership.is_admitted
+
+    @property
+    def can_leave_or_renew(self) -> bool:
+        return self.membership is not None and self.membership.state in (
+            Membership.State.ACTIVE,
+            Membership.State.RESTRICTED,
+        )
+
+
+def membership_token(membership: Membership | None) -> str:
+    """A fingerprint of the membership as a form saw it; a stale or re-sent form no longer matches."""
+    if membership is None:
+        return "none"
+    return f"{membership.pk}:{membership.state}:{membership.term_until or ''}"
+
+
+def membership_for_agency_page(agency: Agency) -> MembershipPage:
+    """The agency's application: state, materials, problems before submitting, the letter to sign."""
+    membership = current_membership(agency)
+    if membership is not None:
+        membership = Membership.objects.select_related("commitment", "agency").get(pk=membership.pk)
+    last_ended = None
+    if membership is None:
+        last_ended = agency.memberships.filter(state__in=Membership.FINAL).order_by("-created_at").first()
+    try:
+        letter: CommitmentLetter | None = commitment_current()
+    except LookupError:
+        letter = None
+    editable = membership is not None and membership.state in (Membership.State.DRAFT, Membership.State.RETURNED)
+    return MembershipPage(
+        agency=agency,
+        membership=membership,
+        last_ended=last_ended,
+        qualifications=list(
+            agency.qualifications.select_related("qualification_type", "level").order_by(
+                "qualification_type__code", "-valid_until"
+            )
+        ),
+        categories=list(agency.categories.select_related("parent").order_by("sort_order", "code")),
+        problems=application_problems(membership) if editable else [],
+        letter=letter,
+        today=timezone.localdate(),
+    )
+
+
+# --- 我的信用 -------------------------------------------------------------------------------------
+
+STATUS_LABELS: dict[str, Promise] = {
+    "overturned": gettext_lazy("异议成立，已撤销"),
+    "repaired": gettext_lazy("已修复"),
+    "lifted": gettext_lazy("已解除"),
+    "disputed": gettext_lazy("异议处理中"),
+    "expired": gettext_lazy("已失效"),
+    "pending": gettext_lazy("尚未生效"),
+    "in_force": gettext_lazy("生效中"),
+    "followup": gettext_lazy("更正/异议标记"),
+}
+
+
+@dataclass
+class EntryRow:
+    """One ledger entry with what became of it and what the agency may still do about it."""
+
+    entry: LedgerEntry
+    status: str
+    objection_until: datetime.datetime | None = None
+    objection_problem: str | None = None
+    repair_problem: str | None = None
+    followups: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def can_object(self) -> bool:
+        return self.is_record and self.objection_problem is None
+
+    @property
+    def can_repair(self) -> bool:
+        return self.is_adverse and self.repair_problem is None
+
+    @property
+    def is_record(self) -> bool:
+        """An event or a measure (the rows due process is about), not a follow-up mark."""
+        return self.entry.kind in (LedgerEntry.Kind.EVENT, LedgerEntry.Kind.MEASURE)
+
+    @property
+    def is_adverse(self) -> bool:
+        """A record that counts against the agency, the only kind credit repair is about."""
+        entry = self.entry
+        if entry.kind == LedgerEntry.Kind.EVENT:
+            return entry.points < 0
+        return entry.kind == LedgerEntry.Kind.MEASURE and entry.measure != MeasureKind.REWARD
+
+
+@dataclass(frozen=True)
+class ShownReason:
+    """A stored gate reason ready for ``includes/decision_reasons.html``, in the active language."""
+
+    rule_code: str
+    title: str
+    message: str
+    basis: str
+
+
+@dataclass
+class RefusedDecision:
+    """A gate decision that refused the agency, with its reasons rendered from the rule codes."""
+
+    record: DecisionRecord
+    reasons: list[ShownReason]
+
+    @property
+    def transition_label(self) -> str:
+        label = TRANSITION_LABELS.get(self.record.transition)
+        return str(label) if label else self.record.transition
+
+
+TRANSITION_LABELS: dict[str, Promise] = {
+    "membership.submit": gettext_lazy("提交入驻申请"),
+    "membership.approve": gettext_lazy("入驻审核"),
+    "membership.renew": gettext_lazy("入驻续期"),
+    "membership.withdraw": gettext_lazy("申请退出"),
+    "signup.submit": gettext_lazy("项目报名"),
+}
+
+
+@dataclass
+class ShownMeasure:
+    """A measure in force with the basis recorded on its ledger entry."""
+
+    kind: str
+    label: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime | None
+    rule_code: str
+    title: str
+    basis: str
+
+
+@dataclass
+class CreditPage:
+    """Everything 我的信用 shows: standing, measures, every entry, objections, repairs, refusals."""
+
+    agency: Agency
+    at: datetime.datetime
+    policy: Policy
+    standing: Standing | None
+    measures: list[ShownMeasure]
+    rows: list[EntryRow]
+    objections: list[Objection]
+    repairs: list[RepairRequest]
+    refusals: list[RefusedDecision]
+
+    @property
+    def score(self) -> int:
+        return self.standing.score if self.standing else self.policy.base_score
+
+    @property
+    def grade(self) -> str:
+        return self.standing.grade if self.standing else self.policy.grade_for(self.policy.base_score)
+
+    @property
+    def grade_label(self) -> str:
+        return str(Grade(self.grade).label)
+
+
+def _reasons_shown(stored: list[dict[str, Any]]) -> list[ShownReason]:
+    """Refusal reasons of a stored decision, rendered now from the rule codes (stored text if retired)."""
+    shown = []
+    for item in stored:
+        if item.get("outcome") != "refuse":
+            continue
+        code = item.get("rule", "")
+        if code in REGISTRY:
+            reason = Reason(code, "refuse", item.get("params") or {})
+            shown.append(ShownReason(code, reason.title, reason.message, reason.basis))
+        else:
+            shown.append(ShownReason(code, "", str(item.get("message", "")), ""))
+    return shown
+
+
+def _objection_problem(
+    entry: LedgerEntry, at: datetime.datetime, policy: Policy, *, neutralised: bool, open_objection: bool
+) -> str | None:
+    """Why an objection cannot be lodged now (the checks ``objection_submit`` makes), or None."""
+    if entry.kind not in (LedgerEntry.Kind.EVENT, LedgerEntry.Kind.MEASURE):
+        return _("只能对信用事件或信用措施提出异议。")
+    if neutralised:
+        return _("该记录已被撤销或修复，无需再提出异议。")
+    if open_objection:
+        return _("该记录已有正在处理的异议，请等待处理结果。")
+    if at > entry.effective_at + datetime.timedelta(days=policy.objection_window_days):
+        return _("异议期限已过：应在记录生效后 %(days)s 日内提出。") % {"days": policy.objection_window_days}
+    return None
+
+
+def _status(entry: LedgerEntry, followups: list[LedgerEntry], at: datetime.datetime, open_objection: bool) -> str:
+    """What became of an entry, from the follow-up entries that refer to it."""
+    if entry.kind not in (LedgerEntry.Kind.EVENT, LedgerEntry.Kind.MEASURE):
+        return "followup"
+    for followup in followups:
+        if followup.kind == LedgerEntry.Kind.NEUTRALISE and followup.effective_at <= at:
+            return followup.reason
+    opened = sum(1 for f in followups if f.reason == LedgerEntry.Reason.DISPUTE_OPENED)
+    closed = sum(1 for f in followups if f.reason == LedgerEntry.Reason.DISPUTE_CLOSED)
+    if open_objection or opened > closed:
+        return "disputed"
+    if entry.effective_at > at:
+        return "pending"
+    if entry.expires_at is not None and entry.expires_at <= at:
+        return "expired"
+    return "in_force"
+
+
+def ledger_list_for_agency_credit(agency: Agency, at: datetime.datetime | None = None) -> CreditPage:
+    """我的信用: the agency's whole ledger, newest first, with statuses and actions, in a fixed number of queries."""
+    at = at or timezone.now()
+    policy = policy_at(at)
+    subject = CreditSubject.objects.filter(agency=agency).first()
+    objections = list(Objection.objects.filter(agency=agency).select_related("entry").order_by("-submitted_at", "-pk"))
+    repairs = list(RepairRequest.objects.filter(agency=agency).select_related("entry").order_by("-submitted_at", "-pk"))
+    if subject is None:
+        return CreditPage(agency, at, policy, None, [], [], objections, repairs, [])
+
+    entries = list(LedgerEntry.objects.filter(subject=subject).order_by("-seq"))
+    standing = standing_compute(subject, at)
+    decisions = list(DecisionRecord.objects.filter(subject=subject, allowed=False).order_by("-at", "-pk")[:20])
+
+    by_id = {e.pk: e for e in entries}
+    followups: dict[int, list[LedgerEntry]] = defaultdict(list)
+    for e in sorted(entries, key=lambda e: e.seq):
+        if e.refers_to_id:
+            followups[e.refers_to_id].append(e)
+    open_objections = {o.entry_id for o in objections if o.state == Objection.State.SUBMITTED}
+    open_repairs = {r.entry_id for r in repairs if r.state == RepairRequest.State.SUBMITTED}
+    window = datetime.timedelta(days=policy.objection_window_days)
+
+    rows = []
+    for entry in entries:
+        ups = followups.get(entry.pk, [])
+        neutralised = any(f.kind == LedgerEntry.Kind.NEUTRALISE for f in ups)
+        row = EntryRow(entry=entry, status=_status(entry, ups, at, entry.pk in open_objections), followups=ups)
+        if row.is_record:
+            row.objection_until = entry.effective_at + window
+            row.objection_problem = _objection_problem(
+                entry, at, policy, neutralised=neutralised, open_objection=entry.pk in open_objections
+            )
+        if row.is_adverse:
+            row.repair_problem = repair_problem(
+                entry, at, neutralised=neutralised, open_request=entry.pk in open_repairs
+            )
+        rows.append(row)
+
+    measures = []
+    for m in standing.measures:
+        source = by_id.get(m.entry_id)
+        measures.append(
+            ShownMeasure(
+                kind=m.kind,
+                label=str(MeasureKind(m.kind).label),
+                starts_at=m.starts_at,
+                ends_at=m.ends_at,
+                rule_code=m.rule_code,
+                title=m.title,
+                basis=source.basis if source else "",
+            )
+        )
+    refusals = [RefusedDecision(d, _reasons_shown(d.reasons)) for d in decisions]
+    return CreditPage(agency, at, policy, standing, measures, rows, objections, repairs, refusals)
+
+
+def entry_get_for_agency(agency: Agency, entry_id: int) -> LedgerEntry | None:
+    """One ledger entry of the agency (None for another subject's entry, so the view answers 404)."""
+    return LedgerEntry.objects.select_related("subject").filter(pk=entry_id, subject__agency=agency).first()
+
+
+# --- credit cases (due process) -----------------------------------------------------------------
+
+
+def case_list_for_agency_cases(agency: Agency) -> QuerySet[CreditCase]:
+    """Credit cases the agency has been told of (a merely proposed case is the supervisor's draft)."""
+    return (
+        CreditCase.objects.filter(agency=agency)
+        .exclude(state=CreditCase.State.PROPOSED)
+        .select_related("measure_entry")
+        .order_by("-notified_at", "-pk")
+    )
+
+
+def case_get_for_agency(agency: Agency, pk: int) -> CreditCase | None:
+    """One notified case of the agency, or None."""
+    return case_list_for_agency_cases(agency).filter(pk=pk).first()
+
+
+def ground_label(code: str, at: datetime.datetime | None = None) -> str:
+    """A catalogue code as its name in the active language (the code itself if not in the catalogue)."""
+    if not code:
+        return ""
+    entry = policy_at(at or timezone.now()).catalogue.get(code)
+    return entry.label if entry else code
