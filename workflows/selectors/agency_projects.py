@@ -235,11 +235,14 @@ def project_list_for_agency_projects(
 
 
 def _requirement_summary(project: Project) -> str:
-    reqs = [f"{r.qualification_type.label}{r.min_level.label}" for r in project.requirements.all()]
+    reqs = [
+        _("%(type)s%(level)s及以上") % {"type": r.qualification_type.label, "level": r.min_level.label}
+        for r in project.requirements.all()
+    ]
     if not reqs:
         return _("无资质要求")
     joiner = _("或") if project.qualification_mode == Project.QualificationMode.ANY else _("且")
-    return joiner.join(reqs) + _("及以上")
+    return joiner.join(reqs)
 
 
 # --- agency-project -------------------------------------------------------------------------------
