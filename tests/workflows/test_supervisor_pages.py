@@ -307,6 +307,13 @@ def test_double_post_of_the_same_warning_form_records_one_warning(sup_client):
     assert "未重复记录" in sup_client.get(second["Location"]).content.decode()
 
 
+def test_a_form_without_its_one_time_token_is_refused_with_a_message(sup_client):
+    agency, _m, _u = admitted_agency()
+    response = event_post(sup_client, agency, token="not-a-token")
+    assert "表单已失效，请刷新页面后重新填写。" in response.content.decode()
+    assert not LedgerEntry.objects.filter(code="CREDIT_WARNING").exists()
+
+
 def test_event_form_issues_a_fresh_token_on_each_visit(sup_client):
     first = sup_client.get(reverse("supervisor-event-new")).context["form"].initial["token"]
     second = sup_client.get(reverse("supervisor-event-new")).context["form"].initial["token"]
@@ -721,8 +728,8 @@ def test_queue_query_count_is_the_same_for_1_and_50_rows(sup_client, supervisor)
         len(queue.renewals),
     ] == [50] * 5
     # then the page costs the same, within a fixed budget
-    assert one == fifty
-    assert fifty <= 12
+    assert one == fifty, (one, fifty)
+    assert fifty <= 10, fifty
 
 
 # --- concurrency (PostgreSQL: real row locks) ---------------------------------------------------------------

@@ -127,6 +127,14 @@ class EventForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
 
+    def clean(self):
+        data = super().clean()
+        if "token" in self._errors:
+            # A hidden field's error would not show next to any input: say it at the top instead.
+            del self._errors["token"]
+            raise forms.ValidationError(_("表单已失效，请刷新页面后重新填写。"), code="stale")
+        return data
+
     def clean_evidence_summary(self) -> str:
         summary = self.cleaned_data["evidence_summary"].strip()
         problem = personal_data_problem(summary)
