@@ -440,19 +440,19 @@ def _not_member(sup):
 
 
 @pytest.mark.parametrize(
-    ("setup", "code", "says"),
+    ("setup", "code", "says", "banner"),
     [
-        (_suspended, "CR-SEL-001", "暂停期间不得报名或中选"),
-        (_expelled, "CR-SEL-002", "已被清退并列入黑名单"),
-        (_restricted_with_engagement, "CR-SEL-004", "已有 1 个在办项目"),
-        (_listed, "CR-SEL-003", "失信被执行人名单"),
-        (_unqualified, "CR-SEL-007", "房地产估价机构资质二级及以上"),
-        (_avoided, "CR-SEL-008", "与项目业主存在股权关联"),
-        (_not_member, "CR-SEL-006", "未入驻"),
+        (_suspended, "CR-SEL-001", "暂停期间不得报名或中选", "「暂停交易」，暂不能报名"),
+        (_expelled, "CR-SEL-002", "已被清退并列入黑名单", "已被清退并列入黑名单，不能报名"),
+        (_restricted_with_engagement, "CR-SEL-004", "已有 1 个在办项目", "处于限制交易期间"),
+        (_listed, "CR-SEL-003", "失信被执行人名单", "「暂停交易」，暂不能报名"),
+        (_unqualified, "CR-SEL-007", "房地产估价机构资质二级及以上", None),
+        (_avoided, "CR-SEL-008", "与项目业主存在股权关联", None),
+        (_not_member, "CR-SEL-006", "未入驻", "尚未入驻平台"),
     ],
     ids=["suspended", "expelled", "restricted", "listed", "unqualified", "avoided", "not-member"],
 )
-def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(client, setup, code, says):
+def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(client, setup, code, says, banner):
     # given an agency the sign-up gate refuses, and an open project
     agency, user, project_kwargs = setup(supervisor_user())
     project = publish(**project_kwargs)
@@ -469,6 +469,10 @@ def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(cli
     assert str(REGISTRY[code].basis) in text
     assert code in [r.rule_code for r in response.context["refusals"]]
     assert not SignUp.objects.filter(project=project).exists()
+
+    # and the project list warns up front when the agency cannot sign up for anything
+    warnings = client.get(reverse("agency-projects")).context["page"].status.warnings
+    assert any(banner in w for w in warnings) if banner else warnings == []
 
 
 # --- after the award --------------------------------------------------------------------------------

@@ -40,8 +40,6 @@ from ..models import AvoidEntry, Engagement, Membership, Project, ProjectQualifi
 from ..services.credit import current_membership
 
 PAGE_SIZE = 50
-# Sign-up states in which the agency still has something to do or wait for.
-LIVE_SIGNUP_STATES = (SignUp.State.SUBMITTED, SignUp.State.ADMITTED, SignUp.State.RANKED, SignUp.State.SELECTED)
 
 
 # --- eligibility ----------------------------------------------------------------------------------
@@ -115,7 +113,6 @@ class HeldLicence:
     """One of the agency's licences as the reasons need it."""
 
     type_id: int
-    type_name: str
     rank: int
     level_name: str
     valid_until: datetime.date
@@ -124,8 +121,8 @@ class HeldLicence:
 def licences_of(agency: Agency) -> list[HeldLicence]:
     """All the agency's licences, valid or not (expired ones explain a refusal)."""
     return [
-        HeldLicence(q.qualification_type_id, q.qualification_type.label, q.level.rank, q.level.label, q.valid_until)
-        for q in Qualification.objects.filter(agency=agency).select_related("qualification_type", "level")
+        HeldLicence(q.qualification_type_id, q.level.rank, q.level.label, q.valid_until)
+        for q in Qualification.objects.filter(agency=agency).select_related("level")
     ]
 
 
@@ -183,7 +180,9 @@ class AgencyStatus:
     @property
     def warnings(self) -> list[str]:
         out: list[str] = []
-        if self.membership is None:
+        if self.subject is not None and self.subject.is_expelled:
+            out.append(_("贵机构已被清退并列入黑名单，不能报名。"))
+        elif self.membership is None:
             out.append(_("贵机构尚未入驻平台，入驻审核通过后方可报名。"))
         elif not self.admitted:
             out.append(
