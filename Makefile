@@ -34,8 +34,10 @@ demo: $(VENV)/.runtime
 	$(PY) manage.py runserver $(HOST)
 
 ## make test — the whole suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
+# On PostgreSQL the test database is rebuilt each run: a transactional test's final flush would
+# otherwise leave a reused database without the migrated default data.
 test: $(VENV)/.dev
-	env -u DJANGO_SETTINGS_MODULE $(VENV)/bin/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
+	env -u DJANGO_SETTINGS_MODULE $(VENV)/bin/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup) $(if $(findstring postgres,$(DATABASE_URL)),--create-db,) $(PYTEST_ARGS)
 
 ## make lint — ruff, djhtml, Django's checks, migrations up to date, deploy check
 lint: $(VENV)/.dev

@@ -64,26 +64,40 @@ def _media_root(tmp_path, settings):
     yield
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """A headless Debian Chromium driven by Playwright; skipped (or failed, if required) when absent."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+@pytest.fixture
+def browser(live_server, transactional_db):
+    """A headless Debian Chromium driven by Playwright; skipped (or failed, if required) when absent.
+
+    Function-scoped on purpose: while Playwright's sync API is active its event loop counts as
+    running in this thread, and Django then hands out context-local database connections. Starting
+    it after the test database is ready (and stopping it before teardown) keeps pytest-django's
+    setup, serialized rollback and flush on the ordinary connections.
+    """
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not executable:
         if _required("REQUIRE_BROWSER"):
             pytest.fail(f"REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM}: apt-get install -y chromium")
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between
-    # page steps are still plain synchronous code, so Django's async guard is lifted for them.
+    # The ORM calls tests make between page steps are plain synchronous code on their own
+    # connection; Django's async guard would refuse them while Playwright's loop is registered.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        yield chromium
-        chromium.close()
+    try:
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+                connections.close_all()  # the in-loop connections, before the loop goes away
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
