@@ -7,12 +7,13 @@ for subjects whose standing changes by the passage of time (an entry expiring, a
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, Sum, Value
+from django.db.models import Exists, IntegerField, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -75,70 +76,130 @@ def points_in_force(at: datetime.datetime) -> Q:
     return Q(kind__in=[LedgerEntry.Kind.EVENT, LedgerEntry.Kind.NEUTRALISE]) & in_force(at)
 
 
-def measures_in_force(subject_ids: Iterable[int], at: datetime.datetime) -> dict[int, list[ActiveMeasure]]:
-    """Measures in force at ``at`` for several subjects, in one query."""
-    rows = (
-        LedgerEntry.objects.filter(subject_id__in=list(subject_ids), kind=LedgerEntry.Kind.MEASURE)
-        .filter(in_force(at))
-        .exclude(neutralised_by(at))
-        .order_by("effective_at", "pk")
-        .values_list("subject_id", "pk", "measure", "effective_at", "expires_at", "rule_code", "title")
-    )
-    out: dict[int, list[ActiveMeasure]] = {}
-    for subject_id, pk, kind, start, end, rule_code, title in rows:
-        out.setdefault(subject_id, []).append(ActiveMeasure(pk, kind, start, end, rule_code, title))
-    return out
+def warning_ages_out(effective_at: datetime.datetime, months: int) -> datetime.datetime:
+    """The first moment a warning stops counting in a ``months`` window (it counts while effective_at > at - months).
+
+    That is effective_at + months (as relativedelta adds them), except where the day is clamped at a
+    month end (31 Jan + 1 month = 28 Feb): the warning then counts until the next month begins.
+    """
+    years, month0 = divmod(effective_at.month - 1 + months, 12)
+    year, month = effective_at.year + years, month0 + 1
+    if effective_at.day <= calendar.monthrange(year, month)[1]:
+        return effective_at.replace(year=year, month=month)
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return effective_at.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _next_change(subject_ids: list[int], at: datetime.datetime) -> dict[int, datetime.datetime]:
-    """The next moment each subject's standing changes without a new entry: the earliest future expiry."""
+def _rows(queryset) -> list[tuple]:
+    """All rows of a values_list() queryset, fetched in one go.
+
+    On PostgreSQL the timestamps are parsed by psycopg's own C loader: Django registers a Python
+    subclass of it (to pin the time zone, which the session already has as UTC) that is about 20
+    times slower, and a whole-ledger recompute loads hundreds of thousands of timestamps.
+    """
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    from psycopg.types.datetime import TimestamptzLoader
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.adapters.register_loader("timestamptz", TimestamptzLoader)
+        raw.execute(sql, params)
+        return raw.fetchall()
+
+
+def _by_subjects(subject_ids: list[int] | None) -> Q:
+    return Q() if subject_ids is None else Q(subject_id__in=subject_ids)
+
+
+def _compute(
+    subject_ids: list[int] | None, all_ids: Iterable[int], at: datetime.datetime, policy: Policy
+) -> dict[int, Standing]:
+    """Standing of ``all_ids`` at ``at`` in two ledger queries (``subject_ids`` None: no subject filter).
+
+    The first query is a plain aggregate PostgreSQL can run in parallel; the second fetches only the
+    few rows whose meaning depends on other rows (measures, warnings, neutralisations), so that the
+    "not neutralised" test is a set lookup here instead of a correlated subquery per row.
+    """
+    by_subject = _by_subjects(subject_ids)
+    sums = {
+        sid: (points, expiry, start)
+        for sid, points, expiry, start in _rows(
+            # Expired entries can neither count nor change anything later: leave them out before grouping.
+            LedgerEntry.objects.filter(by_subject)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at) | Q(effective_at__gt=at))
+            .order_by()
+            .values("subject_id")
+            .annotate(
+                total=Coalesce(Sum("points", filter=points_in_force(at)), Value(0), output_field=IntegerField()),
+                next_expiry=Min("expires_at", filter=Q(expires_at__gt=at)),
+                next_start=Min("effective_at", filter=Q(effective_at__gt=at)),
+            )
+            .values_list("subject_id", "total", "next_expiry", "next_start")
+        )
+    }
+    window_from = at - policy.months(policy.warnings_window_months)
     rows = (
-        LedgerEntry.objects.filter(subject_id__in=subject_ids, expires_at__gt=at)
-        .values("subject_id")
-        .annotate(next=Min("expires_at"))
-        .values_list("subject_id", "next")
+        LedgerEntry.objects.filter(by_subject)
+        .filter(
+            (Q(kind=LedgerEntry.Kind.MEASURE) & in_force(at))
+            | Q(kind=LedgerEntry.Kind.EVENT, is_warning=True, effective_at__gt=window_from, effective_at__lte=at)
+            | Q(kind=LedgerEntry.Kind.NEUTRALISE, effective_at__lte=at, refers_to__isnull=False)
+        )
+        .order_by()
+        .values_list(
+            "subject_id", "pk", "kind", "measure", "effective_at", "expires_at", "rule_code", "title", "refers_to_id"
+        )
     )
-    return dict(rows)
+    neutralised: set[int] = set()
+    candidates = []
+    for row in _rows(rows):
+        if row[2] == LedgerEntry.Kind.NEUTRALISE:
+            neutralised.add(row[8])
+        else:
+            candidates.append(row)
+    measures: dict[int, list[ActiveMeasure]] = {}
+    warnings: dict[int, list[datetime.datetime]] = {}
+    for sid, pk, kind, measure, start, end, rule_code, title, _ in candidates:
+        if pk in neutralised:
+            continue
+        if kind == LedgerEntry.Kind.MEASURE:
+            measures.setdefault(sid, []).append(ActiveMeasure(pk, measure, start, end, rule_code, title))
+        else:
+            warnings.setdefault(sid, []).append(start)
+
+    base, grade_for, months = policy.base_score, policy.grade_for, policy.warnings_window_months
+    empty = (0, None, None)
+    result = {}
+    for sid in all_ids:
+        points, next_change, start = sums.get(sid, empty)
+        if start is not None and (next_change is None or start < next_change):
+            next_change = start
+        own_warnings = warnings.get(sid, ())
+        if own_warnings:
+            ages_out = warning_ages_out(min(own_warnings), months)
+            if next_change is None or ages_out < next_change:
+                next_change = ages_out
+        own_measures = measures.get(sid, ())
+        if len(own_measures) > 1:
+            own_measures.sort(key=lambda m: (m.starts_at, m.entry_id))
+        score = base + points
+        result[sid] = Standing(sid, at, score, grade_for(score), tuple(own_measures), len(own_warnings), next_change)
+    return result
 
 
 def standing_compute_many(
-    subject_ids: Iterable[int], at: datetime.datetime | None = None, policy: Policy | None = None
+    subject_ids: Iterable[int] | None, at: datetime.datetime | None = None, policy: Policy | None = None
 ) -> dict[int, Standing]:
-    """Standing of several subjects at ``at`` from the ledger alone (three queries)."""
+    """Standing of several subjects (None: every subject) at ``at`` from the ledger alone."""
     at = at or timezone.now()
     policy = policy or policy_at(at)
+    if subject_ids is None:
+        ids = [pk for (pk,) in _rows(CreditSubject.objects.order_by("pk").values_list("pk"))]
+        return _compute(None, ids, at, policy)
     ids = list(subject_ids)
-    window = at - policy.months(policy.warnings_window_months)
-    agg = (
-        LedgerEntry.objects.filter(subject_id__in=ids)
-        .values("subject_id")
-        .annotate(
-            total=Coalesce(Sum("points", filter=points_in_force(at)), Value(0), output_field=IntegerField()),
-            warnings=Count(
-                "pk",
-                filter=Q(kind=LedgerEntry.Kind.EVENT, is_warning=True, effective_at__gt=window, effective_at__lte=at)
-                & ~Q(neutralised_by(at)),
-            ),
-        )
-        .values_list("subject_id", "total", "warnings")
-    )
-    sums = {sid: (points, warnings) for sid, points, warnings in agg}
-    measures = measures_in_force(ids, at)
-    changes = _next_change(ids, at)
-    result = {}
-    for sid in ids:
-        points, warnings = sums.get(sid, (0, 0))
-        score = policy.base_score + points
-        result[sid] = Standing(
-            subject_id=sid,
-            at=at,
-            score=score,
-            grade=policy.grade_for(score),
-            measures=tuple(measures.get(sid, ())),
-            warning_count=warnings,
-            valid_until=changes.get(sid),
-        )
-    return result
+    return _compute(ids, ids, at, policy)
 
 
 def standing_compute(subject: CreditSubject | int, at: datetime.datetime | None = None) -> Standing:
@@ -189,22 +250,50 @@ def standing_refresh_due(now: datetime.datetime | None = None, batch: int = 500)
             done += len(subjects)
 
 
-def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 20_000) -> int:
-    """Recompute every subject's cached standing (after a bulk import or a policy change)."""
+CACHED = ("score", "grade", "warning_count", "standing_valid_until", *MEASURE_FLAGS.values())
+
+
+def _cached_values(standing: Standing) -> tuple:
+    """The cached columns in CACHED order."""
+    kinds = {m.kind for m in standing.measures}
+    return (standing.score, standing.grade, standing.warning_count, standing.valid_until) + tuple(
+        kind in kinds for kind in MEASURE_FLAGS
+    )
+
+
+def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 5_000) -> int:
+    """Recompute every subject's cached standing (after a bulk import or a policy change); returns rows rewritten.
+
+    Only subjects whose cached standing differs are written (``standing_at`` says when a row was last
+    rewritten): rewriting 100,000 unchanged rows and their indexes costs far more than computing them.
+    A subject that gained an entry meanwhile is skipped, since that append refreshed it already.
+    """
     at = at or timezone.now()
     policy = policy_at(at)
-    ids = list(CreditSubject.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        standings = standing_compute_many(chunk, at, policy)
-        with transaction.atomic():
-            rows = list(CreditSubject.objects.filter(pk__in=chunk))
-            for row in rows:
-                for name, value in _cached_fields(standings[row.pk]).items():
-                    setattr(row, name, value)
-            CreditSubject.objects.bulk_update(
-                rows,
-                ["score", "grade", "warning_count", "standing_at", "standing_valid_until", *MEASURE_FLAGS.values()],
-                batch_size=2000,
-            )
-    return len(ids)
+    cached = {
+        pk: (head_seq, tuple(values))
+        for pk, head_seq, *values in _rows(CreditSubject.objects.order_by("pk").values_list("pk", "head_seq", *CACHED))
+    }
+    standings = _compute(None, cached, at, policy)
+    changed = []  # (new values, subject id, head_seq read before computing)
+    for sid, standing in standings.items():
+        values = _cached_values(standing)
+        head_seq, old = cached[sid]
+        if values != old:
+            changed.append((values, sid, head_seq))
+    if not changed:
+        return 0
+    meta = CreditSubject._meta
+    db_fields = [meta.get_field(name) for name in (*CACHED, "standing_at")]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in db_fields)
+    sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} WHERE id = %s AND head_seq = %s"
+    written = 0
+    for start in range(0, len(changed), batch):
+        params = [
+            [f.get_db_prep_save(v, connection) for f, v in zip(db_fields, (*values, at), strict=True)] + [sid, head]
+            for values, sid, head in changed[start : start + batch]
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+            written += cursor.rowcount  # both drivers sum it over the batch
+    return written
