@@ -9,6 +9,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .text import search_grams
+
 
 class HomePage(Page):
     """The public front page of the marketplace (门户首页)."""
@@ -22,9 +24,19 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("门户首页")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_html"] = home_latest_html(request)
+        return context
+
 
 class NoticeIndexPage(Page):
-    """The container of every published notice (公告公示)."""
+    """The container of every published notice (公告公示).
+
+    Its address is served by the notice list view (``cms.views.notice_list``, URL ``/notices/``,
+    matched before Wagtail's catch-all); serving the page itself — a preview in /cms/, or the page
+    under another slug — shows the same list, so there is one notice list, not two.
+    """
 
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.NoticePage"]
@@ -33,12 +45,10 @@ class NoticeIndexPage(Page):
     class Meta:
         verbose_name = _("公告栏目")
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["notices"] = (
-            NoticePage.objects.child_of(self).live().filter(withdrawn=False).order_by("-first_published_at")[:50]
-        )
-        return context
+    def serve(self, request, *args, **kwargs):
+        from .views import notice_list
+
+        return notice_list(request)
 
 
 class NoticePage(Page):
@@ -60,15 +70,19 @@ class NoticePage(Page):
         *Page.search_fields,
         index.SearchField("body_text"),
         index.SearchField("subject_name"),
+        # Chinese has no spaces between words: the bigram text is what queries match (cms/text.py).
+        index.SearchField("search_text"),
         index.FilterField("kind"),
         index.FilterField("withdrawn"),
+        index.FilterField("subject_uscc"),
         index.AutocompleteField("subject_name"),
     ]
+    # A notice is a snapshot: moderators approve or reject it in /cms/, they do not rewrite it.
     content_panels = [
-        *Page.content_panels,
-        FieldPanel("body_text"),
-        FieldPanel("withdrawn"),
-        FieldPanel("withdrawn_reason"),
+        FieldPanel("title", read_only=True),
+        FieldPanel("body_text", read_only=True),
+        FieldPanel("withdrawn", read_only=True),
+        FieldPanel("withdrawn_reason", read_only=True),
     ]
 
     class Meta:
@@ -77,6 +91,34 @@ class NoticePage(Page):
 
     def get_kind_display(self) -> str:
         return str(NoticeRequest.Kind(self.kind).label) if self.kind in NoticeRequest.Kind.values else self.kind
+
+    def search_text(self) -> str:
+        """Title and text as single characters and bigrams, for Chinese full-text search."""
+        return search_grams(f"{self.title}\n{self.body_text}")
+
+    @property
+    def summary(self) -> str:
+        """One line saying what the notice is about, for feeds: organisation or project, and the matter."""
+        p = self.payload or {}
+        parts = [self.get_kind_display()]
+        agency, project = p.get("agency") or {}, p.get("project") or {}
+        if agency.get("name"):
+            parts.append(f"{agency['name']}（{agency.get('uscc', '')}）")
+        if project.get("name"):
+            parts.append(f"{project['name']}（{project.get('code', '')}）")
+        if (p.get("buyer") or {}).get("name"):
+            parts.append(p["buyer"]["name"])
+        if (p.get("winner") or {}).get("name"):
+            parts.append(f"{p['winner']['name']}（{p['winner'].get('uscc', '')}）")
+        for key in ("repaired_title", "entry_title", "reason"):
+            if p.get(key):
+                parts.append(str(p[key]))
+        return " · ".join(parts)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["body_html"] = notice_body_html(self, request)
+        return context
 
 
 class NoticeRequest(models.Model):
@@ -124,3 +166,31 @@ class NoticeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.source_key}"
+
+
+def notice_body_html(page: NoticePage, request) -> str:
+    """A notice's article, rendered once per version and language; previews are never cached."""
+    from django.template.loader import render_to_string
+
+    from .caching import cached_html
+
+    def render() -> str:
+        return render_to_string("cms/notice_page_body.html", {"page": page}, request=request)
+
+    if getattr(request, "is_preview", False):
+        return render()
+    return cached_html("page", [page.pk], render)
+
+
+def home_latest_html(request) -> str:
+    """The front page's latest notices, rendered once per version and language."""
+    from django.template.loader import render_to_string
+
+    from .caching import cached_html
+    from .selectors import notice_list_for_home
+
+    return cached_html(
+        "home",
+        [],
+        lambda: render_to_string("cms/home_latest.html", {"notices": notice_list_for_home()}, request=request),
+    )

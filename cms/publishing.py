@@ -3,6 +3,11 @@
 The parent page row is locked before treebeard's ``add_child`` (tree inserts are not safe under
 concurrency), and the request row is locked too, so two workers taking the same request publish
 one page between them.
+
+A moderated request (measure notices, when the credit policy says so) becomes a draft revision
+submitted to the notice index's Wagtail workflow (``公告审核``, created by migration 0004); a
+moderator approves it in /cms/ and Wagtail publishes it. The ``page_published`` receiver in
+``cms.signals`` then marks the request published — bookkeeping of the outbox only.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from wagtail.models import Page
 from .models import HomePage, NoticeIndexPage, NoticePage, NoticeRequest
 
 PENDING_GRACE = datetime.timedelta(minutes=2)
+# Path segments of the notice lists and feeds under /notices/ (cms/urls.py): never a notice's slug.
+RESERVED_SLUGS = frozenset([*NoticeRequest.Kind.values, "feed"])
 
 
 def notice_index() -> NoticeIndexPage:
@@ -35,7 +42,7 @@ def notice_index() -> NoticeIndexPage:
     return index
 
 
-def _body_text(payload: dict) -> str:
+def payload_text(payload: dict) -> str:
     """Plain text of the payload for full-text search."""
     parts: list[str] = []
 
@@ -60,9 +67,7 @@ def notice_request_publish(request_id: int) -> int | None:
     if request.page_id:
         page = NoticePage.objects.get(pk=request.page_id)
         if request.withdrawn_at and not page.withdrawn:
-            page.withdrawn = True
-            page.withdrawn_reason = request.withdrawn_reason
-            page.save_revision().publish()
+            _withdraw(page, request.withdrawn_reason)
         return page.pk
     existing = NoticePage.objects.filter(source_key=request.source_key).first()
     if existing is None:
@@ -72,20 +77,24 @@ def notice_request_publish(request_id: int) -> int | None:
         payload = request.payload
         page = NoticePage(
             title=payload.get("title") or request.get_kind_display(),
-            slug=slugify(request.source_key.replace(":", "-").replace("/", "-"))[:200] or f"notice-{request.pk}",
+            slug=notice_slug(request),
             kind=request.kind,
             source_key=request.source_key,
             payload=payload,
             subject_name=(payload.get("agency") or {}).get("name", ""),
             subject_uscc=(payload.get("agency") or {}).get("uscc", ""),
             project_code=(payload.get("project") or {}).get("code", ""),
-            body_text=_body_text(payload),
+            body_text=payload_text(payload),
             withdrawn=bool(request.withdrawn_at),
             withdrawn_reason=request.withdrawn_reason,
+            live=False,  # Wagtail's default is live: a page goes live only by publishing its revision
         )
         index.add_child(instance=page)
         revision = page.save_revision()
-        if not request.moderated:
+        if request.moderated:
+            if not request.withdrawn_at:  # withdrawn before anyone approved it: nothing left to moderate
+                _moderation_start(page)
+        else:
             revision.publish()
         existing = page
     request.page_id = existing.pk
@@ -94,6 +103,32 @@ def notice_request_publish(request_id: int) -> int | None:
     request.attempts += 1
     request.save(update_fields=["page", "status", "published_at", "attempts"])
     return existing.pk
+
+
+def notice_slug(request: NoticeRequest) -> str:
+    """The page slug of a request: its source key made URL-safe, never a list's path segment."""
+    slug = slugify(request.source_key.replace(":", "-").replace("/", "-"))[:200] or f"notice-{request.pk}"
+    return f"notice-{slug}"[:200] if slug in RESERVED_SLUGS else slug
+
+
+def _moderation_start(page: NoticePage) -> None:
+    """Submit the saved revision to the page's Wagtail workflow; with none, it waits as a draft in /cms/."""
+    workflow = page.get_workflow()
+    if workflow is not None:
+        workflow.start(page, None)  # requested by the system, not by a person
+
+
+def _withdraw(page: NoticePage, reason: str) -> None:
+    """Mark the page withdrawn: a live notice moves to the archive; one still in moderation never goes live."""
+    page.withdrawn = True
+    page.withdrawn_reason = reason
+    revision = page.save_revision()
+    if page.live:
+        revision.publish()
+        return
+    state = page.current_workflow_state
+    if state is not None:
+        state.cancel(user=None)
 
 
 def notice_requests_pending(older_than: datetime.timedelta = PENDING_GRACE) -> list[int]:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("marketplace.urls")),
     path("", include("workflows.urls")),
     path("", include("credit_rules.urls")),
+    path("", include("cms.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,57 @@
+"""The public notice list's search and filters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.validators import normalise_uscc, uscc_problem
+
+from .selectors import CREDIT_KINDS, NoticeFilters
+
+
+class NoticeFilterForm(forms.Form):
+    """Search and filters of a notice list (all optional; a bad value is reported and ignored)."""
+
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+    date_from = forms.DateField(
+        label=_("发布日期（起）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("发布日期（止）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    uscc = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=40)
+    archive = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, kind: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind and kind not in CREDIT_KINDS:
+            del self.fields["uscc"]  # project notices name no single agency to filter by
+        self.fields["date_from"].error_messages["invalid"] = _("请输入有效的日期，例如 2026-01-31。")
+        self.fields["date_to"].error_messages["invalid"] = _("请输入有效的日期，例如 2026-01-31。")
+
+    def clean_uscc(self) -> str:
+        value = normalise_uscc(self.cleaned_data.get("uscc") or "")
+        if value:
+            problem = uscc_problem(value)
+            if problem:
+                raise forms.ValidationError(problem)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data
+
+    def filters(self) -> NoticeFilters:
+        """The valid part of the query as selector filters (``is_valid`` has run, or the form is unbound)."""
+        data = getattr(self, "cleaned_data", {})
+        return NoticeFilters(
+            kind=self.kind,
+            q=(data.get("q") or "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            uscc=data.get("uscc") or "",
+            archive=bool(data.get("archive")),
+        )

@@ -1,0 +1,114 @@
+"""A published notice is a snapshot; cached pages and lists change at once on publication and withdrawal."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from cms.models import NoticePage, NoticeRequest
+from cms.publishing import notice_request_publish
+from cms.services import notice_withdraw
+from credit_rules.models import CreditSubject
+from marketplace.models import Agency
+from tests.factories import admitted_agency, supervisor_user
+from workflows.services.credit import warning_issue
+
+from .notices import publish, request_for
+
+pytestmark = pytest.mark.django_db
+
+
+def main(html: str) -> str:
+    """The page's main content (the header carries a per-visitor CSRF token)."""
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_published_notice_does_not_change_when_the_agency_is_renamed(client):
+    # given a credit warning issued by a supervisor through the real service, and published
+    agency, _membership, _user = admitted_agency()
+    warning_issue(
+        agency=agency,
+        actor=supervisor_user(),
+        facts="逾期提交成果文件。",
+        evidence_summary="成果文件逾期 20 日提交，经核实。",
+    )
+    request = NoticeRequest.objects.get(kind="warning", payload__agency__uscc=agency.uscc)
+    page = NoticePage.objects.get(pk=notice_request_publish(request.pk))
+    old_name = agency.name
+    before = client.get(page.url).content.decode()
+    assert old_name in before
+
+    # when the agency is renamed afterwards (and the publisher runs again, as a retry would)
+    Agency.objects.filter(pk=agency.pk).update(name="惠州更名后评估咨询有限公司")
+    CreditSubject.objects.filter(agency=agency).update(name="惠州更名后评估咨询有限公司")
+    notice_request_publish(request.pk)
+
+    # then the notice still shows the name it was published with, in its page, the list and the feed,
+    # rendered afresh from the database (not served from the cache)
+    cache.clear()
+    page = NoticePage.objects.get(pk=page.pk)
+    assert page.payload["agency"]["name"] == old_name and page.subject_name == old_name
+    for url in (page.url, reverse("notice-list"), reverse("notice-feed-rss")):
+        html = client.get(url).content.decode()
+        assert old_name in html and "惠州更名后评估咨询有限公司" not in html
+    cache.clear()
+    assert main(client.get(page.url).content.decode()) == main(before)
+
+
+def test_new_notice_shows_at_once_on_cached_lists_and_home(client):
+    # given the list, a type list and the home page, rendered and cached
+    first = publish("warning")
+    for url in ("/notices/", "/notices/warning/", "/"):
+        assert first.title in client.get(url).content.decode()
+
+    # when a new notice is published
+    second = publish("warning")
+
+    # then every one of them shows it on the next request
+    for url in ("/notices/", "/notices/warning/", "/"):
+        assert second.title in client.get(url).content.decode()
+
+
+def test_withdrawn_notice_disappears_at_once_from_cached_lists(client):
+    # given a notice on the cached lists and its cached page
+    notice = publish("suspension")
+    for url in ("/notices/", "/notices/suspension/", "/", notice.url):
+        assert notice.title in client.get(url).content.decode()
+    assert "本公告已撤销" not in client.get(notice.url).content.decode()
+
+    # when its measure is overturned and the withdrawal is published
+    notice_withdraw(source_key=request_for(notice).source_key, reason="异议成立，已撤销")
+    notice_request_publish(request_for(notice).pk)
+
+    # then the active lists drop it on the next request, the archive has it, and its page says so
+    for url in ("/notices/", "/notices/suspension/", "/"):
+        assert notice.title not in client.get(url).content.decode()
+    assert notice.title in client.get("/notices/?archive=1").content.decode()
+    assert "本公告已撤销：异议成立，已撤销" in client.get(notice.url).content.decode()
+
+
+def test_notice_unpublished_in_the_cms_leaves_the_cached_list(client):
+    # given a cached list with a notice
+    notice = publish("warning")
+    assert notice.title in client.get("/notices/").content.decode()
+
+    # when an editor unpublishes it in /cms/
+    notice.unpublish()
+
+    # then it is gone from the list at once
+    assert notice.title not in client.get("/notices/").content.decode()
+
+
+def test_lists_are_cached_per_language(client):
+    # given the list read (and cached) in Chinese
+    publish("warning")
+    chinese = client.get("/notices/").content.decode()
+
+    # when it is read in English
+    client.cookies["zjcs_language"] = "en"
+    english = client.get("/notices/").content.decode()
+
+    # then the cached part (the type tabs) is in English, not the Chinese copy
+    assert "信用警告 (1)" in chinese
+    assert "Credit warning (1)" in english and "信用警告 (1)" not in english
