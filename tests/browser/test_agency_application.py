@@ -33,10 +33,30 @@ def log_in(page, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def test_agency_applies_signs_submits_and_is_admitted(page, tmp_path):
-    # given an agency account whose agency has not applied yet (created before the browser opens)
+@pytest.fixture
+def applicant():
+    """An agency account whose agency has not applied yet (made before the browser starts)."""
     agency = AgencyFactory(name="惠州市粤信房地产土地资产评估有限公司")
     agency_user(agency, username="clerk_yuexin")
+    return agency
+
+
+@pytest.fixture
+def bad_record_agency():
+    """The demo agency that declined a won selection without cause, seeded through the services."""
+    call_command("seed_demo", stdout=io.StringIO())
+    user = get_user_model().objects.get(username="agency_demo3")
+    agency = user.agencystaff_set.get().agency
+    # its licences are in date, so only its credit stands in the way
+    agency.qualifications.filter(valid_until__lt=timezone.localdate()).update(
+        valid_until=timezone.localdate() + datetime.timedelta(days=365)
+    )
+    return agency
+
+
+def test_agency_applies_signs_submits_and_is_admitted(applicant, page, tmp_path):
+    # given an agency account whose agency has not applied yet
+    agency = applicant
     scan = tmp_path / "licence.pdf"
     scan.write_bytes(SMALL_PDF)
     valid_until = (timezone.localdate() + datetime.timedelta(days=700)).isoformat()
@@ -91,16 +111,9 @@ def test_agency_applies_signs_submits_and_is_admitted(page, tmp_path):
     assert "入驻有效期至" in main and "材料齐全。" in main
 
 
-def test_demo_agency_with_a_serious_record_sees_the_refusal(page):
-    # given the demo agency that declined a won selection without cause (seeded through the services)
-    call_command("seed_demo", stdout=io.StringIO())
-    user = get_user_model().objects.get(username="agency_demo3")
-    agency = user.agencystaff_set.get().agency
-    # its licences are in date, so only its credit stands in the way
-    agency.qualifications.filter(valid_until__lt=timezone.localdate()).update(
-        valid_until=timezone.localdate() + datetime.timedelta(days=365)
-    )
-    membership = Membership.objects.get(agency=agency)
+def test_demo_agency_with_a_serious_record_sees_the_refusal(bad_record_agency, page):
+    # given the demo agency with a serious record and a draft application
+    membership = Membership.objects.get(agency=bad_record_agency)
     assert membership.state == Membership.State.DRAFT
 
     # when its clerk signs and submits the application

@@ -631,6 +631,12 @@ def test_case_is_listed_once_notified_and_the_agency_responds_before_the_due_dat
     case.refresh_from_db()
     assert case.agency_response == "逾期系业主延迟提供资料所致。" and case.responded_at is not None
     assert "逾期系业主延迟提供资料所致。" in client.get(reverse("agency-cases")).content.decode()
+    # a case on a catalogue finding names it in the page's language
+    finding = credit_services.case_propose(
+        agency=agency, actor=supervisor, facts="投诉经查属实。", ground_code="QUALITY_COMPLAINT"
+    )
+    credit_services.case_notify(case=finding, actor=supervisor)
+    assert "质量投诉经查实" in client.get(reverse("agency-cases")).content.decode()
 
 
 def test_case_response_after_the_due_date_is_refused(client):

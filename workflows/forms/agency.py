@@ -16,7 +16,8 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
     """Leaf service categories labelled with their group, so 评估 · 房地产估价 reads at a glance."""
 
     def label_from_instance(self, obj: ServiceCategory) -> str:
-        return f"{obj.parent.label} · {obj.label}" if obj.parent_id else obj.label
+        parent = obj.parent
+        return f"{parent.label} · {obj.label}" if parent is not None else obj.label
 
 
 class ApplicationForm(forms.Form):

@@ -89,7 +89,9 @@ def membership_for_agency_page(agency: Agency) -> MembershipPage:
         letter: CommitmentLetter | None = commitment_current()
     except LookupError:
         letter = None
-    editable = membership is not None and membership.state in (Membership.State.DRAFT, Membership.State.RETURNED)
+    problems = []
+    if membership is not None and membership.state in (Membership.State.DRAFT, Membership.State.RETURNED):
+        problems = application_problems(membership)
     return MembershipPage(
         agency=agency,
         membership=membership,
@@ -100,7 +102,7 @@ def membership_for_agency_page(agency: Agency) -> MembershipPage:
             )
         ),
         categories=list(agency.categories.select_related("parent").order_by("sort_order", "code")),
-        problems=application_problems(membership) if editable else [],
+        problems=problems,
         letter=letter,
         today=timezone.localdate(),
     )
@@ -342,24 +344,42 @@ def entry_get_for_agency(agency: Agency, entry_id: int) -> LedgerEntry | None:
 # --- credit cases (due process) -----------------------------------------------------------------
 
 
-def case_list_for_agency_cases(agency: Agency) -> QuerySet[CreditCase]:
-    """Credit cases the agency has been told of (a merely proposed case is the supervisor's draft)."""
+@dataclass
+class CaseRow:
+    """A credit case with what the agency page shows about it."""
+
+    case: CreditCase
+    ground_title: str
+    can_respond: bool
+
+
+def _notified_cases(agency: Agency) -> QuerySet[CreditCase]:
+    # A merely proposed case is the supervisor's draft: the agency sees it once notified.
     return (
         CreditCase.objects.filter(agency=agency)
         .exclude(state=CreditCase.State.PROPOSED)
-        .select_related("measure_entry")
         .order_by("-notified_at", "-pk")
     )
 
 
-def case_get_for_agency(agency: Agency, pk: int) -> CreditCase | None:
-    """One notified case of the agency, or None."""
-    return case_list_for_agency_cases(agency).filter(pk=pk).first()
+def _case_row(case: CreditCase, at: datetime.datetime, policy: Policy) -> CaseRow:
+    entry = policy.catalogue.get(case.ground_code) if case.ground_code else None
+    return CaseRow(
+        case=case,
+        ground_title=entry.label if entry else case.ground_code,
+        can_respond=case.state == CreditCase.State.NOTIFIED and (case.response_due is None or at <= case.response_due),
+    )
 
 
-def ground_label(code: str, at: datetime.datetime | None = None) -> str:
-    """A catalogue code as its name in the active language (the code itself if not in the catalogue)."""
-    if not code:
-        return ""
-    entry = policy_at(at or timezone.now()).catalogue.get(code)
-    return entry.label if entry else code
+def case_list_for_agency_cases(agency: Agency, at: datetime.datetime | None = None) -> list[CaseRow]:
+    """Credit cases the agency has been told of, newest first, and whether it may still respond."""
+    at = at or timezone.now()
+    policy = policy_at(at)
+    return [_case_row(case, at, policy) for case in _notified_cases(agency)]
+
+
+def case_get_for_agency(agency: Agency, pk: int, at: datetime.datetime | None = None) -> CaseRow | None:
+    """One notified case of the agency (None for a draft or another agency's case, so the view answers 404)."""
+    at = at or timezone.now()
+    case = _notified_cases(agency).filter(pk=pk).first()
+    return _case_row(case, at, policy_at(at)) if case else None

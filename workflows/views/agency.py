@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,13 +25,12 @@ from marketplace.models import Agency
 from marketplace.roles import Role, has_role
 
 from ..forms.agency import ApplicationForm, CaseResponseForm, ObjectionForm, QualificationForm, RepairForm
-from ..models import CreditCase, Membership
+from ..models import Membership
 from ..selectors.agency import (
     agency_for_staff,
     case_get_for_agency,
     case_list_for_agency_cases,
     entry_get_for_agency,
-    ground_label,
     ledger_list_for_agency_credit,
     membership_for_agency_page,
     membership_token,
@@ -97,6 +95,13 @@ def _membership_render(
     return render(request, "workflows/agency_membership.html", context, status=status)
 
 
+def _locked(membership: Membership | None) -> Membership | None:
+    """The membership row, locked for this transaction (None when there is none)."""
+    if membership is None:
+        return None
+    return Membership.objects.select_for_update().filter(pk=membership.pk).first()
+
+
 def _stale(locked: Membership | None, token: str) -> bool:
     return membership_token(locked) != token
 
@@ -145,7 +150,7 @@ def _application_post(request: HttpRequest, agency: Agency, action: str) -> Http
 
     with transaction.atomic():
         # Lock the row so a second click waits, then finds the state moved and writes nothing.
-        locked = Membership.objects.select_for_update().filter(pk=getattr(page.membership, "pk", None)).first()
+        locked = _locked(page.membership)
         if locked is None or _stale(locked, data["token"]):
             messages.error(request, _("申请状态已发生变化（可能已提交或已被处理），页面已刷新，请核对后再操作。"))
             return redirect("agency-membership")
@@ -190,8 +195,7 @@ def _membership_change(request: HttpRequest, agency: Agency, action: str, token:
     if action == "withdraw" and request.POST.get("confirm") != "yes":
         return _membership_render(request, agency, confirm_withdraw=True)
     with transaction.atomic():
-        current = credit_services.current_membership(agency)
-        locked = Membership.objects.select_for_update().filter(pk=getattr(current, "pk", None)).first()
+        locked = _locked(credit_services.current_membership(agency))
         if locked is None or _stale(locked, token):
             messages.error(request, _("入驻状态已发生变化（可能已办理），页面已刷新，请核对后再操作。"))
             return redirect("agency-membership")
@@ -204,7 +208,7 @@ def _membership_change(request: HttpRequest, agency: Agency, action: str, token:
         if action == "renew":
             messages.success(
                 request,
-                _("绿色通道续期成功，入驻有效期延至 %(date)s。") % {"date": after.term_until.isoformat()},
+                _("绿色通道续期成功，入驻有效期延至 %(date)s。") % {"date": after.term_until},
             )
         else:
             messages.success(request, _("已退出平台。如需再次入驻，可重新提交入驻申请。"))
@@ -329,33 +333,21 @@ def repair_new(request: HttpRequest, agency: Agency, entry_id: int) -> HttpRespo
 # --- credit cases -------------------------------------------------------------------------------
 
 
-def _case_view(case: CreditCase, now) -> CreditCase:
-    """Attach what the templates show about a case without further queries."""
-    case.ground_title = ground_label(case.ground_code)
-    case.can_respond = case.state == CreditCase.State.NOTIFIED and (
-        case.response_due is None or now <= case.response_due
-    )
-    return case
-
-
 @require_http_methods(["GET"])
 @agency_required
 def cases_page(request: HttpRequest, agency: Agency) -> HttpResponse:
     """信用惩戒案件: proposed measures the agency was told of, its responses, the decisions."""
-    now = timezone.now()
-    cases = [_case_view(case, now) for case in case_list_for_agency_cases(agency)]
-    return render(request, "workflows/agency_cases.html", {"cases": cases, "now": now})
+    return render(request, "workflows/agency_cases.html", {"rows": case_list_for_agency_cases(agency)})
 
 
 @require_http_methods(["GET", "POST"])
 @agency_required
 def case_respond(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
     """陈述申辩: the agency states its case before the response due date."""
-    case = case_get_for_agency(agency, pk)
-    if case is None:
+    row = case_get_for_agency(agency, pk)
+    if row is None:
         raise Http404(_("没有找到该案件。"))
-    now = timezone.now()
-    _case_view(case, now)
+    case = row.case
     form = CaseResponseForm(request.POST or None, initial={"response": case.agency_response})
     if request.method == "POST" and form.is_valid():
         try:
@@ -368,7 +360,7 @@ def case_respond(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("陈述申辩意见已提交。"))
             return redirect("agency-cases")
-    return render(request, "workflows/agency_case_respond.html", {"case": case, "form": form})
+    return render(request, "workflows/agency_case_respond.html", {"row": row, "case": case, "form": form})
 
 
 urlpatterns = [
