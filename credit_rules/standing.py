@@ -11,9 +11,10 @@ import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Exists, IntegerField, Min, OuterRef, Q, Sum, Value
+from django.db.models import Exists, Field, IntegerField, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -283,10 +284,22 @@ def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 5_000
             changed.append((values, sid, head_seq))
     if not changed:
         return 0
+    if connection.vendor == "postgresql":
+        return _write_copy_update(changed, at)
+    return _write_per_row(changed, at, batch)
+
+
+def _cache_columns() -> list[Field]:
     meta = CreditSubject._meta
-    db_fields = [meta.get_field(name) for name in (*CACHED, "standing_at")]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in db_fields)
-    sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} WHERE id = %s AND head_seq = %s"
+    return [cast(Field, meta.get_field(name)) for name in (*CACHED, "standing_at")]
+
+
+def _write_per_row(changed: list[tuple], at: datetime.datetime, batch: int) -> int:
+    """One guarded UPDATE per changed subject, sent in batches (SQLite, where that is cheap)."""
+    db_fields = _cache_columns()
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in db_fields)
+    sql = f"UPDATE {quote(CreditSubject._meta.db_table)} SET {assignments} WHERE id = %s AND head_seq = %s"
     written = 0
     for start in range(0, len(changed), batch):
         params = [
@@ -297,3 +310,33 @@ def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 5_000
             cursor.executemany(sql, params)
             written += cursor.rowcount  # both drivers sum it over the batch
     return written
+
+
+def _write_copy_update(changed: list[tuple], at: datetime.datetime) -> int:
+    """COPY the changed rows into a temporary table and apply them in one guarded UPDATE … FROM (PostgreSQL).
+
+    A set-based UPDATE of 90,000 rows takes seconds; as many single-row UPDATEs take about ten times longer.
+    """
+    db_fields = _cache_columns()
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in db_fields]
+    types = [f.db_type(connection) for f in db_fields]
+    table = quote(CreditSubject._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE standing_refresh (id bigint, head_seq integer, "
+            + ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
+            + ") ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY standing_refresh (id, head_seq, {', '.join(columns)}) FROM STDIN") as copy:
+            for values, sid, head in changed:
+                copy.write_row((sid, head, *values, at))
+        cursor.execute(
+            f"UPDATE {table} AS s SET "
+            + ", ".join(f"{c} = r.{c}" for c in columns)
+            + " FROM standing_refresh AS r WHERE s.id = r.id AND s.head_seq = r.head_seq"
+        )
+        written = cursor.rowcount
+        # ON COMMIT DROP is not enough inside an outer transaction (a caller's atomic block, a test).
+        cursor.execute("DROP TABLE standing_refresh")
+        return written
