@@ -432,6 +432,9 @@ def demo_seed(*, scale: int = 1, progress: Callable[[str], None] = lambda _m: No
     supervisor = get_user_model().objects.get(username="supervisor_demo")
     _seed_scenarios(accounts, supervisor)
     _bulk_memberships({agency.pk for _u, agency, _user in accounts}, progress)
+    from .demo_projects import demo_projects_seed
+
+    demo_projects_seed(password=DEMO_PASSWORD, progress=progress)
     notes = dict(SCENARIOS)
     logins[1:1] = [
         DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")

@@ -1,0 +1,177 @@
+"""Every selection method from posting to payment, with every person acting in a real Chromium.
+
+The buyer posts and submits the project, the operator publishes it, the agencies sign up, the
+deadline sweep (the system) closes the sign-up and runs the method, the winner confirms, uploads
+the contract and the result, the buyer confirms the contract, accepts, rates and pays, and the
+agency confirms receipt. Only the passage of time is simulated: the sweep is told the time.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from credit_rules.models import LedgerEntry
+from tests.factories import buyer_user, operator_user
+from tests.procurement.helpers import after, agencies
+from workflows.models import Project
+from workflows.services.deadlines import deadlines_sweep
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def session(browser, live_server, username: str):
+    """A logged-in browser page of its own (cookies are per context)."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("pw-12345")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/me/")
+    return page
+
+
+def post_project(page, method: str, direct_agency=None) -> None:
+    page.goto("/buyer/projects/new/")
+    page.get_by_label("项目名称").fill(f"房地产估价服务（{method}）")
+    page.get_by_label("服务事项").select_option(label="房地产估价")
+    page.get_by_label("服务内容").fill("对安置房项目 120 套房屋进行市场价值评估，出具估价报告。")
+    page.get_by_label("预算金额（元）").fill("80000")
+    page.locator("#id_req-0-qualification_type").select_option(label="房地产估价机构资质")
+    page.locator("#id_req-0-min_level").select_option(label="房地产估价机构资质 · 二级")
+    page.get_by_label("报价下限").fill("40000")
+    page.get_by_label("报价上限").fill("80000")
+    label = {"draw": "随机抽取", "price": "竞价选取", "scored": "比选", "direct": "直接选取"}[method]
+    page.get_by_label(label, exact=True).check()
+    if method == "scored":
+        page.get_by_label("价格权重").fill("40")
+        page.get_by_label("信用权重").fill("30")
+        page.get_by_label("方案权重").fill("30")
+    if method == "direct":
+        page.get_by_label("直接选取机构").fill(direct_agency.uscc)
+        page.get_by_label("直接选取理由").fill("该机构承担了本项目前期估价，熟悉情况，预算较小。")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="提交审核").click()
+    page.wait_for_load_state()
+    assert page.locator("#project-state").inner_text() == "待审核"
+
+
+def sign_up(page, project: Project, quote: str, scored: bool, tmp_path) -> None:
+    page.goto(f"/agency/projects/{project.code}/")
+    page.get_by_label("报价金额（元）").fill(quote)
+    if scored:
+        proposal = tmp_path / f"proposal-{quote}.pdf"
+        proposal.write_bytes(PDF)
+        page.get_by_label("服务方案（PDF）").set_input_files(str(proposal))
+    page.get_by_role("button", name="提交报名").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("signup-state").inner_text() == "已报名"
+
+
+@pytest.mark.parametrize("method", ["draw", "price", "scored", "direct"])
+def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_server, tmp_path, method):
+    # given a buyer, an operator and three admitted appraisal agencies
+    buyer_user(username="buyer_story")
+    operator_user(username="operator_story")
+    pool = agencies(3)
+
+    # the buyer posts the project and submits it for review
+    buyer = session(browser, live_server, "buyer_story")
+    post_project(buyer, method, direct_agency=pool[0][0] if method == "direct" else None)
+    project = Project.objects.get(name=f"房地产估价服务（{method}）")
+
+    # the operator publishes it
+    operator = session(browser, live_server, "operator_story")
+    operator.goto(f"/operator/projects/{project.code}/")
+    operator.get_by_role("button", name="审核通过并发布").click()
+    operator.wait_for_load_state()
+    project.refresh_from_db()
+    assert project.state == "open"
+
+    # the agencies sign up (only the named one for direct selection)
+    bidders = pool[:1] if method == "direct" else pool
+    agency_pages = {}
+    for (agency, user), quote in zip(bidders, ("52000", "61000", "47000"), strict=False):
+        agency_pages[agency.pk] = session(browser, live_server, user.username)
+        sign_up(agency_pages[agency.pk], project, quote, method == "scored", tmp_path)
+
+    # the sign-up deadline passes: the system closes it and runs the method
+    deadlines_sweep(after(project.signup_deadline))
+    project.refresh_from_db()
+    if method == "scored":
+        buyer.goto(f"/buyer/projects/{project.code}/")
+        for (agency, _user), mark in zip(bidders, ("80", "90", "70"), strict=True):
+            buyer.get_by_label(agency.name).fill(mark)
+        buyer.get_by_role("button", name="保存评分").click()
+        buyer.wait_for_load_state()
+        buyer.get_by_role("button", name="完成比选").click()
+        buyer.wait_for_load_state()
+        project.refresh_from_db()
+    assert project.state == "awarded", project.cancel_reason
+    winner = project.signups.get(state="selected")
+    if method == "price":
+        assert winner.quote == 47000
+    if method == "draw":
+        # the public can check the draw from the proof alone
+        public = session(browser, live_server, "buyer_story")
+        public.goto(f"/draws/{project.code}/")
+        public.wait_for_selector("#draw-browser-check[data-result]")
+        states = public.locator("#draw-browser-check tr[data-check]").evaluate_all(
+            "rows => rows.map(r => r.dataset.state)"
+        )
+        assert states and set(states) == {"ok"}
+
+    # the winner confirms the win
+    winner_page = agency_pages[winner.agency_id]
+    winner_page.goto(f"/agency/projects/{project.code}/")
+    winner_page.get_by_role("button", name="确认中选").click()
+    winner_page.wait_for_load_state()
+
+    # publicity ends: contracting starts; the winner uploads the contract, the buyer confirms it
+    deadlines_sweep(after(project.publicity_ends_at))
+    engagement = project.engagements.get()
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(PDF)
+    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
+    winner_page.get_by_label("合同文本").set_input_files(str(contract))
+    winner_page.get_by_role("button", name="上传合同").click()
+    winner_page.wait_for_load_state()
+    buyer.goto(f"/buyer/projects/{project.code}/")
+    buyer.get_by_label("合同金额（元）").fill(str(winner.quote))
+    buyer.get_by_role("button", name="确认合同").click()
+    buyer.wait_for_load_state()
+    assert buyer.locator("#project-state").inner_text() == "服务中"
+
+    # the agency delivers; the buyer accepts and rates it excellent
+    result = tmp_path / "report.pdf"
+    result.write_bytes(PDF)
+    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
+    winner_page.get_by_label("服务成果文件").set_input_files(str(result))
+    winner_page.get_by_role("button", name="提交成果").click()
+    winner_page.wait_for_load_state()
+    buyer.goto(f"/buyer/projects/{project.code}/")
+    buyer.get_by_label("验收通过").check()
+    buyer.get_by_role("button", name="提交验收结论").click()
+    buyer.wait_for_load_state()
+    rating = buyer.locator("#rating-form")
+    for aspect in ("quality", "timeliness", "attitude", "fees", "conformity"):
+        rating.locator(f"input[name={aspect}][value='5']").check()
+    buyer.get_by_role("button", name="提交评价").click()
+    buyer.wait_for_load_state()
+    assert LedgerEntry.objects.filter(subject__agency=winner.agency, code="RATING_EXCELLENT").exists()
+
+    # the buyer records the bank transfer; the agency confirms receipt; the project closes
+    buyer.get_by_label("银行转账流水号").fill("HX20261124-0001")
+    buyer.get_by_role("button", name="登记付款").click()
+    buyer.wait_for_load_state()
+    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
+    winner_page.get_by_role("button", name="确认收款").click()
+    winner_page.wait_for_load_state()
+    buyer.goto(f"/buyer/projects/{project.code}/")
+    assert re.search("已完结", buyer.locator("#project-state").inner_text())

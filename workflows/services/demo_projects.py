@@ -1,0 +1,255 @@
+"""Demo projects and credit stories that produce every kind of public notice through the real services.
+
+Periods are run with time acceleration (ZJCS_TIME_SCALE) so a finished project's dates stay in
+order without waiting days; the project still open for sign-up keeps real-time periods.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db.models import Exists, OuterRef
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from credit_rules.models import LedgerEntry, Source
+from credit_rules.services import subject_for_agency
+from marketplace import services as market
+from marketplace.models import Agency, AgencyStaff, BuyerUnit, Qualification, QualificationLevel, ServiceCategory
+from marketplace.roles import Role
+
+from ..models import Membership, Project, SignUp
+from . import credit, engagements, projects, selection, signups
+from .deadlines import deadlines_sweep
+from .projects import Requirement
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FAST = 100_000  # with one-working-day periods: sign-up and publicity last a second or two
+MARK = "【演示】"
+
+
+def _wait(moment) -> None:
+    delay = (moment - timezone.now()).total_seconds()
+    if delay > 0:
+        time.sleep(delay + 0.02)
+
+
+def _pool(category: ServiceCategory, qualification_code: str, count: int, password: str) -> list[tuple[Agency, object]]:
+    """Admitted, unrestricted agencies of a category with a valid licence, each with a demo clerk login."""
+    today = timezone.localdate()
+    valid = Qualification.objects.filter(
+        agency=OuterRef("pk"), qualification_type__code=qualification_code, valid_until__gte=today
+    )
+    candidates = (
+        Agency.objects.filter(
+            categories=category, memberships__state=Membership.State.ACTIVE, credit__is_rewarded=False
+        )
+        .filter(Exists(valid))
+        .exclude(staff__user__username__startswith="agency_demo")
+        .order_by("uscc")
+        .distinct()[:count]
+    )
+    User = get_user_model()
+    out = []
+    for i, agency in enumerate(candidates, start=1):
+        username = f"pool_{category.code.lower().replace('-', '_')}_{i}"
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": "经办人"})
+        if created:
+            user.set_password(password)
+            user.save()
+            user.groups.add(Group.objects.get(name=Role.AGENCY))
+        if not AgencyStaff.objects.filter(user=user).exists():
+            market.agency_staff_add(agency=agency, user=user, is_admin=True, position="经办人")
+        out.append((agency, user))
+    return out
+
+
+def _requirement(code: str, rank: int) -> Requirement:
+    level = QualificationLevel.objects.select_related("qualification_type").get(
+        qualification_type__code=code, rank=rank
+    )
+    return Requirement(level.qualification_type, level)
+
+
+def _post(
+    buyer_user, operator, *, name: str, method: str, category: ServiceCategory, req: Requirement, **extra
+) -> Project:
+    unit = BuyerUnit.objects.get(staff__user=buyer_user)
+    data = {
+        "name": f"{MARK}{name}",
+        "category": category,
+        "content": f"{name}：按国家及广东省相关技术规范开展服务，出具正式成果文件。",
+        "scale": extra.pop("scale", ""),
+        "budget": Decimal("80000"),
+        "quote_kind": Project.QuoteKind.AMOUNT,
+        "quote_floor": Decimal("40000"),
+        "quote_ceiling": Decimal("80000"),
+        "method": method,
+        **({"signup_days": 1, "publicity_days": 1} if extra.pop("fast", False) else {}),
+        **extra,
+    }
+    project = projects.project_create(buyer=unit, actor=buyer_user, data=data, requirements=[req])
+    projects.project_submit(project=project, actor=buyer_user)
+    projects.project_review(project=project, actor=operator, publish=True)
+    project.refresh_from_db()
+    return project
+
+
+def _sign(project: Project, pool, quotes) -> None:
+    for (agency, user), quote in zip(pool, quotes, strict=False):
+        outcome = signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        if not outcome.ok:
+            raise RuntimeError(f"demo sign-up refused: {[r.message for r in outcome.refusals]}")
+
+
+def _run_to_award(project: Project) -> Project:
+    _wait(project.signup_deadline)
+    deadlines_sweep()
+    project.refresh_from_db()
+    return project
+
+
+def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> None:
+    winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
+    user = next(u for a, u in pool if a.pk == winner.agency_id)
+    selection.winner_confirm(signup=winner, actor=user)
+    _wait(project.publicity_ends_at)
+    deadlines_sweep()
+    engagement = project.engagements.get()
+    engagements.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="合同.pdf"))
+    engagements.contract_sign(engagement=engagement, actor=buyer_user, amount=winner.quote)
+    engagements.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="成果报告.pdf"))
+    engagements.result_review(engagement=engagement, actor=buyer_user, accept=True)
+    engagements.rating_submit(engagement=engagement, actor=buyer_user, marks=marks, comment="服务规范，按期交付。")
+    payment = engagement.payment
+    engagements.payment_record(
+        payment=payment,
+        actor=buyer_user,
+        reference="HX20261101-0832",
+        provider="bank_transfer",
+        key=f"demo-pay-{project.code}",
+    )
+    engagements.payment_confirm(payment=payment, actor=user, key=f"demo-confirm-{project.code}")
+
+
+def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m: None) -> None:
+    """Projects in every stage and the credit stories behind the remaining notice kinds (idempotent)."""
+    if Project.objects.filter(name__startswith=MARK).exists():
+        return
+    User = get_user_model()
+    buyer_user = User.objects.get(username="buyer_demo")
+    operator = User.objects.get(username="operator_demo")
+    supervisor = User.objects.get(username="supervisor_demo")
+    appraisal = ServiceCategory.objects.get(code="VAL-RE")
+    pool = _pool(appraisal, "Q-RE", 4, password)
+    excellent = dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conformity"), 5)
+
+    with override_settings(ZJCS_TIME_SCALE=FAST):
+        # a price selection run from posting to payment: announcement, result, contract notices
+        closed = _post(
+            buyer_user,
+            operator,
+            name="惠城区棚改安置房房地产估价（竞价）",
+            method="price",
+            category=appraisal,
+            req=_requirement("Q-RE", 3),
+            scale="安置房 86 套",
+            fast=True,
+        )
+        _sign(closed, pool[:3], ("58000", "52000", "61000"))
+        _run_to_close(_run_to_award(closed), pool, buyer_user, excellent)
+        progress("  demo: a price project closed")
+
+        # a draw awarded and in publicity: the proof is public and verifiable
+        drawn = _post(
+            buyer_user,
+            operator,
+            name="江北片区征收房屋价值评估（随机抽取）",
+            method="draw",
+            category=appraisal,
+            req=_requirement("Q-RE", 3),
+            draw_beacon="2026-11-20 福彩3D 第 2026312 期 5 8 1",
+            fast=True,
+        )
+        _sign(drawn, pool[:4], ("50000", "50000", "50000", "50000"))
+        _run_to_award(drawn)
+        progress("  demo: a draw awarded")
+
+        # too few sign-ups: 流标 with its termination notice
+        failed = _post(
+            buyer_user,
+            operator,
+            name="惠阳区公租房租金评估（随机抽取）",
+            method="draw",
+            category=appraisal,
+            req=_requirement("Q-RE", 3),
+            fast=True,
+        )
+        _sign(failed, pool[:1], ("45000",))
+        _run_to_award(failed)
+
+    # cancelled by the buyer with a published reason
+    cancelled = _post(
+        buyer_user,
+        operator,
+        name="老旧小区改造项目资产评估（比选）",
+        method="scored",
+        category=appraisal,
+        req=_requirement("Q-RE", 3),
+        weight_price=40,
+        weight_credit=30,
+        weight_proposal=30,
+    )
+    projects.project_cancel(project=cancelled, actor=buyer_user, reason="上级批复调整建设内容，本项目暂停实施。")
+
+    # open for sign-up in real time, in the demo agency's own field, so agency_demo can sign up
+    demo_agency = Agency.objects.get(staff__user__username="agency_demo")
+    qual = demo_agency.qualifications.select_related("qualification_type", "level").first()
+    if qual is not None:
+        category = demo_agency.categories.filter(qualification_types=qual.qualification_type).first() or appraisal
+        _post(
+            buyer_user,
+            operator,
+            name=f"{category.name}服务（竞价，报名中）",
+            method="price",
+            category=category,
+            req=Requirement(qual.qualification_type, qual.qualification_type.levels.order_by("-rank").first()),
+        )
+    open_draw = _post(
+        buyer_user,
+        operator,
+        name="市民服务中心房地产估价（随机抽取，报名中）",
+        method="draw",
+        category=appraisal,
+        req=_requirement("Q-RE", 3),
+    )
+    _sign(open_draw, pool[:2], ("48000", "53000"))
+    progress("  demo: open, failed and cancelled projects")
+
+    # the remaining credit notices: a suspension, and a repaired record with its withdrawal
+    suspended_agency, _u = pool[3]
+    for what in ("估价报告未按约定时限提交，经督促仍逾期 15 日。", "估价报告引用数据错误，经复核属实。"):
+        credit.warning_issue(agency=suspended_agency, actor=supervisor, facts=what, evidence_summary=what)
+    repaired_agency, repaired_user = pool[2]
+    poor = credit.credit_event_record(
+        subject=subject_for_agency(repaired_agency),
+        code="RATING_POOR",
+        source=Source.RATING,
+        rule_code="CR-SVC-004",
+        evidence={"summary": "惠州市某学校改扩建项目服务评价平均 2.2 分。"},
+        at=timezone.now() - datetime.timedelta(days=150),
+    )
+    request = credit.repair_submit(
+        entry=LedgerEntry.objects.get(pk=poor.pk),
+        actor=repaired_user,
+        correction="已完成整改：更换项目负责人，建立成果三级审核制度，并取得业主书面确认。",
+        evidence=ContentFile(PDF, name="整改报告.pdf"),
+    )
+    credit.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位，准予修复。")
+    progress("  demo: suspension and repair notices")
