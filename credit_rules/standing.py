@@ -11,7 +11,7 @@ import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Exists, Field, IntegerField, Min, OuterRef, Q, Sum, Value
@@ -115,9 +115,16 @@ def _by_subjects(subject_ids: list[int] | None) -> Q:
 
 
 def _compute(
-    subject_ids: list[int] | None, all_ids: Iterable[int], at: datetime.datetime, policy: Policy
-) -> dict[int, Standing]:
+    subject_ids: list[int] | None,
+    all_ids: Iterable[int],
+    at: datetime.datetime,
+    policy: Policy,
+    as_cached_values: bool = False,
+) -> dict[int, Any]:
     """Standing of ``all_ids`` at ``at`` in two ledger queries (``subject_ids`` None: no subject filter).
+
+    With ``as_cached_values`` each subject maps to the tuple of its cached columns (``CACHED`` order)
+    instead of a ``Standing``: the same values, without building objects nobody reads.
 
     The first query is a plain aggregate PostgreSQL can run in parallel; the second fetches only the
     few rows whose meaning depends on other rows (measures, warnings, neutralisations), so that the
@@ -172,7 +179,8 @@ def _compute(
 
     base, grade_for, months = policy.base_score, policy.grade_for, policy.warnings_window_months
     empty = (0, None, None)
-    result = {}
+    flag_kinds = tuple(MEASURE_FLAGS)
+    result: dict[int, Any] = {}
     for sid in all_ids:
         points, next_change, start = sums.get(sid, empty)
         if start is not None and (next_change is None or start < next_change):
@@ -183,9 +191,13 @@ def _compute(
             if next_change is None or ages_out < next_change:
                 next_change = ages_out
         own_measures = measures.get(sid, ())
+        score = base + points
+        if as_cached_values:
+            kinds = {m.kind for m in own_measures}
+            result[sid] = (score, grade_for(score), len(own_warnings), next_change, *(k in kinds for k in flag_kinds))
+            continue
         if len(own_measures) > 1:
             own_measures.sort(key=lambda m: (m.starts_at, m.entry_id))
-        score = base + points
         result[sid] = Standing(sid, at, score, grade_for(score), tuple(own_measures), len(own_warnings), next_change)
     return result
 
@@ -254,14 +266,6 @@ def standing_refresh_due(now: datetime.datetime | None = None, batch: int = 500)
 CACHED = ("score", "grade", "warning_count", "standing_valid_until", *MEASURE_FLAGS.values())
 
 
-def _cached_values(standing: Standing) -> tuple:
-    """The cached columns in CACHED order."""
-    kinds = {m.kind for m in standing.measures}
-    return (standing.score, standing.grade, standing.warning_count, standing.valid_until) + tuple(
-        kind in kinds for kind in MEASURE_FLAGS
-    )
-
-
 def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 5_000) -> int:
     """Recompute every subject's cached standing (after a bulk import or a policy change); returns rows rewritten.
 
@@ -275,10 +279,9 @@ def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 5_000
         pk: (head_seq, tuple(values))
         for pk, head_seq, *values in _rows(CreditSubject.objects.order_by("pk").values_list("pk", "head_seq", *CACHED))
     }
-    standings = _compute(None, cached, at, policy)
+    fresh = _compute(None, cached, at, policy, as_cached_values=True)
     changed = []  # (new values, subject id, head_seq read before computing)
-    for sid, standing in standings.items():
-        values = _cached_values(standing)
+    for sid, values in fresh.items():
         head_seq, old = cached[sid]
         if values != old:
             changed.append((values, sid, head_seq))

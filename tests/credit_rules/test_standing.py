@@ -342,8 +342,8 @@ def test_refresh_all_leaves_a_subject_alone_if_it_gained_an_entry_meanwhile(monk
     CreditSubject.objects.update(score=0, grade="D")
     compute = standing._compute
 
-    def compute_while_someone_appends(subject_ids, *args):
-        result = compute(subject_ids, *args)
+    def compute_while_someone_appends(subject_ids, *args, **kwargs):
+        result = compute(subject_ids, *args, **kwargs)
         if subject_ids is None:  # refresh_all's pass, not the append's own refresh
             record(busy, "RATING_POOR", timezone.now())  # a concurrent append, which refreshes its subject itself
         return result
