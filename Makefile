@@ -30,8 +30,11 @@ install-dev: $(VENV)/.dev
 demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale $(SCALE)
-	@echo "Serving on http://$(HOST)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST)
+	@echo "Serving on http://$(HOST)/ with a Celery worker and beat moving the deadlines (Ctrl-C stops both)"
+	@export CELERY_BROKER_URL=filesystem:// ; \
+	  $(VENV)/bin/celery -A config worker --beat --pool solo --loglevel WARNING & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST)
 
 ## make test — the whole suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
 # On PostgreSQL the test database is rebuilt each run: a transactional test's final flush would

@@ -163,6 +163,17 @@ CACHES = {
 # Celery: eager with no broker configured; a real broker (redis:// or amqp://) runs a worker and beat.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The demo's broker-free worker and beat: messages are files in one folder, no server needed.
+    _celery_dir = Path(os.environ.get("CELERY_FS_DIR", BASE_DIR / ".celery"))
+    for _sub in ("queue", "processed"):
+        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "processed_folder": str(_celery_dir / "processed"),
+        "store_processed": False,
+    }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -172,7 +183,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The periodic sweeps; django-celery-beat copies these into its tables at start.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "credit-sweep": {"task": "workflows.tasks.credit_sweep", "schedule": 60.0},
-    "deadlines-sweep": {"task": "workflows.tasks.deadlines_sweep", "schedule": float(os.environ.get("ZJCS_SWEEP_SECONDS", "30"))},
+    "deadlines-sweep": {
+        "task": "workflows.tasks.deadlines_sweep",
+        "schedule": float(os.environ.get("ZJCS_SWEEP_SECONDS", "30")),
+    },
     "notice-resend": {"task": "cms.tasks.notice_requests_resend", "schedule": 120.0},
 }
 

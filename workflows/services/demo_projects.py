@@ -166,21 +166,6 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
         _run_to_close(_run_to_award(closed), pool, buyer_user, excellent)
         progress("  demo: a price project closed")
 
-        # a draw awarded and in publicity: the proof is public and verifiable
-        drawn = _post(
-            buyer_user,
-            operator,
-            name="江北片区征收房屋价值评估（随机抽取）",
-            method="draw",
-            category=appraisal,
-            req=_requirement("Q-RE", 3),
-            draw_beacon="2026-11-20 福彩3D 第 2026312 期 5 8 1",
-            fast=True,
-        )
-        _sign(drawn, pool[:4], ("50000", "50000", "50000", "50000"))
-        _run_to_award(drawn)
-        progress("  demo: a draw awarded")
-
         # too few sign-ups: 流标 with its termination notice
         failed = _post(
             buyer_user,
@@ -193,6 +178,23 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
         )
         _sign(failed, pool[:1], ("45000",))
         _run_to_award(failed)
+
+        # a draw whose sign-up closes at once; the award below runs in real time, so its
+        # publicity lasts the usual three working days and the public can verify the proof
+        drawn = _post(
+            buyer_user,
+            operator,
+            name="江北片区征收房屋价值评估（随机抽取）",
+            method="draw",
+            category=appraisal,
+            req=_requirement("Q-RE", 3),
+            draw_beacon="2026-11-20 福彩3D 第 2026312 期 5 8 1",
+            fast=True,
+            publicity_days=3,
+        )
+        _sign(drawn, pool[:4], ("50000", "50000", "50000", "50000"))
+    _run_to_award(drawn)
+    progress("  demo: a draw awarded")
 
     # cancelled by the buyer with a published reason
     cancelled = _post(
