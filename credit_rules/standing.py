@@ -29,7 +29,7 @@ MEASURE_FLAGS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActiveMeasure:
     """A measure in force: its ledger entry, kind, start and end (None = until lifted)."""
 
@@ -41,7 +41,7 @@ class ActiveMeasure:
     title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Standing:
     """A subject's credit standing at a moment, as the ledger defines it."""
 
@@ -180,6 +180,8 @@ def _compute(
     base, grade_for, months = policy.base_score, policy.grade_for, policy.warnings_window_months
     empty = (0, None, None)
     flag_kinds = tuple(MEASURE_FLAGS)
+    # A few hundred distinct scores among 100,000 subjects: grade each score once.
+    grades: dict[int, str] = {}
     result: dict[int, Any] = {}
     for sid in all_ids:
         points, next_change, start = sums.get(sid, empty)
@@ -192,13 +194,16 @@ def _compute(
                 next_change = ages_out
         own_measures = measures.get(sid, ())
         score = base + points
+        grade = grades.get(score)
+        if grade is None:
+            grade = grades[score] = grade_for(score)
         if as_cached_values:
             kinds = {m.kind for m in own_measures}
-            result[sid] = (score, grade_for(score), len(own_warnings), next_change, *(k in kinds for k in flag_kinds))
+            result[sid] = (score, grade, len(own_warnings), next_change, *(k in kinds for k in flag_kinds))
             continue
         if len(own_measures) > 1:
             own_measures.sort(key=lambda m: (m.starts_at, m.entry_id))
-        result[sid] = Standing(sid, at, score, grade_for(score), tuple(own_measures), len(own_warnings), next_change)
+        result[sid] = Standing(sid, at, score, grade, tuple(own_measures), len(own_warnings), next_change)
     return result
 
 
