@@ -66,7 +66,9 @@ class MeasureOrder:
 
     @property
     def basis(self) -> str:
-        return str(REGISTRY[self.rule_code].basis)
+        # A supervisor's case decision (CR-SUP-001) is no gate rule: "" lets the measure's own basis apply.
+        rule = REGISTRY.get(self.rule_code)
+        return str(rule.basis) if rule else ""
 
     def as_json(self) -> dict[str, Any]:
         return {

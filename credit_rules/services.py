@@ -147,10 +147,19 @@ def measure_record(
 
 
 def entry_neutralise(
-    *, entry: LedgerEntry, reason: str, actor=None, note: str = "", rule_code: str = ""
+    *,
+    entry: LedgerEntry,
+    reason: str,
+    actor=None,
+    note: str = "",
+    rule_code: str = "",
+    at: datetime.datetime | None = None,
 ) -> LedgerEntry:
-    """Stop an event or measure counting from now: overturned, repaired or lifted. History stays."""
+    """Stop an event or measure counting from ``at`` (default now): overturned, repaired or lifted. History stays."""
+    # The caller's ``at`` is the moment it then re-checks standing and membership at; a neutralisation
+    # stamped a few microseconds later would not yet count at that moment.
     return ledger_append(
+        **({"effective_at": at} if at else {}),
         subject=entry.subject,
         actor=actor,
         kind=LedgerEntry.Kind.NEUTRALISE,

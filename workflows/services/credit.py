@@ -101,11 +101,13 @@ def membership_sync(agency: Agency, *, actor=None, at: datetime.datetime | None 
     suspensions = [m for m in facts.measures if m.kind == MeasureKind.SUSPEND]
     restricted = any(m.kind == MeasureKind.RESTRICT for m in facts.measures)
     State = Membership.State
+    # Re-fetch rather than refresh_from_db(): FSMModelMixin toggles the field's ``protected`` flag
+    # for the whole process while refreshing, which breaks transitions running in other threads.
     if suspensions:
         until = None if any(m.ends_at is None for m in suspensions) else max(m.ends_at for m in suspensions)
         if membership.state != State.SUSPENDED or membership.suspended_until != until:
             transition_run(obj=membership, name="suspend", actor=None, params={"until": until}, at=at)
-            membership.refresh_from_db()
+            membership = Membership.objects.get(pk=membership.pk)
     if (
         restricted
         and membership.state == State.ACTIVE
@@ -122,10 +124,10 @@ def membership_sync(agency: Agency, *, actor=None, at: datetime.datetime | None 
         and membership.resume_state == State.RESTRICTED
     ):
         transition_run(obj=membership, name="unrestrict", actor=None, at=at)
-    membership.refresh_from_db()
+    membership = Membership.objects.get(pk=membership.pk)
     if not suspensions and membership.state == State.SUSPENDED:
         transition_run(obj=membership, name="reinstate", actor=None, at=at)
-        membership.refresh_from_db()
+        membership = Membership.objects.get(pk=membership.pk)
     return membership
 
 
@@ -219,6 +221,9 @@ def credit_event_record(
     at: datetime.datetime | None = None,
 ) -> LedgerEntry:
     """Record a catalogue event, publish it if asked, then let the policy escalate by itself."""
+    # Take the subject's chain lock before reading the clock: an append that waited for a concurrent
+    # one must stamp (and escalate at) a later moment, or two simultaneous warnings escalate to nothing.
+    CreditSubject.objects.select_for_update().filter(pk=subject.pk).values_list("pk", flat=True).get()
     at = at or timezone.now()
     entry = event_record(
         subject=subject,

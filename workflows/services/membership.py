@@ -15,7 +15,7 @@ from credit_rules.services import subject_for_agency
 from marketplace.models import Agency, Qualification, QualificationLevel, QualificationType, ServiceCategory
 
 from ..models import Membership
-from .credit import current_membership
+from .credit import current_membership, membership_sync
 from .procurement_hooks import open_engagement_count
 from .transitions import TransitionResult, transition_run
 
@@ -134,6 +134,11 @@ def application_problems(membership: Membership) -> list[str]:
     return problems
 
 
+def _admitted(membership: Membership, decision) -> None:
+    """A new member starts under the measures already in force (a restriction outlives a withdrawn membership)."""
+    membership_sync(membership.agency, at=decision.at)
+
+
 def membership_submit(*, membership: Membership, actor, accept_commitment: bool) -> TransitionResult:
     """Submit the application with the accepted commitment letter; green-channel agencies pass at once."""
     if not accept_commitment:
@@ -162,6 +167,7 @@ def membership_submit(*, membership: Membership, actor, accept_commitment: bool)
                 context={"member_since": _member_since(agency)},
                 params={"at": now, "fast_tracked": True, "note": _("绿色通道，免于人工审核")},
                 at=now,
+                on_done=_admitted,
             )
 
     return transition_run(
@@ -190,6 +196,7 @@ def membership_review(*, membership: Membership, actor, decision: str, note: str
             context={"member_since": _member_since(membership.agency)},
             params={"at": now, "note": note},
             at=now,
+            on_done=_admitted,
         )
     if decision in ("send_back", "reject"):
         return transition_run(obj=membership, name=decision, actor=actor, params={"at": now, "note": note}, at=now)
