@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import agency, agency_projects, buyer, draws, operator, supervisor
+from .views import agency, agency_projects, buyer, draws, operator, public, supervisor
 
 urlpatterns = [
     path("agency/", include(agency.urlpatterns)),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("buyer/", include(buyer.urlpatterns)),
     path("operator/", include(operator.urlpatterns)),
     path("", include(draws.urlpatterns)),
+    path("", include(public.urlpatterns)),
 ]
