@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
@@ -30,6 +31,11 @@ def _compress(start: datetime.datetime, end: datetime.datetime) -> datetime.date
 def after_days(start: datetime.datetime, days: int) -> datetime.datetime:
     """``days`` calendar days after ``start`` (compressed by the time scale)."""
     return _compress(start, start + datetime.timedelta(days=days))
+
+
+def after_months(start: datetime.datetime, months: int) -> datetime.datetime:
+    """``months`` calendar months after ``start`` (a measure's period), compressed by the time scale."""
+    return _compress(start, start + relativedelta(months=months))
 
 
 def after_working_days(start: datetime.datetime, days: int, *, close_hour: int = 17) -> datetime.datetime:
