@@ -1,11 +1,15 @@
 """Caching of the public notice pages, lists and feeds, invalidated by a version key.
 
-What is cached is the rendered *content* of a page (the list with its tabs and pages, a notice's
-article, a feed), never the whole HTML response: every page carries the language switch with a CSRF
-token and the visitor's login state, which must stay per visitor. Keys hold the language and a
-notice version; publishing or withdrawing a notice bumps the version (``notice_cache_bump``), so the
-next request renders afresh. The version is read before the database is, so a render that raced a
-publication is stored under the old version and never served again.
+Two layers. For a visitor with no session (the public: not signed in, no pending messages) the
+whole page is cached, rendered with a placeholder where the CSRF token of the language switch goes;
+each response puts the visitor's own token in its place (``cached_page``), so a cached page never
+hands one visitor another's token. Signed-in visitors get the page rendered around cached
+*fragments* (the list with its tabs and pages, a notice's article): their header is theirs.
+
+Entries are keyed by language and parameters and stored with the notice version they were made
+in; publishing or withdrawing a notice bumps the version (``notice_cache_bump``), so the next
+request renders afresh. The version is read before the database is, so a render that raced a
+publication is stored with the old version and never served again.
 
 Several processes must share one cache for the bump to reach them all (``CACHE_URL`` = Redis in
 production); with the per-process local-memory cache the entries' timeout bounds how stale another
@@ -23,10 +27,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 VERSION_KEY = "cms:notices:version"
+# Stands in for the CSRF token in a cached page; replaced by the visitor's own token on every response.
+CSRF_MARKER = "zjcs-cached-page-csrf-token-7c2e0d5b"
 
 
 def cache_seconds() -> int:
@@ -34,20 +42,17 @@ def cache_seconds() -> int:
     return int(getattr(settings, "ZJCS_NOTICE_CACHE_SECONDS", 600))
 
 
-def notice_cache_version() -> int:
-    """The current notice version; a fresh cache starts from the clock so old keys are never reused."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return int(version)
+def _version_start() -> int:
+    """Start the version from the clock (microseconds): above any version an evicted key ever had."""
+    cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+    return int(cache.get(VERSION_KEY))
 
 
 def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # the key was evicted: start again from the clock, above any earlier version
-        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+    except ValueError:  # the key was evicted: start again from the clock
+        _version_start()
 
 
 def notice_cache_bump() -> None:
@@ -60,22 +65,69 @@ def notice_cache_bump() -> None:
     transaction.on_commit(_bump)
 
 
-def cache_key(name: str, parts: Iterable[Any], version: int | None = None) -> str:
-    """A key for one fragment: its name, the notice version, the language and its parameters."""
+def cache_key(name: str, parts: Iterable[Any]) -> str:
+    """The key of one cached page or fragment: its name, the language and its parameters."""
     digest = hashlib.sha1(json.dumps(list(parts), default=str, ensure_ascii=False).encode()).hexdigest()
-    return f"cms:{name}:{version if version is not None else notice_cache_version()}:{get_language()}:{digest}"
+    return f"cms:{name}:{get_language()}:{digest}"
+
+
+def _lookup(key: str) -> tuple[int, Any]:
+    """The current version and the entry stored under ``key`` if it was made in that version.
+
+    Entries are stored as ``(version, value)`` and fetched together with the version in one round
+    trip to the cache (one MGET on Redis): a hit costs a single request to the cache server.
+    """
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    version = int(version) if version is not None else _version_start()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return version, entry[1]
+    return version, None
 
 
 def cached(name: str, parts: Iterable[Any], produce: Callable[[], Any]) -> Any:
     """The cached value for (name, parts) in the current version and language, produced on a miss."""
     key = cache_key(name, parts)
-    value = cache.get(key)
+    version, value = _lookup(key)
     if value is None:
         value = produce()
-        cache.set(key, value, cache_seconds())
+        cache.set(key, (version, value), cache_seconds())
     return value
 
 
 def cached_html(name: str, parts: Iterable[Any], render: Callable[[], str]) -> SafeString:
     """A rendered template fragment from the cache (it was rendered from our own templates: safe)."""
     return mark_safe(cached(name, parts, lambda: str(render())))
+
+
+def page_cacheable(request: HttpRequest) -> bool:
+    """Whether the whole page may come from the cache: a GET from a visitor with no session and no messages.
+
+    Without a session cookie the visitor is anonymous and has no messages in the session; without
+    the messages cookie none are waiting either — so the page is the same for every such visitor.
+    """
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not getattr(request, "is_preview", False)
+    )
+
+
+def cached_page(request: HttpRequest, name: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The whole page for this URL and language from the cache, with the visitor's own CSRF token.
+
+    ``render`` must render with ``csrf_token=CSRF_MARKER`` in its context; only a 200 is cached.
+    """
+    key = cache_key(name, [request.get_full_path()])
+    version, html = _lookup(key)
+    if html is None:
+        response = render()
+        if response.status_code != 200:
+            return response
+        if hasattr(response, "render"):
+            response.render()
+        html = response.content.decode()
+        cache.set(key, (version, html), cache_seconds())
+    return HttpResponse(html.replace(CSRF_MARKER, get_token(request)))

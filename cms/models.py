@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -12,7 +13,27 @@ from wagtail.search import index
 from .text import search_grams
 
 
-class HomePage(Page):
+class PublicCachedPage(Page):
+    """A page the public reads often: served whole from the cache to visitors without a session."""
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request, *args, **kwargs):
+        from .caching import CSRF_MARKER, cached_page, page_cacheable
+
+        if not page_cacheable(request) or request.GET:
+            return super().serve(request, *args, **kwargs)
+
+        def render():
+            context = self.get_context(request, *args, **kwargs)
+            context["csrf_token"] = CSRF_MARKER
+            return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+
+        return cached_page(request, f"wagtail-page:{self.pk}", render)
+
+
+class HomePage(PublicCachedPage):
     """The public front page of the marketplace (门户首页)."""
 
     intro = RichTextField(_("简介"), blank=True)
@@ -51,7 +72,7 @@ class NoticeIndexPage(Page):
         return notice_list(request)
 
 
-class NoticePage(Page):
+class NoticePage(PublicCachedPage):
     """A published notice: a snapshot of a domain event, never rewritten by later edits."""
 
     kind = models.CharField(_("公告类型"), max_length=20, db_index=True)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
+from cms.caching import CSRF_MARKER
 from cms.models import NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
 from credit_rules.models import CreditSubject
 from marketplace.models import Agency
-from tests.factories import admitted_agency, supervisor_user
+from tests.factories import admitted_agency, operator_user, supervisor_user
 from workflows.services.credit import warning_issue
 
 from .notices import publish, request_for
@@ -112,3 +116,42 @@ def test_lists_are_cached_per_language(client):
     # then the cached part (the type tabs) is in English, not the Chinese copy
     assert "信用警告 (1)" in chinese
     assert "Credit warning (1)" in english and "信用警告 (1)" not in english
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("path", ["/notices/", "notice", "/"])
+def test_a_cached_page_carries_each_visitors_own_csrf_token(path):
+    # given a page cached by a first visitor
+    notice = publish("warning")
+    url = notice.url if path == "notice" else path
+    first = Client(enforce_csrf_checks=True)
+    first.get(url)
+
+    # when a second visitor gets it from the cache and switches language with its form
+    second = Client(enforce_csrf_checks=True)
+    html = second.get(url).content.decode()
+    token = csrf_of(html)
+    response = second.post("/i18n/setlang/", {"language": "en", "next": url, "csrfmiddlewaretoken": token})
+
+    # then the token was theirs (no CSRF failure), and the placeholder never reaches anyone
+    assert CSRF_MARKER not in html
+    assert response.status_code == 302
+    assert second.get(url).content.decode().count('lang="en"') >= 1
+
+
+def test_signed_in_visitors_get_their_own_header_on_cached_pages(client):
+    # given the list and a notice cached by the public
+    notice = publish("warning")
+    Client().get("/notices/")
+    Client().get(notice.url)
+
+    # when a signed-in operator opens them
+    client.force_login(operator_user())
+
+    # then they see their own header (logout), and the same notices
+    for url in ("/notices/", notice.url):
+        html = client.get(url).content.decode()
+        assert "退出登录" in html and notice.title in html

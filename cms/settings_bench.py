@@ -1,0 +1,13 @@
+"""Settings for bench/bench_notices.py: the production settings, plus the bare baseline view.
+
+Everything else is production: DEBUG off, whitenoise's manifest storage (collectstatic into
+``ZJCS_BENCH_STATIC_ROOT``), the secret key and hosts from the environment. ``CACHE_URL`` (Redis)
+is used when given, as in production; the bench's keys get their own prefix.
+"""
+
+from config.settings.production import *  # noqa: F403
+from config.settings.production import CACHES, os
+
+ZJCS_BENCH_VIEWS = True
+STATIC_ROOT = os.environ["ZJCS_BENCH_STATIC_ROOT"]
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "zjcs-bench-notices"}}
