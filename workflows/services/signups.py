@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,13 +99,26 @@ def parse_quote(project: Project, raw: Any) -> Decimal:
     return quote
 
 
+def _project_shared(pk: int) -> Project:
+    """The project row under a share lock, read after the lock is granted.
+
+    The lock orders sign-ups against the deadline sweep (its FOR UPDATE waits for sign-ups in
+    flight, and none starts while it holds the row), so none slips in after the close. A share
+    lock rather than FOR UPDATE lets sign-ups run side by side: in a last-minute rush, serialising
+    them would push on-time sign-ups past the deadline. Two sign-ups of one agency meet at the
+    one-live-sign-up constraint instead.
+    """
+    if connection.vendor == "postgresql":
+        return Project.objects.raw(f"SELECT * FROM {Project._meta.db_table} WHERE id = %s FOR SHARE", [pk])[0]
+    return Project.objects.select_for_update().get(pk=pk)
+
+
 @transaction.atomic
 def signup_submit(*, project: Project, agency: Agency, actor, quote: Any, proposal=None) -> SignupOutcome:
     """Sign up with a sealed quote: before the deadline, in band, once, and only if the gate allows."""
     if not actor.has_perm("marketplace.act_for_agency", agency):
         raise PermissionError(_("您无权代表该机构报名。"))
-    # The project row lock orders sign-ups against the deadline sweep: none slips in after it.
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = _project_shared(project.pk)
     now = timezone.now()
     if locked.state != Project.State.OPEN or locked.signup_deadline is None:
         raise ValidationError(_("该项目当前不接受报名（状态：%(state)s）。") % {"state": locked.get_state_display()})
