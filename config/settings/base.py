@@ -166,12 +166,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The demo's broker-free worker and beat: messages are files in one folder, no server needed.
     _celery_dir = Path(os.environ.get("CELERY_FS_DIR", BASE_DIR / ".celery"))
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_EAGER_PROPAGATES = True
