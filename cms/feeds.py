@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext as _
 
 from .models import NoticePage, NoticeRequest
@@ -14,7 +14,7 @@ from .selectors import notice_list_for_feed
 class NoticeRssFeed(Feed):
     """The latest active notices as RSS 2.0; one instance per request (it keeps the request for URLs)."""
 
-    feed_type = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
 
     def get_object(self, request, kind: str = ""):
         self.request = request

@@ -13,27 +13,25 @@ from wagtail.search import index
 from .text import search_grams
 
 
-class PublicCachedPage(Page):
-    """A page the public reads often: served whole from the cache to visitors without a session."""
-
-    class Meta:
-        abstract = True
+class PublicCachedPageMixin:
+    """For pages the public reads often: served whole from the cache to visitors without a session."""
 
     def serve(self, request, *args, **kwargs):
         from .caching import CSRF_MARKER, cached_page, page_cacheable
 
         if not page_cacheable(request) or request.GET:
-            return super().serve(request, *args, **kwargs)
+            return super().serve(request, *args, **kwargs)  # type: ignore[misc]
 
         def render():
-            context = self.get_context(request, *args, **kwargs)
+            context = self.get_context(request, *args, **kwargs)  # type: ignore[attr-defined]
             context["csrf_token"] = CSRF_MARKER
-            return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+            template = self.get_template(request, *args, **kwargs)  # type: ignore[attr-defined]
+            return TemplateResponse(request, template, context)
 
-        return cached_page(request, f"wagtail-page:{self.pk}", render)
+        return cached_page(request, f"wagtail-page:{self.pk}", render)  # type: ignore[attr-defined]
 
 
-class HomePage(PublicCachedPage):
+class HomePage(PublicCachedPageMixin, Page):
     """The public front page of the marketplace (门户首页)."""
 
     intro = RichTextField(_("简介"), blank=True)
@@ -72,18 +70,19 @@ class NoticeIndexPage(Page):
         return notice_list(request)
 
 
-class NoticePage(PublicCachedPage):
+class NoticePage(PublicCachedPageMixin, Page):
     """A published notice: a snapshot of a domain event, never rewritten by later edits."""
 
-    kind = models.CharField(_("公告类型"), max_length=20, db_index=True)
-    source_key = models.CharField(max_length=120, unique=True)
-    payload = models.JSONField(_("公告内容"))
-    subject_name = models.CharField(_("机构名称"), max_length=200, blank=True, db_index=True)
-    subject_uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
-    project_code = models.CharField(_("项目编号"), max_length=40, blank=True, db_index=True)
-    body_text = models.TextField(_("正文"), blank=True)
-    withdrawn = models.BooleanField(_("已撤销"), default=False, db_index=True)
-    withdrawn_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    # Annotated: Wagtail ships no type stubs, so mypy cannot see that a Page subclass is a model.
+    kind: models.CharField = models.CharField(_("公告类型"), max_length=20, db_index=True)
+    source_key: models.CharField = models.CharField(max_length=120, unique=True)
+    payload: models.JSONField = models.JSONField(_("公告内容"))
+    subject_name: models.CharField = models.CharField(_("机构名称"), max_length=200, blank=True, db_index=True)
+    subject_uscc: models.CharField = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    project_code: models.CharField = models.CharField(_("项目编号"), max_length=40, blank=True, db_index=True)
+    body_text: models.TextField = models.TextField(_("正文"), blank=True)
+    withdrawn: models.BooleanField = models.BooleanField(_("已撤销"), default=False, db_index=True)
+    withdrawn_reason: models.CharField = models.CharField(_("撤销原因"), max_length=200, blank=True)
 
     parent_page_types = ["cms.NoticeIndexPage"]
     subpage_types: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -31,5 +32,5 @@ def notice_withdraw(*, source_key: str, reason: str) -> int:
     )
     NoticeRequest.objects.filter(pk__in=ids).update(withdrawn_at=timezone.now(), withdrawn_reason=reason)
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: notice_publish.delay(pk))
+        transaction.on_commit(partial(notice_publish.delay, pk))
     return len(ids)

@@ -5,9 +5,11 @@ Everything else is production: DEBUG off, whitenoise's manifest storage (collect
 is used when given, as in production; the bench's keys get their own prefix.
 """
 
+from pathlib import Path
+
 from config.settings.production import *  # noqa: F403
 from config.settings.production import CACHES, os
 
 ZJCS_BENCH_VIEWS = True
-STATIC_ROOT = os.environ["ZJCS_BENCH_STATIC_ROOT"]
+STATIC_ROOT = Path(os.environ["ZJCS_BENCH_STATIC_ROOT"])
 CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "zjcs-bench-notices"}}

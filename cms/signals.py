@@ -15,7 +15,7 @@ from django.utils import timezone
 from wagtail.signals import page_published, page_unpublished
 
 from .caching import notice_cache_bump
-from .models import NoticePage, NoticeRequest
+from .models import HomePage, NoticePage, NoticeRequest
 
 
 @receiver(page_published, sender=NoticePage)
@@ -28,6 +28,8 @@ def notice_page_published(sender, instance: NoticePage, **kwargs) -> None:
 
 
 @receiver(page_unpublished, sender=NoticePage)
-def notice_page_unpublished(sender, **kwargs) -> None:
-    """A notice was taken down or deleted in /cms/: drop the cached lists and pages."""
+@receiver(page_published, sender=HomePage)
+@receiver(page_unpublished, sender=HomePage)
+def public_page_changed(sender, **kwargs) -> None:
+    """A notice was taken down or deleted, or the front page edited, in /cms/: drop the cached pages."""
     notice_cache_bump()

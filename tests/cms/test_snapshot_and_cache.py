@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cms.caching import CSRF_MARKER
-from cms.models import NoticePage, NoticeRequest
+from cms.models import HomePage, NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
 from credit_rules.models import CreditSubject
@@ -155,3 +155,16 @@ def test_signed_in_visitors_get_their_own_header_on_cached_pages(client):
     for url in ("/notices/", notice.url):
         html = client.get(url).content.decode()
         assert "退出登录" in html and notice.title in html
+
+
+def test_front_page_edit_in_the_cms_shows_at_once(client):
+    # given the front page cached for the public
+    home = HomePage.objects.get()
+    assert "公开选取" in client.get("/").content.decode()
+
+    # when an editor publishes a new introduction in /cms/
+    home.intro = "<p>本平台自 2027 年起受理线上异议。</p>"
+    home.save_revision().publish()
+
+    # then the public sees it on the next request
+    assert "本平台自 2027 年起受理线上异议。" in client.get("/").content.decode()
