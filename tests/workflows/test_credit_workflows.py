@@ -238,7 +238,7 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
     first = credit_services.credit_sweep(after)
     assert first["reinstated"] == 1 and first["standings"] >= 1
     again = credit_services.credit_sweep(after)
-    assert again == {"standings": 0, "reinstated": 0, "unrestricted": 0, "cases_expired": 0}
+    assert again == {"standings": 0, "reinstated": 0, "unrestricted": 0, "listings": 0, "cases_expired": 0}
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until, stored.resume_state) == (State.ACTIVE, None, "")
     assert done_logs(membership, "reinstate") == 1
@@ -532,6 +532,51 @@ def test_an_external_listing_suspends_a_member_and_delisting_restores_it(member)
     # importing the same delisting again changes nothing
     external_list_import(content=listing_file(agency, today), filename="sxbzxr-2026-02.csv")
     assert done_logs(membership, "reinstate") == 1
+
+
+def test_listing_dates_in_the_file_take_effect_by_themselves(member):
+    agency, membership, user = member
+    today = timezone.localdate()
+    # a file lists the agency from next week until the week after
+    content = (
+        "uscc,name,reason,source,listed_on,delisted_on\n"
+        f"{agency.uscc},{agency.name},未履行生效判决,失信被执行人名单,"
+        f"{(today + datetime.timedelta(days=7)).isoformat()},{(today + datetime.timedelta(days=14)).isoformat()}\n"
+    ).encode()
+    external_list_import(content=content, filename="sxbzxr-future.csv")
+    assert refetch(membership).state == State.ACTIVE
+    # the sweep suspends it when the listing starts, and restores it when the listing ends
+    start = timezone.now() + datetime.timedelta(days=7, hours=1)
+    with clock(start):
+        credit_services.credit_sweep(start)
+    assert refetch(membership).state == State.SUSPENDED
+    assert not signup_gate(agency, start).allowed
+    end = timezone.now() + datetime.timedelta(days=14, hours=1)
+    with clock(end):
+        credit_services.credit_sweep(end)
+        credit_services.credit_sweep(end)
+    assert refetch(membership).state == State.ACTIVE
+    assert done_logs(membership, "reinstate") == 1
+    assert signup_gate(agency, end).allowed
+
+
+def test_a_restriction_that_ends_during_an_open_ended_suspension_is_forgotten(supervisor, member):
+    agency, membership, user = member
+    external_list_import(content=listing_file(agency), filename="sxbzxr.csv")
+    case = credit_services.case_propose(
+        agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=1
+    )
+    credit_services.case_notify(case=case, actor=supervisor)
+    credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
+    stored = refetch(membership)
+    assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)
+    later = timezone.now() + relativedelta(months=2)
+    credit_services.credit_sweep(later)
+    stored = refetch(membership)
+    assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.ACTIVE)
+    with clock(later):
+        external_list_import(content=listing_file(agency, timezone.localdate().isoformat()), filename="delist.csv")
+    assert refetch(membership).state == State.ACTIVE
 
 
 def test_a_listed_applicant_is_refused_entry(member):

@@ -815,7 +815,13 @@ def test_case_expire_allowed_by_the_sweep_after_the_period(supervisor, member):
     assert result["cases_expired"] == 1 and result["reinstated"] == 1
     assert refetch(case).state == CreditCase.State.EXPIRED
     assert refetch(membership).state == State.ACTIVE
-    assert credit_services.credit_sweep(end) == {"standings": 0, "reinstated": 0, "unrestricted": 0, "cases_expired": 0}
+    assert credit_services.credit_sweep(end) == {
+        "standings": 0,
+        "reinstated": 0,
+        "unrestricted": 0,
+        "listings": 0,
+        "cases_expired": 0,
+    }
 
 
 def test_case_expire_refused_while_open(supervisor, member):

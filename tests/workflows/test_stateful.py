@@ -16,6 +16,7 @@ from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -23,7 +24,7 @@ from hypothesis.extra.django import TestCase
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from credit_rules import gate
-from credit_rules.models import CreditSubject, LedgerEntry, MeasureKind, Source
+from credit_rules.models import CreditSubject, ExternalListing, LedgerEntry, MeasureKind, Source
 from credit_rules.services import subject_for_agency
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
@@ -135,6 +136,12 @@ class AgencyLives(RuleBasedStateMachine):
                 assert (resume == State.RESTRICTED) == restricted, (membership.resume_state, standing.measures)
             else:
                 assert (membership.state == State.RESTRICTED) == restricted, (membership.state, standing.measures)
+            # ... and a member on an external list in force is suspended, whatever date the file gave.
+            today = timezone.localtime(self.clock).date()
+            listed = ExternalListing.objects.filter(uscc=self.agencies[i].uscc, listed_on__lte=today).filter(
+                Q(delisted_on__isnull=True) | Q(delisted_on__gt=today)
+            )
+            assert not listed.exists() or suspended, (membership.state, standing.measures)
 
     def _staff_of(self, entry: LedgerEntry):
         return self.users[[a.pk for a in self.agencies].index(entry.subject.agency_id)]
@@ -189,15 +196,17 @@ class AgencyLives(RuleBasedStateMachine):
         result = credit_services.repair_decide(request=request, actor=self.supervisor, approve=approve, note="审核")
         assert result.ok, result.messages
 
-    @rule(i=st.integers(0, AGENCIES - 1))
-    def list_or_delist(self, i):
+    @rule(i=st.integers(0, AGENCIES - 1), lag=st.sampled_from([0, 0, 3, 30]))
+    def list_or_delist(self, i, lag):
+        """An external list file names the agency (or delists it), from today or from a later date."""
         agency = self.agencies[i]
         listed_on = self.listed.pop(i, None)
         delisted = ""
+        day = timezone.localtime(self.clock).date() + datetime.timedelta(days=lag)
         if listed_on is None:
-            listed_on = self.listed[i] = timezone.localtime(self.clock).date()
+            listed_on = self.listed[i] = day
         else:
-            delisted = max(listed_on, timezone.localtime(self.clock).date()).isoformat()
+            delisted = max(listed_on, day).isoformat()
         content = (
             "uscc,name,reason,source,listed_on,delisted_on\n"
             f"{agency.uscc},{agency.name},未履行生效判决,失信被执行人名单,{listed_on.isoformat()},{delisted}\n"

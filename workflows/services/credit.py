@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cms.services import notice_request, notice_withdraw
 from credit_rules import gate
 from credit_rules.gate import Decision, MeasureOrder
-from credit_rules.models import CreditSubject, Grade, LedgerEntry, MeasureKind, Source
+from credit_rules.models import CreditSubject, ExternalListing, Grade, LedgerEntry, MeasureKind, Source
 from credit_rules.policy import policy_at
 from credit_rules.services import (
     decision_record,
@@ -597,7 +597,10 @@ def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -
 
 
 def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> int:
-    """Un-restrict memberships whose restriction time ended: its period ran out, or grade D aged out."""
+    """Un-restrict memberships whose restriction time ended (its period ran out, or grade D aged out).
+
+    A suspended member due to return restricted is included: it returns active instead.
+    """
     now = now or timezone.now()
     grade_d_restriction = (
         LedgerEntry.objects.filter(
@@ -613,12 +616,15 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
     subjects = CreditSubject.objects.filter(
         Q(is_restricted=False) | (~Q(grade=Grade.D) & Exists(grade_d_restriction)), agency__isnull=False
     )
+    restricted = Q(state=Membership.State.RESTRICTED) | Q(
+        state=Membership.State.SUSPENDED, resume_state=Membership.State.RESTRICTED
+    )
     done = 0
     seen: set[int] = set()
     while True:
         with transaction.atomic():
             due = _claim(
-                Membership.objects.filter(state=Membership.State.RESTRICTED, agency_id__in=subjects.values("agency_id"))
+                Membership.objects.filter(restricted, agency_id__in=subjects.values("agency_id"))
                 .exclude(pk__in=seen)
                 .select_related("agency")
                 .order_by("pk"),
@@ -631,7 +637,43 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
                 subject = subject_for_agency(membership.agency)
                 escalate(subject=subject, transition="standing.review", context={}, at=now)
                 after = membership_sync(membership.agency, at=now)
-                if after is not None and after.state != Membership.State.RESTRICTED:
+                if after is not None and Membership.State.RESTRICTED not in (after.state, after.resume_state):
+                    done += 1
+    return done
+
+
+def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Suspend members whose listing starts and restore those whose listing ends on the dates the file gave."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    listed = ExternalListing.objects.filter(uscc=OuterRef("agency__uscc"), listed_on__lte=today).filter(
+        Q(delisted_on__isnull=True) | Q(delisted_on__gt=today)
+    )
+    suspended_for_listing = (
+        LedgerEntry.objects.filter(
+            subject__agency=OuterRef("agency"),
+            kind=LedgerEntry.Kind.MEASURE,
+            measure=MeasureKind.SUSPEND,
+            rule_code="CR-LST-001",
+        )
+        .filter(in_force(now))
+        .exclude(neutralised_by(now))
+    )
+    # Only where the listing and the measure disagree: listed but not suspended, or suspended but no longer listed.
+    out_of_step = Membership.objects.filter(state__in=Membership.ADMITTED).filter(
+        (Exists(listed) & ~Exists(suspended_for_listing)) | (~Exists(listed) & Exists(suspended_for_listing))
+    )
+    done = 0
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            due = _claim(out_of_step.exclude(pk__in=seen).select_related("agency").order_by("pk"), batch)
+            if not due:
+                break
+            for membership in due:
+                seen.add(membership.pk)
+                subject = subject_for_agency(membership.agency)
+                if escalate(subject=subject, transition="listing.recorded", context={}, at=now).measures:
                     done += 1
     return done
 
@@ -654,11 +696,12 @@ def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
 
 
 def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
-    """The periodic credit sweep: cached standings overtaken by time, suspensions and restrictions ended, cases expired."""
+    """The periodic credit sweep: standings overtaken by time, suspensions, restrictions and listings ended, cases expired."""
     now = now or timezone.now()
     return {
         "standings": standing_refresh_due(now),
         "reinstated": suspensions_expire(now),
         "unrestricted": restrictions_end(now),
+        "listings": listings_review(now),
         "cases_expired": cases_expire(now),
     }
