@@ -11,7 +11,6 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -36,6 +35,7 @@ from marketplace.calendar import add_working_days
 from marketplace.models import Agency
 
 from ..models import CreditCase, Membership, Objection, RepairRequest
+from .periods import after_months
 from .transitions import TransitionResult, transition_run
 
 NOTICE_FOR_MEASURE = {
@@ -170,7 +170,7 @@ def measures_apply(
             continue
         if order.kind == MeasureKind.REVOKE:
             continue  # revocation belongs to the engagement that asked for it
-        ends_at = order.ends_at or (at + relativedelta(months=order.months) if order.months else None)
+        ends_at = order.ends_at or (after_months(at, order.months) if order.months else None)
         entry = measure_record(
             subject=subject,
             kind=order.kind,
