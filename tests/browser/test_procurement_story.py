@@ -18,60 +18,9 @@ from tests.procurement.helpers import after, agencies
 from workflows.models import Project
 from workflows.services.deadlines import deadlines_sweep
 
+from .flows import PDF, post_project, publish, session, sign_up
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def session(browser, live_server, username: str):
-    """A logged-in browser page of its own (cookies are per context)."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("pw-12345")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/me/")
-    return page
-
-
-def post_project(page, method: str, direct_agency=None) -> None:
-    page.goto("/buyer/projects/new/")
-    page.get_by_label("项目名称").fill(f"房地产估价服务（{method}）")
-    page.get_by_label("服务事项").select_option(label="房地产估价")
-    page.get_by_label("服务内容").fill("对安置房项目 120 套房屋进行市场价值评估，出具估价报告。")
-    page.get_by_label("预算金额（元）").fill("80000")
-    page.locator("#id_req-0-qualification_type").select_option(label="房地产估价机构资质")
-    page.locator("#id_req-0-min_level").select_option(label="房地产估价机构资质 · 二级")
-    page.get_by_label("报价下限").fill("40000")
-    page.get_by_label("报价上限").fill("80000")
-    label = {"draw": "随机抽取", "price": "竞价选取", "scored": "比选", "direct": "直接选取"}[method]
-    page.get_by_label(label, exact=True).check()
-    if method == "scored":
-        page.get_by_label("价格权重").fill("40")
-        page.get_by_label("信用权重").fill("30")
-        page.get_by_label("方案权重").fill("30")
-    if method == "direct":
-        page.get_by_label("直接选取机构").fill(direct_agency.uscc)
-        page.get_by_label("直接选取理由").fill("该机构承担了本项目前期估价，熟悉情况，预算较小。")
-    page.get_by_role("button", name="保存草稿").click()
-    page.wait_for_load_state()
-    page.get_by_role("button", name="提交审核").click()
-    page.wait_for_load_state()
-    assert page.locator("#project-state").inner_text() == "待审核"
-
-
-def sign_up(page, project: Project, quote: str, scored: bool, tmp_path) -> None:
-    page.goto(f"/agency/projects/{project.code}/")
-    page.get_by_label("报价金额（元）").fill(quote)
-    if scored:
-        proposal = tmp_path / f"proposal-{quote}.pdf"
-        proposal.write_bytes(PDF)
-        page.get_by_label("服务方案（PDF）").set_input_files(str(proposal))
-    page.get_by_role("button", name="提交报名").click()
-    page.wait_for_load_state()
-    assert page.get_by_test_id("signup-state").inner_text() == "已报名"
 
 
 @pytest.mark.parametrize("method", ["draw", "price", "scored", "direct"])
@@ -83,14 +32,14 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
 
     # the buyer posts the project and submits it for review
     buyer = session(browser, live_server, "buyer_story")
-    post_project(buyer, method, direct_agency=pool[0][0] if method == "direct" else None)
+    post_project(
+        buyer, method, name=f"房地产估价服务（{method}）", direct_agency=pool[0][0] if method == "direct" else None
+    )
     project = Project.objects.get(name=f"房地产估价服务（{method}）")
 
     # the operator publishes it
     operator = session(browser, live_server, "operator_story")
-    operator.goto(f"/operator/projects/{project.code}/")
-    operator.get_by_role("button", name="审核通过并发布").click()
-    operator.wait_for_load_state()
+    publish(operator, project)
     project.refresh_from_db()
     assert project.state == "open"
 
@@ -99,7 +48,11 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
     agency_pages = {}
     for (agency, user), quote in zip(bidders, ("52000", "61000", "47000"), strict=False):
         agency_pages[agency.pk] = session(browser, live_server, user.username)
-        sign_up(agency_pages[agency.pk], project, quote, method == "scored", tmp_path)
+        proposal = None
+        if method == "scored":
+            proposal = tmp_path / f"proposal-{quote}.pdf"
+            proposal.write_bytes(PDF)
+        sign_up(agency_pages[agency.pk], project, quote, proposal_path=proposal)
 
     # the sign-up deadline passes: the system closes it and runs the method
     deadlines_sweep(after(project.signup_deadline))

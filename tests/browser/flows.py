@@ -1,0 +1,82 @@
+"""Steps several browser tests share: a logged-in page per person, posting a project, signing up."""
+
+from __future__ import annotations
+
+import re
+
+from workflows.models import Project
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def session(browser, live_server, username: str | None = None, *, language: str = "zh-CN"):
+    """A browser page of its own (cookies are per context), logged in as ``username`` if given."""
+    context = browser.new_context(base_url=live_server.url, locale=language)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    if username:
+        page.goto("/accounts/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill("pw-12345")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/me/")
+    return page
+
+
+def post_project(page, method: str, *, name: str, direct_agency=None) -> None:
+    """The buyer fills the project form for a real-estate appraisal and submits it for review."""
+    page.goto("/buyer/projects/new/")
+    page.get_by_label("项目名称").fill(name)
+    page.get_by_label("服务事项").select_option(label="房地产估价")
+    page.get_by_label("服务内容").fill("对安置房项目 120 套房屋进行市场价值评估，出具估价报告。")
+    page.get_by_label("预算金额（元）").fill("80000")
+    page.locator("#id_req-0-qualification_type").select_option(label="房地产估价机构资质")
+    page.locator("#id_req-0-min_level").select_option(label="房地产估价机构资质 · 二级")
+    page.get_by_label("报价下限").fill("40000")
+    page.get_by_label("报价上限").fill("80000")
+    label = {"draw": "随机抽取", "price": "竞价选取", "scored": "比选", "direct": "直接选取"}[method]
+    page.get_by_label(label, exact=True).check()
+    if method == "scored":
+        page.get_by_label("价格权重").fill("40")
+        page.get_by_label("信用权重").fill("30")
+        page.get_by_label("方案权重").fill("30")
+    if method == "direct":
+        page.get_by_label("直接选取机构").fill(direct_agency.uscc)
+        page.get_by_label("直接选取理由").fill("该机构承担了本项目前期估价，熟悉情况，预算较小。")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="提交审核").click()
+    page.wait_for_load_state()
+    assert page.locator("#project-state").inner_text() == "待审核"
+
+
+def publish(page, project: Project) -> None:
+    """The operator approves and publishes a project from its review page."""
+    page.goto(f"/operator/projects/{project.code}/")
+    page.get_by_role("button", name="审核通过并发布").click()
+    page.wait_for_load_state()
+
+
+def try_sign_up(page, project: Project, quote: str, *, proposal_path=None) -> None:
+    """An agency fills the sign-up form (the outcome is left to the caller to check)."""
+    page.goto(f"/agency/projects/{project.code}/")
+    page.get_by_label("报价金额（元）").fill(quote)
+    if proposal_path is not None:
+        page.get_by_label("服务方案（PDF）").set_input_files(str(proposal_path))
+    page.get_by_role("button", name="提交报名").click()
+    page.wait_for_load_state()
+
+
+def sign_up(page, project: Project, quote: str, *, proposal_path=None) -> None:
+    """An agency signs up and sees 已报名."""
+    try_sign_up(page, project, quote, proposal_path=proposal_path)
+    assert page.get_by_test_id("signup-state").inner_text() == "已报名"
+
+
+def issue_warning(page, agency, facts: str, summary: str) -> None:
+    """A supervisor records a credit warning for an agency from the event form."""
+    page.goto(f"/supervisor/events/new/?agency={agency.uscc}")
+    page.get_by_label("事实与依据").fill(facts)
+    page.get_by_label("证据摘要（公开）").fill(summary)
+    page.get_by_role("button", name="确认记录").click()
+    page.wait_for_url(re.compile(r"/supervisor/events/\d+/$"))
