@@ -1,13 +1,13 @@
 """Demo projects and credit stories that produce every kind of public notice through the real services.
 
-Periods are run with time acceleration (ZJCS_TIME_SCALE) so a finished project's dates stay in
-order without waiting days; the project still open for sign-up keeps real-time periods.
+A seeding shortcut, and the only one: to show finished projects without waiting days, the demo
+moves a project's stored sign-up deadline or publicity end to "just now" (a plain date field) and
+then lets the real deadline sweep act on it. Every state change still goes through the services.
 """
 
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db.models import Exists, OuterRef
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from credit_rules.models import LedgerEntry, Source
@@ -30,14 +29,12 @@ from .deadlines import deadlines_sweep
 from .projects import Requirement
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-FAST = 100_000  # with one-working-day periods: sign-up and publicity last a second or two
 MARK = "【演示】"
 
 
-def _wait(moment) -> None:
-    delay = (moment - timezone.now()).total_seconds()
-    if delay > 0:
-        time.sleep(delay + 0.02)
+def _end_now(project: Project, field: str) -> None:
+    """Seeding shortcut: the stored deadline is moved to just now; the sweep then acts on it."""
+    Project.objects.filter(pk=project.pk).update(**{field: timezone.now() - datetime.timedelta(seconds=1)})
 
 
 def _pool(category: ServiceCategory, qualification_code: str, count: int, password: str) -> list[tuple[Agency, object]]:
@@ -91,7 +88,6 @@ def _post(
         "quote_floor": Decimal("40000"),
         "quote_ceiling": Decimal("80000"),
         "method": method,
-        **({"signup_days": 1, "publicity_days": 1} if extra.pop("fast", False) else {}),
         **extra,
     }
     project = projects.project_create(buyer=unit, actor=buyer_user, data=data, requirements=[req])
@@ -109,7 +105,7 @@ def _sign(project: Project, pool, quotes) -> None:
 
 
 def _run_to_award(project: Project) -> Project:
-    _wait(project.signup_deadline)
+    _end_now(project, "signup_deadline")
     deadlines_sweep()
     project.refresh_from_db()
     return project
@@ -119,7 +115,7 @@ def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> 
     winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
     user = next(u for a, u in pool if a.pk == winner.agency_id)
     selection.winner_confirm(signup=winner, actor=user)
-    _wait(project.publicity_ends_at)
+    _end_now(project, "publicity_ends_at")
     deadlines_sweep()
     engagement = project.engagements.get()
     engagements.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="合同.pdf"))
@@ -150,49 +146,45 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
     pool = _pool(appraisal, "Q-RE", 4, password)
     excellent = dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conformity"), 5)
 
-    with override_settings(ZJCS_TIME_SCALE=FAST):
-        # a price selection run from posting to payment: announcement, result, contract notices
-        closed = _post(
-            buyer_user,
-            operator,
-            name="惠城区棚改安置房房地产估价（竞价）",
-            method="price",
-            category=appraisal,
-            req=_requirement("Q-RE", 3),
-            scale="安置房 86 套",
-            fast=True,
-        )
-        _sign(closed, pool[:3], ("58000", "52000", "61000"))
-        _run_to_close(_run_to_award(closed), pool, buyer_user, excellent)
-        progress("  demo: a price project closed")
+    # a price selection run from posting to payment: announcement, result, contract notices
+    closed = _post(
+        buyer_user,
+        operator,
+        name="惠城区棚改安置房房地产估价（竞价）",
+        method="price",
+        category=appraisal,
+        req=_requirement("Q-RE", 3),
+        scale="安置房 86 套",
+    )
+    _sign(closed, pool[:3], ("58000", "52000", "61000"))
+    _run_to_close(_run_to_award(closed), pool, buyer_user, excellent)
+    progress("  demo: a price project closed")
 
-        # too few sign-ups: 流标 with its termination notice
-        failed = _post(
-            buyer_user,
-            operator,
-            name="惠阳区公租房租金评估（随机抽取）",
-            method="draw",
-            category=appraisal,
-            req=_requirement("Q-RE", 3),
-            fast=True,
-        )
-        _sign(failed, pool[:1], ("45000",))
-        _run_to_award(failed)
+    # too few sign-ups: 流标 with its termination notice
+    failed = _post(
+        buyer_user,
+        operator,
+        name="惠阳区公租房租金评估（随机抽取）",
+        method="draw",
+        category=appraisal,
+        req=_requirement("Q-RE", 3),
+    )
+    _sign(failed, pool[:1], ("45000",))
+    _run_to_award(failed)
 
-        # a draw whose sign-up closes at once; the award below runs in real time, so its
-        # publicity lasts the usual three working days and the public can verify the proof
-        drawn = _post(
-            buyer_user,
-            operator,
-            name="江北片区征收房屋价值评估（随机抽取）",
-            method="draw",
-            category=appraisal,
-            req=_requirement("Q-RE", 3),
-            draw_beacon="2026-11-20 福彩3D 第 2026312 期 5 8 1",
-            fast=True,
-            publicity_days=3,
-        )
-        _sign(drawn, pool[:4], ("50000", "50000", "50000", "50000"))
+    # a draw awarded now: its publicity lasts the usual three working days, and the public can
+    # verify the proof meanwhile
+    drawn = _post(
+        buyer_user,
+        operator,
+        name="江北片区征收房屋价值评估（随机抽取）",
+        method="draw",
+        category=appraisal,
+        req=_requirement("Q-RE", 3),
+        draw_beacon="2026-11-20 福彩3D 第 2026312 期 5 8 1",
+        publicity_days=3,
+    )
+    _sign(drawn, pool[:4], ("50000", "50000", "50000", "50000"))
     _run_to_award(drawn)
     progress("  demo: a draw awarded")
 
