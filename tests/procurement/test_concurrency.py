@@ -22,11 +22,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from credit_rules.models import DecisionRecord
+from credit_rules.models import DecisionRecord, LedgerEntry
 from tests.factories import buyer_user
 from workflows import draw
 from workflows.models import Engagement, Project, ProjectQualification, SignUp, TransitionLog
@@ -378,3 +378,139 @@ def test_two_sweep_workers_over_two_hundred_due_projects_move_each_exactly_once(
     assert sorted(e["n"] for e in engagements) == [1] * 100
     # and nothing was logged as an error (a failed row is logged and skipped by the sweep)
     assert not errors_logged(caplog)
+
+
+# --- a confirmation committing while the sweep ends the publicity period --------------------------
+
+
+def backend_pid() -> int:
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+def wait_until_blocked(pid: int, timeout: float = 30) -> None:
+    """Until the backend ``pid`` waits on a row lock (read from pg_stat_activity, not guessed by sleeping)."""
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            row = cursor.fetchone()
+        if row and row[0] == "Lock":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited on a lock")
+
+
+def test_a_confirmation_committing_as_publicity_ends_is_not_taken_for_a_silent_winner(caplog):
+    caplog.set_level(logging.ERROR)
+    # given an awarded project whose publicity period has just ended, its winner not yet confirmed
+    buyer = buyer_user()
+    pool = agencies(3)
+    users = {a.pk: u for a, u in pool}
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    (project,) = due_projects(1, tag="P", buyer=buyer, pool=pool, past=past)
+    assert deadlines_sweep()["signup_closed"] == 1
+    winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
+    Project.objects.filter(pk=project.pk).update(publicity_ends_at=past)  # set-up shortcut: publicity is over
+
+    # when the winner's confirmation has taken its row but not yet committed (a request in flight)
+    # and the sweep, acting on the end of publicity, reaches the same row
+    confirming, commit = threading.Event(), threading.Event()
+    sweeper: dict[str, int] = {}
+
+    def confirm_in_flight():
+        with transaction.atomic():
+            result = selection.winner_confirm(signup=winner, actor=users[winner.agency_id])
+            confirming.set()
+            assert commit.wait(30)
+        return result
+
+    def sweep():
+        assert confirming.wait(30)
+        sweeper["pid"] = backend_pid()
+        return deadlines_sweep()
+
+    def watch():
+        while "pid" not in sweeper:
+            time.sleep(0.01)
+        wait_until_blocked(sweeper["pid"])
+        commit.set()
+
+    confirm, swept, _watched = run_together([confirm_in_flight, sweep, watch])
+
+    # then the confirmation stands and contracting starts: a winner who confirmed in time is never
+    # declined as silent (which would cost it credit and hand the win to the alternate)
+    assert confirm.error is None and confirm.result.ok, confirm.error
+    assert swept.error is None, swept.error
+    assert SignUp.objects.get(pk=winner.pk).state == SignUp.State.CONFIRMED
+    assert not LedgerEntry.objects.filter(subject__agency_id=winner.agency_id, code="DECLINE_WIN").exists()
+    project.refresh_from_db()
+    assert project.state == Project.State.CONTRACTING
+    assert Engagement.objects.filter(project=project, signup=winner).count() == 1
+    assert logs_for([winner.pk], "decline", SignUp).count() == 0
+    assert not errors_logged(caplog)
+
+
+def test_a_winner_declining_as_the_sweep_ends_publicity_does_not_deadlock(caplog):
+    caplog.set_level(logging.ERROR)
+    # given an awarded project whose publicity period has just ended, its winner not yet confirmed
+    pool = agencies(3)
+    users = {a.pk: u for a, u in pool}
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    (project,) = due_projects(1, tag="D", buyer=buyer_user(), pool=pool, past=past)
+    assert deadlines_sweep()["signup_closed"] == 1
+    winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
+    Project.objects.filter(pk=project.pk).update(publicity_ends_at=past)  # set-up shortcut: publicity is over
+
+    # when another request holds the winner's row for a moment, the winner's decline queues for it
+    # first and the sweep, acting on the end of publicity, second (the order a rush can produce)
+    held, release = threading.Event(), threading.Event()
+    pids: dict[str, int] = {}
+    swept = threading.Event()
+
+    def other_request():
+        with transaction.atomic():
+            SignUp.objects.select_for_update().get(pk=winner.pk)
+            held.set()
+            assert release.wait(30)
+
+    def decline():
+        assert held.wait(30)
+        pids["decline"] = backend_pid()
+        return selection.winner_decline(signup=winner, actor=users[winner.agency_id], reason="人员调整，无法承接。")
+
+    def sweep():
+        while "decline" not in pids:
+            time.sleep(0.01)
+        wait_until_blocked(pids["decline"])
+        pids["sweep"] = backend_pid()
+        try:
+            return deadlines_sweep()
+        finally:
+            swept.set()
+
+    def watch():
+        while "sweep" not in pids:
+            time.sleep(0.01)
+        # the sweep either queues behind the decline for the row, or skips the project it holds
+        give_up = time.monotonic() + 30
+        while not swept.is_set() and time.monotonic() < give_up:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pids["sweep"]])
+                row = cursor.fetchone()
+            if row and row[0] == "Lock":
+                break
+            time.sleep(0.01)
+        release.set()
+
+    _other, declined, swept_call, _watch = run_together([other_request, decline, sweep, watch])
+
+    # then neither side was killed as a deadlock victim: the decline went through (the alternate
+    # steps up) or was refused by state because the sweep declined first, and nothing failed
+    assert declined.error is None, declined.error
+    assert swept_call.error is None, swept_call.error
+    assert not errors_logged(caplog)
+    assert SignUp.objects.get(pk=winner.pk).state == SignUp.State.DECLINED
+    assert logs_for([winner.pk], "decline", SignUp).filter(outcome=DONE).count() == 1
+    assert SignUp.objects.filter(project=project, state=SignUp.State.SELECTED).count() == 1
+    assert LedgerEntry.objects.filter(subject__agency_id=winner.agency_id, code="DECLINE_WIN").count() == 1

@@ -44,7 +44,13 @@ def _sweep(queryset: models.QuerySet, action: Callable[[models.Model], object], 
 
 
 def _publicity_end(project: Project, now: datetime.datetime) -> None:
-    winner = SignUp.objects.filter(project=project, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED]).first()
+    # Lock the winner before reading its state: a confirmation committing meanwhile must be seen, or a
+    # winner who confirmed in time would be declined as silent (losing credit and the win).
+    winner = (
+        SignUp.objects.select_for_update()
+        .filter(project=project, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED])
+        .first()
+    )
     if winner is None:
         return
     if winner.state == SignUp.State.CONFIRMED:

@@ -289,6 +289,16 @@ def alternate_step_up(project: Project, at: datetime.datetime, reason: str) -> T
     return None
 
 
+def _winner_rows_lock(signup: SignUp) -> None:
+    """Lock the winner's engagement (if any) and project before its sign-up, the order the sweeps use.
+
+    The sweeps claim an engagement or a project first and reach the sign-up after; a decline or a
+    revocation taking the sign-up first (then the project, for the alternate) could deadlock with them.
+    """
+    list(Engagement.objects.select_for_update().filter(signup_id=signup.pk).values_list("pk", flat=True))
+    list(Project.objects.select_for_update().filter(pk=signup.project_id).values_list("pk", flat=True))
+
+
 def winner_decline(*, signup: SignUp, actor, reason: str) -> TransitionResult:
     """The winner gives up the win: it costs credit (无故放弃中选资格) and the alternate steps up."""
     if not reason.strip():
@@ -310,7 +320,9 @@ def winner_decline(*, signup: SignUp, actor, reason: str) -> TransitionResult:
         _terminate_for(locked, _("中选机构放弃中选资格"), now)
         alternate_step_up(locked.project, now, _("放弃中选资格"))
 
-    return transition_run(obj=signup, name="decline", actor=actor, params={"note": reason}, at=now, on_done=effects)
+    with transaction.atomic():
+        _winner_rows_lock(signup)
+        return transition_run(obj=signup, name="decline", actor=actor, params={"note": reason}, at=now, on_done=effects)
 
 
 def winner_decline_unconfirmed(*, signup: SignUp, at: datetime.datetime) -> TransitionResult:
@@ -357,7 +369,9 @@ def winner_revoke(
         _terminate_for(locked, reason, at)
         alternate_step_up(locked.project, at, _("被撤销中选资格"))
 
-    return transition_run(obj=signup, name="revoke", actor=None, params={"note": reason}, at=at, on_done=effects)
+    with transaction.atomic():
+        _winner_rows_lock(signup)
+        return transition_run(obj=signup, name="revoke", actor=None, params={"note": reason}, at=at, on_done=effects)
 
 
 def project_confirm_winner(*, project: Project, actor=None, at: datetime.datetime | None = None) -> TransitionResult:
