@@ -150,3 +150,16 @@ def admitted_agency(agency: Agency | None = None, *, user=None, supervisor=None)
     assert result.ok, result.messages
     membership.refresh_from_db()
     return agency, membership, user
+
+
+def hearing_lapsed(case) -> None:
+    """The notified agency's response period (陈述申辩期) runs out without a statement.
+
+    Only the clock is simulated: the stored due date moves to a moment ago, as if the days had passed.
+    """
+    from django.utils import timezone
+
+    from workflows.models import CreditCase
+
+    CreditCase.objects.filter(pk=case.pk).update(response_due=timezone.now() - datetime.timedelta(seconds=1))
+    case.refresh_from_db()

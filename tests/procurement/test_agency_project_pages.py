@@ -18,7 +18,7 @@ from django.utils import timezone
 from credit_rules.models import LedgerEntry
 from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
-from tests.factories import AgencyFactory, agency_user, buyer_user, operator_user, supervisor_user
+from tests.factories import AgencyFactory, agency_user, buyer_user, hearing_lapsed, operator_user, supervisor_user
 from workflows.models import Engagement, Payment, PaymentCommand, Project, SignUp, TransitionLog
 from workflows.services import credit as credit_services
 from workflows.services import engagements, selection, signups
@@ -398,6 +398,7 @@ def _suspended(sup):
 def _case(agency, sup, measure: str, months: int | None = None) -> None:
     case = credit_services.case_propose(agency=agency, actor=sup, facts="经调查属实。", measure=measure, months=months)
     assert credit_services.case_notify(case=case, actor=sup).ok
+    hearing_lapsed(case)
     assert credit_services.case_decide(case=fresh(case), actor=sup, apply=True, note="维持").ok
 
 

@@ -18,7 +18,7 @@ from credit_rules.gate import MeasureOrder
 from credit_rules.models import LedgerEntry, MeasureKind
 from credit_rules.services import subject_for_agency
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory, admitted_agency, supervisor_user
+from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, supervisor_user
 from workflows.models import CreditCase, Membership, TransitionLog
 from workflows.services import credit as credit_services
 
@@ -59,6 +59,7 @@ def test_two_supervisors_deciding_one_case_apply_it_once():
         agency=agency, actor=first, facts="多次逾期提交成果。", measure=MeasureKind.SUSPEND, months=1
     )
     assert credit_services.case_notify(case=case, actor=first).ok
+    hearing_lapsed(case)
     # when both decide at the same moment
     results = run_together(
         lambda: credit_services.case_decide(case=case, actor=first, apply=True, note="决定一"),

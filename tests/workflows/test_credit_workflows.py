@@ -32,6 +32,7 @@ from tests.factories import (
     admitted_agency,
     agency_user,
     buyer_user,
+    hearing_lapsed,
     leaf_category,
     supervisor_user,
 )
@@ -254,6 +255,7 @@ def test_a_suspended_restricted_member_returns_to_restricted(supervisor, member)
         agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=3
     )
     credit_services.case_notify(case=case, actor=supervisor)
+    hearing_lapsed(case)
     assert credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制").ok
     assert refetch(membership).state == State.RESTRICTED
     warn(agency, supervisor)
@@ -271,6 +273,7 @@ def test_a_time_limited_restriction_ends_by_itself(supervisor, member):
         agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=3
     )
     credit_services.case_notify(case=case, actor=supervisor)
+    hearing_lapsed(case)
     credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
     end = refetch(case).measure_entry.expires_at
     credit_services.credit_sweep(end - DAY)
@@ -567,6 +570,7 @@ def test_a_restriction_that_ends_during_an_open_ended_suspension_is_forgotten(su
         agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=1
     )
     credit_services.case_notify(case=case, actor=supervisor)
+    hearing_lapsed(case)
     credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)

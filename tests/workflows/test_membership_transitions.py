@@ -33,6 +33,7 @@ from tests.factories import (
     admitted_agency,
     agency_user,
     buyer_user,
+    hearing_lapsed,
     leaf_category,
     supervisor_user,
 )
@@ -621,6 +622,7 @@ def notified_case(agency, supervisor, **kwargs) -> CreditCase:
 
 def applied_case(agency, supervisor, **kwargs) -> CreditCase:
     case = notified_case(agency, supervisor, **kwargs)
+    hearing_lapsed(case)
     result = credit_services.case_decide(case=case, actor=supervisor, apply=True, note="陈述申辩理由不成立。")
     assert result.ok, result.messages
     return refetch(case)
@@ -685,6 +687,7 @@ def test_case_with_a_grave_finding_records_the_event_and_escalates(supervisor, m
         agency=agency, actor=supervisor, facts="提交的业绩合同系伪造。", ground_code="FALSE_MATERIALS"
     )
     credit_services.case_notify(case=case, actor=supervisor)
+    hearing_lapsed(case)
     assert credit_services.case_decide(case=case, actor=supervisor, apply=True, note="查实").ok
     assert LedgerEntry.objects.filter(subject__agency=agency, code="FALSE_MATERIALS").count() == 1
     assert refetch(membership).state == State.EXPELLED
@@ -702,10 +705,32 @@ def test_case_apply_refused_before_notification(supervisor, member):
     assert refetch(membership).state == State.ACTIVE
 
 
+def test_case_apply_refused_while_the_agency_may_still_respond(supervisor, member):
+    # Due process holds whoever calls the service, not only on the supervisor's form.
+    agency, membership, user = member
+    case = notified_case(agency, supervisor)
+    before = (side_effects(), TransitionLog.objects.count())
+    with pytest.raises(ValidationError, match="陈述申辩期至"):
+        credit_services.case_decide(case=case, actor=supervisor, apply=True, note="未等申辩即决定")
+    assert refetch(case).state == CreditCase.State.NOTIFIED
+    assert refetch(membership).state == State.ACTIVE
+    assert (side_effects(), TransitionLog.objects.count()) == before
+
+
+def test_case_apply_allowed_as_soon_as_the_agency_has_responded(supervisor, member):
+    agency, membership, user = member
+    case = notified_case(agency, supervisor)
+    credit_services.case_respond(case=case, actor=user, response="逾期系业主变更需求所致，附往来函件。")
+    result = credit_services.case_decide(case=case, actor=supervisor, apply=True, note="申辩理由不成立。")
+    assert result.ok, result.messages
+    assert refetch(membership).state == State.SUSPENDED
+
+
 @pytest.mark.parametrize("who", ["outsider", "own_staff", "buyer"])
 def test_case_apply_refused_for_outsiders_staff_and_buyers(who, request, supervisor, member):
     agency, membership, user = member
     case = notified_case(agency, supervisor)
+    hearing_lapsed(case)
     actor = user if who == "own_staff" else request.getfixturevalue(who)
     assert_refused(
         case,

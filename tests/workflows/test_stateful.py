@@ -28,7 +28,7 @@ from credit_rules.models import CreditSubject, ExternalListing, LedgerEntry, Mea
 from credit_rules.services import subject_for_agency
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory, QualificationFactory, agency_user, supervisor_user
+from tests.factories import AgencyFactory, QualificationFactory, agency_user, hearing_lapsed, supervisor_user
 from workflows.models import Membership, Objection, RepairRequest
 from workflows.services import credit as credit_services
 from workflows.services import membership as membership_services
@@ -114,6 +114,7 @@ class AgencyLives(RuleBasedStateMachine):
             agency=self.agencies[i], actor=self.supervisor, facts="经核查存在失信行为。", measure=measure, months=months
         )
         credit_services.case_notify(case=case, actor=self.supervisor)
+        hearing_lapsed(case)
         credit_services.case_decide(case=case, actor=self.supervisor, apply=apply, note="依程序决定")
 
     @rule(days=st.sampled_from([1, 5, 20, 31, 45, 95, 200, 400, 800]))

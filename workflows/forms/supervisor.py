@@ -17,6 +17,7 @@ from marketplace.validators import uscc_problem, validate_document_upload
 
 from ..models import CreditCase
 from ..selectors.supervisor import agency_in_scope_by_uscc
+from ..services.credit import case_hearing_pending
 
 EVENT_CODES = ("CREDIT_WARNING", "QUALITY_COMPLAINT", "HONOUR_TAX_A", "HONOUR_RED_LIST")
 GRAVE_GROUNDS = ("FALSE_MATERIALS", "COLLUSION")
@@ -219,20 +220,10 @@ class CaseDecisionForm(NoteDecisionForm):
 
     def clean(self):
         data = super().clean()
-        case = self.case
-        if (
-            data.get("action") == "apply"
-            and case.state == CreditCase.State.NOTIFIED
-            and not case.responded_at
-            and case.response_due
-            and timezone.now() < case.response_due
-        ):
-            # Due process: the agency is heard (or its time runs out) before a measure is applied.
-            raise forms.ValidationError(
-                _("陈述申辩期至 %(due)s，机构尚未陈述申辩；期满或收到申辩意见后方可作出实施决定。"),
-                code="too_early",
-                params={"due": timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M")},
-            )
+        if data.get("action") == "apply":
+            pending = case_hearing_pending(self.case, timezone.now())
+            if pending:
+                raise forms.ValidationError(pending, code="too_early")
         return data
 
 

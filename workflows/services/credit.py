@@ -331,9 +331,36 @@ def case_respond(*, case: CreditCase, actor, response: str) -> CreditCase:
     return case
 
 
+def case_hearing_pending(case: CreditCase, now: datetime.datetime) -> str | None:
+    """Due process: why a measure cannot be applied yet (the agency may still be heard), or None.
+
+    A notified agency is heard before a measure is applied: the supervisor decides once its
+    statement (陈述申辩) is in or the response period has run out. Dismissing is always possible.
+    """
+    if (
+        case.state == CreditCase.State.NOTIFIED
+        and not case.responded_at
+        and case.response_due
+        and now < case.response_due
+    ):
+        return _("陈述申辩期至 %(due)s，机构尚未陈述申辩；期满或收到申辩意见后方可作出实施决定。") % {
+            "due": timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M")
+        }
+    return None
+
+
+@transaction.atomic
 def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> TransitionResult:
-    """Apply the measure or dismiss the case; two supervisors at once give exactly one effect."""
+    """Apply the measure or dismiss the case; two supervisors at once give exactly one effect.
+
+    Applying while the agency may still respond is refused (``ValidationError``), whoever calls.
+    """
     now = timezone.now()
+    if apply:
+        # Read under the lock, so a statement committed a moment ago counts.
+        pending = case_hearing_pending(CreditCase.objects.select_for_update().get(pk=case.pk), now)
+        if pending:
+            raise ValidationError(pending)
     if not apply:
         return transition_run(obj=case, name="dismiss", actor=actor, params={"at": now, "user": actor, "note": note})
 
