@@ -37,7 +37,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from benchlib import database_url, drop_database, fail
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +47,7 @@ NOTICES = 10_000
 BATCH = 1_000
 GOAL = 0.5
 SETTINGS = "cms.settings_bench"
+WHY = "production runs on it, and the page cache and query plans differ on SQLite"
 KINDS = [  # a year on the platform: mostly procurement notices, a share of credit notices
     ("announcement", 30),
     ("result", 25),
@@ -65,49 +67,6 @@ CREDIT_TITLES = {
     "red_list": "列入红名单",
     "repair": "信用修复",
 }
-
-
-def fail(message: str) -> None:
-    print(f"bench_notices: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def bench_database_url(name: str) -> str:
-    """Create (drop first) the bench database on the server DATABASE_URL points at; return its URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        fail(
-            "needs PostgreSQL. Run with\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs .venv/bin/python bench/bench_notices.py\n"
-            f"(a database named {name!r} is created on that server and dropped first)."
-        )
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        fail(f"cannot reach PostgreSQL at {parts.hostname}:{parts.port or 5432}: {exc}")
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def reuse_database_url(name: str) -> str:
-    """The URL of a bench database kept by an earlier ``--keep`` run."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        fail("needs PostgreSQL: set DATABASE_URL")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
@@ -249,7 +208,7 @@ def main() -> None:
         "ZJCS_BENCH_STATIC_ROOT": static_root,
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "60",
-        "DATABASE_URL": reuse_database_url(args.database) if args.reuse else bench_database_url(args.database),
+        "DATABASE_URL": database_url(args.database, why=WHY, fresh=not args.reuse),
     }
     if args.cache == "redis":
         env["CACHE_URL"] = "redis://127.0.0.1:6379/0"

@@ -27,7 +27,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from benchlib import database_url, drop_database, fail, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,6 +38,7 @@ AGENCIES = 100_000
 ENTRIES = 1_000_000
 REPEAT = 3
 GOAL = 2.0
+WHY = "the ratios are meaningless on SQLite"
 CHUNK_SUBJECTS = 5_000
 
 BASELINE_SQL = """
@@ -60,41 +62,6 @@ EVENT_MIX = [
     ("DECLINE_WIN", 5),
     ("HONOUR_RED_LIST", 1),
 ]
-
-
-def fail(message: str) -> None:
-    print(f"bench_standing: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def bench_database_url(name: str) -> str:
-    """Create (drop first) the bench database on the server DATABASE_URL points at; return its URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        fail(
-            "needs PostgreSQL — the ratios are meaningless on SQLite. Run with\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs .venv/bin/python bench/bench_standing.py\n"
-            f"(a database named {name!r} is created on that server and dropped first)."
-        )
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        fail(f"cannot reach PostgreSQL at {parts.hostname}:{parts.port or 5432}: {exc}")
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    print(f"  {label}: {elapsed:.2f}s", flush=True)
-    return result
 
 
 def entry_counts(rng: random.Random, subjects: int, total: int) -> list[int]:
@@ -296,13 +263,7 @@ def main() -> None:
     global AGENCIES, ENTRIES
     AGENCIES, ENTRIES = int(AGENCIES * args.scale), int(ENTRIES * args.scale)
 
-    if args.reuse:
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith(("postgres://", "postgresql://")):
-            fail("needs DATABASE_URL=postgres://… (see --help)")
-        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{args.database}"))
-    else:
-        os.environ["DATABASE_URL"] = bench_database_url(args.database)
+    os.environ["DATABASE_URL"] = database_url(args.database, why=WHY, fresh=not args.reuse)
     import django
 
     django.setup()
@@ -414,11 +375,7 @@ def main() -> None:
 
     if not args.keep and not args.reuse:
         connection.close()
-        import psycopg
-
-        admin = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        drop_database(os.environ["DATABASE_URL"])
 
 
 if __name__ == "__main__":
