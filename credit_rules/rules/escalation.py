@@ -69,14 +69,17 @@ def grave_expel(f: Facts) -> Outcome | None:
 @rule(
     code="CR-ESC-004",
     title=_("D 级限制交易"),
-    transitions=RECORDED,
+    transitions=RECORDED | {"standing.review"},
     basis=_(
         "《中介服务网上交易平台信用评价管理办法》第十九条：信用等级为 D 级的，限制交易：不得参与直接选取，同时在办项目不超过 1 个。"
     ),
     message=_("信用分 %(score)s，等级降为 D 级，限制交易直至等级回升。"),
 )
 def grade_d_restrict(f: Facts) -> Outcome | None:
-    """Falling to grade D restricts the agency until its grade recovers."""
+    """Falling to grade D restricts the agency until its grade recovers.
+
+    After a new entry, or on the credit sweep's review when the grade fell with time (points expiring).
+    """
     if f.policy.restrict_on_grade_d and f.grade == "D" and not f.measure(MeasureKind.RESTRICT):
         return order(MeasureKind.RESTRICT, score=f.score)
     return None

@@ -21,6 +21,7 @@ from django.utils import timezone
 from cms.models import NoticeRequest
 from credit_rules import gate
 from credit_rules.models import DecisionRecord, LedgerEntry, Source
+from credit_rules.policy import policy_at
 from credit_rules.services import subject_for_agency
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
@@ -239,7 +240,14 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
     first = credit_services.credit_sweep(after)
     assert first["reinstated"] == 1 and first["standings"] >= 1
     again = credit_services.credit_sweep(after)
-    assert again == {"standings": 0, "reinstated": 0, "unrestricted": 0, "listings": 0, "cases_expired": 0}
+    assert again == {
+        "standings": 0,
+        "reinstated": 0,
+        "restricted": 0,
+        "unrestricted": 0,
+        "listings": 0,
+        "cases_expired": 0,
+    }
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until, stored.resume_state) == (State.ACTIVE, None, "")
     assert done_logs(membership, "reinstate") == 1
@@ -390,6 +398,40 @@ def test_grade_d_restricts_and_a_repair_that_lifts_the_grade_unrestricts(supervi
     lifted = restriction.followups.get(kind="neutralise")
     assert (lifted.reason, lifted.rule_code) == ("lifted", "CR-ESC-005")
     assert refetch(membership).state == State.ACTIVE
+    assert ledger_verify([subject.pk]).ok
+
+
+def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
+    # no entry lowers the score: an honour's points expire, and the sweep finds the grade D
+    agency, membership, user = member
+    now = timezone.now()
+    window = policy_at(now).event_window_months
+    honour = record(agency, "HONOUR_TAX_A", at=now - relativedelta(months=window) + datetime.timedelta(days=10))
+    for i in range(9):
+        record(agency, "RATING_POOR", at=now - datetime.timedelta(days=30) + datetime.timedelta(hours=i))
+    subject = subject_for_agency(agency)
+    assert (subject.score, subject.grade, subject.is_restricted) == (60, "C", False)
+    assert refetch(membership).state == State.ACTIVE
+    later = honour.expires_at + DAY
+    with clock(honour.expires_at - DAY):
+        assert credit_services.credit_sweep()["restricted"] == 0
+    with clock(later):  # the sweep runs on the platform's clock, a day after the honour expired
+        result = credit_services.credit_sweep()
+        assert (result["standings"], result["restricted"]) == (1, 1)
+        subject = subject_for_agency(agency)
+        assert (subject.score, subject.grade, subject.is_restricted) == (55, "D", True)
+        assert refetch(membership).state == State.RESTRICTED
+        restriction = LedgerEntry.objects.get(subject=subject, kind="measure")
+        assert (restriction.measure, restriction.rule_code, restriction.effective_at) == (
+            "restrict",
+            "CR-ESC-004",
+            later,
+        )
+        decision = DecisionRecord.objects.get(transition="standing.review")
+        assert decision.target == f"credit_rules.creditsubject:{subject.pk}"
+        # a second sweep (or a second worker) finds nothing left to do
+        assert credit_services.credit_sweep()["restricted"] == 0
+    assert LedgerEntry.objects.filter(subject=subject, kind="measure").count() == 1
     assert ledger_verify([subject.pk]).ok
 
 

@@ -843,6 +843,7 @@ def test_case_expire_allowed_by_the_sweep_after_the_period(supervisor, member):
     assert credit_services.credit_sweep(end) == {
         "standings": 0,
         "reinstated": 0,
+        "restricted": 0,
         "unrestricted": 0,
         "listings": 0,
         "cases_expired": 0,

@@ -38,7 +38,7 @@ from ..models import CreditCase, Membership, Objection, RepairRequest
 from .periods import after_months
 from .transitions import TransitionResult, transition_run
 
-NOTICE_FOR_MEASURE = {
+NOTICE_FOR_MEASURE: dict[str, str] = {
     MeasureKind.SUSPEND: "suspension",
     MeasureKind.EXPEL: "expulsion",
     MeasureKind.REWARD: "red_list",
@@ -104,7 +104,8 @@ def membership_sync(agency: Agency, *, actor=None, at: datetime.datetime | None 
     # Re-fetch rather than refresh_from_db(): FSMModelMixin toggles the field's ``protected`` flag
     # for the whole process while refreshing, which breaks transitions running in other threads.
     if suspensions:
-        until = None if any(m.ends_at is None for m in suspensions) else max(m.ends_at for m in suspensions)
+        ends = [m.ends_at for m in suspensions if m.ends_at is not None]
+        until = max(ends) if len(ends) == len(suspensions) else None  # None: one is open-ended
         if membership.state != State.SUSPENDED or membership.suspended_until != until:
             transition_run(obj=membership, name="suspend", actor=None, params={"until": until}, at=at)
             membership = Membership.objects.get(pk=membership.pk)
@@ -623,6 +624,41 @@ def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -
     return done
 
 
+def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Restrict members whose grade fell to D with time, no entry causing it (an honour's points expiring).
+
+    A new entry that lowers the grade escalates at once (CR-ESC-004 after ``ledger.recorded``); this
+    review catches the fall the clock causes. Idempotent and safe with several workers.
+    """
+    now = now or timezone.now()
+    # Cached standings were refreshed for ``now`` by the sweep's first step.
+    fallen = CreditSubject.objects.filter(grade=Grade.D, is_restricted=False, agency__isnull=False)
+    done = 0
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            due = _claim(
+                Membership.objects.filter(
+                    state__in=[Membership.State.ACTIVE, Membership.State.SUSPENDED],
+                    agency_id__in=fallen.values("agency_id"),
+                )
+                .exclude(pk__in=seen)
+                .select_related("agency")
+                .order_by("pk"),
+                batch,
+            )
+            if not due:
+                break
+            for membership in due:
+                seen.add(membership.pk)
+                decision = escalate(
+                    subject=subject_for_agency(membership.agency), transition="standing.review", context={}, at=now
+                )
+                membership_sync(membership.agency, at=now)
+                done += bool(decision.measures)
+    return done
+
+
 def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> int:
     """Un-restrict memberships whose restriction time ended (its period ran out, or grade D aged out).
 
@@ -723,11 +759,12 @@ def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
 
 
 def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
-    """The periodic credit sweep: standings overtaken by time, suspensions, restrictions and listings ended, cases expired."""
+    """The periodic credit sweep: standings overtaken by time, suspensions ended, grade D restricted or recovered, listings and cases reviewed."""
     now = now or timezone.now()
     return {
         "standings": standing_refresh_due(now),
         "reinstated": suspensions_expire(now),
+        "restricted": grade_d_restrictions_begin(now),
         "unrestricted": restrictions_end(now),
         "listings": listings_review(now),
         "cases_expired": cases_expire(now),
