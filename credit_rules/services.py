@@ -99,7 +99,8 @@ def event_record(
     )
 
 
-MEASURE_TITLES = {
+# Keyed by the measure's value: a MeasureKind member or the plain string stored on a row.
+MEASURE_TITLES: dict[str, str] = {
     MeasureKind.REWARD: "绿色通道激励",
     MeasureKind.RESTRICT: "限制交易",
     MeasureKind.SUSPEND: "暂停交易资格",
@@ -107,7 +108,7 @@ MEASURE_TITLES = {
     MeasureKind.REVOKE: "撤销中选资格",
 }
 # Months after which an applied measure may be repaired (None = never).
-MEASURE_REPAIR_MONTHS = {MeasureKind.SUSPEND: 12, MeasureKind.RESTRICT: 3}
+MEASURE_REPAIR_MONTHS: dict[str, int] = {MeasureKind.SUSPEND: 12, MeasureKind.RESTRICT: 3}
 
 
 def measure_record(

@@ -6,6 +6,7 @@ tasks executed eagerly. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` move it to re
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -207,7 +208,7 @@ ZJCS_DIRECT_MAX_AMOUNT = os.environ.get("ZJCS_DIRECT_MAX_AMOUNT", "300000")
 # Time acceleration for demos and end-to-end tests: 1 = real time; 86400 makes a day pass in a second.
 ZJCS_TIME_SCALE = float(os.environ.get("ZJCS_TIME_SCALE", "1"))
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -129,6 +129,12 @@ def lift(entry_id: int, **params: Any) -> Outcome:
     return Outcome("lift", params, lifts_entry=entry_id)
 
 
+# A rule says nothing (None), one thing, or several (e.g. refuse and order a measure: CR-CON-001).
+RuleResult = Outcome | list[Outcome] | None
+RuleFunc = Callable[[Facts], RuleResult]
+F = TypeVar("F", bound=RuleFunc)
+
+
 @dataclass(frozen=True)
 class Rule:
     """A registered rule: code, title, gated transitions, effective period, basis, message."""
@@ -138,7 +144,7 @@ class Rule:
     transitions: frozenset[str]
     basis: str | Promise
     message: str | Promise
-    func: Callable[[Facts], Outcome | None]
+    func: RuleFunc
     effective_from: datetime.datetime = EPOCH
     effective_until: datetime.datetime | None = None
 
@@ -166,10 +172,10 @@ def rule(
     message: str | Promise,
     effective_from: datetime.datetime = EPOCH,
     effective_until: datetime.datetime | None = None,
-) -> Callable[[Callable[[Facts], Outcome | None]], Callable[[Facts], Outcome | None]]:
+) -> Callable[[F], F]:
     """Register a rule function under its stable code."""
 
-    def register(func: Callable[[Facts], Outcome | None]) -> Callable[[Facts], Outcome | None]:
+    def register(func: F) -> F:
         if code in REGISTRY:
             raise ValueError(f"duplicate rule code {code}")
         REGISTRY[code] = Rule(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MeasureKind
@@ -144,6 +146,6 @@ def measure_since_selection(f: Facts) -> list[Outcome] | None:
     for kind in (MeasureKind.EXPEL, MeasureKind.SUSPEND):
         m = f.measure(kind)
         if m and (selected_at is None or m.starts_at >= selected_at or kind == MeasureKind.EXPEL):
-            params = {"measure": str(MeasureKind(kind).label), "since": fmt_date(m.starts_at)}
+            params: dict[str, Any] = {"measure": str(MeasureKind(kind).label), "since": fmt_date(m.starts_at)}
             return [refuse(**params), order(MeasureKind.REVOKE, **params)]
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
 from django.utils import timezone
@@ -18,6 +19,9 @@ from marketplace.validators import uscc_problem, validate_document_upload
 from ..models import CreditCase
 from ..selectors.supervisor import agency_in_scope_by_uscc
 from ..services.credit import case_hearing_pending
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EVENT_CODES = ("CREDIT_WARNING", "QUALITY_COMPLAINT", "HONOUR_TAX_A", "HONOUR_RED_LIST")
 GRAVE_GROUNDS = ("FALSE_MATERIALS", "COLLUSION")
@@ -36,6 +40,16 @@ def personal_data_problem(text: str) -> str | None:
         if uscc_problem(found.upper()) is not None:  # an all-digit USCC is an organisation, not a person
             return str(_("公开内容中似乎含有身份证号码，请删除自然人的个人信息后再提交。"))
     return None
+
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's own copy of a declared field, as the kind it was declared."""
+    field = form.fields[name]
+    assert isinstance(field, kind), f"{name} is a {type(field).__name__}, not a {kind.__name__}"
+    return field
 
 
 def catalogue_label(code: str) -> str:
@@ -123,8 +137,8 @@ class EventForm(forms.Form):
 
     def __init__(self, *args, profile: SupervisorProfile, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].profile = profile
-        self.fields["code"].choices = [(code, catalogue_label(code)) for code in EVENT_CODES]
+        form_field(self, "agency", AgencyInScopeField).profile = profile
+        form_field(self, "code", forms.ChoiceField).choices = [(code, catalogue_label(code)) for code in EVENT_CODES]
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
 
@@ -175,8 +189,8 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, profile: SupervisorProfile, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].profile = profile
-        self.fields["ground_code"].choices = [("", _("（无）"))] + [
+        form_field(self, "agency", AgencyInScopeField).profile = profile
+        form_field(self, "ground_code", forms.ChoiceField).choices = [("", _("（无）"))] + [
             (code, catalogue_label(code)) for code in GRAVE_GROUNDS
         ]
         self.fields["ground_code"].help_text = _("经查实提供虚假材料或串通的，按规定直接清退，无需另选措施。")
@@ -206,9 +220,9 @@ class NoteDecisionForm(forms.Form):
         error_messages={"required": _("请填写处理意见（理由）。")},
     )
 
-    def __init__(self, *args, actions: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, actions: list[tuple[str, StrOrPromise]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = actions
+        form_field(self, "action", forms.ChoiceField).choices = actions
 
 
 class CaseDecisionForm(NoteDecisionForm):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -36,8 +37,11 @@ from credit_rules.models import CreditSubject
 from credit_rules.policy import policy_at
 from marketplace.models import Agency, Qualification
 
-from ..models import AvoidEntry, Engagement, Membership, Project, ProjectQualification, SignUp
+from ..models import AvoidEntry, Engagement, Membership, Payment, Project, ProjectQualification, Rating, SignUp
 from ..services.credit import current_membership
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 50
 
@@ -52,7 +56,18 @@ def _requirements_prefetch() -> Prefetch:
     )
 
 
-def projects_with_eligibility(agency: Agency, day: datetime.date) -> QuerySet[Project]:
+class Eligibility(TypedDict):
+    """What ``projects_with_eligibility`` annotates on each project (see there)."""
+
+    in_category: bool
+    req_total: int
+    req_unmet: int
+    avoid_reason: str | None
+    my_signup_state: str | None
+    eligible: bool
+
+
+def projects_with_eligibility(agency: Agency, day: datetime.date) -> QuerySet[WithAnnotations[Project, Eligibility]]:
     """Projects annotated with this agency's eligibility, mirroring ``signups.missing_qualifications``.
 
     ``in_category``: the project's service category is one of the agency's; ``req_total``/``req_unmet``:
@@ -143,7 +158,9 @@ def _requirement_problem(req: ProjectQualification, held: list[HeldLicence], day
     return _("缺少%(type)s%(level)s及以上资质") % params
 
 
-def ineligibility_reasons(project: Project, agency: Agency, held: list[HeldLicence], day: datetime.date) -> list[str]:
+def ineligibility_reasons(
+    project: WithAnnotations[Project, Eligibility], agency: Agency, held: list[HeldLicence], day: datetime.date
+) -> list[str]:
     """Why the agency may not sign up for this project (empty when it may), from the page's loaded facts."""
     reasons: list[str] = []
     if not project.in_category:
@@ -285,11 +302,13 @@ class AgencyProjectPage:
 
     @property
     def can_confirm(self) -> bool:
-        return self.live_signup is not None and self.signup.state == SignUp.State.SELECTED
+        s = self.live_signup
+        return s is not None and s.state == SignUp.State.SELECTED
 
     @property
     def can_decline(self) -> bool:
-        return self.live_signup is not None and self.signup.state in (SignUp.State.SELECTED, SignUp.State.CONFIRMED)
+        s = self.live_signup
+        return s is not None and s.state in (SignUp.State.SELECTED, SignUp.State.CONFIRMED)
 
     @property
     def is_rate(self) -> bool:
@@ -377,31 +396,44 @@ def _engagement_next_action(engagement: Engagement) -> str:
     return ""
 
 
+class NextAction(TypedDict):
+    """What the sign-ups page attaches to each sign-up and engagement it lists."""
+
+    next_action: str
+
+
 @dataclass
 class SignupListPage:
     """The agency's sign-ups and engagements, each with the next thing to do."""
 
     agency: Agency
-    signups: list[SignUp]
-    engagements: list[Engagement]
+    signups: list[WithAnnotations[SignUp, NextAction]]
+    engagements: list[WithAnnotations[Engagement, NextAction]]
     now: datetime.datetime
 
 
 def signup_list_for_agency_signups(agency: Agency, now: datetime.datetime | None = None) -> SignupListPage:
     """All the agency's sign-ups (newest first) and engagements (open ones first), in three queries."""
     now = now or timezone.now()
-    signups = list(
-        SignUp.objects.filter(agency=agency)
-        .select_related("project", "project__buyer", "project__category")
-        .order_by("-submitted_at", "-pk")
+    # Typed with ``next_action`` from the start: the loops below set it on every row.
+    signups = cast(
+        "list[WithAnnotations[SignUp, NextAction]]",
+        list(
+            SignUp.objects.filter(agency=agency)
+            .select_related("project", "project__buyer", "project__category")
+            .order_by("-submitted_at", "-pk")
+        ),
     )
     for signup in signups:
         signup.next_action = _signup_next_action(signup, now)
-    engagements = list(
-        Engagement.objects.filter(agency=agency)
-        .select_related("project", "project__buyer", "payment")
-        .annotate(is_open=Case(When(state__in=Engagement.OPEN, then=0), default=1, output_field=IntegerField()))
-        .order_by("is_open", "-created_at", "-pk")
+    engagements = cast(
+        "list[WithAnnotations[Engagement, NextAction]]",
+        list(
+            Engagement.objects.filter(agency=agency)
+            .select_related("project", "project__buyer", "payment")
+            .annotate(is_open=Case(When(state__in=Engagement.OPEN, then=0), default=1, output_field=IntegerField()))
+            .order_by("is_open", "-created_at", "-pk")
+        ),
     )
     for engagement in engagements:
         engagement.next_action = _engagement_next_action(engagement)
@@ -416,8 +448,8 @@ class EngagementPage:
     """One engagement of the agency with everything its page shows and which forms apply."""
 
     engagement: Engagement
-    payment: object | None
-    rating: object | None
+    payment: Payment | None
+    rating: Rating | None
     now: datetime.datetime
 
     @property
@@ -443,7 +475,7 @@ class EngagementPage:
 
     @property
     def can_confirm_payment(self) -> bool:
-        return self.payment is not None and self.payment.state == self.payment.State.RECORDED
+        return self.payment is not None and self.payment.state == Payment.State.RECORDED
 
 
 def engagement_get_for_agency_engagement(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 
 from ..models import AvoidEntry, Project, ProjectQualification, TransitionLog
 from ..services.projects import requirement_text
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 
 def project_list_for_operator_queue() -> QuerySet[Project]:
@@ -20,6 +24,13 @@ def project_list_for_operator_queue() -> QuerySet[Project]:
     )
 
 
+class StateLabels(TypedDict):
+    """The states before and after a history entry, in words, as the page attaches them."""
+
+    from_label: StrOrPromise  # a choice label: lazy, or the raw state when it is not a choice
+    to_label: StrOrPromise
+
+
 @dataclass
 class OperatorProjectPage:
     """Everything the operator checks before publishing: the terms, requirements, avoid list, history."""
@@ -28,7 +39,7 @@ class OperatorProjectPage:
     requirements: list[ProjectQualification]
     avoid_list: list[AvoidEntry]
     requirement_text: str
-    history: list[TransitionLog]
+    history: list[WithAnnotations[TransitionLog, StateLabels]]
 
     @property
     def reviewable(self) -> bool:
@@ -60,10 +71,14 @@ def project_get_for_operator_project(code: str) -> OperatorProjectPage | None:
     )
     if project is None:
         return None
-    history = list(
-        TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(Project), object_id=project.pk)
-        .exclude(outcome__in=[TransitionLog.Outcome.REFUSED_STATE])
-        .order_by("at", "pk")
+    # Typed with the labels from the start: the loop below sets them on every entry.
+    history = cast(
+        "list[WithAnnotations[TransitionLog, StateLabels]]",
+        list(
+            TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(Project), object_id=project.pk)
+            .exclude(outcome__in=[TransitionLog.Outcome.REFUSED_STATE])
+            .order_by("at", "pk")
+        ),
     )
     labels = dict(Project.State.choices)
     for log in history:

@@ -255,8 +255,8 @@ def qualification_for_supervisor(profile: SupervisorProfile, pk: int) -> Qualifi
 # --- agencies and ledger entries --------------------------------------------------------------------
 
 
-def agencies_in_scope(profile: SupervisorProfile) -> QuerySet[Agency]:
-    """Agencies a supervisor may act on."""
+def agencies_in_scope(profile: SupervisorProfile | None) -> QuerySet[Agency]:
+    """Agencies a supervisor may act on (none without a profile)."""
     return Agency.objects.filter(supervisor_scope_q(profile))
 
 
@@ -280,7 +280,7 @@ def agency_list_for_supervisor_search(profile: SupervisorProfile, query: str) ->
     )
 
 
-def agency_in_scope_by_uscc(profile: SupervisorProfile, uscc: str) -> Agency | None:
+def agency_in_scope_by_uscc(profile: SupervisorProfile | None, uscc: str) -> Agency | None:
     """The agency with this USCC if it lies in the supervisor's scope."""
     return agencies_in_scope(profile).select_related("credit").filter(uscc=uscc).first()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -21,7 +22,10 @@ from .selection import project_confirm_winner, signup_close, winner_decline_unco
 log = logging.getLogger(__name__)
 
 
-def _sweep(queryset: models.QuerySet, action: Callable[[models.Model], object], batch: int) -> int:
+M = TypeVar("M", bound=models.Model)
+
+
+def _sweep(queryset: models.QuerySet[M], action: Callable[[M], object], batch: int) -> int:
     """Claim due rows batch by batch (skipping rows other workers hold) and act on each."""
     done = 0
     seen: set[int] = set()

@@ -254,6 +254,7 @@ def _seed_agency_logins(fake: Faker) -> list[tuple[str, Agency, object]]:
 def _bulk_memberships(exclude: set[int], progress: Callable[[str], None]) -> None:
     """Every other demo agency is an admitted member with a credit subject (bulk, for scale)."""
     letter = CommitmentLetter.objects.order_by("-version").first()
+    assert letter is not None, "the commitment letter is installed by migration credit_rules 0002"
     now = timezone.now()
     ids = list(
         Agency.objects.exclude(pk__in=exclude)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db.models import Exists, OuterRef
@@ -37,7 +38,9 @@ def _end_now(project: Project, field: str) -> None:
     Project.objects.filter(pk=project.pk).update(**{field: timezone.now() - datetime.timedelta(seconds=1)})
 
 
-def _pool(category: ServiceCategory, qualification_code: str, count: int, password: str) -> list[tuple[Agency, object]]:
+def _pool(
+    category: ServiceCategory, qualification_code: str, count: int, password: str
+) -> list[tuple[Agency, AbstractBaseUser]]:
     """Admitted, unrestricted agencies of a category with a valid licence, each with a demo clerk login."""
     today = timezone.localdate()
     valid = Qualification.objects.filter(
@@ -53,7 +56,7 @@ def _pool(category: ServiceCategory, qualification_code: str, count: int, passwo
         .distinct()[:count]
     )
     User = get_user_model()
-    out = []
+    out: list[tuple[Agency, AbstractBaseUser]] = []
     for i, agency in enumerate(candidates, start=1):
         username = f"pool_{category.code.lower().replace('-', '_')}_{i}"
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": "经办人"})
@@ -207,13 +210,15 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
     qual = demo_agency.qualifications.select_related("qualification_type", "level").first()
     if qual is not None:
         category = demo_agency.categories.filter(qualification_types=qual.qualification_type).first() or appraisal
+        lowest = qual.qualification_type.levels.order_by("-rank").first()
+        assert lowest is not None  # the type has levels: the agency's licence is at one of them
         _post(
             buyer_user,
             operator,
             name=f"{category.name}服务（竞价，报名中）",
             method="price",
             category=category,
-            req=Requirement(qual.qualification_type, qual.qualification_type.levels.order_by("-rank").first()),
+            req=Requirement(qual.qualification_type, lowest),
         )
     open_draw = _post(
         buyer_user,

@@ -104,6 +104,7 @@ def contract_sign(*, engagement: Engagement, actor, amount: Decimal | None = Non
     )
     if not result.ok and result.decision is not None and any(m.kind == "revoke" for m in result.decision.measures):
         reason = "；".join(f"{r.rule_code} {r.message}" for r in result.refusals)
+        assert engagement.signup is not None  # engagements are created from the winning sign-up only
         winner_revoke(signup=engagement.signup, reason=reason, at=now)
     return result
 
@@ -258,8 +259,12 @@ def rating_window_close(engagement: Engagement, at: datetime.datetime) -> None:
 class PaymentProvider(Protocol):
     """How money moves: no card processor; a manual bank transfer, or a sandbox for demos and tests."""
 
-    name: str
-    settles_at_once: bool
+    # Read-only, so that frozen dataclasses (below) are providers.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settles_at_once(self) -> bool: ...
 
 
 @dataclass(frozen=True)

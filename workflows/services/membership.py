@@ -51,7 +51,10 @@ def membership_start(*, agency: Agency, actor) -> Membership:
         with transaction.atomic():
             return Membership.objects.create(agency=agency)
     except IntegrityError:  # a double click created it a moment ago
-        return current_membership(agency)
+        # The partial unique constraint that refused the insert is on exactly the open memberships.
+        existing = current_membership(agency)
+        assert existing is not None
+        return existing
 
 
 @transaction.atomic
@@ -203,7 +206,7 @@ def membership_review(*, membership: Membership, actor, decision: str, note: str
     raise ValueError(decision)
 
 
-def membership_renew(*, membership: Membership, actor, as_role: str) -> TransitionResult:
+def membership_renew(*, membership: Membership, actor, as_role: str) -> TransitionResult[Membership]:
     """Extend the term: green-channel agencies by themselves, others by a supervisor after review."""
     now = timezone.now()
     return transition_run(

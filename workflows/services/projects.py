@@ -22,7 +22,7 @@ from ..models import AvoidEntry, CodeCounter, Project, ProjectQualification
 from .periods import after_working_days
 from .transitions import TransitionResult, transition_run
 
-DEFAULT_MIN_SIGNUPS = {
+DEFAULT_MIN_SIGNUPS: dict[str, int] = {
     Project.Method.DIRECT: 1,
     Project.Method.DRAW: 3,
     Project.Method.PRICE: 3,
@@ -156,7 +156,7 @@ def project_create(
         raise PermissionError(_("您无权为该单位发布项目。"))
     requirements, avoid = list(requirements), list(avoid)
     data = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
-    data.setdefault("min_signups", DEFAULT_MIN_SIGNUPS.get(data.get("method"), 3))
+    data.setdefault("min_signups", DEFAULT_MIN_SIGNUPS.get(data.get("method") or "", 3))
     errors = project_problems(data, requirements, avoid)
     if errors:
         raise ValidationError(errors)

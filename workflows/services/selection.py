@@ -4,6 +4,7 @@ alternate step up when the winner declines or is revoked — never a redraw."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,12 @@ HOW_TO_OBJECT_RESULT = (
 )
 
 
+def _quote(s: SignUp) -> Decimal:
+    """The opened quote of a sign-up in the frozen pool (``admit`` sets it for every one ranked)."""
+    assert s.quote is not None, f"sign-up {s.pk} is ranked without an opened quote"
+    return s.quote
+
+
 def _pool(signups: list[SignUp]) -> list[tuple[str, str]]:
     return [(s.agency.uscc, s.agency.name) for s in signups]
 
@@ -52,10 +59,11 @@ def _rank_price(project: Project, signups: list[SignUp], secret: bytes) -> tuple
     }
 
     def price_key(s: SignUp) -> Decimal:
-        return -s.quote if project.quote_kind == Project.QuoteKind.RATE else s.quote
+        return -_quote(s) if project.quote_kind == Project.QuoteKind.RATE else _quote(s)
 
     def tie_key(s: SignUp) -> tuple:
-        rewarded = subjects.get(s.agency_id).is_rewarded if s.agency_id in subjects else False
+        subject = subjects.get(s.agency_id)
+        rewarded = subject.is_rewarded if subject is not None else False
         return (price_key(s), not rewarded, -(s.credit_score or 0))
 
     ordered = sorted(signups, key=tie_key)
@@ -66,12 +74,13 @@ def _rank_price(project: Project, signups: list[SignUp], secret: bytes) -> tuple
     proof = None
     for key in sorted(groups):
         group = groups[key]
-        if len(group) > 1 and proof is None:
-            # One verifiable draw breaks the first tie that matters; later ties reuse its ranking.
-            group, proof = _rank_draw(project, group, secret)
-        elif len(group) > 1:
-            order = {u: i for i, u in enumerate(proof["ranking"])}
-            group = sorted(group, key=lambda s: (order.get(s.agency.uscc, len(order)), s.agency.uscc))
+        if len(group) > 1:
+            if proof is None:
+                # One verifiable draw breaks the first tie that matters; later ties reuse its ranking.
+                group, proof = _rank_draw(project, group, secret)
+            else:
+                order = {u: i for i, u in enumerate(proof["ranking"])}
+                group = sorted(group, key=lambda s: (order.get(s.agency.uscc, len(order)), s.agency.uscc))
         ranking += group
     return ranking, proof
 
@@ -81,12 +90,13 @@ def _rank_scored(project: Project, signups: list[SignUp], secret: bytes) -> tupl
     marks: dict[int, list[Decimal]] = {}
     for m in ProposalMark.objects.filter(signup__in=signups):
         marks.setdefault(m.signup_id, []).append(m.mark)
-    prices = [(-s.quote if project.quote_kind == Project.QuoteKind.RATE else s.quote) for s in signups]
+    prices = [(-_quote(s) if project.quote_kind == Project.QuoteKind.RATE else _quote(s)) for s in signups]
     best_price = min(prices)
     best_credit = max((s.credit_score or 0) for s in signups) or 1
     for s, price in zip(signups, prices, strict=True):
         if project.quote_kind == Project.QuoteKind.RATE:
-            price_part = (s.quote / max(x.quote for x in signups)) if max(x.quote for x in signups) else Decimal(1)
+            top = max(_quote(x) for x in signups)
+            price_part = (_quote(s) / top) if top else Decimal(1)
         else:
             price_part = best_price / price if price else Decimal(1)
         proposal = sum(marks.get(s.pk, [])) / len(marks[s.pk]) / 100 if marks.get(s.pk) else Decimal(0)
@@ -94,10 +104,15 @@ def _rank_scored(project: Project, signups: list[SignUp], secret: bytes) -> tupl
             price_part * project.weight_price + Decimal(s.credit_score or 0) / best_credit * project.weight_credit
         ) + Decimal(proposal) * project.weight_proposal
         s.score = s.score.quantize(Decimal("0.001"))
-    ordered = sorted(signups, key=lambda s: (-s.score, -(s.credit_score or 0)))
+
+    def score_key(s: SignUp) -> tuple[Decimal, int]:
+        assert s.score is not None  # set just above for every sign-up in the pool
+        return (-s.score, -(s.credit_score or 0))
+
+    ordered = sorted(signups, key=score_key)
     groups: dict[tuple, list[SignUp]] = {}
     for s in ordered:
-        groups.setdefault((-s.score, -(s.credit_score or 0)), []).append(s)
+        groups.setdefault(score_key(s), []).append(s)
     ranking: list[SignUp] = []
     proof = None
     for key in sorted(groups):
@@ -108,7 +123,12 @@ def _rank_scored(project: Project, signups: list[SignUp], secret: bytes) -> tupl
     return ranking, proof
 
 
-RANKERS = {Project.Method.DRAW: _rank_draw, Project.Method.PRICE: _rank_price, Project.Method.SCORED: _rank_scored}
+Ranker = Callable[[Project, list[SignUp], bytes], tuple[list[SignUp], dict | None]]
+RANKERS: dict[str, Ranker] = {
+    Project.Method.DRAW: _rank_draw,
+    Project.Method.PRICE: _rank_price,
+    Project.Method.SCORED: _rank_scored,
+}
 
 
 def result_notice(project: Project, winner: SignUp, ranking: list[SignUp], *, step: int = 0) -> None:

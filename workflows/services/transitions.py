@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -27,15 +27,19 @@ from credit_rules.services import decision_record
 
 from ..models import TransitionLog
 
-SideEffect = Callable[[models.Model, Decision], None]
+M = TypeVar("M", bound=models.Model)
+
+# The caller's side effect runs on the locked row of the same model as ``obj``: a callback written
+# for a Project (``def _awarded(project: Project, decision) -> None``) fits a Project transition.
+SideEffect = Callable[[M, Decision], None]
 
 
 @dataclass
-class TransitionResult:
+class TransitionResult(Generic[M]):
     """What happened: done, or refused (by state, permission or credit) with the reasons."""
 
     outcome: str
-    obj: models.Model
+    obj: M
     decision: Decision | None = None
     record: DecisionRecord | None = None
     log: TransitionLog | None = None
@@ -74,20 +78,23 @@ def _log(obj, name, from_state, to_state, outcome, actor, record=None, note="") 
 @transaction.atomic
 def transition_run(
     *,
-    obj: models.Model,
+    obj: M,
     name: str,
     actor=None,
     subject: CreditSubject | None = None,
     context: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     at: datetime.datetime | None = None,
-    on_done: SideEffect | None = None,
+    on_done: SideEffect[M] | None = None,
     note: str = "",
-) -> TransitionResult:
+) -> TransitionResult[M]:
     """Fire transition ``name`` on ``obj`` for ``actor`` (None = the system), gated on ``subject``'s credit."""
     at = at or timezone.now()
     model = type(obj)
-    locked = model.objects.select_for_update().get(pk=obj.pk)
+    # ``_default_manager`` is ``objects`` on every model that goes through here (none declares
+    # another manager); unlike ``objects`` it is known to exist on any model class. The row is an
+    # FSM model whose ``state`` field and transition methods are looked up by name, hence ``Any``.
+    locked: Any = model._default_manager.select_for_update().get(pk=obj.pk)
     method = getattr(locked, name)
     from_state = locked.state
     label = f"{model._meta.model_name}.{name}"
