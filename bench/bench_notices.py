@@ -14,8 +14,8 @@ bare view at ``/bench/bare/``). Then, in the same run and against the same serve
 
 Each is run several times, interleaved; the figure that matters is the ratio (b)/(a), taken per
 round (runs seconds apart, under the same load) and reported as the median over the rounds — it
-does not depend on the machine. The goal is at least 0.5. A returning visitor (who sends the CSRF
-cookie back, so no new secret is made) is measured as well. The list's
+does not depend on the machine. The goal is at least 0.5. A returning visitor (who sends cookies
+back: a CSRF cookie from a form page elsewhere) is measured as well; the public list sets none. The list's
 content is cached (``cms.caching``) in Redis when ``--cache redis`` (the default when Redis answers
 on 127.0.0.1:6379, as in production) — the uncached render time is measured and printed too.
 """
@@ -280,8 +280,8 @@ def main() -> None:
         if get(f"{base}/bench/bare/") != (200, "ok"):
             fail("/bench/bare/ is not the bare view")
 
-        # A first visit has no cookie, so Django makes a CSRF secret for the language switch's token;
-        # a browser's later pages send it back. Both are measured; wrk itself keeps no cookies.
+        # The public list sets no cookie (its language switch is a GET form), but a visitor who has
+        # met a form elsewhere on the site sends a CSRF cookie back. Both are measured; wrk keeps none.
         returning = f"csrftoken={secrets.token_hex(16)}"
         targets = {
             "bare": (f"{base}/bench/bare/", ""),

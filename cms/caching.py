@@ -1,10 +1,11 @@
 """Caching of the public notice pages, lists and feeds, invalidated by a version key.
 
 Two layers. For a visitor with no session (the public: not signed in, no pending messages) the
-whole page is cached, rendered with a placeholder where the CSRF token of the language switch goes;
-each response puts the visitor's own token in its place (``cached_page``), so a cached page never
-hands one visitor another's token. Signed-in visitors get the page rendered around cached
-*fragments* (the list with its tabs and pages, a notice's article): their header is theirs.
+whole page is cached: it holds nothing personal, not even a CSRF token (the language switch is a
+GET form), so every such visitor gets the same bytes and no cookie. A page whose render did put a
+CSRF token in is served but never cached, so one visitor's token never reaches another. Signed-in
+visitors get the page rendered around cached *fragments* (the list with its tabs and pages, a
+notice's article): their header is theirs.
 
 Entries are keyed by language and parameters and stored with the notice version they were made
 in; publishing or withdrawing a notice bumps the version (``notice_cache_bump``), so the next
@@ -28,13 +29,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 VERSION_KEY = "cms:notices:version"
-# Stands in for the CSRF token in a cached page; replaced by the visitor's own token on every response.
-CSRF_MARKER = "zjcs-cached-page-csrf-token-7c2e0d5b"
+# A rendered page holding this is somebody's own (a form with a CSRF token): served, never cached.
+CSRF_FIELD = 'name="csrfmiddlewaretoken"'
 
 
 def cache_seconds() -> int:
@@ -116,9 +116,9 @@ def page_cacheable(request: HttpRequest) -> bool:
 
 
 def cached_page(request: HttpRequest, name: str, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """The whole page for this URL and language from the cache, with the visitor's own CSRF token.
+    """The whole page for this URL and language from the cache, the same for every visitor without a session.
 
-    ``render`` must render with ``csrf_token=CSRF_MARKER`` in its context; only a 200 is cached.
+    Only a 200 is cached, and only one with no CSRF token in it (see ``CSRF_FIELD``).
     """
     key = cache_key(name, [request.get_full_path()])
     version, html = _lookup(key)
@@ -129,5 +129,7 @@ def cached_page(request: HttpRequest, name: str, render: Callable[[], HttpRespon
         if hasattr(response, "render"):
             response.render()
         html = response.content.decode()
+        if CSRF_FIELD in html:
+            return response
         cache.set(key, (version, html), cache_seconds())
-    return HttpResponse(html.replace(CSRF_MARKER, get_token(request)))
+    return HttpResponse(html)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .caching import CSRF_MARKER, cached, cached_html, cached_page, page_cacheable
+from .caching import cached, cached_html, cached_page, page_cacheable
 from .feeds import FEEDS
 from .forms import NoticeFilterForm
 from .models import NoticeRequest
@@ -74,11 +74,11 @@ def _results_html(request: HttpRequest, filters: NoticeFilters, page_number: str
 def notice_list(request: HttpRequest, kind: str = "") -> HttpResponse:
     """公告公示: live notices newest first, by type, with search, date and USCC filters, and the archive."""
     if page_cacheable(request) and set(request.GET) <= LIST_PARAMS:
-        return cached_page(request, "list-page", lambda: _notice_list_page(request, kind, csrf_token=CSRF_MARKER))
+        return cached_page(request, "list-page", lambda: _notice_list_page(request, kind))
     return _notice_list_page(request, kind)
 
 
-def _notice_list_page(request: HttpRequest, kind: str, **extra) -> HttpResponse:
+def _notice_list_page(request: HttpRequest, kind: str) -> HttpResponse:
     form = NoticeFilterForm(request.GET or None, kind=kind)
     if form.is_bound:
         # Errors are shown next to their fields; the fields that are valid still filter.
@@ -102,7 +102,6 @@ def _notice_list_page(request: HttpRequest, kind: str, **extra) -> HttpResponse:
             "results_html": results_html,
             "rss_url": reverse("notice-feed-kind-rss" if kind else "notice-feed-rss", kwargs=feed_kwargs),
             "atom_url": reverse("notice-feed-kind-atom" if kind else "notice-feed-atom", kwargs=feed_kwargs),
-            **extra,
         },
     )
 

@@ -45,11 +45,30 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.usefixtures("_fail_missing_broker"))
             else:
                 item.add_marker(pytest.mark.skip(reason="needs a Celery broker: set CELERY_BROKER_URL=redis://…"))
+        if item.get_closest_marker("redis") and not redis_url():
+            if _required("REQUIRE_POSTGRES"):
+                item.add_marker(pytest.mark.usefixtures("_fail_missing_redis"))
+            else:
+                item.add_marker(pytest.mark.skip(reason="needs Redis: set CACHE_URL=redis://… or a redis:// broker"))
 
 
 @pytest.fixture
 def _fail_missing_postgres():
     pytest.fail("REQUIRE_POSTGRES=1 is set but the test database is not PostgreSQL (set DATABASE_URL).")
+
+
+def redis_url() -> str:
+    """The Redis server the environment names (the cache's, else a redis:// broker's), or ''."""
+    for name in ("CACHE_URL", "CELERY_BROKER_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(("redis://", "rediss://")):
+            return url
+    return ""
+
+
+@pytest.fixture
+def _fail_missing_redis():
+    pytest.fail("REQUIRE_POSTGRES=1 is set but no Redis is named (CACHE_URL or a redis:// CELERY_BROKER_URL).")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tests.factories import operator_user
 pytestmark = pytest.mark.django_db
 
 # Areas behind a login, and the site's plumbing: never part of the public walk.
-PRIVATE = ("/cms/", "/admin/", "/accounts/", "/i18n/", "/me/", "/agency/", "/buyer/", "/supervisor/", "/operator/")
+PRIVATE = ("/cms/", "/admin/", "/accounts/", "/lang/", "/me/", "/agency/", "/buyer/", "/supervisor/", "/operator/")
 PLUMBING = ("/static/", "/media/", "/documents/")
 MAX_PAGES = 2500
 LINK = re.compile(r"""(?:href|src)=["']([^"'#]+)""")

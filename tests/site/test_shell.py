@@ -24,10 +24,25 @@ def test_home_page_is_the_wagtail_root(client):
 
 @pytest.mark.django_db
 def test_english_switch_sets_language(client):
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+    response = client.get(reverse("language-switch"), {"language": "en", "next": "/"}, follow=True)
     body = response.content.decode()
     assert '<html lang="en">' in body
     assert "Intermediary" in body or "Home" in body
+    assert client.cookies["zjcs_language"].value == "en"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("next_url", ["https://evil.example/phish", "//evil.example/", "javascript:alert(1)"])
+def test_language_switch_never_redirects_off_the_site(client, next_url):
+    response = client.get(reverse("language-switch"), {"language": "en", "next": next_url})
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+@pytest.mark.django_db
+def test_language_switch_ignores_a_language_the_site_does_not_offer(client):
+    response = client.get(reverse("language-switch"), {"language": "fr", "next": "/notices/"})
+    assert (response.status_code, response["Location"]) == (302, "/notices/")
+    assert "zjcs_language" not in response.cookies
 
 
 @pytest.mark.django_db
