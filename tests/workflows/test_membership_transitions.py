@@ -40,7 +40,7 @@ from tests.factories import (
 from workflows.models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, TransitionLog
 from workflows.services import credit as credit_services
 from workflows.services import membership as membership_services
-from workflows.services.transitions import transition_run
+from workflows.services.transitions import row_reload, transition_run
 
 pytestmark = pytest.mark.django_db
 
@@ -1028,3 +1028,31 @@ def test_external_listing_model_is_what_the_gate_reads():
     credit_services_import_listing(agency, delisted=timezone.localdate().isoformat())
     assert ExternalListing.objects.filter(uscc=agency.uscc).count() == 1
     assert membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True).ok
+
+
+# --- reloading a row ------------------------------------------------------------------------------
+
+
+def test_row_reload_sees_another_copys_transition_without_touching_the_state_fields_guard(member, monkeypatch):
+    # django-fsm's refresh_from_db switches the state field's class-wide ``protected`` flag off and
+    # on, which races with transitions in other threads; row_reload must not write it at all.
+    agency, membership, user = member
+    field = Membership._meta.get_field("state")
+    writes = []
+    original = type(field).__setattr__
+
+    def spy(self, name, value):
+        if name == "protected":
+            writes.append(value)
+        original(self, name, value)
+
+    monkeypatch.setattr(type(field), "__setattr__", spy)
+    assert membership.agency == agency  # a cached relation, dropped by the reload
+    other = Membership.objects.get(pk=membership.pk)
+    assert transition_run(obj=other, name="suspend", params={"until": None}).ok
+    assert row_reload(membership) is membership
+    assert membership.state == State.SUSPENDED
+    assert "agency" not in membership._state.fields_cache
+    assert writes == [] and field.protected is True
+    membership.refresh_from_db()  # the library's way, for contrast: it does write the flag
+    assert writes == [False, True]

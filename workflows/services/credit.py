@@ -36,7 +36,7 @@ from marketplace.models import Agency
 
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from .periods import after_months
-from .transitions import TransitionResult, transition_run
+from .transitions import TransitionResult, row_reload, transition_run
 
 NOTICE_FOR_MEASURE: dict[str, str] = {
     MeasureKind.SUSPEND: "suspension",
@@ -328,7 +328,7 @@ def case_respond(*, case: CreditCase, actor, response: str) -> CreditCase:
             % {"due": timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M")}
         )
     CreditCase.objects.filter(pk=case.pk).update(agency_response=response, responded_at=timezone.now())
-    case.refresh_from_db()
+    row_reload(case)
     return case
 
 

@@ -33,6 +33,7 @@ from marketplace.roles import Role
 from marketplace.validators import org_code_for_serial, uscc_build
 
 from ..models import Membership
+from .transitions import row_reload
 
 DEMO_PASSWORD = "demo-2026"
 AGENCIES_PER_SCALE = 60
@@ -304,7 +305,7 @@ def _admit(agency: Agency, user, supervisor) -> Membership:
     if membership.state in (Membership.State.DRAFT, Membership.State.RETURNED):
         ms.membership_submit(membership=membership, actor=user, accept_commitment=True)
         ms.membership_review(membership=membership, actor=supervisor, decision="approve", note="材料齐全，同意入驻。")
-    membership.refresh_from_db()
+    row_reload(membership)
     return membership
 
 

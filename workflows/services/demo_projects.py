@@ -28,6 +28,7 @@ from ..models import Membership, Project, SignUp
 from . import credit, engagements, projects, selection, signups
 from .deadlines import deadlines_sweep
 from .projects import Requirement
+from .transitions import row_reload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MARK = "【演示】"
@@ -96,7 +97,7 @@ def _post(
     project = projects.project_create(buyer=unit, actor=buyer_user, data=data, requirements=[req])
     projects.project_submit(project=project, actor=buyer_user)
     projects.project_review(project=project, actor=operator, publish=True)
-    project.refresh_from_db()
+    row_reload(project)
     return project
 
 
@@ -110,7 +111,7 @@ def _sign(project: Project, pool, quotes) -> None:
 def _run_to_award(project: Project) -> Project:
     _end_now(project, "signup_deadline")
     deadlines_sweep()
-    project.refresh_from_db()
+    row_reload(project)
     return project
 
 

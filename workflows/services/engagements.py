@@ -22,7 +22,7 @@ from .credit import credit_event_record
 from .periods import after_days
 from .projects import project_snapshot
 from .selection import winner_revoke
-from .transitions import TransitionResult, transition_run
+from .transitions import TransitionResult, row_reload, transition_run
 
 
 def _project_follow(engagement: Engagement, name: str, at: datetime.datetime, **params) -> None:
@@ -197,7 +197,7 @@ def result_review(*, engagement: Engagement, actor, accept: bool, note: str = ""
 
 def _close_if_done(engagement: Engagement, at: datetime.datetime) -> None:
     """Rated and paid: the project is complete."""
-    engagement.refresh_from_db()
+    row_reload(engagement)
     paid = Payment.objects.filter(engagement=engagement, state=Payment.State.PAID).exists()
     project = Project.objects.get(pk=engagement.project_id)
     if engagement.state == Engagement.State.RATED and paid and project.state == Project.State.RATED:
@@ -323,7 +323,7 @@ def payment_record(*, payment: Payment, actor, reference: str, provider: str, ke
         transition_run(obj=payment, name="settle", actor=None, params={"at": now}, at=now)
         _close_if_done(payment.engagement, now)
     PaymentCommand.objects.create(key=key, payment=payment, command="record", result={"state": "recorded"})
-    payment.refresh_from_db()
+    row_reload(payment)
     return payment
 
 
@@ -339,7 +339,7 @@ def payment_confirm(*, payment: Payment, actor, key: str) -> Payment:
         raise ValidationError(result.messages)
     PaymentCommand.objects.create(key=key, payment=payment, command="confirm", result={"state": "paid"})
     _close_if_done(payment.engagement, now)
-    payment.refresh_from_db()
+    row_reload(payment)
     return payment
 
 

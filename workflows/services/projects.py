@@ -20,7 +20,7 @@ from marketplace.models import Agency, BuyerUnit, QualificationLevel, Qualificat
 from .. import draw
 from ..models import AvoidEntry, CodeCounter, Project, ProjectQualification
 from .periods import after_working_days
-from .transitions import TransitionResult, transition_run
+from .transitions import TransitionResult, row_reload, transition_run
 
 DEFAULT_MIN_SIGNUPS: dict[str, int] = {
     Project.Method.DIRECT: 1,
@@ -188,7 +188,7 @@ def project_update(
         raise ValidationError(errors)
     Project.objects.filter(pk=locked.pk).update(**data)
     _set_lists(locked, requirements, avoid)
-    locked.refresh_from_db()
+    row_reload(locked)
     return locked
 
 

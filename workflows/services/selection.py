@@ -25,7 +25,7 @@ from .periods import after_days, after_working_days
 from .projects import project_snapshot, termination_notice
 from .sealing import quote_open
 from .signups import signup_context
-from .transitions import TransitionResult, target_label, transition_run
+from .transitions import TransitionResult, row_reload, target_label, transition_run
 
 HOW_TO_OBJECT_RESULT = (
     "对中选结果有异议的，可在公示期内向项目业主或平台运营机构书面提出；抽取结果可凭公示的证明文件自行验证。"
@@ -302,9 +302,9 @@ def alternate_step_up(project: Project, at: datetime.datetime, reason: str) -> T
         )
     else:
         Project.objects.filter(pk=project.pk).update(publicity_ends_at=publicity)
-    project.refresh_from_db()
+    row_reload(project)
     ranking = list(SignUp.objects.filter(project=project, rank__isnull=False).select_related("agency").order_by("rank"))
-    alternate.refresh_from_db()
+    row_reload(alternate)
     result_notice(project, alternate, ranking, step=step)
     return None
 

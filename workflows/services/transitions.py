@@ -57,6 +57,23 @@ class TransitionResult(Generic[M]):
         return self.ok
 
 
+def row_reload(obj: M, source: models.Model | None = None) -> M:
+    """Load ``obj``'s fields again from the database (or from ``source``, a fresh copy of its row), in place.
+
+    Use it instead of ``refresh_from_db()`` on models with a protected FSM state: django-fsm's
+    ``refresh_from_db`` switches the state field's ``protected`` flag off and on for the whole
+    process while it reloads, so a transition or a reload in another thread (a threaded server, the
+    live test server) can meet the flag in the wrong position. Writing the instance's ``__dict__``
+    goes around the field's guard for this one object only. Cached related objects are dropped, to
+    load again on use.
+    """
+    fresh = source if source is not None else type(obj)._default_manager.get(pk=obj.pk)
+    obj.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    obj._state.fields_cache.clear()
+    obj.__dict__.pop("_prefetched_objects_cache", None)
+    return obj
+
+
 def target_label(obj: models.Model) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}"
 
@@ -132,5 +149,5 @@ def transition_run(
     log = _log(locked, name, from_state, locked.state, TransitionLog.Outcome.DONE, actor, record, note)
     if on_done is not None:
         on_done(locked, decision)
-    obj.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    row_reload(obj, locked)
     return TransitionResult(TransitionLog.Outcome.DONE, locked, decision, record, log)
