@@ -11,6 +11,7 @@ from workflows.models import Project
 from workflows.services import selection, signups
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.projects import project_review
+from workflows.services.transitions import row_reload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -63,7 +64,7 @@ def test_buyer_creates_submits_and_follows_a_draw_project(page):
     project = Project.objects.get(name="惠城区某安置房项目房地产估价服务")
     assert project.requirements.get().min_level.name == "二级" and project.budget == 80000
     assert project_review(project=project, actor=operator, publish=True).ok
-    project.refresh_from_db()
+    row_reload(project)
     for (agency, user), quote in zip(pool, ("52000", "61000", "47000"), strict=True):
         assert signups.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
     page.reload()
@@ -75,7 +76,7 @@ def test_buyer_creates_submits_and_follows_a_draw_project(page):
     page.reload()
     assert page.locator("#project-state").inner_text() == "结果公示中"
     ranking = page.locator("#ranking").inner_text()
-    project.refresh_from_db()
+    row_reload(project)
     for uscc in project.draw_proof["ranking"]:
         assert uscc in ranking
     assert page.locator("#draw-proof-link").get_attribute("href") == f"/draws/{project.code}/"

@@ -17,6 +17,7 @@ from tests.factories import buyer_user, operator_user
 from tests.procurement.helpers import after, agencies
 from workflows.models import Project
 from workflows.services.deadlines import deadlines_sweep
+from workflows.services.transitions import row_reload
 
 from .flows import PDF, post_project, publish, session, sign_up
 
@@ -40,7 +41,7 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
     # the operator publishes it
     operator = session(browser, live_server, "operator_story")
     publish(operator, project)
-    project.refresh_from_db()
+    row_reload(project)
     assert project.state == "open"
 
     # the agencies sign up (only the named one for direct selection)
@@ -56,7 +57,7 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
 
     # the sign-up deadline passes: the system closes it and runs the method
     deadlines_sweep(after(project.signup_deadline))
-    project.refresh_from_db()
+    row_reload(project)
     if method == "scored":
         buyer.goto(f"/buyer/projects/{project.code}/")
         for (agency, _user), mark in zip(bidders, ("80", "90", "70"), strict=True):
@@ -65,7 +66,7 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
         buyer.wait_for_load_state()
         buyer.get_by_role("button", name="完成比选").click()
         buyer.wait_for_load_state()
-        project.refresh_from_db()
+        row_reload(project)
     assert project.state == "awarded", project.cancel_reason
     winner = project.signups.get(state="selected")
     if method == "price":

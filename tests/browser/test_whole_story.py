@@ -22,6 +22,7 @@ from tests.procurement.helpers import after, agencies
 from workflows import tasks
 from workflows.models import Membership, Project
 from workflows.services.selection import project_confirm_winner, signup_close
+from workflows.services.transitions import row_reload
 
 from .flows import PDF, issue_warning, post_project, publish, session, sign_up, try_sign_up
 
@@ -65,7 +66,7 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     # the draw runs when sign-up closes; the result notice is public with a proof that verifies
     # (the sweep acts on this project only: the other one shares its deadline and must stay open)
     signup_close(project, after(Project.objects.get(pk=project.pk).signup_deadline))
-    project.refresh_from_db()
+    row_reload(project)
     winner = project.signups.get(state="selected")
     winner_agency = winner.agency
     winner_page = pages[winner_agency.pk]
@@ -95,7 +96,7 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     buyer.get_by_label("合同金额（元）").fill(str(winner.quote))
     buyer.get_by_role("button", name="确认合同").click()
     buyer.wait_for_load_state()
-    engagement.refresh_from_db()
+    row_reload(engagement)
     wait_until(engagement.service_end)
     settings.ZJCS_TIME_SCALE = 1
     report = tmp_path / "report.pdf"
