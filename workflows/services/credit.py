@@ -8,12 +8,12 @@ them so the workflow pages and the gate never disagree.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -600,28 +600,35 @@ def _claim(qs, batch: int):
     return list(qs[:batch])
 
 
-def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
-    """Reinstate memberships whose suspension has ended; idempotent and safe with several workers."""
-    now = now or timezone.now()
+def _each_claimed(rows: QuerySet[Membership], batch: int, act: Callable[[Membership], bool]) -> int:
+    """Run ``act`` on each due membership; returns how many it changed (``act`` said True).
+
+    Rows are claimed ``batch`` at a time with ``SELECT … FOR UPDATE SKIP LOCKED``, each batch in its
+    own transaction, so several workers share the work and none takes a row another holds. A row
+    once seen is not taken again in this run, even where ``act`` left it due.
+    """
     done = 0
     seen: set[int] = set()
     while True:
         with transaction.atomic():
-            due = _claim(
-                Membership.objects.filter(state=Membership.State.SUSPENDED, suspended_until__lte=now)
-                .exclude(pk__in=seen)
-                .select_related("agency")
-                .order_by("suspended_until", "pk"),
-                batch,
-            )
+            due = _claim(rows.exclude(pk__in=seen).select_related("agency"), batch)
             if not due:
-                break
+                return done
             for membership in due:
                 seen.add(membership.pk)
-                after = membership_sync(membership.agency, at=now)
-                if after is not None and after.state != Membership.State.SUSPENDED:
-                    done += 1
-    return done
+                done += bool(act(membership))
+
+
+def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Reinstate memberships whose suspension has ended; idempotent and safe with several workers."""
+    now = now or timezone.now()
+
+    def reinstate(membership: Membership) -> bool:
+        after = membership_sync(membership.agency, at=now)
+        return after is not None and after.state != Membership.State.SUSPENDED
+
+    due = Membership.objects.filter(state=Membership.State.SUSPENDED, suspended_until__lte=now)
+    return _each_claimed(due.order_by("suspended_until", "pk"), batch, reinstate)
 
 
 def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -631,32 +638,19 @@ def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int 
     review catches the fall the clock causes. Idempotent and safe with several workers.
     """
     now = now or timezone.now()
+
+    def restrict(membership: Membership) -> bool:
+        subject = subject_for_agency(membership.agency)
+        decision = escalate(subject=subject, transition="standing.review", context={}, at=now)
+        membership_sync(membership.agency, at=now)
+        return bool(decision.measures)
+
     # Cached standings were refreshed for ``now`` by the sweep's first step.
     fallen = CreditSubject.objects.filter(grade=Grade.D, is_restricted=False, agency__isnull=False)
-    done = 0
-    seen: set[int] = set()
-    while True:
-        with transaction.atomic():
-            due = _claim(
-                Membership.objects.filter(
-                    state__in=[Membership.State.ACTIVE, Membership.State.SUSPENDED],
-                    agency_id__in=fallen.values("agency_id"),
-                )
-                .exclude(pk__in=seen)
-                .select_related("agency")
-                .order_by("pk"),
-                batch,
-            )
-            if not due:
-                break
-            for membership in due:
-                seen.add(membership.pk)
-                decision = escalate(
-                    subject=subject_for_agency(membership.agency), transition="standing.review", context={}, at=now
-                )
-                membership_sync(membership.agency, at=now)
-                done += bool(decision.measures)
-    return done
+    due = Membership.objects.filter(
+        state__in=[Membership.State.ACTIVE, Membership.State.SUSPENDED], agency_id__in=fallen.values("agency_id")
+    )
+    return _each_claimed(due.order_by("pk"), batch, restrict)
 
 
 def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -665,6 +659,13 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
     A suspended member due to return restricted is included: it returns active instead.
     """
     now = now or timezone.now()
+
+    def review(membership: Membership) -> bool:
+        subject = subject_for_agency(membership.agency)
+        escalate(subject=subject, transition="standing.review", context={}, at=now)
+        after = membership_sync(membership.agency, at=now)
+        return after is not None and Membership.State.RESTRICTED not in (after.state, after.resume_state)
+
     grade_d_restriction = (
         LedgerEntry.objects.filter(
             subject_id=OuterRef("pk"),
@@ -682,27 +683,8 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
     restricted = Q(state=Membership.State.RESTRICTED) | Q(
         state=Membership.State.SUSPENDED, resume_state=Membership.State.RESTRICTED
     )
-    done = 0
-    seen: set[int] = set()
-    while True:
-        with transaction.atomic():
-            due = _claim(
-                Membership.objects.filter(restricted, agency_id__in=subjects.values("agency_id"))
-                .exclude(pk__in=seen)
-                .select_related("agency")
-                .order_by("pk"),
-                batch,
-            )
-            if not due:
-                break
-            for membership in due:
-                seen.add(membership.pk)
-                subject = subject_for_agency(membership.agency)
-                escalate(subject=subject, transition="standing.review", context={}, at=now)
-                after = membership_sync(membership.agency, at=now)
-                if after is not None and Membership.State.RESTRICTED not in (after.state, after.resume_state):
-                    done += 1
-    return done
+    due = Membership.objects.filter(restricted, agency_id__in=subjects.values("agency_id"))
+    return _each_claimed(due.order_by("pk"), batch, review)
 
 
 def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -722,23 +704,16 @@ def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> i
         .filter(in_force(now))
         .exclude(neutralised_by(now))
     )
+
+    def review(membership: Membership) -> bool:
+        subject = subject_for_agency(membership.agency)
+        return bool(escalate(subject=subject, transition="listing.recorded", context={}, at=now).measures)
+
     # Only where the listing and the measure disagree: listed but not suspended, or suspended but no longer listed.
     out_of_step = Membership.objects.filter(state__in=Membership.ADMITTED).filter(
         (Exists(listed) & ~Exists(suspended_for_listing)) | (~Exists(listed) & Exists(suspended_for_listing))
     )
-    done = 0
-    seen: set[int] = set()
-    while True:
-        with transaction.atomic():
-            due = _claim(out_of_step.exclude(pk__in=seen).select_related("agency").order_by("pk"), batch)
-            if not due:
-                break
-            for membership in due:
-                seen.add(membership.pk)
-                subject = subject_for_agency(membership.agency)
-                if escalate(subject=subject, transition="listing.recorded", context={}, at=now).measures:
-                    done += 1
-    return done
+    return _each_claimed(out_of_step.order_by("pk"), batch, review)
 
 
 def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
