@@ -33,7 +33,8 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from benchlib import database_url, drop_database, fail, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,33 +45,7 @@ AGENCIES = 1_000
 SIGNUPS_PER_PROJECT = 3
 WORKERS = 2
 CHUNK = 2_000
-
-
-def fail(message: str) -> None:
-    print(f"bench_sweep: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def bench_database_url(name: str) -> str:
-    """Create (drop first) the bench database on the server DATABASE_URL points at; return its URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        fail(
-            "needs PostgreSQL — row locks and SKIP LOCKED are what is measured; SQLite says nothing. Run with\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs .venv/bin/python bench/bench_sweep.py\n"
-            f"(a database named {name!r} is created on that server and dropped first)."
-        )
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        fail(f"cannot reach PostgreSQL at {parts.hostname}:{parts.port or 5432}: {exc}")
-    return urlunsplit(parts._replace(path=f"/{name}"))
+WHY = "row locks and SKIP LOCKED are what is measured; SQLite says nothing"
 
 
 def django_setup(publish_inline: bool) -> None:
@@ -83,13 +58,6 @@ def django_setup(publish_inline: bool) -> None:
     from django.conf import settings
 
     settings.DEBUG = False
-
-
-def timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    print(f"  {label}: {time.perf_counter() - started:.1f}s", flush=True)
-    return result
 
 
 def load(now: datetime.datetime, projects: int, agencies: int) -> None:
@@ -289,7 +257,7 @@ def main() -> None:
     projects = max(2, int(PROJECTS * args.scale)) // 2 * 2
     agencies = max(SIGNUPS_PER_PROJECT, int(AGENCIES * min(1.0, args.scale * 10)))
 
-    url = bench_database_url(args.database)
+    url = database_url(args.database, why=WHY)
     os.environ["DATABASE_URL"] = url
     django_setup(args.publish_inline)
     from django.core.management import call_command
@@ -369,11 +337,7 @@ def main() -> None:
 
     if not args.keep:
         connection.close()
-        import psycopg
-
-        admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        drop_database(url)
 
 
 if __name__ == "__main__":
