@@ -31,7 +31,7 @@ demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale $(SCALE)
 	@echo "Serving on http://$(HOST)/ with a Celery worker and beat moving the deadlines (Ctrl-C stops both)"
-	@export CELERY_BROKER_URL=filesystem:// ; \
+	@export CELERY_BROKER_URL=filesystem://localhost// ; \
 	  $(VENV)/bin/celery -A config worker --beat --pool solo --loglevel WARNING & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST)

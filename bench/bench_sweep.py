@@ -51,7 +51,7 @@ WHY = "row locks and SKIP LOCKED are what is measured; SQLite says nothing"
 def django_setup(publish_inline: bool) -> None:
     """Settings for the bench: no query log (DEBUG off) and, unless asked, notices queued, not built."""
     if not publish_inline:
-        os.environ["CELERY_BROKER_URL"] = "memory://"
+        os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
     import django
 
     django.setup()

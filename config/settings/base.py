@@ -163,7 +163,7 @@ CACHES = {
 
 # Celery: eager with no broker configured; a real broker (redis:// or amqp://) runs a worker and beat.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The demo's broker-free worker and beat: messages are files in one folder, no server needed.
     _celery_dir = Path(os.environ.get("CELERY_FS_DIR", BASE_DIR / ".celery"))
