@@ -155,7 +155,9 @@ def _compute(
             | Q(kind=LedgerEntry.Kind.EVENT, is_warning=True, effective_at__gt=window_from, effective_at__lte=at)
             | Q(kind=LedgerEntry.Kind.NEUTRALISE, effective_at__lte=at, refers_to__isnull=False)
         )
-        .order_by()
+        # In time order, so each subject's measures and warnings arrive sorted: one sort in the
+        # database instead of one per subject here.
+        .order_by("effective_at", "pk")
         .values_list(
             "subject_id", "pk", "kind", "measure", "effective_at", "expires_at", "rule_code", "title", "refers_to_id"
         )
@@ -189,7 +191,7 @@ def _compute(
             next_change = start
         own_warnings = warnings.get(sid, ())
         if own_warnings:
-            ages_out = warning_ages_out(min(own_warnings), months)
+            ages_out = warning_ages_out(own_warnings[0], months)  # the oldest: rows come in time order
             if next_change is None or ages_out < next_change:
                 next_change = ages_out
         own_measures = measures.get(sid, ())
@@ -201,8 +203,6 @@ def _compute(
             kinds = {m.kind for m in own_measures}
             result[sid] = (score, grade, len(own_warnings), next_change, *(k in kinds for k in flag_kinds))
             continue
-        if len(own_measures) > 1:
-            own_measures.sort(key=lambda m: (m.starts_at, m.entry_id))
         result[sid] = Standing(sid, at, score, grade, tuple(own_measures), len(own_warnings), next_change)
     return result
 
