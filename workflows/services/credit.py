@@ -8,12 +8,12 @@ them so the workflow pages and the gate never disagree.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from marketplace.models import Agency
 
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from .periods import after_months
+from .sweeps import sweep_each
 from .transitions import TransitionResult, row_reload, transition_run
 
 NOTICE_FOR_MEASURE: dict[str, str] = {
@@ -594,31 +595,6 @@ def repair_decide(*, request: RepairRequest, actor, approve: bool, note: str) ->
 # --- periodic sweeps --------------------------------------------------------------------------------
 
 
-def _claim(qs, batch: int):
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True)
-    return list(qs[:batch])
-
-
-def _each_claimed(rows: QuerySet[Membership], batch: int, act: Callable[[Membership], bool]) -> int:
-    """Run ``act`` on each due membership; returns how many it changed (``act`` said True).
-
-    Rows are claimed ``batch`` at a time with ``SELECT … FOR UPDATE SKIP LOCKED``, each batch in its
-    own transaction, so several workers share the work and none takes a row another holds. A row
-    once seen is not taken again in this run, even where ``act`` left it due.
-    """
-    done = 0
-    seen: set[int] = set()
-    while True:
-        with transaction.atomic():
-            due = _claim(rows.exclude(pk__in=seen).select_related("agency"), batch)
-            if not due:
-                return done
-            for membership in due:
-                seen.add(membership.pk)
-                done += bool(act(membership))
-
-
 def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
     """Reinstate memberships whose suspension has ended; idempotent and safe with several workers."""
     now = now or timezone.now()
@@ -628,7 +604,7 @@ def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -
         return after is not None and after.state != Membership.State.SUSPENDED
 
     due = Membership.objects.filter(state=Membership.State.SUSPENDED, suspended_until__lte=now)
-    return _each_claimed(due.order_by("suspended_until", "pk"), batch, reinstate)
+    return sweep_each(due.order_by("suspended_until", "pk").select_related("agency"), reinstate, batch)
 
 
 def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -650,7 +626,7 @@ def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int 
     due = Membership.objects.filter(
         state__in=[Membership.State.ACTIVE, Membership.State.SUSPENDED], agency_id__in=fallen.values("agency_id")
     )
-    return _each_claimed(due.order_by("pk"), batch, restrict)
+    return sweep_each(due.order_by("pk").select_related("agency"), restrict, batch)
 
 
 def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -684,7 +660,7 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
         state=Membership.State.SUSPENDED, resume_state=Membership.State.RESTRICTED
     )
     due = Membership.objects.filter(restricted, agency_id__in=subjects.values("agency_id"))
-    return _each_claimed(due.order_by("pk"), batch, review)
+    return sweep_each(due.order_by("pk").select_related("agency"), review, batch)
 
 
 def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -713,24 +689,18 @@ def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> i
     out_of_step = Membership.objects.filter(state__in=Membership.ADMITTED).filter(
         (Exists(listed) & ~Exists(suspended_for_listing)) | (~Exists(listed) & Exists(suspended_for_listing))
     )
-    return _each_claimed(out_of_step.order_by("pk"), batch, review)
+    return sweep_each(out_of_step.order_by("pk").select_related("agency"), review, batch)
 
 
 def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
     """Close applied cases whose measure period has run out."""
     now = now or timezone.now()
-    done = 0
-    with transaction.atomic():
-        due = _claim(
-            CreditCase.objects.filter(
-                state__in=[CreditCase.State.APPLIED, CreditCase.State.UPHELD], measure_entry__expires_at__lte=now
-            ).order_by("pk"),
-            batch,
-        )
-        for case in due:
-            if transition_run(obj=case, name="expire", actor=None, at=now):
-                done += 1
-    return done
+    due = CreditCase.objects.filter(
+        state__in=[CreditCase.State.APPLIED, CreditCase.State.UPHELD], measure_entry__expires_at__lte=now
+    )
+    return sweep_each(
+        due.order_by("pk"), lambda case: transition_run(obj=case, name="expire", actor=None, at=now), batch
+    )
 
 
 def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:

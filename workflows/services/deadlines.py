@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ..models import Engagement, Payment, Project, SignUp
 from .engagements import _late_delivery, contract_deadline_missed, payment_late, rating_window_close
 from .selection import project_confirm_winner, signup_close, winner_decline_unconfirmed
+from .sweeps import sweep_each
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +27,18 @@ M = TypeVar("M", bound=models.Model)
 
 
 def _sweep(queryset: models.QuerySet[M], action: Callable[[M], object], batch: int) -> int:
-    """Claim due rows batch by batch (skipping rows other workers hold) and act on each."""
-    done = 0
-    seen: set[int] = set()
-    while True:
-        with transaction.atomic():
-            qs = queryset.exclude(pk__in=seen).order_by("pk")
-            if connection.features.has_select_for_update_skip_locked:
-                qs = qs.select_for_update(skip_locked=True, of=("self",))
-            rows = list(qs[:batch])
-            if not rows:
-                return done
-            for row in rows:
-                seen.add(row.pk)
-                try:
-                    with transaction.atomic():
-                        action(row)
-                    done += 1
-                except Exception:  # one bad row must not stop the sweep; it is retried next run
-                    log.exception("deadline sweep failed on %s %s", type(row).__name__, row.pk)
+    """Act on each due row (claimed as ``sweep_each`` does), each in its own savepoint; returns how many succeeded."""
+
+    def guarded(row: M) -> bool:
+        try:
+            with transaction.atomic():
+                action(row)
+            return True
+        except Exception:  # one bad row must not stop the sweep; it is retried next run
+            log.exception("deadline sweep failed on %s %s", type(row).__name__, row.pk)
+            return False
+
+    return sweep_each(queryset.order_by("pk"), guarded, batch)
 
 
 def _publicity_end(project: Project, now: datetime.datetime) -> None:
