@@ -57,8 +57,8 @@ class TransitionResult(Generic[M]):
         return self.ok
 
 
-def row_reload(obj: M, source: models.Model | None = None) -> M:
-    """Load ``obj``'s fields again from the database (or from ``source``, a fresh copy of its row), in place.
+def row_reload(obj: M) -> M:
+    """Load ``obj``'s fields again from the database, in place.
 
     Use it instead of ``refresh_from_db()`` on models with a protected FSM state: django-fsm's
     ``refresh_from_db`` switches the state field's ``protected`` flag off and on for the whole
@@ -67,7 +67,7 @@ def row_reload(obj: M, source: models.Model | None = None) -> M:
     goes around the field's guard for this one object only. Cached related objects are dropped, to
     load again on use.
     """
-    fresh = source if source is not None else type(obj)._default_manager.get(pk=obj.pk)
+    fresh = type(obj)._default_manager.get(pk=obj.pk)
     obj.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
     obj._state.fields_cache.clear()
     obj.__dict__.pop("_prefetched_objects_cache", None)
@@ -149,5 +149,6 @@ def transition_run(
     log = _log(locked, name, from_state, locked.state, TransitionLog.Outcome.DONE, actor, record, note)
     if on_done is not None:
         on_done(locked, decision)
-    row_reload(obj, locked)
+    # Hand the caller's copy the row as it now is; its cached relations stay, so nothing loads again.
+    obj.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return TransitionResult(TransitionLog.Outcome.DONE, locked, decision, record, log)
