@@ -84,7 +84,7 @@ def load(now: datetime.datetime, projects: int, agencies: int) -> None:
     from marketplace.validators import org_code_for_serial, uscc_build
     from workflows import draw
     from workflows.models import Membership, Project, ProjectQualification, SignUp
-    from workflows.services.sealing import quote_seal
+    from workflows.services.procurement.sealing import quote_seal
 
     region = Region.objects.get(code="441302")
     category = ServiceCategory.objects.get(code="VAL-RE")

@@ -1,4 +1,6 @@
-"""Reads for the public credit pages: agency directory, credit profile, black list and red list.
+"""Reads of the credit records: the public credit pages (agency directory, credit profile, black list
+and red list), and what the services ask of the ledger (the commitment letter in force, the measures
+that rest on an entry).
 
 Each selector returns one query set shaped for its page, so a page's query count does not grow
 with its rows. Lists read the cached standing on ``CreditSubject`` (kept equal to the ledger by
@@ -20,9 +22,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification, ServiceCategory
 
-from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
+from .models import CommitmentLetter, CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
 from .rules import REGISTRY
 from .standing import MEASURE_FLAGS, in_force, neutralised_by
@@ -227,3 +230,63 @@ def entry_status(
     if entry.expires_at is not None and entry.expires_at <= at:
         return EntryStatus.EXPIRED
     return EntryStatus.IN_FORCE
+
+
+# --- what services ask of the credit records ------------------------------------------------------
+
+
+def commitment_current() -> CommitmentLetter:
+    """The commitment letter version in force now."""
+    letter = CommitmentLetter.objects.filter(effective_from__lte=timezone.now()).order_by("-effective_from").first()
+    if letter is None:
+        raise ApplicationError(_("当前没有生效的信用承诺书，暂不能提交，请联系平台运营机构。"))
+    return letter
+
+
+# Measures the escalation rules ordered stand only while the events they count still count.
+THRESHOLD_RULES = {
+    "CR-ESC-001": ("is_warning", "warnings_window_months", "warnings_to_suspend"),
+    "CR-ESC-002": ("is_quality_complaint", "complaints_window_months", "complaints_to_expel"),
+}
+
+
+TRIGGERED_RULES = ("CR-ESC-001", "CR-ESC-002", "CR-ESC-003")
+
+
+def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[LedgerEntry]:
+    """Measures that fall with an overturned entry: it triggered them, or without it their threshold is not met."""
+    found = []
+    measures = (
+        LedgerEntry.objects.filter(
+            subject_id=entry.subject_id,
+            kind=LedgerEntry.Kind.MEASURE,
+            rule_code__in=TRIGGERED_RULES,
+            effective_at__gte=entry.effective_at,
+        )
+        .exclude(neutralised_by(at))
+        .order_by("seq")
+    )
+    for measure in measures:
+        if measure.evidence.get("trigger_entry") == entry.pk:
+            found.append(measure)
+            continue
+        spec = THRESHOLD_RULES.get(measure.rule_code)
+        if spec is None or not getattr(entry, spec[0]):
+            continue
+        flag, window, needed = spec
+        policy = policy_at(measure.effective_at)
+        # The measure was ordered at its trigger's moment: count what still supports it at that moment.
+        support = (
+            LedgerEntry.objects.filter(
+                subject_id=entry.subject_id,
+                kind=LedgerEntry.Kind.EVENT,
+                effective_at__gt=measure.effective_at - policy.months(getattr(policy, window)),
+                effective_at__lte=measure.effective_at,
+                **{flag: True},
+            )
+            .exclude(neutralised_by(at))
+            .count()
+        )
+        if support < getattr(policy, needed):
+            found.append(measure)
+    return found

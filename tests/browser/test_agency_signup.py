@@ -8,7 +8,7 @@ from credit_rules.rules import REGISTRY
 from tests.factories import supervisor_user
 from tests.procurement.helpers import agencies, published_project
 from workflows.models import SignUp
-from workflows.services.credit import warning_issue
+from workflows.services.credit.events import warning_issue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -8,9 +8,10 @@ import pytest
 from tests.factories import buyer_user, operator_user
 from tests.procurement.helpers import after, agencies
 from workflows.models import Project
-from workflows.services import selection, signups
 from workflows.services.deadlines import deadlines_sweep
-from workflows.services.projects import project_review
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import signups as signup_services
+from workflows.services.procurement.projects import project_review
 from workflows.services.transitions import row_reload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -66,7 +67,7 @@ def test_buyer_creates_submits_and_follows_a_draw_project(page):
     assert project_review(project=project, actor=operator, publish=True).ok
     row_reload(project)
     for (agency, user), quote in zip(pool, ("52000", "61000", "47000"), strict=True):
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
     page.reload()
     assert page.locator("#signups td.num").all_inner_texts() == ["密封"] * 3
     assert "52000" not in page.locator("main").inner_text()
@@ -85,7 +86,7 @@ def test_buyer_creates_submits_and_follows_a_draw_project(page):
     # (ORM) the winner confirms; the publicity period ends
     winner = project.signups.get(state="selected")
     winner_user = next(u for a, u in pool if a == winner.agency)
-    assert selection.winner_confirm(signup=winner, actor=winner_user).ok
+    assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
     deadlines_sweep(after(project.publicity_ends_at))
 
     # the buyer sees 签约中

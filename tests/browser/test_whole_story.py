@@ -21,7 +21,8 @@ from tests.factories import buyer_user, operator_user, supervisor_user
 from tests.procurement.helpers import after, agencies
 from workflows import tasks
 from workflows.models import Membership, Project
-from workflows.services.selection import project_confirm_winner, signup_close
+from workflows.services.procurement.award import project_confirm_winner
+from workflows.services.procurement.selection import signup_close
 from workflows.services.transitions import row_reload
 
 from .flows import PDF, issue_warning, post_project, publish, session, sign_up, try_sign_up

@@ -16,7 +16,7 @@ _serial = itertools.count(1)
 
 
 def credit_payload(kind: str = "warning", *, name: str = "", uscc: str = "", summary: str = "") -> dict:
-    """A credit-measure snapshot shaped like workflows.services.credit._notice_payload."""
+    """A credit-measure snapshot shaped like workflows.services.credit.entry_notice_payload."""
     n = next(_serial)
     uscc = uscc or uscc_build(region_code="441302", org_code=org_code_for_serial(n, "NT"))
     name = name or f"惠州测试评估咨询有限公司{n:04d}"

@@ -47,13 +47,13 @@ def drawn_project() -> str:
     from decimal import Decimal
 
     from tests.procurement.helpers import after, agencies, published_project
-    from workflows.services import signups
     from workflows.services.deadlines import deadlines_sweep
+    from workflows.services.procurement import signups as signup_services
 
     pool = agencies(3)
     project = published_project("draw")
     for (agency, user), quote in zip(pool, (Decimal("52000"), Decimal("61000"), Decimal("47000")), strict=True):
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
     deadlines_sweep(after(project.signup_deadline))
     project.refresh_from_db()
     assert project.state == "awarded" and project.draw_proof

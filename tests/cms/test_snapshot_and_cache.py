@@ -17,7 +17,7 @@ from cms.services import notice_withdraw
 from credit_rules.models import CreditSubject
 from marketplace.models import Agency
 from tests.factories import admitted_agency, operator_user, supervisor_user
-from workflows.services.credit import warning_issue
+from workflows.services.credit.events import warning_issue
 
 from .notices import publish, request_for
 

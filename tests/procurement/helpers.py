@@ -19,8 +19,8 @@ from tests.factories import (
     supervisor_user,
 )
 from workflows.models import Project
-from workflows.services import projects as project_services
-from workflows.services.projects import Requirement
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement.projects import Requirement
 
 
 def after(moment, seconds: float = 1):

@@ -20,12 +20,16 @@ from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
 from tests.factories import AgencyFactory, agency_user, buyer_user, hearing_lapsed, operator_user, supervisor_user
 from workflows.models import Engagement, Payment, PaymentCommand, Project, SignUp, TransitionLog
-from workflows.services import credit as credit_services
-from workflows.services import engagements, selection, signups
-from workflows.services import projects as project_services
+from workflows.selectors.facts import missing_qualifications
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit.external import external_list_import
 from workflows.services.deadlines import deadlines_sweep
-from workflows.services.external import external_list_import
-from workflows.services.signups import missing_qualifications
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.delivery import payments as payment_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import signups as signup_services
 
 from .helpers import after, agencies, project_data, requirement, wait_past
 
@@ -77,12 +81,12 @@ def engagements_for(agency, user, n: int, *, buyer, operator, **overrides) -> li
         for _ in range(n)
     ]
     for project in projects:
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
     deadlines_sweep(after(max(p.signup_deadline for p in projects)))
     for project in projects:
         winner = SignUp.objects.get(project=project, agency=agency)
         assert winner.state == "selected", fresh(project).cancel_reason
-        assert selection.winner_confirm(signup=winner, actor=user).ok
+        assert award_services.winner_confirm(signup=winner, actor=user).ok
     deadlines_sweep(after(max(fresh(p).publicity_ends_at for p in projects)))
     return list(Engagement.objects.filter(project__in=projects).order_by("pk"))
 
@@ -390,16 +394,16 @@ def test_withdraw_before_the_deadline_then_sign_up_again(client, member):
 
 def _suspended(sup):
     ((agency, user),) = agencies(1, supervisor=sup)
-    credit_services.warning_issue(agency=agency, actor=sup, facts="逾期提交成果", evidence_summary="逾期提交成果")
-    credit_services.warning_issue(agency=agency, actor=sup, facts="成果质量不合格", evidence_summary="质量不合格")
+    event_services.warning_issue(agency=agency, actor=sup, facts="逾期提交成果", evidence_summary="逾期提交成果")
+    event_services.warning_issue(agency=agency, actor=sup, facts="成果质量不合格", evidence_summary="质量不合格")
     return agency, user, {}
 
 
 def _case(agency, sup, measure: str, months: int | None = None) -> None:
-    case = credit_services.case_propose(agency=agency, actor=sup, facts="经调查属实。", measure=measure, months=months)
-    assert credit_services.case_notify(case=case, actor=sup).ok
+    case = case_services.case_propose(agency=agency, actor=sup, facts="经调查属实。", measure=measure, months=months)
+    assert case_services.case_notify(case=case, actor=sup).ok
     hearing_lapsed(case)
-    assert credit_services.case_decide(case=fresh(case), actor=sup, apply=True, note="维持").ok
+    assert case_services.case_decide(case=fresh(case), actor=sup, apply=True, note="维持").ok
 
 
 def _expelled(sup):
@@ -485,7 +489,7 @@ def awarded():
     pool = agencies(3)
     project = publish()
     for agency, user in pool:
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
     deadlines_sweep(after(project.signup_deadline))
     project = fresh(project)
     assert project.state == "awarded"
@@ -613,10 +617,10 @@ def test_contract_upload_after_the_contract_deadline_is_refused(client, member, 
     agency, user = member
     settings.ZJCS_TIME_SCALE = 1_000_000  # ten days to sign pass in about a second
     project = publish(method="direct", direct_agency=agency, direct_reason="前期工作由该机构承担。")
-    assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+    assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
     wait_past(project.signup_deadline)
     deadlines_sweep()
-    assert selection.winner_confirm(signup=SignUp.objects.get(project=project), actor=user).ok
+    assert award_services.winner_confirm(signup=SignUp.objects.get(project=project), actor=user).ok
     wait_past(fresh(project).publicity_ends_at)
     deadlines_sweep()
     engagement = Engagement.objects.get(project=project)
@@ -634,8 +638,8 @@ def test_contract_upload_after_the_contract_deadline_is_refused(client, member, 
 
 
 def _sign(engagement, user, buyer):
-    engagements.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="contract.pdf"))
-    assert engagements.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("50000")).ok
+    engagement_services.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="contract.pdf"))
+    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("50000")).ok
     return fresh(engagement)
 
 
@@ -655,7 +659,9 @@ def test_result_submission_rework_and_resubmission(client, engagement_setup):
     assert fresh(engagement).state == "result_submitted"
 
     # the buyer returns it; the agency sees the note and resubmits
-    assert engagements.result_review(engagement=engagement, actor=buyer, accept=False, note="估价报告缺少测算依据").ok
+    assert engagement_services.result_review(
+        engagement=engagement, actor=buyer, accept=False, note="估价报告缺少测算依据"
+    ).ok
     text = page_text(client.get(url))
     assert "退回整改" in text and "估价报告缺少测算依据" in text
     again = client.post(url, {"action": "result", "file": SimpleUploadedFile("report-v2.pdf", PDF)}, follow=True)
@@ -683,16 +689,16 @@ def test_a_late_result_says_a_delivery_late_event_was_recorded(client, member, s
 def test_payment_receipt_is_confirmed_once_however_often_the_form_is_sent(client, engagement_setup):
     engagement, user, buyer = engagement_setup
     engagement = _sign(engagement, user, buyer)
-    assert engagements.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="r.pdf")).ok
-    assert engagements.result_review(engagement=engagement, actor=buyer, accept=True).ok
-    engagements.rating_submit(
+    assert engagement_services.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="r.pdf")).ok
+    assert engagement_services.result_review(engagement=engagement, actor=buyer, accept=True).ok
+    engagement_services.rating_submit(
         engagement=engagement,
         actor=buyer,
         marks={"quality": 5, "timeliness": 4, "attitude": 5, "fees": 4, "conformity": 5},
         comment="成果扎实",
     )
     payment = Payment.objects.get(engagement=engagement)
-    engagements.payment_record(
+    payment_services.payment_record(
         payment=payment, actor=buyer, reference="BOC-2026-0001", provider="bank_transfer", key="rec-1"
     )
     client.force_login(user)

@@ -26,9 +26,11 @@ from workflows.models import (
     ProposalMark,
     SignUp,
 )
-from workflows.services import engagements, selection, signups
-from workflows.services import projects as project_services
 from workflows.services.deadlines import deadlines_sweep
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import signups as signup_services
 
 from .helpers import after, agencies, project_data, published_project, requirement, wait_past
 
@@ -133,7 +135,7 @@ def awarded(buyer, method: str = "draw"):
     pool = agencies(3)
     project = published_project(method, buyer=buyer)
     for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
     deadlines_sweep(after(project.signup_deadline))
     project.refresh_from_db()
     return project, pool
@@ -147,19 +149,21 @@ def winner_of(project, pool):
 def contracting(buyer):
     project, pool = awarded(buyer)
     winner, winner_user = winner_of(project, pool)
-    assert selection.winner_confirm(signup=winner, actor=winner_user).ok
+    assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
     deadlines_sweep(after(project.publicity_ends_at))
     project.refresh_from_db()
     assert project.state == "contracting"
     engagement = Engagement.objects.get(project=project)
-    engagements.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="contract.pdf"))
+    engagement_services.contract_upload(
+        engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="contract.pdf")
+    )
     return project, engagement, winner, winner_user
 
 
 def result_submitted(buyer):
     project, engagement, winner, winner_user = contracting(buyer)
-    assert engagements.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
-    assert engagements.result_submit(
+    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
+    assert engagement_services.result_submit(
         engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="report.pdf")
     ).ok
     return project, engagement, winner, winner_user
@@ -167,7 +171,7 @@ def result_submitted(buyer):
 
 def accepted(buyer):
     project, engagement, winner, winner_user = result_submitted(buyer)
-    assert engagements.result_review(engagement=engagement, actor=buyer, accept=True).ok
+    assert engagement_services.result_review(engagement=engagement, actor=buyer, accept=True).ok
     return project, engagement, winner, winner_user
 
 
@@ -371,7 +375,7 @@ def test_project_list_has_a_fixed_query_budget():
     client = logged_in(buyer)
     project = published_project("draw", buyer=buyer)
     for agency, user in agencies(2):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote="50000")
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
     one, html = list_queries(client)
     assert project.code in html
 
@@ -390,7 +394,7 @@ def test_project_list_counts_sign_ups_filters_by_state_and_never_shows_quotes():
     client = logged_in(buyer)
     project = published_project("draw", buyer=buyer)
     for agency, user in agencies(2):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote="52345.67")
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="52345.67")
     other = draft(buyer, name="另一项目草稿")
     response = client.get(reverse("buyer-projects"))
     row = next(r for r in response.context["rows"] if r[0].code == project.code)
@@ -410,7 +414,7 @@ def test_quotes_are_sealed_in_the_page_before_the_deadline_and_shown_after():
     pool = agencies(3)
     project = published_project("draw", buyer=buyer)
     for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
     url = reverse("buyer-project", args=[project.code])
 
     # when the buyer opens the page before the deadline
@@ -480,7 +484,7 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
     settings.ZJCS_TIME_SCALE = 300_000
     project = published_project("draw", buyer=buyer)
     for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
     wait_past(project.signup_deadline)
     deadlines_sweep()
     project.refresh_from_db()
@@ -500,7 +504,7 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
 
     # when the winner confirms, the buyer's confirmation starts contracting
     winner, winner_user = winner_of(project, pool)
-    assert selection.winner_confirm(signup=winner, actor=winner_user).ok
+    assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
     assert "已确认中选" in page_text(client.get(reverse("buyer-project", args=[project.code])))
     response = client.post(confirm_url, follow=True)
     assert Project.objects.get(pk=project.pk).state == "contracting"
@@ -532,7 +536,7 @@ def test_buyer_confirms_the_contract_and_the_service_starts():
 
 
 def test_contract_refused_by_credit_shows_the_reasons_and_the_alternate_steps_up(settings):
-    from workflows.services.credit import warning_issue
+    from workflows.services.credit.events import warning_issue
 
     # given a winner that is suspended after selection (real order of events, with time acceleration)
     sup = supervisor_user()
@@ -542,16 +546,16 @@ def test_contract_refused_by_credit_shows_the_reasons_and_the_alternate_steps_up
     settings.ZJCS_TIME_SCALE = 300_000
     project = published_project("draw", buyer=buyer)
     for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
     wait_past(project.signup_deadline)
     deadlines_sweep()
     project.refresh_from_db()
     winner, winner_user = winner_of(project, pool)
-    selection.winner_confirm(signup=winner, actor=winner_user)
+    award_services.winner_confirm(signup=winner, actor=winner_user)
     wait_past(project.publicity_ends_at)
     deadlines_sweep()
     engagement = Engagement.objects.get(project=project)
-    engagements.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
+    engagement_services.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
     warning_issue(agency=winner.agency, actor=sup, facts="一", evidence_summary="一")
     warning_issue(agency=winner.agency, actor=sup, facts="二", evidence_summary="二")
 
@@ -574,7 +578,7 @@ def test_buyer_extends_the_service_once():
     buyer = buyer_user()
     client = logged_in(buyer)
     project, engagement, winner, _user = contracting(buyer)
-    assert engagements.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
+    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
     url = reverse("buyer-service-extend", args=[project.code])
     before = Engagement.objects.get(pk=engagement.pk).service_end
     assert client.post(url, {"days": "10", "reason": "补充现场勘查"}).status_code == 302
@@ -606,7 +610,9 @@ def test_buyer_returns_the_result_for_rework_then_accepts_it():
     assert Project.objects.get(pk=project.pk).state == "in_service"
 
     # the agency delivers again, and the buyer accepts: the payment falls due
-    assert engagements.result_submit(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="r2.pdf")).ok
+    assert engagement_services.result_submit(
+        engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="r2.pdf")
+    ).ok
     client.post(url, {"decision": "accept", "note": ""})
     assert Engagement.objects.get(pk=engagement.pk).state == "accepted"
     assert Project.objects.get(pk=project.pk).state == "accepted"

@@ -30,9 +30,11 @@ from credit_rules.models import DecisionRecord, LedgerEntry
 from tests.factories import buyer_user
 from workflows import draw
 from workflows.models import Engagement, Project, ProjectQualification, SignUp, TransitionLog
-from workflows.services import selection, signups
 from workflows.services.deadlines import deadlines_sweep
-from workflows.services.sealing import quote_seal
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import selection as selection_services
+from workflows.services.procurement import signups as signup_services
+from workflows.services.procurement.sealing import quote_seal
 
 from .helpers import agencies, project_data, published_project, requirement
 
@@ -133,7 +135,7 @@ def test_fifty_signups_in_the_last_second_are_each_recorded_once_and_none_after_
         return lambda: moments["deadline"] - datetime.timedelta(seconds=seconds)
 
     def submit(agency, user, quote):
-        return lambda: signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        return lambda: signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
 
     def sweep_around_the_deadline():
         runs = []
@@ -225,12 +227,13 @@ def test_twenty_racing_closes_confirmations_and_winner_confirmations_each_act_on
     pool = agencies(6)
     project = published_project("draw", buyer=buyer)
     for i, (agency, user) in enumerate(pool):
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote=50000 + i).ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=50000 + i).ok
     Project.objects.filter(pk=project.pk).update(signup_deadline=timezone.now())  # set-up shortcut: it is due
 
     # (i) when ten threads close it directly and ten run the deadline sweep, all at once
     calls = run_together(
-        [lambda: selection.signup_close(project) for _ in range(10)] + [lambda: deadlines_sweep() for _ in range(10)]
+        [lambda: selection_services.signup_close(project) for _ in range(10)]
+        + [lambda: deadlines_sweep() for _ in range(10)]
     )
     # then nothing failed, it was closed once and awarded once, with one winner and ranks 1..6
     assert [c.error for c in calls if c.error] == []
@@ -256,7 +259,7 @@ def test_twenty_racing_closes_confirmations_and_winner_confirmations_each_act_on
     # (iii) when the winner's clerk confirms the win twenty times at once
     winner = ranked.get(state=SignUp.State.SELECTED)
     winner_user = next(u for a, u in pool if a.pk == winner.agency_id)
-    calls = run_together([lambda: selection.winner_confirm(signup=winner, actor=winner_user) for _ in range(20)])
+    calls = run_together([lambda: award_services.winner_confirm(signup=winner, actor=winner_user) for _ in range(20)])
     # then one confirmation is done and nineteen are refused by state
     assert [c.error for c in calls if c.error] == []
     assert sorted(c.result.outcome for c in calls).count(DONE) == 1
@@ -266,7 +269,9 @@ def test_twenty_racing_closes_confirmations_and_winner_confirmations_each_act_on
 
     # (ii) when publicity has ended (a set-up shortcut) and the buyer confirms the winner twenty times at once
     Project.objects.filter(pk=project.pk).update(publicity_ends_at=timezone.now() - datetime.timedelta(seconds=1))
-    calls = run_together([lambda: selection.project_confirm_winner(project=project, actor=buyer) for _ in range(20)])
+    calls = run_together(
+        [lambda: award_services.project_confirm_winner(project=project, actor=buyer) for _ in range(20)]
+    )
     # then contracting started once: one engagement; the rest were refused (by state, or told why)
     for c in calls:
         assert c.error is None or isinstance(c.error, ValidationError), c.error
@@ -420,7 +425,7 @@ def test_a_confirmation_committing_as_publicity_ends_is_not_taken_for_a_silent_w
 
     def confirm_in_flight():
         with transaction.atomic():
-            result = selection.winner_confirm(signup=winner, actor=users[winner.agency_id])
+            result = award_services.winner_confirm(signup=winner, actor=users[winner.agency_id])
             confirming.set()
             assert commit.wait(30)
         return result
@@ -477,7 +482,9 @@ def test_a_winner_declining_as_the_sweep_ends_publicity_does_not_deadlock(caplog
     def decline():
         assert held.wait(30)
         pids["decline"] = backend_pid()
-        return selection.winner_decline(signup=winner, actor=users[winner.agency_id], reason="人员调整，无法承接。")
+        return award_services.winner_decline(
+            signup=winner, actor=users[winner.agency_id], reason="人员调整，无法承接。"
+        )
 
     def sweep():
         while "decline" not in pids:

@@ -7,10 +7,15 @@ from django.core.files.base import ContentFile
 
 from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry
+from marketplace.errors import ApplicationError
 from tests.factories import buyer_user, operator_user
 from workflows.models import Engagement, Payment, SignUp
-from workflows.services import engagements, selection, signups
 from workflows.services.deadlines import deadlines_sweep
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.delivery import payments as payment_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import selection as selection_services
+from workflows.services.procurement import signups as signup_services
 
 from .helpers import after, agencies, published_project, wait_past
 
@@ -35,7 +40,7 @@ def test_project_runs_from_posting_to_payment(method):
     bidders = pool[:1] if method == "direct" else pool
     quotes = [Decimal("52000"), Decimal("61000"), Decimal("47000")]
     for (agency, user), quote in zip(bidders, quotes, strict=False):
-        outcome = signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
         assert outcome.ok, [r.message for r in outcome.refusals]
 
     deadlines_sweep(after(project.signup_deadline))
@@ -43,8 +48,8 @@ def test_project_runs_from_posting_to_payment(method):
     if method == "scored":
         assert project.state == "selecting"
         for signup, mark in zip(project.signups.order_by("pk"), (80, 90, 70), strict=True):
-            selection.proposal_mark(signup=signup, actor=buyer, mark=Decimal(mark))
-        selection.scored_finish(project=project, actor=buyer)
+            selection_services.proposal_mark(signup=signup, actor=buyer, mark=Decimal(mark))
+        selection_services.scored_finish(project=project, actor=buyer)
         project.refresh_from_db()
     assert project.state == "awarded", project.cancel_reason
     winner = project.signups.get(state="selected")
@@ -57,30 +62,32 @@ def test_project_runs_from_posting_to_payment(method):
     assert NoticeRequest.objects.filter(kind="result", source_key__startswith=f"project:{project.code}:result").exists()
 
     winner_user = next(u for a, u in pool if a == winner.agency)
-    assert selection.winner_confirm(signup=winner, actor=winner_user).ok
+    assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
     deadlines_sweep(after(project.publicity_ends_at))
     project.refresh_from_db()
     assert project.state == "contracting"
     engagement = Engagement.objects.get(project=project)
 
-    engagements.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="contract.pdf"))
-    assert engagements.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
+    engagement_services.contract_upload(
+        engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="contract.pdf")
+    )
+    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
     project.refresh_from_db()
     assert project.state == "in_service"
     assert NoticeRequest.objects.filter(kind="contract").exists()
 
-    assert engagements.result_submit(
+    assert engagement_services.result_submit(
         engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="report.pdf")
     ).ok
-    assert engagements.result_review(engagement=engagement, actor=buyer, accept=True).ok
-    engagements.rating_submit(
+    assert engagement_services.result_review(engagement=engagement, actor=buyer, accept=True).ok
+    engagement_services.rating_submit(
         engagement=engagement,
         actor=buyer,
         marks=dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conformity"), 5),
     )
     assert LedgerEntry.objects.filter(subject__agency=winner.agency, code="RATING_EXCELLENT").exists()
     payment = Payment.objects.get(engagement=engagement)
-    engagements.payment_record(
+    payment_services.payment_record(
         payment=payment, actor=buyer, reference="", provider="sandbox", key=f"pay-{project.code}"
     )
     project.refresh_from_db()
@@ -92,13 +99,13 @@ def test_too_few_signups_fail_and_the_buyer_relaunches():
     pool = agencies(2)
     project = published_project("draw", buyer=buyer)
     for agency, user in pool:
-        assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
     deadlines_sweep(after(project.signup_deadline))
     project.refresh_from_db()
     assert project.state == "failed"
     assert "流标" in project.cancel_reason
     assert NoticeRequest.objects.filter(kind="termination").exists()
-    from workflows.services.projects import project_relaunch
+    from workflows.services.procurement.projects import project_relaunch
 
     again = project_relaunch(project=project, actor=buyer)
     assert again.state == "draft" and again.relaunch_of == project and again.requirements.count() == 1
@@ -108,13 +115,13 @@ def test_winner_declines_and_the_alternate_steps_up_without_redraw():
     pool = agencies(3)
     project = published_project("draw")
     for agency, user in pool:
-        signups.signup_submit(project=project, agency=agency, actor=user, quote="50000")
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
     deadlines_sweep(after(project.signup_deadline))
     project.refresh_from_db()
     ranking = project.draw_proof["ranking"]
     winner = project.signups.get(state="selected")
     user = next(u for a, u in pool if a == winner.agency)
-    assert selection.winner_decline(signup=winner, actor=user, reason="人员调整").ok
+    assert award_services.winner_decline(signup=winner, actor=user, reason="人员调整").ok
     second = project.signups.get(state="selected")
     assert second.agency.uscc == ranking[1]
     project.refresh_from_db()
@@ -123,30 +130,28 @@ def test_winner_declines_and_the_alternate_steps_up_without_redraw():
 
 
 def test_quotes_out_of_band_late_and_twice_are_refused_with_nothing_written(settings):
-    from django.core.exceptions import ValidationError
-
     ((agency, user),) = agencies(1)
     settings.ZJCS_TIME_SCALE = 300_000  # time acceleration: the sign-up week lasts about two seconds
     project = published_project("draw")
     for bad, says in (("39999", "之间"), ("80000.01", "之间"), ("abc", "数字")):
-        with pytest.raises(ValidationError, match=says):
-            signups.signup_submit(project=project, agency=agency, actor=user, quote=bad)
-    assert signups.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
-    with pytest.raises(ValidationError, match="重复"):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote="50000")
+        with pytest.raises(ApplicationError, match=says):
+            signup_services.signup_submit(project=project, agency=agency, actor=user, quote=bad)
+    assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
+    with pytest.raises(ApplicationError, match="重复"):
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
     wait_past(project.signup_deadline)
-    with pytest.raises(ValidationError, match="截止"):
-        signups.signup_submit(project=project, agency=agency, actor=user, quote="50000")
+    with pytest.raises(ApplicationError, match="截止"):
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
     assert SignUp.objects.filter(project=project).count() == 1
 
 
 def test_quotes_stay_sealed_until_the_deadline(settings):
-    from workflows.services.sealing import QuoteSealed, quote_open
+    from workflows.services.procurement.sealing import QuoteSealed, quote_open
 
     ((agency, user),) = agencies(1)
     settings.ZJCS_TIME_SCALE = 300_000
     project = published_project("draw")
-    outcome = signups.signup_submit(project=project, agency=agency, actor=user, quote="52345.67")
+    outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote="52345.67")
     assert "52345" not in outcome.signup.sealed_quote and outcome.signup.quote is None
     with pytest.raises(QuoteSealed):
         quote_open(project, outcome.signup.sealed_quote)
@@ -157,7 +162,7 @@ def test_quotes_stay_sealed_until_the_deadline(settings):
 def test_suspended_agency_signup_is_refused_with_its_reason():
     from credit_rules.services import subject_for_agency
     from tests.factories import supervisor_user
-    from workflows.services.credit import warning_issue
+    from workflows.services.credit.events import warning_issue
 
     sup = supervisor_user()
     ((agency, user),) = agencies(1, supervisor=sup)
@@ -165,7 +170,7 @@ def test_suspended_agency_signup_is_refused_with_its_reason():
     warning_issue(agency=agency, actor=sup, facts="二", evidence_summary="二")
     assert subject_for_agency(agency).is_suspended
     project = published_project("draw")
-    outcome = signups.signup_submit(project=project, agency=agency, actor=user, quote="50000")
+    outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
     assert not outcome.ok
     assert "CR-SEL-001" in [r.rule_code for r in outcome.refusals]
     assert not SignUp.objects.filter(project=project).exists()
@@ -173,7 +178,7 @@ def test_suspended_agency_signup_is_refused_with_its_reason():
 
 def test_measure_since_selection_revokes_the_win_and_the_alternate_steps_up(settings):
     from tests.factories import supervisor_user
-    from workflows.services.credit import warning_issue
+    from workflows.services.credit.events import warning_issue
 
     sup = supervisor_user()
     buyer = buyer_user()
@@ -181,20 +186,20 @@ def test_measure_since_selection_revokes_the_win_and_the_alternate_steps_up(sett
     settings.ZJCS_TIME_SCALE = 300_000  # real order of events: selection, then the measure, then the contract
     project = published_project("draw", buyer=buyer)
     for agency, user in pool:
-        signups.signup_submit(project=project, agency=agency, actor=user, quote="50000")
+        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
     wait_past(project.signup_deadline)
     deadlines_sweep()
     project.refresh_from_db()
     winner = project.signups.get(state="selected")
     winner_user = next(u for a, u in pool if a == winner.agency)
-    selection.winner_confirm(signup=winner, actor=winner_user)
+    award_services.winner_confirm(signup=winner, actor=winner_user)
     wait_past(project.publicity_ends_at)
     deadlines_sweep()
     engagement = Engagement.objects.get(project=project)
-    engagements.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
+    engagement_services.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
     warning_issue(agency=winner.agency, actor=sup, facts="一", evidence_summary="一")
     warning_issue(agency=winner.agency, actor=sup, facts="二", evidence_summary="二")  # suspends
-    result = engagements.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("50000"))
+    result = engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("50000"))
     assert not result.ok
     assert "CR-CON-001" in [r.rule_code for r in result.refusals]
     winner.refresh_from_db()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cms.models import NoticeRequest
 from tests.factories import AgencyFactory, admitted_agency, buyer_user, operator_user
 from workflows.models import Project
-from workflows.services import projects as project_services
+from workflows.services.procurement import projects as project_services
 
 from .helpers import project_data, requirement
 

@@ -37,9 +37,11 @@ from workflows.charts import (
 )
 from workflows.models import Engagement, Project
 from workflows.selectors.public import months_back, project_list_for_search
-from workflows.services import engagements, selection, signups
-from workflows.services import projects as project_services
 from workflows.services.deadlines import deadlines_sweep
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import signups as signup_services
 
 from .helpers import after, agencies, project_data, published_project, requirement, wait_past
 
@@ -227,7 +229,7 @@ def _unpublished(buyer, operator) -> tuple[Project, Project, Project]:
 
 def _sign_up(project: Project, pool, quotes) -> None:
     for (agency, user), quote in zip(pool, quotes, strict=True):
-        outcome = signups.signup_submit(project=project, agency=agency, actor=user, quote=Decimal(quote))
+        outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote=Decimal(quote))
         assert outcome.ok, [r.message for r in outcome.refusals]
 
 
@@ -236,7 +238,7 @@ def _confirm_winner(project: Project, pool) -> None:
     project.refresh_from_db()
     winner = project.signups.get(state="selected")
     user = next(u for a, u in pool if a == winner.agency)
-    assert selection.winner_confirm(signup=winner, actor=user).ok
+    assert award_services.winner_confirm(signup=winner, actor=user).ok
 
 
 def _mark_personal(*orgs) -> dict[str, str]:
@@ -462,8 +464,8 @@ def test_draw_result_links_the_proof_and_the_contract_appears_once_signed(client
     deadlines_sweep()
     engagement = Engagement.objects.get(project=project)
     winner_user = next(u for a, u in pool if a == engagement.agency)
-    engagements.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
-    assert engagements.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("58800")).ok
+    engagement_services.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
+    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("58800")).ok
     engagement.refresh_from_db()
 
     # when the public opens the page again

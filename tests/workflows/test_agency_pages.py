@@ -28,8 +28,11 @@ from tests.factories import (
 )
 from workflows.models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, TransitionLog
 from workflows.selectors.agency import ledger_list_for_agency_credit, membership_token
-from workflows.services import credit as credit_services
 from workflows.services import membership as membership_services
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit import objections as objection_services
+from workflows.services.credit import repairs as repair_services
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +244,7 @@ def test_credit_refusal_at_submit_shows_reasons_and_keeps_draft(client):
 def test_expelled_agency_inside_its_bar_is_refused_at_submit(client):
     # given an admitted agency expelled for false materials (re-entry barred for 3 years)
     agency, membership, user = admitted_agency()
-    credit_services.credit_event_record(
+    event_services.credit_event_record(
         subject=subject_for_agency(agency), code="FALSE_MATERIALS", source="supervisor", actor=supervisor_user()
     )
     assert membership_of(agency).state == Membership.State.EXPELLED
@@ -432,8 +435,8 @@ def test_credit_page_shows_standing_measures_and_every_entry(client):
     agency, membership, user = admitted_agency()
     subject = subject_for_agency(agency)
     supervisor = supervisor_user()
-    credit_services.warning_issue(agency=agency, actor=supervisor, facts="逾期", evidence_summary="成果逾期 10 日")
-    credit_services.warning_issue(agency=agency, actor=supervisor, facts="逾期", evidence_summary="再次逾期")
+    event_services.warning_issue(agency=agency, actor=supervisor, facts="逾期", evidence_summary="成果逾期 10 日")
+    event_services.warning_issue(agency=agency, actor=supervisor, facts="逾期", evidence_summary="再次逾期")
     client.force_login(user)
     page = client.get(CREDIT).content.decode()
     # two warnings in 12 months suspend for a month (CR-ESC-001): the measure and both events are listed
@@ -477,8 +480,8 @@ def test_objection_submit_window_and_duplicate(client):
 def test_objection_decided_shows_note_and_status(client):
     agency, user, _membership = draft()
     entry = event_record(subject=subject_for_agency(agency), code="RATING_POOR", source="rating")
-    objection = credit_services.objection_submit(entry=entry, actor=user, reason="与事实不符")
-    credit_services.objection_decide(
+    objection = objection_services.objection_submit(entry=entry, actor=user, reason="与事实不符")
+    objection_services.objection_decide(
         objection=objection, actor=supervisor_user(), overturn=True, note="经核实，评价有误。"
     )
     client.force_login(user)
@@ -540,7 +543,7 @@ def test_repair_eligibility_message_then_submit_after_the_period(client):
 
 def test_expulsion_grade_records_are_never_repairable(client):
     agency, membership, user = admitted_agency()
-    credit_services.credit_event_record(
+    event_services.credit_event_record(
         subject=subject_for_agency(agency),
         code="FALSE_MATERIALS",
         source="supervisor",
@@ -559,12 +562,12 @@ def test_list_statuses_agree_with_the_repair_service():
         event_record(subject=subject, code="RATING_EXCELLENT", source="rating"),
         event_record(subject=subject, code="COLLUSION", source="supervisor"),
     ]
-    credit_services.repair_submit(entry=entries[1], actor=user, correction="已整改", evidence=pdf())
+    repair_services.repair_submit(entry=entries[1], actor=user, correction="已整改", evidence=pdf())
     rows = {row.entry.pk: row for row in ledger_list_for_agency_credit(agency).rows}
     for entry in entries:
         row = rows[entry.pk]
         if row.is_adverse:
-            assert row.repair_problem == credit_services.repair_problem(entry)
+            assert row.repair_problem == repair_services.repair_problem(entry)
 
 
 # --- permissions ------------------------------------------------------------------------------
@@ -595,8 +598,8 @@ def test_another_agencys_staff_get_404_on_its_records(client):
     agency, _user, _membership = draft()
     entry = event_record(subject=subject_for_agency(agency), code="RATING_POOR", source="rating")
     supervisor = supervisor_user()
-    case = credit_services.case_propose(agency=agency, actor=supervisor, facts="事实", measure="suspend", months=1)
-    credit_services.case_notify(case=case, actor=supervisor)
+    case = case_services.case_propose(agency=agency, actor=supervisor, facts="事实", measure="suspend", months=1)
+    case_services.case_notify(case=case, actor=supervisor)
     _other, stranger, _m = draft()
     client.force_login(stranger)
     assert client.get(reverse("agency-objection-new", args=[entry.pk])).status_code == 404
@@ -615,14 +618,14 @@ def test_another_agencys_staff_get_404_on_its_records(client):
 def test_case_is_listed_once_notified_and_the_agency_responds_before_the_due_date(client):
     agency, membership, user = admitted_agency()
     supervisor = supervisor_user()
-    case = credit_services.case_propose(
+    case = case_services.case_propose(
         agency=agency, actor=supervisor, facts="连续两个项目逾期提交成果。", measure="suspend", months=2
     )
     client.force_login(user)
     # a proposed case is the supervisor's draft: not shown
     assert "连续两个项目逾期提交成果。" not in client.get(reverse("agency-cases")).content.decode()
     assert client.get(reverse("agency-case-respond", args=[case.pk])).status_code == 404
-    credit_services.case_notify(case=case, actor=supervisor)
+    case_services.case_notify(case=case, actor=supervisor)
     page = client.get(reverse("agency-cases")).content.decode()
     assert "连续两个项目逾期提交成果。" in page and "暂停" in page and "陈述申辩截止" in page
     # when the agency responds
@@ -632,18 +635,18 @@ def test_case_is_listed_once_notified_and_the_agency_responds_before_the_due_dat
     assert case.agency_response == "逾期系业主延迟提供资料所致。" and case.responded_at is not None
     assert "逾期系业主延迟提供资料所致。" in client.get(reverse("agency-cases")).content.decode()
     # a case on a catalogue finding names it in the page's language
-    finding = credit_services.case_propose(
+    finding = case_services.case_propose(
         agency=agency, actor=supervisor, facts="投诉经查属实。", ground_code="QUALITY_COMPLAINT"
     )
-    credit_services.case_notify(case=finding, actor=supervisor)
+    case_services.case_notify(case=finding, actor=supervisor)
     assert "质量投诉经查实" in client.get(reverse("agency-cases")).content.decode()
 
 
 def test_case_response_after_the_due_date_is_refused(client):
     agency, membership, user = admitted_agency()
     supervisor = supervisor_user()
-    case = credit_services.case_propose(agency=agency, actor=supervisor, facts="事实", measure="restrict")
-    credit_services.case_notify(case=case, actor=supervisor)
+    case = case_services.case_propose(agency=agency, actor=supervisor, facts="事实", measure="restrict")
+    case_services.case_notify(case=case, actor=supervisor)
     CreditCase.objects.filter(pk=case.pk).update(response_due=timezone.now() - datetime.timedelta(hours=1))
     client.force_login(user)
     response = client.post(reverse("agency-case-respond", args=[case.pk]), {"response": "迟到的申辩"})
@@ -674,10 +677,10 @@ def _agency_with_entries(n: int):
         for i in range(n)
     ]
     recent = event_record(subject=subject, code="RATING_POOR", source="rating")
-    credit_services.objection_submit(entry=recent, actor=user, reason="异议")
-    credit_services.repair_submit(entry=entries[0], actor=user, correction="已整改", evidence=pdf())
-    case = credit_services.case_propose(agency=agency, actor=supervisor, facts="f", measure="restrict")
-    credit_services.case_notify(case=case, actor=supervisor)
+    objection_services.objection_submit(entry=recent, actor=user, reason="异议")
+    repair_services.repair_submit(entry=entries[0], actor=user, correction="已整改", evidence=pdf())
+    case = case_services.case_propose(agency=agency, actor=supervisor, facts="f", measure="restrict")
+    case_services.case_notify(case=case, actor=supervisor)
     membership_services.membership_update_application(membership=membership, actor=user, statement="说明")
     return agency, user
 

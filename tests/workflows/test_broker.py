@@ -25,7 +25,7 @@ from credit_rules.models import MeasureKind
 from credit_rules.services import subject_for_agency
 from tests.factories import admitted_agency
 from workflows.models import Membership, TransitionLog
-from workflows.services import credit as credit_services
+from workflows.services.credit import measures as measure_services
 from workflows.tasks import credit_sweep
 
 # serialized_rollback: the flush after each test would otherwise take the migrations' data (regions, policy) with it
@@ -70,7 +70,7 @@ def worker_queue():
 def test_the_worker_reinstates_a_due_suspension(worker_queue):
     # given a member whose one-month suspension ended a month ago (the sweep has not run since)
     agency, membership, user = admitted_agency()
-    credit_services.measures_apply(
+    measure_services.measures_apply(
         subject=subject_for_agency(agency),
         orders=[MeasureOrder("CR-ESC-001", MeasureKind.SUSPEND, months=1)],
         at=timezone.now() - relativedelta(months=2),

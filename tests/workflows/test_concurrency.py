@@ -20,7 +20,10 @@ from credit_rules.services import subject_for_agency
 from credit_rules.verify import ledger_verify
 from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, supervisor_user
 from workflows.models import CreditCase, Membership, TransitionLog
-from workflows.services import credit as credit_services
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit import measures as measure_services
+from workflows.services.credit import sweeps as credit_sweeps
 
 # serialized_rollback: the flush after each test would otherwise take the migrations' data (regions, policy) with it
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -55,15 +58,15 @@ def test_two_supervisors_deciding_one_case_apply_it_once():
     # given a notified case and two supervisors in scope
     first, second = supervisor_user(), supervisor_user()
     agency, membership, user = admitted_agency(supervisor=first)
-    case = credit_services.case_propose(
+    case = case_services.case_propose(
         agency=agency, actor=first, facts="多次逾期提交成果。", measure=MeasureKind.SUSPEND, months=1
     )
-    assert credit_services.case_notify(case=case, actor=first).ok
+    assert case_services.case_notify(case=case, actor=first).ok
     hearing_lapsed(case)
     # when both decide at the same moment
     results = run_together(
-        lambda: credit_services.case_decide(case=case, actor=first, apply=True, note="决定一"),
-        lambda: credit_services.case_decide(case=case, actor=second, apply=True, note="决定二"),
+        lambda: case_services.case_decide(case=case, actor=first, apply=True, note="决定一"),
+        lambda: case_services.case_decide(case=case, actor=second, apply=True, note="决定二"),
     )
     # then exactly one applied it, the other was refused by state, and one measure exists
     assert sorted(r.outcome for r in results) == [TransitionLog.Outcome.DONE, TransitionLog.Outcome.REFUSED_STATE]
@@ -87,7 +90,7 @@ def test_two_sweep_workers_reinstate_each_due_membership_once():
         membership = Membership.objects.create(
             agency=agency, state=Membership.State.ACTIVE, member_since=timezone.now() - relativedelta(years=1)
         )
-        credit_services.measures_apply(
+        measure_services.measures_apply(
             subject=subject_for_agency(agency), orders=[MeasureOrder("CR-ESC-001", MeasureKind.SUSPEND, months=1)]
         )
         memberships.append(membership)
@@ -95,8 +98,8 @@ def test_two_sweep_workers_reinstate_each_due_membership_once():
     later = timezone.now() + relativedelta(months=1, days=1)
     # when two workers sweep at the same moment (twice each, as beat would)
     results = run_together(
-        lambda: [credit_services.credit_sweep(later), credit_services.credit_sweep(later)],
-        lambda: [credit_services.credit_sweep(later), credit_services.credit_sweep(later)],
+        lambda: [credit_sweeps.credit_sweep(later), credit_sweeps.credit_sweep(later)],
+        lambda: [credit_sweeps.credit_sweep(later), credit_sweeps.credit_sweep(later)],
     )
     # then every membership is back, reinstated exactly once between them
     assert sum(r["reinstated"] for runs in results for r in runs) == 50
@@ -126,7 +129,7 @@ def test_two_warnings_at_once_suspend_exactly_once(attempt):
     members = [member_without_history() for _ in range(8)]
 
     def warn(agency, actor, what):
-        return lambda: credit_services.warning_issue(agency=agency, actor=actor, facts=what, evidence_summary=what)
+        return lambda: event_services.warning_issue(agency=agency, actor=actor, facts=what, evidence_summary=what)
 
     # when all sixteen warnings are issued at once (two per agency, racing for its chain)
     calls = []

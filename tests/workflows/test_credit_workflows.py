@@ -14,7 +14,6 @@ from unittest import mock
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from credit_rules.policy import policy_at
 from credit_rules.services import subject_for_agency
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
+from marketplace.errors import ApplicationError
 from marketplace.selectors import qualifications_valid_on
 from tests.factories import (
     AgencyFactory,
@@ -38,9 +38,15 @@ from tests.factories import (
     supervisor_user,
 )
 from workflows.models import CreditCase, Engagement, Membership, Project, RepairRequest, SignUp, TransitionLog
-from workflows.services import credit as credit_services
+from workflows.selectors import facts
 from workflows.services import membership as membership_services
-from workflows.services.external import external_list_import
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit import notices as credit_notices
+from workflows.services.credit import objections as objection_services
+from workflows.services.credit import repairs as repair_services
+from workflows.services.credit import sweeps as credit_sweeps
+from workflows.services.credit.external import external_list_import
 from workflows.services.transitions import transition_run
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +84,13 @@ def applicant(agency=None):
 
 
 def record(agency, code: str, *, at=None, actor=None):
-    return credit_services.credit_event_record(
+    return event_services.credit_event_record(
         subject=subject_for_agency(agency), code=code, source=Source.SUPERVISOR, actor=actor, at=at
     )
 
 
 def warn(agency, supervisor, what: str = "逾期提交成果，经责令整改仍未说明理由。"):
-    return credit_services.warning_issue(agency=agency, actor=supervisor, facts=what, evidence_summary=what)
+    return event_services.warning_issue(agency=agency, actor=supervisor, facts=what, evidence_summary=what)
 
 
 def project_for(state: str, *, method=Project.Method.DRAW) -> Project:
@@ -105,7 +111,7 @@ def project_for(state: str, *, method=Project.Method.DRAW) -> Project:
 
 
 def signup_gate(agency, at=None):
-    membership = credit_services.current_membership(agency)
+    membership = facts.current_membership(agency)
     context = {"member_state": membership.state if membership else "none", "open_engagements": 0}
     return gate.evaluate(subject_for_agency(agency), "signup.submit", at, context)
 
@@ -233,13 +239,13 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
     assert not decision.allowed and "CR-SEL-001" in [r.rule_code for r in decision.refusals]
     assert not signup_gate(agency, stored.suspended_until - DAY).allowed
     # when the sweep runs before the end, nothing changes
-    assert credit_services.credit_sweep(stored.suspended_until - DAY)["reinstated"] == 0
+    assert credit_sweeps.credit_sweep(stored.suspended_until - DAY)["reinstated"] == 0
     assert refetch(membership).state == State.SUSPENDED
     # when the sweep runs after the end, it is reinstated by itself — once, however often it runs
     after = stored.suspended_until + datetime.timedelta(minutes=1)
-    first = credit_services.credit_sweep(after)
+    first = credit_sweeps.credit_sweep(after)
     assert first["reinstated"] == 1 and first["standings"] >= 1
-    again = credit_services.credit_sweep(after)
+    again = credit_sweeps.credit_sweep(after)
     assert again == {
         "standings": 0,
         "reinstated": 0,
@@ -259,39 +265,39 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
 
 def test_a_suspended_restricted_member_returns_to_restricted(supervisor, member):
     agency, membership, user = member
-    case = credit_services.case_propose(
+    case = case_services.case_propose(
         agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=3
     )
-    credit_services.case_notify(case=case, actor=supervisor)
+    case_services.case_notify(case=case, actor=supervisor)
     hearing_lapsed(case)
-    assert credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制").ok
+    assert case_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制").ok
     assert refetch(membership).state == State.RESTRICTED
     warn(agency, supervisor)
     warn(agency, supervisor)
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)
-    credit_services.credit_sweep(stored.suspended_until + datetime.timedelta(minutes=1))
+    credit_sweeps.credit_sweep(stored.suspended_until + datetime.timedelta(minutes=1))
     assert refetch(membership).state == State.RESTRICTED
     assert subject_for_agency(agency).is_restricted
 
 
 def test_a_time_limited_restriction_ends_by_itself(supervisor, member):
     agency, membership, user = member
-    case = credit_services.case_propose(
+    case = case_services.case_propose(
         agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=3
     )
-    credit_services.case_notify(case=case, actor=supervisor)
+    case_services.case_notify(case=case, actor=supervisor)
     hearing_lapsed(case)
-    credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
+    case_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
     end = refetch(case).measure_entry.expires_at
-    credit_services.credit_sweep(end - DAY)
+    credit_sweeps.credit_sweep(end - DAY)
     assert refetch(membership).state == State.RESTRICTED
-    result = credit_services.credit_sweep(end)
+    result = credit_sweeps.credit_sweep(end)
     assert result["cases_expired"] == 1
     assert refetch(case).state == CreditCase.State.EXPIRED
     assert not subject_for_agency(agency).is_restricted
     assert refetch(membership).state == State.ACTIVE
-    credit_services.credit_sweep(end)
+    credit_sweeps.credit_sweep(end)
     assert done_logs(membership, "unrestrict") == 1
 
 
@@ -308,10 +314,10 @@ def test_a_warning_while_suspended_suspends_three_months(supervisor, member):
     ends = sorted(LedgerEntry.objects.filter(subject__agency=agency, measure="suspend").values_list("expires_at"))
     assert len(ends) == 2
     # the first suspension's end passes: still suspended until the longer one ends
-    credit_services.credit_sweep(first_until + DAY)
+    credit_sweeps.credit_sweep(first_until + DAY)
     assert refetch(membership).state == State.SUSPENDED
     assert not signup_gate(agency, first_until + DAY).allowed
-    credit_services.credit_sweep(stored.suspended_until)
+    credit_sweeps.credit_sweep(stored.suspended_until)
     assert refetch(membership).state == State.ACTIVE
 
 
@@ -365,7 +371,7 @@ def test_an_expelled_agency_is_barred_until_the_bar_ends(supervisor, member):
     # after the bar the same application goes through (no green channel: the expelled term does not count)
     QualificationFactory(agency=agency, valid_until=(barred_until + relativedelta(years=1)).date())
     with clock(barred_until + DAY):
-        credit_services.credit_sweep(barred_until + DAY)
+        credit_sweeps.credit_sweep(barred_until + DAY)
         result = membership_services.membership_submit(membership=again, actor=user, accept_commitment=True)
     assert result.ok and refetch(again).state == State.SUBMITTED
     assert not subject_for_agency(agency).is_expelled
@@ -386,13 +392,13 @@ def test_grade_d_restricts_and_a_repair_that_lifts_the_grade_unrestricts(supervi
     restriction = LedgerEntry.objects.get(subject=subject, measure="restrict")
     assert restriction.rule_code == "CR-ESC-004" and restriction.expires_at is None
     # the agency repairs one poor rating (eligible after three months) and the grade goes back to C
-    request = credit_services.repair_submit(
+    request = repair_services.repair_submit(
         entry=ratings[0],
         actor=user,
         correction="已建立成果质量复核制度。",
         evidence=SimpleUploadedFile("整改.pdf", PDF),
     )
-    assert credit_services.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位").ok
+    assert repair_services.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位").ok
     subject = subject_for_agency(agency)
     assert (subject.score, subject.grade, subject.is_restricted) == (60, "C", False)
     lifted = restriction.followups.get(kind="neutralise")
@@ -414,9 +420,9 @@ def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
     assert refetch(membership).state == State.ACTIVE
     later = honour.expires_at + DAY
     with clock(honour.expires_at - DAY):
-        assert credit_services.credit_sweep()["restricted"] == 0
+        assert credit_sweeps.credit_sweep()["restricted"] == 0
     with clock(later):  # the sweep runs on the platform's clock, a day after the honour expired
-        result = credit_services.credit_sweep()
+        result = credit_sweeps.credit_sweep()
         assert (result["standings"], result["restricted"]) == (1, 1)
         subject = subject_for_agency(agency)
         assert (subject.score, subject.grade, subject.is_restricted) == (55, "D", True)
@@ -430,7 +436,7 @@ def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
         decision = DecisionRecord.objects.get(transition="standing.review")
         assert decision.target == f"credit_rules.creditsubject:{subject.pk}"
         # a second sweep (or a second worker) finds nothing left to do
-        assert credit_services.credit_sweep()["restricted"] == 0
+        assert credit_sweeps.credit_sweep()["restricted"] == 0
     assert LedgerEntry.objects.filter(subject=subject, kind="measure").count() == 1
     assert ledger_verify([subject.pk]).ok
 
@@ -454,15 +460,15 @@ def test_repair_too_early_is_refused_with_the_date(supervisor, member):
     agency, membership, user = member
     warning = warn(agency, supervisor)
     eligible = timezone.localtime(warning.repairable_after).date()
-    with pytest.raises(ValidationError) as refused:
-        credit_services.repair_submit(
+    with pytest.raises(ApplicationError) as refused:
+        repair_services.repair_submit(
             entry=warning, actor=user, correction="已整改。", evidence=SimpleUploadedFile("整改.pdf", PDF)
         )
     assert eligible.isoformat() in refused.value.messages[0]
     assert eligible == (timezone.localtime(warning.effective_at) + relativedelta(months=3)).date()
     assert not RepairRequest.objects.exists()
     with clock(warning.repairable_after + DAY):
-        request = credit_services.repair_submit(
+        request = repair_services.repair_submit(
             entry=warning, actor=user, correction="已整改。", evidence=SimpleUploadedFile("整改.pdf", PDF)
         )
     assert request.state == RepairRequest.State.SUBMITTED
@@ -471,8 +477,8 @@ def test_repair_too_early_is_refused_with_the_date(supervisor, member):
 def test_an_expulsion_grade_event_cannot_be_repaired(supervisor, member):
     agency, membership, user = member
     entry = record(agency, "FALSE_MATERIALS", actor=supervisor)
-    with clock(timezone.now() + relativedelta(months=40)), pytest.raises(ValidationError):
-        credit_services.repair_submit(
+    with clock(timezone.now() + relativedelta(months=40)), pytest.raises(ApplicationError):
+        repair_services.repair_submit(
             entry=entry, actor=user, correction="-", evidence=SimpleUploadedFile("a.pdf", PDF)
         )
     assert refetch(membership).state == State.EXPELLED
@@ -512,8 +518,8 @@ def test_overturning_a_warning_reverses_its_points_and_the_suspension_it_caused(
     warn(agency, supervisor)
     second = warn(agency, supervisor, "据称逾期，实为业主延迟提供资料。")
     assert refetch(membership).state == State.SUSPENDED
-    objection = credit_services.objection_submit(entry=second, actor=user, reason="逾期系业主延迟提供基础资料所致。")
-    result = credit_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立")
+    objection = objection_services.objection_submit(entry=second, actor=user, reason="逾期系业主延迟提供基础资料所致。")
+    result = objection_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立")
     assert result.ok
     subject = subject_for_agency(agency)
     assert (subject.score, subject.warning_count, subject.is_suspended) == (95, 1, False)
@@ -522,7 +528,7 @@ def test_overturning_a_warning_reverses_its_points_and_the_suspension_it_caused(
     assert (stored.state, stored.suspended_until) == (State.ACTIVE, None)
     suspension = LedgerEntry.objects.get(subject=subject, measure="suspend")
     assert suspension.followups.filter(kind="neutralise").exists()
-    warning_notice = NoticeRequest.objects.get(source_key=credit_services.entry_notice_key(second))
+    warning_notice = NoticeRequest.objects.get(source_key=credit_notices.entry_notice_key(second))
     assert warning_notice.withdrawn_at is not None
     assert signup_gate(agency).allowed
     assert ledger_verify([subject.pk]).ok
@@ -533,8 +539,8 @@ def test_overturning_a_warning_that_did_not_cause_the_suspension_keeps_it(superv
     for _ in range(3):
         warn(agency, supervisor)
     third = LedgerEntry.objects.filter(subject__agency=agency, code="CREDIT_WARNING").order_by("seq").last()
-    objection = credit_services.objection_submit(entry=third, actor=user, reason="重复警告。")
-    credit_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立")
+    objection = objection_services.objection_submit(entry=third, actor=user, reason="重复警告。")
+    objection_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立")
     # the first two warnings still justify the first suspension; the repeat one falls with the third
     stored = refetch(membership)
     assert stored.state == State.SUSPENDED
@@ -564,7 +570,7 @@ def test_an_external_listing_suspends_a_member_and_delisting_restores_it(member)
     assert {"CR-SEL-001", "CR-SEL-003"} <= {r.rule_code for r in decision.refusals}
     assert NoticeRequest.objects.filter(kind="suspension", payload__rule_code="CR-LST-001").count() == 1
     # an open-ended suspension is not the sweep's to end
-    credit_services.credit_sweep(timezone.now() + relativedelta(years=2))
+    credit_sweeps.credit_sweep(timezone.now() + relativedelta(years=2))
     assert refetch(membership).state == State.SUSPENDED
     # the delisting file restores it
     today = timezone.localdate().isoformat()
@@ -593,13 +599,13 @@ def test_listing_dates_in_the_file_take_effect_by_themselves(member):
     # the sweep suspends it when the listing starts, and restores it when the listing ends
     start = timezone.now() + datetime.timedelta(days=7, hours=1)
     with clock(start):
-        credit_services.credit_sweep(start)
+        credit_sweeps.credit_sweep(start)
     assert refetch(membership).state == State.SUSPENDED
     assert not signup_gate(agency, start).allowed
     end = timezone.now() + datetime.timedelta(days=14, hours=1)
     with clock(end):
-        credit_services.credit_sweep(end)
-        credit_services.credit_sweep(end)
+        credit_sweeps.credit_sweep(end)
+        credit_sweeps.credit_sweep(end)
     assert refetch(membership).state == State.ACTIVE
     assert done_logs(membership, "reinstate") == 1
     assert signup_gate(agency, end).allowed
@@ -608,16 +614,16 @@ def test_listing_dates_in_the_file_take_effect_by_themselves(member):
 def test_a_restriction_that_ends_during_an_open_ended_suspension_is_forgotten(supervisor, member):
     agency, membership, user = member
     external_list_import(content=listing_file(agency), filename="sxbzxr.csv")
-    case = credit_services.case_propose(
+    case = case_services.case_propose(
         agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=1
     )
-    credit_services.case_notify(case=case, actor=supervisor)
+    case_services.case_notify(case=case, actor=supervisor)
     hearing_lapsed(case)
-    credit_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
+    case_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)
     later = timezone.now() + relativedelta(months=2)
-    credit_services.credit_sweep(later)
+    credit_sweeps.credit_sweep(later)
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.ACTIVE)
     with clock(later):
@@ -651,7 +657,7 @@ def test_an_expired_qualification_stops_counting_without_a_human_step():
     with clock(timezone.now() + datetime.timedelta(days=11)):
         problems = membership_services.application_problems(membership)
         assert len(problems) == 1 and "有效资质证书" in problems[0]
-        with pytest.raises(ValidationError):
+        with pytest.raises(ApplicationError):
             membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     assert refetch(membership).state == State.DRAFT
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from credit_rules.models import CreditSubject, DecisionRecord
 from workflows.models import Membership
-from workflows.services import membership as ms
+from workflows.services import membership as membership_services
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_bad_record_agency_is_refused_entry_with_the_reason(demo):
     user = get_user_model().objects.get(username="agency_demo3")
     membership = membership_of("agency_demo3")
     assert membership.state == "draft"
-    result = ms.membership_submit(membership=membership, actor=user, accept_commitment=True)
+    result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     assert not result.ok
     assert [r.rule_code for r in result.refusals] == ["CR-ONB-003"]
     assert "无故放弃中选资格" in result.refusals[0].message
@@ -46,9 +46,9 @@ def test_expelled_agency_is_blacklisted_and_cannot_reapply(demo):
     subject = CreditSubject.objects.get(agency__staff__user=user)
     assert subject.is_expelled
     agency = subject.agency
-    fresh = ms.membership_start(agency=agency, actor=user)
-    fresh = ms.membership_update_application(membership=fresh, actor=user, statement="重新申请入驻")
-    result = ms.membership_submit(membership=fresh, actor=user, accept_commitment=True)
+    fresh = membership_services.membership_start(agency=agency, actor=user)
+    fresh = membership_services.membership_update_application(membership=fresh, actor=user, statement="重新申请入驻")
+    result = membership_services.membership_submit(membership=fresh, actor=user, accept_commitment=True)
     assert "CR-ONB-002" in [r.rule_code for r in result.refusals]
 
 

@@ -17,7 +17,6 @@ from unittest import mock
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from cms.models import NoticeRequest
 from credit_rules.gate import MeasureOrder
 from credit_rules.models import DecisionRecord, ExternalListing, LedgerEntry, MeasureKind, Source
 from credit_rules.services import subject_for_agency
+from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Region
 from tests.factories import (
     AgencyFactory,
@@ -38,8 +38,15 @@ from tests.factories import (
     supervisor_user,
 )
 from workflows.models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, TransitionLog
-from workflows.services import credit as credit_services
+from workflows.selectors import facts
 from workflows.services import membership as membership_services
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit import measures as measure_services
+from workflows.services.credit import notices as credit_notices
+from workflows.services.credit import objections as objection_services
+from workflows.services.credit import repairs as repair_services
+from workflows.services.credit import sweeps as credit_sweeps
 from workflows.services.transitions import row_reload, transition_run
 
 pytestmark = pytest.mark.django_db
@@ -122,13 +129,13 @@ def submitted_membership(agency=None):
 
 def record(agency, code: str, *, at=None, actor=None):
     """A catalogue event on the agency's ledger, escalated by the policy as in production."""
-    return credit_services.credit_event_record(
+    return event_services.credit_event_record(
         subject=subject_for_agency(agency), code=code, source=Source.SUPERVISOR, actor=actor, at=at
     )
 
 
 def apply_measure(agency, kind: str, *, months: int | None = None, rule: str = "CR-ESC-001"):
-    return credit_services.measures_apply(
+    return measure_services.measures_apply(
         subject=subject_for_agency(agency), orders=[MeasureOrder(rule, kind, months=months)]
     )
 
@@ -243,7 +250,7 @@ def test_submit_refused_while_on_an_external_list():
 
 
 def credit_services_import_listing(agency, delisted: str = "") -> None:
-    from workflows.services.external import external_list_import
+    from workflows.services.credit.external import external_list_import
 
     content = (
         "uscc,name,reason,source,listed_on,delisted_on\n"
@@ -255,7 +262,7 @@ def credit_services_import_listing(agency, delisted: str = "") -> None:
 def test_submit_without_accepting_the_commitment_writes_nothing():
     agency, membership, user = draft_membership()
     logs = TransitionLog.objects.count()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ApplicationError):
         membership_services.membership_submit(membership=membership, actor=user, accept_commitment=False)
     assert refetch(membership).state == State.DRAFT
     assert TransitionLog.objects.count() == logs
@@ -355,7 +362,7 @@ def test_send_back_and_reject_refused_for_staff_and_outsiders(decision, who, req
 def test_send_back_without_a_reason_writes_nothing(supervisor):
     agency, membership, user = submitted_membership()
     logs = TransitionLog.objects.count()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ApplicationError):
         membership_services.membership_review(membership=membership, actor=supervisor, decision="send_back", note=" ")
     assert refetch(membership).state == State.SUBMITTED
     assert TransitionLog.objects.count() == logs
@@ -429,7 +436,7 @@ def test_restrict_allowed_by_a_measure_and_unrestrict_when_it_is_lifted(member):
     [entry] = apply_measure(agency, MeasureKind.RESTRICT, rule="CR-ESC-004")
     assert refetch(membership).state == State.RESTRICTED
     assert subject_for_agency(agency).is_restricted
-    credit_services.measures_apply(
+    measure_services.measures_apply(
         subject=subject_for_agency(agency), orders=[MeasureOrder("CR-ESC-005", "lift", lifts_entry=entry.pk)]
     )
     assert refetch(membership).state == State.ACTIVE
@@ -454,7 +461,7 @@ def test_restrict_while_suspended_takes_effect_when_the_suspension_ends(member):
     apply_measure(agency, MeasureKind.RESTRICT, months=3, rule="CR-SUP-001")
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)
-    credit_services.credit_sweep(timezone.now() + relativedelta(months=1, days=1))
+    credit_sweeps.credit_sweep(timezone.now() + relativedelta(months=1, days=1))
     assert refetch(membership).state == State.RESTRICTED
 
 
@@ -501,9 +508,9 @@ def test_suspend_allowed_by_a_measure_and_reinstated_by_the_sweep(member):
     assert stored.state == State.SUSPENDED
     assert stored.suspended_until == entry.expires_at
     assert NoticeRequest.objects.filter(kind="suspension", payload__agency__uscc=agency.uscc).count() == 1
-    assert credit_services.suspensions_expire(entry.expires_at - datetime.timedelta(seconds=1)) == 0
+    assert credit_sweeps.suspensions_expire(entry.expires_at - datetime.timedelta(seconds=1)) == 0
     assert refetch(membership).state == State.SUSPENDED
-    assert credit_services.suspensions_expire(entry.expires_at) == 1
+    assert credit_sweeps.suspensions_expire(entry.expires_at) == 1
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until, stored.resume_state) == (State.ACTIVE, None, "")
     log = last_log(membership)
@@ -569,7 +576,7 @@ def test_withdraw_allowed_ends_the_membership(member):
     assert result.ok
     stored = refetch(membership)
     assert stored.state == State.WITHDRAWN and stored.ended_at is not None
-    assert credit_services.current_membership(agency) is None
+    assert facts.current_membership(agency) is None
 
 
 def test_withdraw_refused_while_suspended(member):
@@ -609,21 +616,21 @@ def test_withdraw_refused_with_an_open_engagement(member):
 
 
 def proposed_case(agency, supervisor, *, measure=MeasureKind.SUSPEND, months=1) -> CreditCase:
-    return credit_services.case_propose(
+    return case_services.case_propose(
         agency=agency, actor=supervisor, facts="多次未按时提交成果，经约谈仍未整改。", measure=measure, months=months
     )
 
 
 def notified_case(agency, supervisor, **kwargs) -> CreditCase:
     case = proposed_case(agency, supervisor, **kwargs)
-    assert credit_services.case_notify(case=case, actor=supervisor).ok
+    assert case_services.case_notify(case=case, actor=supervisor).ok
     return refetch(case)
 
 
 def applied_case(agency, supervisor, **kwargs) -> CreditCase:
     case = notified_case(agency, supervisor, **kwargs)
     hearing_lapsed(case)
-    result = credit_services.case_decide(case=case, actor=supervisor, apply=True, note="陈述申辩理由不成立。")
+    result = case_services.case_decide(case=case, actor=supervisor, apply=True, note="陈述申辩理由不成立。")
     assert result.ok, result.messages
     return refetch(case)
 
@@ -631,7 +638,7 @@ def applied_case(agency, supervisor, **kwargs) -> CreditCase:
 def test_case_notify_allowed_sets_the_response_due(supervisor, member):
     agency, membership, user = member
     case = proposed_case(agency, supervisor)
-    assert credit_services.case_notify(case=case, actor=supervisor).ok
+    assert case_services.case_notify(case=case, actor=supervisor).ok
     stored = refetch(case)
     assert stored.state == CreditCase.State.NOTIFIED
     assert stored.response_due - stored.notified_at == datetime.timedelta(days=7)
@@ -640,7 +647,7 @@ def test_case_notify_allowed_sets_the_response_due(supervisor, member):
 def test_case_notify_refused_twice(supervisor, member):
     agency, membership, user = member
     case = notified_case(agency, supervisor)
-    assert_refused(case, Outcome.REFUSED_STATE, lambda: credit_services.case_notify(case=case, actor=supervisor))
+    assert_refused(case, Outcome.REFUSED_STATE, lambda: case_services.case_notify(case=case, actor=supervisor))
 
 
 @pytest.mark.parametrize("who", ["outsider", "own_staff"])
@@ -648,7 +655,7 @@ def test_case_notify_refused_for_outsiders_and_staff(who, request, supervisor, m
     agency, membership, user = member
     case = proposed_case(agency, supervisor)
     actor = user if who == "own_staff" else request.getfixturevalue(who)
-    assert_refused(case, Outcome.REFUSED_PERMISSION, lambda: credit_services.case_notify(case=case, actor=actor))
+    assert_refused(case, Outcome.REFUSED_PERMISSION, lambda: case_services.case_notify(case=case, actor=actor))
 
 
 @pytest.mark.parametrize(
@@ -683,12 +690,12 @@ def test_case_apply_allowed_writes_the_measure_once(measure, months, state, noti
 
 def test_case_with_a_grave_finding_records_the_event_and_escalates(supervisor, member):
     agency, membership, user = member
-    case = credit_services.case_propose(
+    case = case_services.case_propose(
         agency=agency, actor=supervisor, facts="提交的业绩合同系伪造。", ground_code="FALSE_MATERIALS"
     )
-    credit_services.case_notify(case=case, actor=supervisor)
+    case_services.case_notify(case=case, actor=supervisor)
     hearing_lapsed(case)
-    assert credit_services.case_decide(case=case, actor=supervisor, apply=True, note="查实").ok
+    assert case_services.case_decide(case=case, actor=supervisor, apply=True, note="查实").ok
     assert LedgerEntry.objects.filter(subject__agency=agency, code="FALSE_MATERIALS").count() == 1
     assert refetch(membership).state == State.EXPELLED
     assert refetch(case).measure_entry is None  # the expulsion is the rule's, not the case's
@@ -700,7 +707,7 @@ def test_case_apply_refused_before_notification(supervisor, member):
     assert_refused(
         case,
         Outcome.REFUSED_STATE,
-        lambda: credit_services.case_decide(case=case, actor=supervisor, apply=True, note="未告知即决定"),
+        lambda: case_services.case_decide(case=case, actor=supervisor, apply=True, note="未告知即决定"),
     )
     assert refetch(membership).state == State.ACTIVE
 
@@ -710,8 +717,8 @@ def test_case_apply_refused_while_the_agency_may_still_respond(supervisor, membe
     agency, membership, user = member
     case = notified_case(agency, supervisor)
     before = (side_effects(), TransitionLog.objects.count())
-    with pytest.raises(ValidationError, match="陈述申辩期至"):
-        credit_services.case_decide(case=case, actor=supervisor, apply=True, note="未等申辩即决定")
+    with pytest.raises(ApplicationError, match="陈述申辩期至"):
+        case_services.case_decide(case=case, actor=supervisor, apply=True, note="未等申辩即决定")
     assert refetch(case).state == CreditCase.State.NOTIFIED
     assert refetch(membership).state == State.ACTIVE
     assert (side_effects(), TransitionLog.objects.count()) == before
@@ -720,8 +727,8 @@ def test_case_apply_refused_while_the_agency_may_still_respond(supervisor, membe
 def test_case_apply_allowed_as_soon_as_the_agency_has_responded(supervisor, member):
     agency, membership, user = member
     case = notified_case(agency, supervisor)
-    credit_services.case_respond(case=case, actor=user, response="逾期系业主变更需求所致，附往来函件。")
-    result = credit_services.case_decide(case=case, actor=supervisor, apply=True, note="申辩理由不成立。")
+    case_services.case_respond(case=case, actor=user, response="逾期系业主变更需求所致，附往来函件。")
+    result = case_services.case_decide(case=case, actor=supervisor, apply=True, note="申辩理由不成立。")
     assert result.ok, result.messages
     assert refetch(membership).state == State.SUSPENDED
 
@@ -735,7 +742,7 @@ def test_case_apply_refused_for_outsiders_staff_and_buyers(who, request, supervi
     assert_refused(
         case,
         Outcome.REFUSED_PERMISSION,
-        lambda: credit_services.case_decide(case=case, actor=actor, apply=True, note="越权"),
+        lambda: case_services.case_decide(case=case, actor=actor, apply=True, note="越权"),
     )
     assert refetch(membership).state == State.ACTIVE
 
@@ -744,7 +751,7 @@ def test_case_apply_refused_for_outsiders_staff_and_buyers(who, request, supervi
 def test_case_dismiss_allowed_from_proposed_or_notified(notify, supervisor, member):
     agency, membership, user = member
     case = notified_case(agency, supervisor) if notify else proposed_case(agency, supervisor)
-    assert credit_services.case_decide(case=case, actor=supervisor, apply=False, note="证据不足").ok
+    assert case_services.case_decide(case=case, actor=supervisor, apply=False, note="证据不足").ok
     stored = refetch(case)
     assert (stored.state, stored.decision_note) == (CreditCase.State.DISMISSED, "证据不足")
     assert side_effects() == (0, 0)
@@ -756,7 +763,7 @@ def test_case_dismiss_refused_once_applied(supervisor, member):
     assert_refused(
         case,
         Outcome.REFUSED_STATE,
-        lambda: credit_services.case_decide(case=case, actor=supervisor, apply=False, note="撤回"),
+        lambda: case_services.case_decide(case=case, actor=supervisor, apply=False, note="撤回"),
     )
 
 
@@ -766,14 +773,14 @@ def test_case_dismiss_refused_for_staff(supervisor, member):
     assert_refused(
         case,
         Outcome.REFUSED_PERMISSION,
-        lambda: credit_services.case_decide(case=case, actor=user, apply=False, note="自行撤销"),
+        lambda: case_services.case_decide(case=case, actor=user, apply=False, note="自行撤销"),
     )
 
 
 def test_case_object_allowed_through_an_objection(supervisor, member):
     agency, membership, user = member
     case = applied_case(agency, supervisor)
-    credit_services.objection_submit(entry=case.measure_entry, actor=user, reason="逾期系业主原因所致。")
+    objection_services.objection_submit(entry=case.measure_entry, actor=user, reason="逾期系业主原因所致。")
     assert refetch(case).state == CreditCase.State.OBJECTED
     log = last_log(case)
     assert (log.transition, log.outcome, log.actor) == ("object", Outcome.DONE, None)
@@ -796,8 +803,8 @@ def test_case_object_refused_for_supervisors_and_strangers(who, request, supervi
 def test_case_uphold_allowed_when_the_objection_fails(supervisor, member):
     agency, membership, user = member
     case = applied_case(agency, supervisor)
-    objection = credit_services.objection_submit(entry=case.measure_entry, actor=user, reason="不服")
-    assert credit_services.objection_decide(objection=objection, actor=supervisor, overturn=False, note="维持").ok
+    objection = objection_services.objection_submit(entry=case.measure_entry, actor=user, reason="不服")
+    assert objection_services.objection_decide(objection=objection, actor=supervisor, overturn=False, note="维持").ok
     assert refetch(case).state == CreditCase.State.UPHELD
     assert refetch(membership).state == State.SUSPENDED
 
@@ -805,12 +812,12 @@ def test_case_uphold_allowed_when_the_objection_fails(supervisor, member):
 def test_case_overturn_allowed_reverses_the_measure(supervisor, member):
     agency, membership, user = member
     case = applied_case(agency, supervisor)
-    objection = credit_services.objection_submit(entry=case.measure_entry, actor=user, reason="逾期系业主原因所致。")
-    assert credit_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立").ok
+    objection = objection_services.objection_submit(entry=case.measure_entry, actor=user, reason="逾期系业主原因所致。")
+    assert objection_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立").ok
     assert refetch(case).state == CreditCase.State.OVERTURNED
     assert refetch(membership).state == State.ACTIVE
     assert not subject_for_agency(agency).is_suspended
-    notice = NoticeRequest.objects.get(source_key=credit_services.entry_notice_key(case.measure_entry))
+    notice = NoticeRequest.objects.get(source_key=credit_notices.entry_notice_key(case.measure_entry))
     assert notice.withdrawn_at is not None
 
 
@@ -826,7 +833,7 @@ def test_case_uphold_and_overturn_refused_without_an_objection(name, supervisor,
 def test_case_uphold_and_overturn_refused_for_staff_and_outsiders(name, who, request, supervisor, member):
     agency, membership, user = member
     case = applied_case(agency, supervisor)
-    credit_services.objection_submit(entry=case.measure_entry, actor=user, reason="不服")
+    objection_services.objection_submit(entry=case.measure_entry, actor=user, reason="不服")
     actor = user if who == "own_staff" else request.getfixturevalue(who)
     assert_refused(case, Outcome.REFUSED_PERMISSION, lambda: transition_run(obj=case, name=name, actor=actor))
 
@@ -835,12 +842,12 @@ def test_case_expire_allowed_by_the_sweep_after_the_period(supervisor, member):
     agency, membership, user = member
     case = applied_case(agency, supervisor, months=1)
     end = case.measure_entry.expires_at
-    assert credit_services.cases_expire(end - datetime.timedelta(seconds=1)) == 0
-    result = credit_services.credit_sweep(end)
+    assert credit_sweeps.cases_expire(end - datetime.timedelta(seconds=1)) == 0
+    result = credit_sweeps.credit_sweep(end)
     assert result["cases_expired"] == 1 and result["reinstated"] == 1
     assert refetch(case).state == CreditCase.State.EXPIRED
     assert refetch(membership).state == State.ACTIVE
-    assert credit_services.credit_sweep(end) == {
+    assert credit_sweeps.credit_sweep(end) == {
         "standings": 0,
         "reinstated": 0,
         "restricted": 0,
@@ -867,12 +874,12 @@ def test_case_repair_allowed_after_the_minimum_period(supervisor, member):
     case = applied_case(agency, supervisor, months=1)
     entry = case.measure_entry
     later = entry.effective_at + relativedelta(months=12, days=1)
-    credit_services.credit_sweep(later)
+    credit_sweeps.credit_sweep(later)
     with clock(later):
-        request = credit_services.repair_submit(
+        request = repair_services.repair_submit(
             entry=entry, actor=user, correction="已完成整改。", evidence=SimpleUploadedFile("整改.pdf", PDF)
         )
-        assert credit_services.repair_decide(request=request, actor=supervisor, approve=True, note="准予修复").ok
+        assert repair_services.repair_decide(request=request, actor=supervisor, approve=True, note="准予修复").ok
     assert refetch(case).state == CreditCase.State.REPAIRED
     assert entry.followups.filter(kind="neutralise", reason="repaired").count() == 1
 
@@ -897,7 +904,7 @@ def objection(member, supervisor):
     """An open objection to a poor rating of the member."""
     agency, membership, user = member
     entry = record(agency, "RATING_POOR", actor=supervisor)
-    return credit_services.objection_submit(entry=entry, actor=user, reason="评价人未实际验收，评价有误。")
+    return objection_services.objection_submit(entry=entry, actor=user, reason="评价人未实际验收，评价有误。")
 
 
 def test_objection_submit_flags_the_entry_disputed(objection):
@@ -908,7 +915,9 @@ def test_objection_submit_flags_the_entry_disputed(objection):
 
 def test_objection_uphold_allowed_closes_the_dispute(objection, supervisor):
     score = subject_for_agency(objection.agency).score
-    assert credit_services.objection_decide(objection=objection, actor=supervisor, overturn=False, note="评价属实").ok
+    assert objection_services.objection_decide(
+        objection=objection, actor=supervisor, overturn=False, note="评价属实"
+    ).ok
     stored = refetch(objection)
     assert (stored.state, stored.decided_by) == (Objection.State.UPHELD, supervisor)
     assert objection.entry.followups.filter(kind="dispute", reason="dispute_closed").count() == 1
@@ -918,7 +927,7 @@ def test_objection_uphold_allowed_closes_the_dispute(objection, supervisor):
 def test_objection_overturn_allowed_reverses_the_points(objection, supervisor):
     subject = subject_for_agency(objection.agency)
     assert subject.score == 95
-    assert credit_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="评价有误").ok
+    assert objection_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="评价有误").ok
     assert refetch(objection).state == Objection.State.OVERTURNED
     assert subject_for_agency(objection.agency).score == 100
     [reversal] = objection.entry.followups.filter(kind="neutralise")
@@ -927,11 +936,13 @@ def test_objection_overturn_allowed_reverses_the_points(objection, supervisor):
 
 @pytest.mark.parametrize("overturn", [False, True])
 def test_objection_decided_once_only(overturn, objection, supervisor):
-    assert credit_services.objection_decide(objection=objection, actor=supervisor, overturn=False, note="维持").ok
+    assert objection_services.objection_decide(objection=objection, actor=supervisor, overturn=False, note="维持").ok
     assert_refused(
         objection,
         Outcome.REFUSED_STATE,
-        lambda: credit_services.objection_decide(objection=objection, actor=supervisor, overturn=overturn, note="再议"),
+        lambda: objection_services.objection_decide(
+            objection=objection, actor=supervisor, overturn=overturn, note="再议"
+        ),
     )
 
 
@@ -943,7 +954,7 @@ def test_objection_decide_refused_for_staff_outsiders_and_buyers(overturn, who, 
     assert_refused(
         objection,
         Outcome.REFUSED_PERMISSION,
-        lambda: credit_services.objection_decide(objection=objection, actor=actor, overturn=overturn, note="越权"),
+        lambda: objection_services.objection_decide(objection=objection, actor=actor, overturn=overturn, note="越权"),
     )
     assert subject_for_agency(objection.agency).score == score
 
@@ -951,8 +962,8 @@ def test_objection_decide_refused_for_staff_outsiders_and_buyers(overturn, who, 
 def test_objection_by_another_agency_is_refused_and_writes_nothing(member, stranger):
     agency, membership, user = member
     entry = record(agency, "RATING_POOR")
-    with pytest.raises(PermissionError):
-        credit_services.objection_submit(entry=entry, actor=stranger, reason="代为异议")
+    with pytest.raises(NotPermitted):
+        objection_services.objection_submit(entry=entry, actor=stranger, reason="代为异议")
     assert not Objection.objects.exists()
 
 
@@ -964,7 +975,7 @@ def repair_request(member):
     """A repair request for a poor rating recorded four months ago (repairable after three)."""
     agency, membership, user = member
     entry = record(agency, "RATING_POOR", at=timezone.now() - relativedelta(months=4))
-    return credit_services.repair_submit(
+    return repair_services.repair_submit(
         entry=entry, actor=user, correction="已建立成果复核制度。", evidence=SimpleUploadedFile("整改.pdf", PDF)
     )
 
@@ -972,14 +983,14 @@ def repair_request(member):
 def test_repair_approve_allowed_the_entry_stops_counting(repair_request, supervisor):
     agency = repair_request.agency
     assert subject_for_agency(agency).score == 95
-    assert credit_services.repair_decide(request=repair_request, actor=supervisor, approve=True, note="准予").ok
+    assert repair_services.repair_decide(request=repair_request, actor=supervisor, approve=True, note="准予").ok
     assert refetch(repair_request).state == RepairRequest.State.APPROVED
     assert subject_for_agency(agency).score == 100
     assert NoticeRequest.objects.filter(kind="repair", payload__agency__uscc=agency.uscc).count() == 1
 
 
 def test_repair_reject_allowed_keeps_the_entry(repair_request, supervisor):
-    assert credit_services.repair_decide(request=repair_request, actor=supervisor, approve=False, note="整改不到位").ok
+    assert repair_services.repair_decide(request=repair_request, actor=supervisor, approve=False, note="整改不到位").ok
     assert refetch(repair_request).state == RepairRequest.State.REJECTED
     assert subject_for_agency(repair_request.agency).score == 95
     assert not repair_request.entry.followups.exists()
@@ -987,11 +998,11 @@ def test_repair_reject_allowed_keeps_the_entry(repair_request, supervisor):
 
 @pytest.mark.parametrize("approve", [False, True])
 def test_repair_decided_once_only(approve, repair_request, supervisor):
-    assert credit_services.repair_decide(request=repair_request, actor=supervisor, approve=False, note="不予").ok
+    assert repair_services.repair_decide(request=repair_request, actor=supervisor, approve=False, note="不予").ok
     assert_refused(
         repair_request,
         Outcome.REFUSED_STATE,
-        lambda: credit_services.repair_decide(request=repair_request, actor=supervisor, approve=approve, note="再审"),
+        lambda: repair_services.repair_decide(request=repair_request, actor=supervisor, approve=approve, note="再审"),
     )
 
 
@@ -1002,7 +1013,7 @@ def test_repair_decide_refused_for_staff_outsiders_and_strangers(approve, who, r
     assert_refused(
         repair_request,
         Outcome.REFUSED_PERMISSION,
-        lambda: credit_services.repair_decide(request=repair_request, actor=actor, approve=approve, note="越权"),
+        lambda: repair_services.repair_decide(request=repair_request, actor=actor, approve=approve, note="越权"),
     )
     assert subject_for_agency(repair_request.agency).score == 95
 

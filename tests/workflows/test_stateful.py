@@ -30,9 +30,14 @@ from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
 from tests.factories import AgencyFactory, QualificationFactory, agency_user, hearing_lapsed, supervisor_user
 from workflows.models import Membership, Objection, RepairRequest
-from workflows.services import credit as credit_services
+from workflows.selectors import facts
 from workflows.services import membership as membership_services
-from workflows.services.external import external_list_import
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit import objections as objection_services
+from workflows.services.credit import repairs as repair_services
+from workflows.services.credit import sweeps as credit_sweeps
+from workflows.services.credit.external import external_list_import
 
 AGENCIES = 3
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -74,7 +79,7 @@ class AgencyLives(RuleBasedStateMachine):
         return subject_for_agency(self.agencies[i])
 
     def _membership(self, i: int) -> Membership | None:
-        return credit_services.current_membership(self.agencies[i])
+        return facts.current_membership(self.agencies[i])
 
     def _apply(self, i: int) -> None:
         """Apply (or reapply) for membership, and let the supervisor approve what reaches review."""
@@ -93,13 +98,13 @@ class AgencyLives(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, AGENCIES - 1))
     def warning(self, i):
-        credit_services.warning_issue(
+        event_services.warning_issue(
             agency=self.agencies[i], actor=self.supervisor, facts="逾期提交成果。", evidence_summary="逾期提交成果。"
         )
 
     @rule(i=st.integers(0, AGENCIES - 1), code=st.sampled_from(EVENTS))
     def event(self, i, code):
-        credit_services.credit_event_record(
+        event_services.credit_event_record(
             subject=self._subject(i), code=code, source=Source.SUPERVISOR, actor=self.supervisor, at=self.clock
         )
 
@@ -110,12 +115,12 @@ class AgencyLives(RuleBasedStateMachine):
         apply=st.booleans(),
     )
     def case(self, i, measure, months, apply):
-        case = credit_services.case_propose(
+        case = case_services.case_propose(
             agency=self.agencies[i], actor=self.supervisor, facts="经核查存在失信行为。", measure=measure, months=months
         )
-        credit_services.case_notify(case=case, actor=self.supervisor)
+        case_services.case_notify(case=case, actor=self.supervisor)
         hearing_lapsed(case)
-        credit_services.case_decide(case=case, actor=self.supervisor, apply=apply, note="依程序决定")
+        case_services.case_decide(case=case, actor=self.supervisor, apply=apply, note="依程序决定")
 
     @rule(days=st.sampled_from([1, 5, 20, 31, 45, 95, 200, 400, 800]))
     def advance(self, days):
@@ -123,7 +128,7 @@ class AgencyLives(RuleBasedStateMachine):
 
     @rule()
     def sweep(self):
-        credit_services.credit_sweep(self.clock)
+        credit_sweeps.credit_sweep(self.clock)
         # Right after a sweep, an admitted membership mirrors the measures in force exactly.
         for i in range(AGENCIES):
             membership = self._membership(i)
@@ -166,8 +171,8 @@ class AgencyLives(RuleBasedStateMachine):
         if not entries:
             return
         entry = entries[pick % len(entries)]
-        objection = credit_services.objection_submit(entry=entry, actor=self._staff_of(entry), reason="记录有误。")
-        result = credit_services.objection_decide(
+        objection = objection_services.objection_submit(entry=entry, actor=self._staff_of(entry), reason="记录有误。")
+        result = objection_services.objection_decide(
             objection=objection, actor=self.supervisor, overturn=overturn, note="处理意见"
         )
         assert result.ok, result.messages
@@ -182,19 +187,19 @@ class AgencyLives(RuleBasedStateMachine):
             )
             .select_related("subject")
             .order_by("pk")
-            if credit_services.repair_problem(e, self.clock) is None
+            if repair_services.repair_problem(e, self.clock) is None
         ]
         if not entries:
             return
         entry = entries[pick % len(entries)]
-        request = credit_services.repair_submit(
+        request = repair_services.repair_submit(
             entry=entry,
             actor=self._staff_of(entry),
             correction="已整改。",
             evidence=SimpleUploadedFile("整改.pdf", PDF),
         )
         assert request.state == RepairRequest.State.SUBMITTED
-        result = credit_services.repair_decide(request=request, actor=self.supervisor, approve=approve, note="审核")
+        result = repair_services.repair_decide(request=request, actor=self.supervisor, approve=approve, note="审核")
         assert result.ok, result.messages
 
     @rule(i=st.integers(0, AGENCIES - 1), lag=st.sampled_from([0, 0, 3, 30]))

@@ -29,8 +29,11 @@ from tests.factories import (
     supervisor_user,
 )
 from workflows.models import CreditCase, Membership, Objection, RepairRequest
-from workflows.services import credit as credit_services
 from workflows.services import membership as membership_services
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import events as event_services
+from workflows.services.credit import objections as objection_services
+from workflows.services.credit import repairs as repair_services
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +200,7 @@ def test_approve_refused_by_credit_shows_cr_onb_003_and_state_stays_submitted(su
     # given an application, then a serious event recorded since it was submitted
     membership = submitted_application()
     subject = subject_for_agency(membership.agency)
-    credit_services.credit_event_record(subject=subject, code="DECLINE_WIN", source="rule")
+    event_services.credit_event_record(subject=subject, code="DECLINE_WIN", source="rule")
     # when the supervisor approves
     response = sup_client.post(reverse("supervisor-application", args=[membership.pk]), {"decision": "approve"})
     # then the page shows the refusal with its rule code and basis, and the state is unchanged
@@ -395,7 +398,7 @@ def test_case_propose_notify_apply_expel(sup_client):
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "notify"})
     case = fresh(case)
     assert case.state == CreditCase.State.NOTIFIED and case.response_due
-    credit_services.case_respond(case=case, actor=agency_login, response="报告系笔误，已更正。")
+    case_services.case_respond(case=case, actor=agency_login, response="报告系笔误，已更正。")
     page = sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
     assert "报告系笔误，已更正。" in page and "告知" in page
     # and decides to apply it
@@ -413,9 +416,9 @@ def test_case_propose_notify_apply_expel(sup_client):
 def test_second_supervisor_deciding_the_same_case_sees_it_already_decided(client, supervisor):
     # given a notified case the agency has answered
     agency, _membership, agency_login = admitted_agency()
-    case = credit_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="restrict")
-    credit_services.case_notify(case=case, actor=supervisor)
-    credit_services.case_respond(case=fresh(case), actor=agency_login, response="无异议。")
+    case = case_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="restrict")
+    case_services.case_notify(case=case, actor=supervisor)
+    case_services.case_respond(case=fresh(case), actor=agency_login, response="无异议。")
     other = supervisor_user(username="sup_other")
     url = reverse("supervisor-case", args=[case.pk])
     # when one supervisor dismisses it and another, on a stale page, applies it
@@ -431,8 +434,8 @@ def test_second_supervisor_deciding_the_same_case_sees_it_already_decided(client
 
 def test_measure_waits_for_the_response_period(sup_client, supervisor):
     agency, membership, _user = admitted_agency()
-    case = credit_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="suspend", months=2)
-    credit_services.case_notify(case=case, actor=supervisor)
+    case = case_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="suspend", months=2)
+    case_services.case_notify(case=case, actor=supervisor)
     response = sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "实施。"})
     assert "陈述申辩期至" in response.content.decode()
     assert fresh(case).state == CreditCase.State.NOTIFIED
@@ -461,7 +464,7 @@ def test_grave_ground_case_expels_through_the_ledger(sup_client, supervisor):
     case = CreditCase.objects.get(agency=agency)
     assert "串通报价（-40 分）" in sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "notify"})
-    credit_services.case_respond(case=fresh(case), actor=agency_login, response="不认可。")
+    case_services.case_respond(case=fresh(case), actor=agency_login, response="不认可。")
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "证据确凿。"})
     assert LedgerEntry.objects.filter(subject__agency=agency, code="COLLUSION").count() == 1
     assert fresh(membership).state == Membership.State.EXPELLED
@@ -483,7 +486,7 @@ def test_objection_overturn_writes_a_reversal_and_withdraws_the_notice(sup_clien
     agency, _membership, agency_login = admitted_agency()
     event_post(sup_client, agency)
     entry = LedgerEntry.objects.get(subject__agency=agency, code="CREDIT_WARNING")
-    objection = credit_services.objection_submit(entry=entry, actor=agency_login, reason="该项目延期系业主原因。")
+    objection = objection_services.objection_submit(entry=entry, actor=agency_login, reason="该项目延期系业主原因。")
     url = reverse("supervisor-objection", args=[objection.pk])
     page = sup_client.get(url).content.decode()
     assert "该项目延期系业主原因。" in page and entry.title in page
@@ -505,7 +508,7 @@ def test_objection_upheld_keeps_the_record(sup_client):
     agency, _m, agency_login = admitted_agency()
     event_post(sup_client, agency)
     entry = LedgerEntry.objects.get(subject__agency=agency, code="CREDIT_WARNING")
-    objection = credit_services.objection_submit(entry=entry, actor=agency_login, reason="不认可。")
+    objection = objection_services.objection_submit(entry=entry, actor=agency_login, reason="不认可。")
     sup_client.post(reverse("supervisor-objection", args=[objection.pk]), {"action": "uphold", "note": "证据充分。"})
     assert fresh(objection).state == Objection.State.UPHELD
     assert CreditSubject.objects.get(agency=agency).score == 95
@@ -516,7 +519,7 @@ def test_repair_approval_stops_the_entry_counting(sup_client, supervisor):
     # given a warning four months old and the agency's repair request
     agency, _m, agency_login = admitted_agency()
     subject = subject_for_agency(agency)
-    entry = credit_services.credit_event_record(
+    entry = event_services.credit_event_record(
         subject=subject,
         code="CREDIT_WARNING",
         source="supervisor",
@@ -525,7 +528,7 @@ def test_repair_approval_stops_the_entry_counting(sup_client, supervisor):
         publish="warning",
         at=timezone.now() - relativedelta(months=4),
     )
-    repair = credit_services.repair_submit(
+    repair = repair_services.repair_submit(
         entry=entry,
         actor=agency_login,
         correction="已完成整改并建立内控制度。",
@@ -545,13 +548,13 @@ def test_repair_approval_stops_the_entry_counting(sup_client, supervisor):
 
 def test_repair_rejection(sup_client, supervisor):
     agency, _m, agency_login = admitted_agency()
-    entry = credit_services.credit_event_record(
+    entry = event_services.credit_event_record(
         subject=subject_for_agency(agency),
         code="CREDIT_WARNING",
         source="supervisor",
         at=timezone.now() - relativedelta(months=4),
     )
-    repair = credit_services.repair_submit(
+    repair = repair_services.repair_submit(
         entry=entry, actor=agency_login, correction="已整改。", evidence=SimpleUploadedFile("fix.pdf", PDF)
     )
     sup_client.post(reverse("supervisor-repair", args=[repair.pk]), {"action": "reject", "note": "整改材料不足。"})
@@ -687,11 +690,11 @@ def _queue_rows(n: int, supervisor) -> None:
             term_until=timezone.localdate() + datetime.timedelta(days=30)
         )
         subject = subject_for_agency(agency)
-        credit_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="restrict")
-        complaint = credit_services.credit_event_record(subject=subject, code="QUALITY_COMPLAINT", source="supervisor")
-        credit_services.objection_submit(entry=complaint, actor=agency_login, reason="不认可。")
-        old = credit_services.credit_event_record(subject=subject, code="CREDIT_WARNING", source="supervisor", at=past)
-        credit_services.repair_submit(
+        case_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="restrict")
+        complaint = event_services.credit_event_record(subject=subject, code="QUALITY_COMPLAINT", source="supervisor")
+        objection_services.objection_submit(entry=complaint, actor=agency_login, reason="不认可。")
+        old = event_services.credit_event_record(subject=subject, code="CREDIT_WARNING", source="supervisor", at=past)
+        repair_services.repair_submit(
             entry=old, actor=agency_login, correction="已整改。", evidence=SimpleUploadedFile("fix.pdf", PDF)
         )
 

@@ -9,10 +9,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.errors import ApplicationError
 from marketplace.validators import validate_document_upload
+from workflows.services.procurement.signups import parse_quote
 
 from ..models import Project
-from ..services.signups import parse_quote
 
 DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
@@ -62,7 +63,10 @@ class SignupForm(forms.Form):
 
     def clean_quote(self):
         # The same check the service makes, so the message appears next to the field.
-        return parse_quote(self.project, self.cleaned_data["quote"])
+        try:
+            return parse_quote(self.project, self.cleaned_data["quote"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.messages) from None
 
 
 class DeclineForm(forms.Form):

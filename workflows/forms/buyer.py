@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import USCCField
 from marketplace.models import Agency, QualificationLevel, QualificationType, ServiceCategory
+from workflows.services.procurement.projects import DEFAULT_MIN_SIGNUPS, Avoid, Requirement
 
 from ..models import Project, Rating
 from ..selectors.buyer import admitted_agency_by_text, agency_by_uscc
-from ..services.projects import DEFAULT_MIN_SIGNUPS, Avoid, Requirement
 
 # Radio choices side by side (styled by the buyer templates).
 INLINE_RADIOS = forms.RadioSelect(attrs={"class": "inline-choices"})

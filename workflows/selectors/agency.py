@@ -21,13 +21,16 @@ from credit_rules.gate import Reason
 from credit_rules.models import CommitmentLetter, CreditSubject, DecisionRecord, Grade, LedgerEntry, MeasureKind
 from credit_rules.policy import Policy, policy_at
 from credit_rules.rules import REGISTRY
+from credit_rules.selectors import commitment_current
 from credit_rules.standing import Standing, standing_compute
+from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification, ServiceCategory
 from marketplace.selectors import agencies_for_user
+from workflows.selectors.facts import current_membership
+from workflows.services.credit.repairs import repair_problem
+from workflows.services.membership import application_problems
 
 from ..models import CreditCase, Membership, Objection, RepairRequest
-from ..services.credit import current_membership, repair_problem
-from ..services.membership import application_problems, commitment_current
 
 
 def agency_for_staff(user) -> Agency | None:
@@ -87,7 +90,7 @@ def membership_for_agency_page(agency: Agency) -> MembershipPage:
         last_ended = agency.memberships.filter(state__in=Membership.FINAL).order_by("-created_at").first()
     try:
         letter: CommitmentLetter | None = commitment_current()
-    except LookupError:
+    except ApplicationError:
         letter = None
     problems = []
     if membership is not None and membership.state in (Membership.State.DRAFT, Membership.State.RETURNED):

@@ -35,10 +35,11 @@ from django.utils.translation import gettext as _
 
 from credit_rules.models import CreditSubject
 from credit_rules.policy import policy_at
+from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification
+from workflows.selectors.facts import current_membership
 
 from ..models import AvoidEntry, Engagement, Membership, Payment, Project, ProjectQualification, Rating, SignUp
-from ..services.credit import current_membership
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -339,7 +340,7 @@ def project_get_for_agency_project(
     reasons = ineligibility_reasons(project, agency, licences_of(agency), day) if not project.eligible else []
     try:
         points = policy_at(now).entry("DECLINE_WIN").points
-    except LookupError:
+    except ApplicationError:
         points = None
     return AgencyProjectPage(
         agency=agency,

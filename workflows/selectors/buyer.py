@@ -33,7 +33,7 @@ from ..models import (
     Rating,
     SignUp,
 )
-from ..services.sealing import QuoteSealed, quote_open
+from ..services.procurement.sealing import QuoteSealed, quote_open
 
 S = Project.State
 

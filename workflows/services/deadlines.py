@@ -15,9 +15,11 @@ from typing import TypeVar
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..models import Engagement, Payment, Project, SignUp
-from .engagements import _late_delivery, contract_deadline_missed, payment_late, rating_window_close
-from .selection import project_confirm_winner, signup_close, winner_decline_unconfirmed
+from ..models import Engagement, Payment, Project
+from .delivery.engagements import contract_deadline_missed, late_delivery_record, rating_window_close
+from .delivery.payments import payment_late
+from .procurement.award import publicity_end
+from .procurement.selection import signup_close
 from .sweeps import sweep_each
 
 log = logging.getLogger(__name__)
@@ -41,22 +43,6 @@ def _sweep(queryset: models.QuerySet[M], action: Callable[[M], object], batch: i
     return sweep_each(queryset.order_by("pk"), guarded, batch)
 
 
-def _publicity_end(project: Project, now: datetime.datetime) -> None:
-    # Lock the winner before reading its state: a confirmation committing meanwhile must be seen, or a
-    # winner who confirmed in time would be declined as silent (losing credit and the win).
-    winner = (
-        SignUp.objects.select_for_update()
-        .filter(project=project, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED])
-        .first()
-    )
-    if winner is None:
-        return
-    if winner.state == SignUp.State.CONFIRMED:
-        project_confirm_winner(project=project, actor=None, at=now)
-    else:
-        winner_decline_unconfirmed(signup=winner, at=now)
-
-
 def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> dict[str, int]:
     """Act on every deadline that has passed; returns how many rows each step handled."""
     now = now or timezone.now()
@@ -68,7 +54,7 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
         ),
         "publicity_ended": _sweep(
             Project.objects.filter(state=Project.State.AWARDED, publicity_ends_at__lte=now),
-            lambda p: _publicity_end(p, now),
+            lambda p: publicity_end(p, now),
             batch,
         ),
         "contract_missed": _sweep(
@@ -84,7 +70,7 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
                 service_end__lte=now,
                 late_recorded=False,
             ),
-            lambda e: _late_delivery(e, now),
+            lambda e: late_delivery_record(e, now),
             batch,
         ),
         "rating_closed": _sweep(

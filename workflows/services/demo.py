@@ -294,17 +294,19 @@ def _bulk_memberships(exclude: set[int], progress: Callable[[str], None]) -> Non
 
 def _admit(agency: Agency, user, supervisor) -> Membership:
     """Take an agency through the real entry path."""
-    from . import membership as ms
+    from workflows.services import membership as membership_services
 
     today = timezone.localdate()
     agency.qualifications.filter(valid_until__lt=today).update(valid_until=today + datetime.timedelta(days=400))
-    membership = ms.membership_start(agency=agency, actor=user)
-    membership = ms.membership_update_application(
+    membership = membership_services.membership_start(agency=agency, actor=user)
+    membership = membership_services.membership_update_application(
         membership=membership, actor=user, statement="依法诚信执业，按约定时限和质量提交服务成果，接受评价与监督。"
     )
     if membership.state in (Membership.State.DRAFT, Membership.State.RETURNED):
-        ms.membership_submit(membership=membership, actor=user, accept_commitment=True)
-        ms.membership_review(membership=membership, actor=supervisor, decision="approve", note="材料齐全，同意入驻。")
+        membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
+        membership_services.membership_review(
+            membership=membership, actor=supervisor, decision="approve", note="材料齐全，同意入驻。"
+        )
     row_reload(membership)
     return membership
 
@@ -312,8 +314,7 @@ def _admit(agency: Agency, user, supervisor) -> Membership:
 def _seed_scenarios(accounts, supervisor) -> None:
     """The demo's credit stories, written through the real services with past dates."""
     from credit_rules.services import subject_for_agency
-
-    from .credit import credit_event_record
+    from workflows.services.credit.events import credit_event_record
 
     now = timezone.now()
     by_name = {username: (agency, user) for username, agency, user in accounts}
@@ -342,7 +343,7 @@ def _seed_scenarios(accounts, supervisor) -> None:
 
     agency, user, subject, new = fresh("agency_demo3")
     if new:
-        from . import membership as ms
+        from workflows.services import membership as membership_services
 
         credit_event_record(
             subject=subject,
@@ -352,8 +353,10 @@ def _seed_scenarios(accounts, supervisor) -> None:
             evidence={"summary": "中选惠州市某道路工程造价咨询项目后，无正当理由放弃中选资格。"},
             at=now - datetime.timedelta(days=180),
         )
-        membership = ms.membership_start(agency=agency, actor=user)
-        ms.membership_update_application(membership=membership, actor=user, statement="申请入驻，从事工程咨询服务。")
+        membership = membership_services.membership_start(agency=agency, actor=user)
+        membership_services.membership_update_application(
+            membership=membership, actor=user, statement="申请入驻，从事工程咨询服务。"
+        )
 
     agency, user, subject, new = fresh("agency_demo4")
     if new:

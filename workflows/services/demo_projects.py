@@ -23,11 +23,17 @@ from credit_rules.services import subject_for_agency
 from marketplace import services as market
 from marketplace.models import Agency, AgencyStaff, BuyerUnit, Qualification, QualificationLevel, ServiceCategory
 from marketplace.roles import Role
+from workflows.services.credit import events as event_services
+from workflows.services.credit import repairs as repair_services
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.delivery import payments as payment_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import signups as signup_services
+from workflows.services.procurement.projects import Requirement
 
 from ..models import Membership, Project, SignUp
-from . import credit, engagements, projects, selection, signups
 from .deadlines import deadlines_sweep
-from .projects import Requirement
 from .transitions import row_reload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -94,16 +100,16 @@ def _post(
         "method": method,
         **extra,
     }
-    project = projects.project_create(buyer=unit, actor=buyer_user, data=data, requirements=[req])
-    projects.project_submit(project=project, actor=buyer_user)
-    projects.project_review(project=project, actor=operator, publish=True)
+    project = project_services.project_create(buyer=unit, actor=buyer_user, data=data, requirements=[req])
+    project_services.project_submit(project=project, actor=buyer_user)
+    project_services.project_review(project=project, actor=operator, publish=True)
     row_reload(project)
     return project
 
 
 def _sign(project: Project, pool, quotes) -> None:
     for (agency, user), quote in zip(pool, quotes, strict=False):
-        outcome = signups.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+        outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
         if not outcome.ok:
             raise RuntimeError(f"demo sign-up refused: {[r.message for r in outcome.refusals]}")
 
@@ -118,24 +124,26 @@ def _run_to_award(project: Project) -> Project:
 def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> None:
     winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
     user = next(u for a, u in pool if a.pk == winner.agency_id)
-    selection.winner_confirm(signup=winner, actor=user)
+    award_services.winner_confirm(signup=winner, actor=user)
     _end_now(project, "publicity_ends_at")
     deadlines_sweep()
     engagement = project.engagements.get()
-    engagements.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="合同.pdf"))
-    engagements.contract_sign(engagement=engagement, actor=buyer_user, amount=winner.quote)
-    engagements.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="成果报告.pdf"))
-    engagements.result_review(engagement=engagement, actor=buyer_user, accept=True)
-    engagements.rating_submit(engagement=engagement, actor=buyer_user, marks=marks, comment="服务规范，按期交付。")
+    engagement_services.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="合同.pdf"))
+    engagement_services.contract_sign(engagement=engagement, actor=buyer_user, amount=winner.quote)
+    engagement_services.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="成果报告.pdf"))
+    engagement_services.result_review(engagement=engagement, actor=buyer_user, accept=True)
+    engagement_services.rating_submit(
+        engagement=engagement, actor=buyer_user, marks=marks, comment="服务规范，按期交付。"
+    )
     payment = engagement.payment
-    engagements.payment_record(
+    payment_services.payment_record(
         payment=payment,
         actor=buyer_user,
         reference="HX20261101-0832",
         provider="bank_transfer",
         key=f"demo-pay-{project.code}",
     )
-    engagements.payment_confirm(payment=payment, actor=user, key=f"demo-confirm-{project.code}")
+    payment_services.payment_confirm(payment=payment, actor=user, key=f"demo-confirm-{project.code}")
 
 
 def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m: None) -> None:
@@ -204,7 +212,9 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
         weight_credit=30,
         weight_proposal=30,
     )
-    projects.project_cancel(project=cancelled, actor=buyer_user, reason="上级批复调整建设内容，本项目暂停实施。")
+    project_services.project_cancel(
+        project=cancelled, actor=buyer_user, reason="上级批复调整建设内容，本项目暂停实施。"
+    )
 
     # open for sign-up in real time, in the demo agency's own field, so agency_demo can sign up
     demo_agency = Agency.objects.get(staff__user__username="agency_demo")
@@ -235,9 +245,9 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
     # the remaining credit notices: a suspension, and a repaired record with its withdrawal
     suspended_agency, _u = pool[3]
     for what in ("估价报告未按约定时限提交，经督促仍逾期 15 日。", "估价报告引用数据错误，经复核属实。"):
-        credit.warning_issue(agency=suspended_agency, actor=supervisor, facts=what, evidence_summary=what)
+        event_services.warning_issue(agency=suspended_agency, actor=supervisor, facts=what, evidence_summary=what)
     repaired_agency, repaired_user = pool[2]
-    poor = credit.credit_event_record(
+    poor = event_services.credit_event_record(
         subject=subject_for_agency(repaired_agency),
         code="RATING_POOR",
         source=Source.RATING,
@@ -245,11 +255,11 @@ def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambd
         evidence={"summary": "惠州市某学校改扩建项目服务评价平均 2.2 分。"},
         at=timezone.now() - datetime.timedelta(days=150),
     )
-    request = credit.repair_submit(
+    request = repair_services.repair_submit(
         entry=LedgerEntry.objects.get(pk=poor.pk),
         actor=repaired_user,
         correction="已完成整改：更换项目负责人，建立成果三级审核制度，并取得业主书面确认。",
         evidence=ContentFile(PDF, name="整改报告.pdf"),
     )
-    credit.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位，准予修复。")
+    repair_services.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位，准予修复。")
     progress("  demo: suspension and repair notices")

@@ -10,22 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit_rules.models import CommitmentLetter
+from credit_rules.selectors import commitment_current
 from credit_rules.services import subject_for_agency
+from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency, Qualification, QualificationLevel, QualificationType, ServiceCategory
 
 from ..models import Membership
-from .credit import current_membership, membership_sync
-from .procurement_hooks import open_engagement_count
+from ..selectors.facts import current_membership, open_engagement_count
+from .credit.measures import membership_sync
 from .transitions import TransitionResult, transition_run
-
-
-def commitment_current() -> CommitmentLetter:
-    """The commitment letter version in force now."""
-    letter = CommitmentLetter.objects.filter(effective_from__lte=timezone.now()).order_by("-effective_from").first()
-    if letter is None:
-        raise LookupError("no commitment letter is in force")
-    return letter
 
 
 def _member_since(agency: Agency):
@@ -43,7 +36,7 @@ def _member_since(agency: Agency):
 def membership_start(*, agency: Agency, actor) -> Membership:
     """Open (or return) the agency's application being filled in."""
     if not actor.has_perm("marketplace.act_for_agency", agency):
-        raise PermissionError(_("您无权代表该机构申请入驻。"))
+        raise NotPermitted(_("您无权代表该机构申请入驻。"))
     existing = current_membership(agency)
     if existing is not None:
         return existing
@@ -64,9 +57,9 @@ def membership_update_application(
     """Save the application (text, and the service categories applied for) while it is draft or returned."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not actor.has_perm("marketplace.act_for_agency", membership.agency):
-        raise PermissionError(_("您无权修改该申请。"))
+        raise NotPermitted(_("您无权修改该申请。"))
     if membership.state not in (Membership.State.DRAFT, Membership.State.RETURNED):
-        raise ValidationError(_("申请已提交，不能修改。"))
+        raise ApplicationError(_("申请已提交，不能修改。"))
     Membership.objects.filter(pk=membership.pk).update(statement=statement)
     membership.statement = statement
     if categories is not None:
@@ -89,11 +82,11 @@ def qualification_add(
 ) -> Qualification:
     """Register a licence (资质证书) of the agency with its scan; it counts for its categories until it expires."""
     if not actor.has_perm("marketplace.act_for_agency", agency):
-        raise PermissionError(_("您无权为该机构登记资质。"))
+        raise NotPermitted(_("您无权为该机构登记资质。"))
     if level.qualification_type_id != qualification_type.pk:
-        raise ValidationError(_("所选等级不属于该资质类型。"))
+        raise ApplicationError(_("所选等级不属于该资质类型。"))
     if valid_until < timezone.localdate():
-        raise ValidationError(_("该资质证书已过有效期，不能登记。"))
+        raise ApplicationError(_("该资质证书已过有效期，不能登记。"))
     certificate_no = certificate_no.strip()
     # Lock the agency so a double-clicked form cannot register the same certificate twice.
     Agency.objects.select_for_update().filter(pk=agency.pk).first()
@@ -101,7 +94,7 @@ def qualification_add(
         agency=agency, qualification_type=qualification_type, certificate_no=certificate_no
     )
     if duplicate.exists():
-        raise ValidationError(_("资质证书「%(no)s」已登记，请勿重复提交。") % {"no": certificate_no})
+        raise ApplicationError(_("资质证书「%(no)s」已登记，请勿重复提交。") % {"no": certificate_no})
     qualification = Qualification(
         agency=agency,
         qualification_type=qualification_type,
@@ -111,7 +104,10 @@ def qualification_add(
         valid_until=valid_until,
         document=document or "",
     )
-    qualification.full_clean()
+    try:
+        qualification.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError.from_validation(exc) from None
     qualification.save()
     return qualification
 
@@ -145,10 +141,10 @@ def _admitted(membership: Membership, decision) -> None:
 def membership_submit(*, membership: Membership, actor, accept_commitment: bool) -> TransitionResult:
     """Submit the application with the accepted commitment letter; green-channel agencies pass at once."""
     if not accept_commitment:
-        raise ValidationError(_("须阅读并签署信用承诺书后方可提交。"))
+        raise ApplicationError(_("须阅读并签署信用承诺书后方可提交。"))
     problems = application_problems(membership)
     if problems:
-        raise ValidationError(problems)
+        raise ApplicationError(problems)
     letter = commitment_current()
     now = timezone.now()
     agency = membership.agency
@@ -189,7 +185,7 @@ def membership_review(*, membership: Membership, actor, decision: str, note: str
     """A supervisor approves, returns for changes, or rejects an application."""
     now = timezone.now()
     if decision in ("send_back", "reject") and not note.strip():
-        raise ValidationError(_("退回或不予入驻须填写理由。"))
+        raise ApplicationError(_("退回或不予入驻须填写理由。"))
     if decision == "approve":
         return transition_run(
             obj=membership,

@@ -21,8 +21,14 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency
 from marketplace.roles import Role, has_role
+from workflows.selectors import facts
+from workflows.services import membership as membership_services
+from workflows.services.credit import cases as case_services
+from workflows.services.credit import objections as objection_services
+from workflows.services.credit import repairs as repair_services
 
 from ..forms.agency import ApplicationForm, CaseResponseForm, ObjectionForm, QualificationForm, RepairForm
 from ..models import Membership
@@ -35,8 +41,6 @@ from ..selectors.agency import (
     membership_for_agency_page,
     membership_token,
 )
-from ..services import credit as credit_services
-from ..services import membership as membership_services
 from ..services.transitions import TransitionResult
 
 
@@ -122,7 +126,7 @@ def membership_page(request: HttpRequest, agency: Agency) -> HttpResponse:
     action = request.POST.get("action", "")
     token = request.POST.get("token", "")
     if action == "start":
-        if credit_services.current_membership(agency) is not None:
+        if facts.current_membership(agency) is not None:
             # A second click, or a page left open: the application already exists and is shown.
             messages.info(request, _("贵机构已有进行中的入驻申请。"))
             return redirect("agency-membership")
@@ -158,8 +162,8 @@ def _application_post(request: HttpRequest, agency: Agency, action: str) -> Http
             membership = membership_services.membership_update_application(
                 membership=locked, actor=request.user, statement=data["statement"], categories=data["categories"]
             )
-        except (ValidationError, PermissionError) as exc:
-            messages.error(request, str(exc) if isinstance(exc, PermissionError) else " ".join(_error_messages(exc)))
+        except ApplicationError as exc:
+            messages.error(request, " ".join(_error_messages(exc)))
             return redirect("agency-membership")
         if action == "save":
             messages.success(request, _("申请材料已保存。"))
@@ -168,14 +172,11 @@ def _application_post(request: HttpRequest, agency: Agency, action: str) -> Http
             result = membership_services.membership_submit(
                 membership=membership, actor=request.user, accept_commitment=True
             )
-        except ValidationError as exc:
+        except ApplicationError as exc:
             for problem in _error_messages(exc):
                 form.add_error(None, problem)
             messages.error(request, _("申请材料已保存，但尚不能提交，请先补齐下列事项。"))
             return _membership_render(request, agency, form=form)
-        except LookupError:
-            messages.error(request, _("当前没有生效的信用承诺书，暂不能提交，请联系平台运营机构。"))
-            return redirect("agency-membership")
     if result.ok:
         current = Membership.objects.get(pk=membership.pk)
         if current.state == Membership.State.ACTIVE:
@@ -195,7 +196,7 @@ def _membership_change(request: HttpRequest, agency: Agency, action: str, token:
     if action == "withdraw" and request.POST.get("confirm") != "yes":
         return _membership_render(request, agency, confirm_withdraw=True)
     with transaction.atomic():
-        locked = _locked(credit_services.current_membership(agency))
+        locked = _locked(facts.current_membership(agency))
         if locked is None or _stale(locked, token):
             messages.error(request, _("入驻状态已发生变化（可能已办理），页面已刷新，请核对后再操作。"))
             return redirect("agency-membership")
@@ -243,7 +244,7 @@ def qualification_add(request: HttpRequest, agency: Agency) -> HttpResponse:
                 valid_until=data["valid_until"],
                 document=data["document"],
             )
-        except ValidationError as exc:
+        except ApplicationError as exc:
             for message in _error_messages(exc):
                 form.add_error(None, message)
         else:
@@ -281,16 +282,16 @@ def objection_new(request: HttpRequest, agency: Agency, entry_id: int) -> HttpRe
     form = ObjectionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            credit_services.objection_submit(
+            objection_services.objection_submit(
                 entry=entry,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
                 evidence=form.cleaned_data["evidence"],
             )
-        except ValidationError as exc:
+        except ApplicationError as exc:
             for message in _error_messages(exc):
                 form.add_error(None, message)
-        except PermissionError as exc:
+        except NotPermitted as exc:
             form.add_error(None, str(exc))
         except IntegrityError:
             # Two submissions raced past the service's check; the database kept exactly one.
@@ -306,27 +307,27 @@ def objection_new(request: HttpRequest, agency: Agency, entry_id: int) -> HttpRe
 def repair_new(request: HttpRequest, agency: Agency, entry_id: int) -> HttpResponse:
     """申请信用修复 for an eligible entry, with the correction and its proof."""
     entry = _entry_or_404(agency, entry_id)
-    problem = credit_services.repair_problem(entry)
+    problem = repair_services.repair_problem(entry)
     form = RepairForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            credit_services.repair_submit(
+            repair_services.repair_submit(
                 entry=entry,
                 actor=request.user,
                 correction=form.cleaned_data["correction"],
                 evidence=form.cleaned_data["evidence"],
             )
-        except ValidationError as exc:
+        except ApplicationError as exc:
             for message in _error_messages(exc):
                 form.add_error(None, message)
-        except PermissionError as exc:
+        except NotPermitted as exc:
             form.add_error(None, str(exc))
         except IntegrityError:
             form.add_error(None, _("该记录已有正在审核的修复申请。"))
         else:
             messages.success(request, _("信用修复申请已提交，请等待监管部门审核。"))
             return redirect("agency-credit")
-        problem = credit_services.repair_problem(entry)
+        problem = repair_services.repair_problem(entry)
     return render(request, "workflows/agency_repair_form.html", {"entry": entry, "form": form, "problem": problem})
 
 
@@ -351,11 +352,11 @@ def case_respond(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
     form = CaseResponseForm(request.POST or None, initial={"response": case.agency_response})
     if request.method == "POST" and form.is_valid():
         try:
-            credit_services.case_respond(case=case, actor=request.user, response=form.cleaned_data["response"])
-        except ValidationError as exc:
+            case_services.case_respond(case=case, actor=request.user, response=form.cleaned_data["response"])
+        except ApplicationError as exc:
             for message in _error_messages(exc):
                 form.add_error(None, message)
-        except PermissionError as exc:
+        except NotPermitted as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("陈述申辩意见已提交。"))

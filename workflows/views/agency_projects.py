@@ -22,9 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency
 from marketplace.roles import Role, has_role
 from marketplace.selectors import agencies_for_user
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.delivery import payments as payment_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import signups as signup_services
 
 from ..forms.agency_projects import (
     ContractUploadForm,
@@ -42,9 +47,6 @@ from ..selectors.agency_projects import (
     project_list_for_agency_projects,
     signup_list_for_agency_signups,
 )
-from ..services import engagements as engagement_services
-from ..services import selection as selection_services
-from ..services import signups as signup_services
 from ..services.transitions import TransitionResult
 
 
@@ -153,13 +155,13 @@ def _signup_post(request: HttpRequest, agency: Agency, page: AgencyProjectPage) 
             quote=form.cleaned_data["quote"],
             proposal=form.cleaned_data.get("proposal"),
         )
-    except ValidationError as exc:
+    except ApplicationError as exc:
         # Out of band, after the deadline, a duplicate: said at the top, since the form may no longer show.
         for message in _messages_of(exc):
             messages.error(request, message)
             form.add_error(None, message)
         return _project_render(request, _project_page(agency, page.project.code), form=form)
-    except PermissionError as exc:
+    except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from None
     if not outcome.ok:
         messages.error(request, _("信用审查未通过，未能报名。"))
@@ -176,7 +178,7 @@ def _withdraw_post(request: HttpRequest, page: AgencyProjectPage) -> HttpRespons
         return redirect("agency-project", code=page.project.code)
     try:
         result = signup_services.signup_withdraw(signup=signup, actor=request.user)
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for message in _messages_of(exc):
             messages.error(request, message)
     else:
@@ -190,7 +192,7 @@ def _confirm_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse
     if signup is None:
         messages.error(request, _("贵机构在该项目没有中选记录。"))
         return redirect("agency-project", code=page.project.code)
-    result = selection_services.winner_confirm(signup=signup, actor=request.user)
+    result = award_services.winner_confirm(signup=signup, actor=request.user)
     _report(request, result, _("已确认中选。公示期满后进入签约，请按时上传合同。"))
     return redirect("agency-project", code=page.project.code)
 
@@ -206,10 +208,8 @@ def _decline_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse
         messages.error(request, _("放弃中选资格须说明理由。"))
         return _project_render(request, page, decline_form=form)
     try:
-        result = selection_services.winner_decline(
-            signup=signup, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
+        result = award_services.winner_decline(signup=signup, actor=request.user, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
         for message in _messages_of(exc):
             form.add_error("reason", message)
         return _project_render(request, page, decline_form=form)
@@ -291,10 +291,10 @@ def _contract_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
         return _engagement_render(request, page, contract_form=form)
     try:
         engagement_services.contract_upload(engagement=engagement, actor=request.user, file=form.cleaned_data["file"])
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for message in _messages_of(exc):
             messages.error(request, message)
-    except PermissionError as exc:
+    except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from None
     else:
         messages.success(request, _("合同已上传，等待项目业主确认签约。"))
@@ -328,8 +328,8 @@ def _payment_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
         messages.error(request, _("没有待确认的付款，或表单已失效，请刷新页面后重试。"))
         return redirect("agency-engagement", pk=engagement.pk)
     try:
-        engagement_services.payment_confirm(payment=page.payment, actor=request.user, key=form.cleaned_data["key"])
-    except ValidationError as exc:
+        payment_services.payment_confirm(payment=page.payment, actor=request.user, key=form.cleaned_data["key"])
+    except ApplicationError as exc:
         for message in _messages_of(exc):
             messages.error(request, message)
     else:

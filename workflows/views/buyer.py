@@ -30,9 +30,15 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import BuyerUnit
 from marketplace.roles import Role, has_role
 from marketplace.selectors import buyer_unit_for_user
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.delivery import payments as payment_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import selection as selection_services
 
 from ..forms.buyer import (
     AvoidFormSet,
@@ -50,9 +56,6 @@ from ..forms.buyer import (
 )
 from ..models import Engagement, Payment, Project
 from ..selectors import buyer as sel
-from ..services import engagements as engagement_services
-from ..services import projects as project_services
-from ..services import selection as selection_services
 from ..services.transitions import TransitionResult
 
 FORM_TOKENS = "buyer_project_form_tokens"
@@ -71,7 +74,7 @@ def buyer_required(view):
             raise PermissionDenied(_("您的账号尚未关联项目业主单位。"))
         try:
             return view(request, unit, *args, **kwargs)
-        except PermissionError as exc:  # a service's own permission check: a 403, never a 500
+        except NotPermitted as exc:  # a service's own permission check: a 403, never a 500
             raise PermissionDenied(str(exc)) from exc
 
     return login_required(wrapper)
@@ -135,10 +138,11 @@ def _form_set(request: HttpRequest, catalogue: Catalogue, *, initial=None, requi
 def _service_errors(exc: ValidationError, form: ProjectForm) -> dict[str, list[str]]:
     """Put the service's field errors on the form; requirement and avoid errors go to their sections."""
     sections: dict[str, list[str]] = {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
+    if not exc.field_errors:
+        for text in exc.messages:
+            form.add_error(None, text)
         return sections
-    for name, errors in exc.message_dict.items():
+    for name, errors in exc.field_errors.items():
         if name in ("requirements", "avoid"):
             sections.setdefault(name, []).extend(errors)
         elif name in form.fields:
@@ -230,7 +234,7 @@ def project_new(request: HttpRequest, unit: BuyerUnit) -> HttpResponse:
     except _AlreadyCreated as done:
         messages.info(request, _("该项目已创建，请勿重复提交。"))
         return _to_project(done.code)
-    except ValidationError as exc:
+    except ApplicationError as exc:
         sections = _service_errors(exc, form)
         return _form_render(request, unit, form, req_formset, avoid_formset, sections=sections)
     request.session[FORM_TOKENS] = tokens
@@ -264,8 +268,8 @@ def project_edit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespon
                 requirements=req_formset.requirements(),
                 avoid=avoid_formset.entries(),
             )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):  # the project moved on meanwhile (submitted, cancelled)
+        except ApplicationError as exc:
+            if not exc.field_errors:  # the project moved on meanwhile (submitted, cancelled)
                 for text in _error_texts(exc):
                     messages.error(request, text)
                 return _to_project(code)
@@ -331,8 +335,8 @@ def project_cancel(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
             result = project_services.project_cancel(
                 project=project, actor=request.user, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            form.add_error("reason", exc)
+        except ApplicationError as exc:
+            form.add_error("reason", exc.messages)
         else:
             text = (
                 _("项目已终止，终止公告将公开发布终止原因。")
@@ -351,7 +355,7 @@ def project_relaunch(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRe
     project = sel.project_for_buyer(request.user, code)
     try:
         fresh = project_services.project_relaunch(project=project, actor=request.user)
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -374,7 +378,7 @@ def project_marks(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
         with transaction.atomic():
             for signup, mark in form.marks():
                 selection_services.proposal_mark(signup=signup, actor=request.user, mark=mark)
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -389,7 +393,7 @@ def project_scoring_finish(request: HttpRequest, unit: BuyerUnit, code: str) -> 
     project = sel.project_for_buyer(request.user, code)
     try:
         result = selection_services.scored_finish(project=project, actor=request.user)
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -403,8 +407,8 @@ def project_confirm_winner(request: HttpRequest, unit: BuyerUnit, code: str) -> 
     """After the publicity period, with the winner's confirmation, start contracting."""
     project = sel.project_for_buyer(request.user, code)
     try:
-        result = selection_services.project_confirm_winner(project=project, actor=request.user)
-    except ValidationError as exc:
+        result = award_services.project_confirm_winner(project=project, actor=request.user)
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -432,7 +436,7 @@ def contract_sign(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
         result = engagement_services.contract_sign(
             engagement=engagement, actor=request.user, amount=form.cleaned_data["amount"]
         )
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             form.add_error(None, text)
         return _page_render(request, unit, code, contract_form=form)
@@ -466,7 +470,7 @@ def service_extend(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
             days=form.cleaned_data["days"],
             reason=form.cleaned_data["reason"],
         )
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -487,7 +491,7 @@ def result_review(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
         result = engagement_services.result_review(
             engagement=engagement, actor=request.user, accept=accept, note=form.cleaned_data["note"]
         )
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -513,7 +517,7 @@ def rating_submit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
         engagement_services.rating_submit(
             engagement=engagement, actor=request.user, marks=form.marks(), comment=form.cleaned_data["comment"]
         )
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)
@@ -534,14 +538,14 @@ def payment_record(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
     if not form.is_valid():
         return _page_render(request, unit, code, payment_form=form)
     try:
-        payment = engagement_services.payment_record(
+        payment = payment_services.payment_record(
             payment=payment,
             actor=request.user,
             reference=form.cleaned_data["reference"],
             provider=form.cleaned_data["provider"],
             key=form.cleaned_data["key"],
         )
-    except ValidationError as exc:
+    except ApplicationError as exc:
         for text in _error_texts(exc):
             messages.error(request, text)
         return _to_project(code)

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from marketplace.errors import ApplicationError
+from workflows.services.procurement.projects import project_review
+
 from .. import permissions
 from ..forms.operator import ReturnForm
 from ..models import Project
 from ..selectors.operator import OperatorProjectPage, project_get_for_operator_project, project_list_for_operator_queue
-from ..services.projects import project_review
 
 
 def operator_required(view):
@@ -93,7 +95,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
             result = project_review(
                 project=page.project, actor=request.user, publish=False, note=form.cleaned_data["note"]
             )
-        except ValidationError as exc:
+        except ApplicationError as exc:
             for message in exc.messages:
                 form.add_error("note", message)
             return _project_render(request, page, form)

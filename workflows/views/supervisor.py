@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -25,6 +25,13 @@ from django.views.decorators.http import require_POST
 from credit_rules.external import ImportRejected
 from credit_rules.models import CreditSubject, Source
 from credit_rules.services import subject_for_agency
+from marketplace.errors import ApplicationError
+from workflows.services.credit.cases import case_decide, case_notify, case_propose
+from workflows.services.credit.events import credit_event_record, warning_issue
+from workflows.services.credit.external import external_list_import
+from workflows.services.credit.objections import objection_decide
+from workflows.services.credit.repairs import repair_decide
+from workflows.services.membership import membership_renew, membership_review
 
 from ..forms.supervisor import (
     EVENT_CODES,
@@ -38,17 +45,6 @@ from ..forms.supervisor import (
 )
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..selectors import supervisor as sel
-from ..services.credit import (
-    case_decide,
-    case_notify,
-    case_propose,
-    credit_event_record,
-    objection_decide,
-    repair_decide,
-    warning_issue,
-)
-from ..services.external import external_list_import
-from ..services.membership import membership_renew, membership_review
 
 # Honours may go on the public red list; warnings are published by warning_issue itself.
 PUBLISH_FOR_CODE = {"HONOUR_RED_LIST": "red_list"}
@@ -135,8 +131,8 @@ def application(request, pk: int):
                 decision=form.cleaned_data["decision"],
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as exc:
-            form.add_error("note", exc)
+        except ApplicationError as exc:
+            form.add_error("note", exc.messages)
         else:
             labels = {
                 "approve": _("已准予「%(name)s」入驻。"),
@@ -276,8 +272,8 @@ def case_new(request):
                 ground_code=data["ground_code"],
                 evidence=data.get("evidence"),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, _("已立案，请告知机构并给予陈述申辩的机会。"))
             return redirect("supervisor-case", pk=case.pk)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from credit_rules.external import ImportRejected
-from workflows.services.external import external_list_import
+from workflows.services.credit.external import external_list_import
 
 
 class Command(BaseCommand):

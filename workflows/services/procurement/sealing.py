@@ -16,8 +16,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils import timezone
 
+from marketplace.errors import NotPermitted
 
-class QuoteSealed(PermissionError):
+
+class QuoteSealed(NotPermitted):
     """Nobody — buyer, operator or supervisor — may read a quote before the sign-up deadline."""
 
 

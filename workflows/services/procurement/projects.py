@@ -9,18 +9,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.services import notice_request
+from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency, BuyerUnit, QualificationLevel, QualificationType, ServiceCategory
-
-from .. import draw
-from ..models import AvoidEntry, CodeCounter, Project, ProjectQualification
-from .periods import after_working_days
-from .transitions import TransitionResult, row_reload, transition_run
+from workflows import draw
+from workflows.models import AvoidEntry, CodeCounter, Project, ProjectQualification
+from workflows.services.periods import after_working_days
+from workflows.services.procurement.notices import project_snapshot, termination_notice
+from workflows.services.transitions import TransitionResult, row_reload, transition_run
 
 DEFAULT_MIN_SIGNUPS: dict[str, int] = {
     Project.Method.DIRECT: 1,
@@ -28,6 +28,8 @@ DEFAULT_MIN_SIGNUPS: dict[str, int] = {
     Project.Method.PRICE: 3,
     Project.Method.SCORED: 3,
 }
+
+
 EDITABLE_FIELDS = (
     "name",
     "category",
@@ -153,13 +155,13 @@ def project_create(
 ) -> Project:
     """A buyer drafts a project; nothing is written if any field is wrong."""
     if not actor.has_perm("marketplace.act_for_buyerunit", buyer):
-        raise PermissionError(_("您无权为该单位发布项目。"))
+        raise NotPermitted(_("您无权为该单位发布项目。"))
     requirements, avoid = list(requirements), list(avoid)
     data = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     data.setdefault("min_signups", DEFAULT_MIN_SIGNUPS.get(data.get("method") or "", 3))
     errors = project_problems(data, requirements, avoid)
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors)
     project = Project.objects.create(buyer=buyer, created_by=actor, code=project_code_next(), **data)
     _set_lists(project, requirements, avoid)
     return project
@@ -177,15 +179,15 @@ def project_update(
     """Edit a project while it is a draft or returned; a published or closed project is refused."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if not actor.has_perm("marketplace.act_for_buyerunit", locked.buyer):
-        raise PermissionError(_("您无权修改该项目。"))
+        raise NotPermitted(_("您无权修改该项目。"))
     if locked.state not in Project.EDITABLE:
-        raise ValidationError(_("项目当前状态为「%(state)s」，不能再修改。") % {"state": locked.get_state_display()})
+        raise ApplicationError(_("项目当前状态为「%(state)s」，不能再修改。") % {"state": locked.get_state_display()})
     requirements, avoid = list(requirements), list(avoid)
     data = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     merged = {f: getattr(locked, f) for f in EDITABLE_FIELDS} | data
     errors = project_problems(merged, requirements, avoid)
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors)
     Project.objects.filter(pk=locked.pk).update(**data)
     _set_lists(locked, requirements, avoid)
     row_reload(locked)
@@ -197,48 +199,11 @@ def project_submit(*, project: Project, actor) -> TransitionResult:
     return transition_run(obj=project, name="submit", actor=actor, params={"at": timezone.now()})
 
 
-def requirement_text(project: Project) -> str:
-    """The qualification requirement in words, for notices."""
-    reqs = [f"{r.qualification_type.name}{r.min_level.name}及以上" for r in project.requirements.all()]
-    if not reqs:
-        return "无资质要求"
-    joiner = "或" if project.qualification_mode == Project.QualificationMode.ANY else "且"
-    return joiner.join(reqs)
-
-
-def project_snapshot(project: Project) -> dict[str, Any]:
-    """The announcement fields the public expects (DESIGN §9), as a snapshot."""
-    return {
-        "project": {
-            "code": project.code,
-            "name": project.name,
-            "category": project.category.name,
-            "content": project.content,
-            "scale": project.scale,
-            "budget": str(project.budget),
-            "quote_kind": project.get_quote_kind_display(),
-            "quote_floor": str(project.quote_floor),
-            "quote_ceiling": str(project.quote_ceiling),
-            "method": project.method,
-            "method_label": str(Project.Method(project.method).label),
-            "signup_deadline": timezone.localtime(project.signup_deadline).isoformat()
-            if project.signup_deadline
-            else "",
-            "qualification": requirement_text(project),
-            "min_signups": project.min_signups,
-        },
-        "buyer": {"name": project.buyer.name, "uscc": project.buyer.uscc},
-        "draw": {"commitment": project.draw_commitment, "beacon": project.draw_beacon, "version": draw.VERSION}
-        if project.method in (Project.Method.DRAW, Project.Method.PRICE)
-        else {},
-    }
-
-
 def project_review(*, project: Project, actor, publish: bool, note: str = "") -> TransitionResult:
     """The operator publishes the project (sign-up opens, announcement goes out) or returns it."""
     if not publish:
         if not note.strip():
-            raise ValidationError(_("退回须填写修改意见。"))
+            raise ApplicationError(_("退回须填写修改意见。"))
         return transition_run(obj=project, name="send_back", actor=actor, params={"note": note})
     now = timezone.now()
     secret = draw.secret_new()
@@ -265,18 +230,10 @@ def project_review(*, project: Project, actor, publish: bool, note: str = "") ->
     )
 
 
-def termination_notice(project: Project, reason: str, kind_label: str) -> None:
-    notice_request(
-        kind="termination",
-        source_key=f"project:{project.code}:termination",
-        payload={"title": f"{project.name}{kind_label}公告", "reason": reason, **project_snapshot(project)},
-    )
-
-
 def project_cancel(*, project: Project, actor, reason: str) -> TransitionResult:
     """The buyer ends the project with a reason that is published (终止公告)."""
     if not reason.strip():
-        raise ValidationError(_("终止项目须填写原因，原因将公开发布。"))
+        raise ApplicationError(_("终止项目须填写原因，原因将公开发布。"))
     now = timezone.now()
 
     def publish(locked: Project, _decision) -> None:
@@ -292,9 +249,9 @@ def project_cancel(*, project: Project, actor, reason: str) -> TransitionResult:
 def project_relaunch(*, project: Project, actor) -> Project:
     """A failed (流标) or cancelled project starts again as a new draft with the same terms."""
     if not actor.has_perm("marketplace.act_for_buyerunit", project.buyer):
-        raise PermissionError(_("您无权重新发起该项目。"))
+        raise NotPermitted(_("您无权重新发起该项目。"))
     if project.state not in (Project.State.FAILED, Project.State.CANCELLED):
-        raise ValidationError(_("只有流标或终止的项目可以重新发起。"))
+        raise ApplicationError(_("只有流标或终止的项目可以重新发起。"))
     data = {f: getattr(project, f) for f in EDITABLE_FIELDS}
     fresh = Project.objects.create(
         buyer=project.buyer, created_by=actor, code=project_code_next(), relaunch_of=project, **data

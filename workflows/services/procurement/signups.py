@@ -1,68 +1,27 @@
-"""Sign-up (报名): eligibility facts for the gate, sealed quotes in band, withdrawal before the deadline."""
+"""Sign-up (报名): sealed quotes in band, before the deadline, once, through the gate; withdrawal before the deadline."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_rules import gate
 from credit_rules.gate import Decision
-from credit_rules.services import decision_record, subject_for_agency
-from marketplace.models import Agency, Qualification
-
-from ..models import AvoidEntry, Membership, Project, SignUp
-from .credit import current_membership
-from .procurement_hooks import open_engagement_count
-from .sealing import quote_seal
-from .transitions import TransitionResult, target_label, transition_run
-
-
-def missing_qualifications(project: Project, agency: Agency, day: datetime.date) -> list[str]:
-    """What the agency lacks for this project, judged on licences valid on ``day``."""
-    missing: list[str] = []
-    if not agency.categories.filter(pk=project.category_id).exists():
-        missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.name})
-    requirements = list(project.requirements.select_related("qualification_type", "min_level"))
-    if not requirements:
-        return missing
-    held = list(
-        Qualification.objects.filter(agency=agency, valid_until__gte=day).values_list(
-            "qualification_type_id", "level__rank"
-        )
-    )
-
-    def meets(req) -> bool:
-        return any(t == req.qualification_type_id and rank <= req.min_level.rank for t, rank in held)
-
-    unmet = [r for r in requirements if not meets(r)]
-    any_mode = project.qualification_mode == Project.QualificationMode.ANY
-    if (any_mode and len(unmet) == len(requirements)) or (not any_mode and unmet):
-        missing += [f"{r.qualification_type.name}{r.min_level.name}及以上" for r in unmet]
-    return missing
-
-
-def signup_context(project: Project, agency: Agency, at: datetime.datetime) -> dict[str, Any]:
-    """The workflow facts the gate needs for this agency and project."""
-    membership = current_membership(agency)
-    state = membership.state if membership else "none"
-    label = membership.get_state_display() if membership else _("未入驻")
-    avoid = AvoidEntry.objects.filter(project=project, agency=agency).values_list("reason", flat=True).first()
-    return {
-        "member_state": state,
-        "member_state_label": str(label),
-        "open_engagements": open_engagement_count(agency),
-        "missing_qualifications": missing_qualifications(project, agency, timezone.localtime(at).date()),
-        "avoid_reason": avoid or "",
-        "method": project.method,
-        "project": project.code,
-    }
+from credit_rules.services import (
+    decision_record,
+    subject_for_agency,
+)
+from marketplace.errors import ApplicationError, Conflict, NotPermitted
+from marketplace.models import Agency
+from workflows.models import Project, SignUp
+from workflows.selectors.facts import signup_context
+from workflows.services.procurement.sealing import quote_seal
+from workflows.services.transitions import TransitionResult, target_label, transition_run
 
 
 @dataclass
@@ -86,13 +45,13 @@ def parse_quote(project: Project, raw: Any) -> Decimal:
     try:
         quote = Decimal(str(raw).replace(",", "").strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError(_("报价须为数字。")) from None
+        raise ApplicationError(_("报价须为数字。")) from None
     if not quote.is_finite():
-        raise ValidationError(_("报价须为数字。"))
+        raise ApplicationError(_("报价须为数字。"))
     quote = quote.quantize(Decimal("0.01"))
     if quote < project.quote_floor or quote > project.quote_ceiling:
         unit = "%" if project.quote_kind == Project.QuoteKind.RATE else _("元")
-        raise ValidationError(
+        raise ApplicationError(
             _("报价须在 %(floor)s%(unit)s 至 %(ceiling)s%(unit)s 之间（含）。")
             % {"floor": project.quote_floor, "ceiling": project.quote_ceiling, "unit": unit}
         )
@@ -117,21 +76,21 @@ def _project_shared(pk: int) -> Project:
 def signup_submit(*, project: Project, agency: Agency, actor, quote: Any, proposal=None) -> SignupOutcome:
     """Sign up with a sealed quote: before the deadline, in band, once, and only if the gate allows."""
     if not actor.has_perm("marketplace.act_for_agency", agency):
-        raise PermissionError(_("您无权代表该机构报名。"))
+        raise NotPermitted(_("您无权代表该机构报名。"))
     locked = _project_shared(project.pk)
     now = timezone.now()
     if locked.state != Project.State.OPEN or locked.signup_deadline is None:
-        raise ValidationError(_("该项目当前不接受报名（状态：%(state)s）。") % {"state": locked.get_state_display()})
+        raise ApplicationError(_("该项目当前不接受报名（状态：%(state)s）。") % {"state": locked.get_state_display()})
     if now >= locked.signup_deadline:
-        raise ValidationError(
+        raise ApplicationError(
             _("报名已于 %(deadline)s 截止。")
             % {"deadline": timezone.localtime(locked.signup_deadline).strftime("%Y-%m-%d %H:%M:%S")}
         )
     if locked.method == Project.Method.DIRECT and locked.direct_agency_id != agency.pk:
-        raise ValidationError(_("该项目为直接选取，仅限指定机构报名。"))
+        raise ApplicationError(_("该项目为直接选取，仅限指定机构报名。"))
     value = parse_quote(locked, quote)
     if SignUp.objects.filter(project=locked, agency=agency).exclude(state=SignUp.State.WITHDRAWN).exists():
-        raise ValidationError(_("贵机构已报名该项目，请勿重复提交。"))
+        raise ApplicationError(_("贵机构已报名该项目，请勿重复提交。"))
     subject = subject_for_agency(agency)
     decision = gate.evaluate(subject, "signup.submit", now, signup_context(locked, agency, now))
     record = decision_record(decision=decision, target=target_label(locked), actor=actor)
@@ -148,7 +107,7 @@ def signup_submit(*, project: Project, agency: Agency, actor, quote: Any, propos
                 submitted_at=now,
             )
     except IntegrityError:
-        raise ValidationError(_("贵机构已报名该项目，请勿重复提交。")) from None
+        raise Conflict(_("贵机构已报名该项目，请勿重复提交。")) from None
     record.target = target_label(signup)
     record.save(update_fields=["target"])
     return SignupOutcome(signup, decision)
@@ -159,10 +118,17 @@ def signup_withdraw(*, signup: SignUp, actor) -> TransitionResult:
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=signup.project_id)
         if project.signup_deadline and timezone.now() >= project.signup_deadline:
-            raise ValidationError(_("报名已截止，不能撤回。"))
+            raise ApplicationError(_("报名已截止，不能撤回。"))
         return transition_run(obj=signup, name="withdraw", actor=actor, params={"note": _("机构主动撤回")})
 
 
-def membership_is_admitted(agency: Agency) -> bool:
-    membership = current_membership(agency)
-    return membership is not None and membership.state in (Membership.State.ACTIVE, Membership.State.RESTRICTED)
+def agency_open_signups_withdraw(agency: Agency, *, actor=None, reason: str = "") -> int:
+    """On expulsion: withdraw the agency's sign-ups to projects still taking sign-ups."""
+    withdrawn = 0
+    signups = SignUp.objects.filter(
+        agency=agency, state__in=[SignUp.State.SUBMITTED, SignUp.State.ADMITTED], project__state=Project.State.OPEN
+    )
+    for signup in signups:
+        if transition_run(obj=signup, name="withdraw", actor=actor, params={"note": reason}):
+            withdrawn += 1
+    return withdrawn

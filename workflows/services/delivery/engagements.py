@@ -1,13 +1,10 @@
-"""The service (服务): contract under a second credit gate, delivery, acceptance, rating, payment."""
+"""The service (服务): contract under a second credit gate, delivery (late is a credit event), acceptance, rating."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,14 +12,16 @@ from django.utils.translation import gettext as _
 from cms.services import notice_request
 from credit_rules.models import Source
 from credit_rules.policy import policy_at
-from credit_rules.services import subject_for_agency, subject_for_buyer
-
-from ..models import Engagement, Payment, PaymentCommand, Project, Rating
-from .credit import credit_event_record
-from .periods import after_days
-from .projects import project_snapshot
-from .selection import winner_revoke
-from .transitions import TransitionResult, row_reload, transition_run
+from credit_rules.services import (
+    subject_for_agency,
+)
+from marketplace.errors import ApplicationError, Conflict, NotPermitted
+from workflows.models import Engagement, Payment, Project, Rating
+from workflows.services.credit.events import credit_event_record
+from workflows.services.periods import after_days
+from workflows.services.procurement.award import winner_revoke
+from workflows.services.procurement.notices import project_snapshot
+from workflows.services.transitions import TransitionResult, row_reload, transition_run
 
 
 def _project_follow(engagement: Engagement, name: str, at: datetime.datetime, **params) -> None:
@@ -35,9 +34,9 @@ def contract_upload(*, engagement: Engagement, actor, file) -> Engagement:
     """The agency uploads the signed contract (PDF/scan) before the contract deadline."""
     locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
     if not actor.has_perm("marketplace.act_for_agency", locked.agency):
-        raise PermissionError(_("您无权为该项目上传合同。"))
+        raise NotPermitted(_("您无权为该项目上传合同。"))
     if locked.state != Engagement.State.AWAITING_CONTRACT:
-        raise ValidationError(_("该服务当前不需要上传合同。"))
+        raise ApplicationError(_("该服务当前不需要上传合同。"))
     locked.contract_file = file
     locked.contract_uploaded_at = timezone.now()
     locked.save(update_fields=["contract_file", "contract_uploaded_at"])
@@ -53,12 +52,12 @@ def contract_sign(*, engagement: Engagement, actor, amount: Decimal | None = Non
     now = timezone.now()
     engagement = Engagement.objects.select_related("project", "agency", "signup").get(pk=engagement.pk)
     if not engagement.contract_file:
-        raise ValidationError(_("中选机构尚未上传合同文本。"))
+        raise ApplicationError(_("中选机构尚未上传合同文本。"))
     amount = amount if amount is not None else engagement.amount
     if amount is None or amount <= 0:
-        raise ValidationError(_("请填写合同金额。"))
+        raise ApplicationError(_("请填写合同金额。"))
     if amount > engagement.project.budget:
-        raise ValidationError(_("合同金额不能超过项目预算。"))
+        raise ApplicationError(_("合同金额不能超过项目预算。"))
 
     def started(locked: Engagement, _decision) -> None:
         transition_run(
@@ -114,13 +113,13 @@ def service_extend(*, engagement: Engagement, actor, days: int, reason: str) -> 
     """The buyer extends the service end date once, with a reason."""
     locked = Engagement.objects.select_for_update().select_related("project").get(pk=engagement.pk)
     if not actor.has_perm("marketplace.act_for_buyerunit", locked.project.buyer):
-        raise PermissionError(_("您无权延长该服务期限。"))
+        raise NotPermitted(_("您无权延长该服务期限。"))
     if locked.state not in (Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK):
-        raise ValidationError(_("只有服务中的项目可以延期。"))
+        raise ApplicationError(_("只有服务中的项目可以延期。"))
     if locked.extended:
-        raise ValidationError(_("服务期限只能延长一次。"))
+        raise ApplicationError(_("服务期限只能延长一次。"))
     if not reason.strip() or not (1 <= days <= 180):
-        raise ValidationError(_("延期须填写理由，天数为 1–180 天。"))
+        raise ApplicationError(_("延期须填写理由，天数为 1–180 天。"))
     locked.service_end = after_days(locked.service_end or timezone.now(), days)
     locked.extended = True
     locked.extension_reason = reason
@@ -128,7 +127,7 @@ def service_extend(*, engagement: Engagement, actor, days: int, reason: str) -> 
     return locked
 
 
-def _late_delivery(engagement: Engagement, at: datetime.datetime) -> None:
+def late_delivery_record(engagement: Engagement, at: datetime.datetime) -> None:
     """Record late delivery once per engagement (CR-SVC-003)."""
     updated = Engagement.objects.filter(pk=engagement.pk, late_recorded=False).update(late_recorded=True)
     if updated:
@@ -154,7 +153,7 @@ def result_submit(*, engagement: Engagement, actor, file) -> TransitionResult:
         locked.result_file = file
         locked.save(update_fields=["result_file"])
         if locked.service_end and now > locked.service_end:
-            _late_delivery(locked, now)
+            late_delivery_record(locked, now)
         if locked.project.state == Project.State.IN_SERVICE:
             _project_follow(locked, "result_in", now)
 
@@ -168,7 +167,7 @@ def result_review(*, engagement: Engagement, actor, accept: bool, note: str = ""
     now = timezone.now()
     if not accept:
         if not note.strip():
-            raise ValidationError(_("退回整改须写明整改意见。"))
+            raise ApplicationError(_("退回整改须写明整改意见。"))
 
         def back(locked: Engagement, _decision) -> None:
             _project_follow(locked, "rework", now)
@@ -195,7 +194,7 @@ def result_review(*, engagement: Engagement, actor, accept: bool, note: str = ""
     )
 
 
-def _close_if_done(engagement: Engagement, at: datetime.datetime) -> None:
+def project_close_if_done(engagement: Engagement, at: datetime.datetime) -> None:
     """Rated and paid: the project is complete."""
     row_reload(engagement)
     paid = Payment.objects.filter(engagement=engagement, state=Payment.State.PAID).exists()
@@ -210,16 +209,16 @@ def rating_submit(*, engagement: Engagement, actor, marks: dict[str, int], comme
     for name in Rating.MARKS:
         value = marks.get(name)
         if not isinstance(value, int) or not (1 <= value <= 5):
-            raise ValidationError(_("五项评分均须为 1–5 的整数。"))
+            raise ApplicationError(_("五项评分均须为 1–5 的整数。"))
     now = timezone.now()
     try:
         with transaction.atomic():
             rating = Rating.objects.create(engagement=engagement, rated_by=actor, comment=comment, at=now, **marks)
     except IntegrityError:
-        raise ValidationError(_("该服务已评价，请勿重复提交。")) from None
+        raise Conflict(_("该服务已评价，请勿重复提交。")) from None
     result = transition_run(obj=engagement, name="rate", actor=actor, at=now)
     if not result.ok:
-        raise ValidationError(result.messages)
+        raise ApplicationError(result.messages)
     policy = policy_at(now)
     average = Decimal(str(rating.average))
     code = (
@@ -242,7 +241,7 @@ def rating_submit(*, engagement: Engagement, actor, marks: dict[str, int], comme
             at=now,
         )
     _project_follow(engagement, "rate", now)
-    _close_if_done(engagement, now)
+    project_close_if_done(engagement, now)
     return rating
 
 
@@ -250,116 +249,7 @@ def rating_window_close(engagement: Engagement, at: datetime.datetime) -> None:
     """The rating window ended unrated: the engagement is closed without a rating event."""
     transition_run(obj=engagement, name="rate", actor=None, at=at, note="评价期满未评价")
     _project_follow(engagement, "rate", at)
-    _close_if_done(engagement, at)
-
-
-# --- payments -------------------------------------------------------------------------------------
-
-
-class PaymentProvider(Protocol):
-    """How money moves: no card processor; a manual bank transfer, or a sandbox for demos and tests."""
-
-    # Read-only, so that frozen dataclasses (below) are providers.
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def settles_at_once(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class BankTransfer:
-    """The buyer records the transfer reference; the agency confirms receipt."""
-
-    name: str = "bank_transfer"
-    settles_at_once: bool = False
-
-
-@dataclass(frozen=True)
-class Sandbox:
-    """Settles at once (demos and tests)."""
-
-    name: str = "sandbox"
-    settles_at_once: bool = True
-
-
-PROVIDERS: dict[str, PaymentProvider] = {"bank_transfer": BankTransfer(), "sandbox": Sandbox()}
-
-
-def _idempotent(key: str, payment: Payment, command: str):
-    """Run a payment command at most once per idempotency key; a repeat returns the first result."""
-    if not key or len(key) > 100:
-        raise ValidationError(_("缺少有效的幂等键。"))
-    done = PaymentCommand.objects.filter(key=key).first()
-    if done is not None:
-        if done.payment_id != payment.pk or done.command != command:
-            raise ValidationError(_("该幂等键已用于其他付款操作。"))
-        return done
-    return None
-
-
-@transaction.atomic
-def payment_record(*, payment: Payment, actor, reference: str, provider: str, key: str) -> Payment:
-    """The buyer records a payment (bank transfer reference, or sandbox settlement)."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if _idempotent(key, payment, "record"):
-        return payment
-    chosen = PROVIDERS.get(provider)
-    if chosen is None:
-        raise ValidationError(_("不支持的支付方式。"))
-    if chosen.name == "bank_transfer" and not reference.strip():
-        raise ValidationError(_("请填写银行转账流水号。"))
-    now = timezone.now()
-    result = transition_run(
-        obj=payment,
-        name="record_transfer",
-        actor=actor,
-        params={"at": now, "reference": reference.strip() or f"SANDBOX-{payment.pk}", "provider": chosen.name},
-        at=now,
-    )
-    if not result.ok:
-        raise ValidationError(result.messages)
-    if chosen.settles_at_once:
-        transition_run(obj=payment, name="settle", actor=None, params={"at": now}, at=now)
-        _close_if_done(payment.engagement, now)
-    PaymentCommand.objects.create(key=key, payment=payment, command="record", result={"state": "recorded"})
-    row_reload(payment)
-    return payment
-
-
-@transaction.atomic
-def payment_confirm(*, payment: Payment, actor, key: str) -> Payment:
-    """The agency confirms receipt of the transfer."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if _idempotent(key, payment, "confirm"):
-        return payment
-    now = timezone.now()
-    result = transition_run(obj=payment, name="settle", actor=actor, params={"at": now}, at=now)
-    if not result.ok:
-        raise ValidationError(result.messages)
-    PaymentCommand.objects.create(key=key, payment=payment, command="confirm", result={"state": "paid"})
-    _close_if_done(payment.engagement, now)
-    row_reload(payment)
-    return payment
-
-
-def payment_late(payment: Payment, at: datetime.datetime) -> bool:
-    """A payment past its due date writes one credit event against the buyer unit (政务诚信)."""
-    if not Payment.objects.filter(pk=payment.pk, late_recorded=False).update(late_recorded=True):
-        return False
-    project = payment.engagement.project
-    credit_event_record(
-        subject=subject_for_buyer(project.buyer),
-        code="BUYER_LATE_PAYMENT",
-        source=Source.RULE,
-        rule_code="CR-PAY-001",
-        evidence={
-            "summary": f"项目 {project.code} 服务费应于 {timezone.localtime(payment.due_at):%Y-%m-%d} 前支付，逾期未付。",
-            "project": project.code,
-        },
-        at=at,
-    )
-    return True
+    project_close_if_done(engagement, at)
 
 
 def contract_deadline_missed(engagement: Engagement, at: datetime.datetime) -> None:

@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from credit_rules.external import listings_import
 from credit_rules.models import ExternalListImport
-from credit_rules.services import subject_for_agency
+from credit_rules.services import (
+    subject_for_agency,
+)
 from marketplace.models import Agency
-
-from .credit import escalate, membership_sync
+from workflows.services.credit.measures import escalate, membership_sync
 
 
 @transaction.atomic

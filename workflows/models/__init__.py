@@ -1,0 +1,34 @@
+"""Every model with a state field, one module per process. States change only through
+``services.transitions.transition_run``.
+
+Transition bodies touch only their own row; credit, notices and follow-on transitions are the
+calling service's explicit side effects, inside the runner's transaction. The app label and the
+migrations are those of the single module this package replaced: everything is re-exported here.
+"""
+
+from .credit import CreditCase, Objection, RepairRequest
+from .delivery import Engagement, Payment, PaymentCommand, Rating
+from .log import TransitionLog
+from .membership import Membership
+from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification, ProposalMark, SignUp
+from .uploads import contract_upload_to, evidence_upload_to
+
+__all__ = [
+    "AvoidEntry",
+    "CodeCounter",
+    "CreditCase",
+    "Engagement",
+    "Membership",
+    "Objection",
+    "Payment",
+    "PaymentCommand",
+    "Project",
+    "ProjectQualification",
+    "ProposalMark",
+    "Rating",
+    "RepairRequest",
+    "SignUp",
+    "TransitionLog",
+    "contract_upload_to",
+    "evidence_upload_to",
+]

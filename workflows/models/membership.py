@@ -1,0 +1,183 @@
+"""An agency's admission to the marketplace (入驻) until it leaves (退出)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from credit_rules.models import CommitmentLetter
+from marketplace.models import Agency
+
+from .. import permissions as perm
+
+
+class Membership(FSMModelMixin, models.Model):
+    """An agency's admission to the marketplace (入驻), from application to exit (退出)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("填写中")
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("退回修改")
+        REJECTED = "rejected", _("不予入驻")
+        ACTIVE = "active", _("正常")
+        RESTRICTED = "restricted", _("限制交易")
+        SUSPENDED = "suspended", _("暂停交易")
+        EXPELLED = "expelled", _("已清退")
+        WITHDRAWN = "withdrawn", _("已退出")
+
+    FINAL = (State.REJECTED, State.EXPELLED, State.WITHDRAWN)
+    ADMITTED = (State.ACTIVE, State.RESTRICTED, State.SUSPENDED)
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    statement = models.TextField(_("服务承诺与业务说明"), blank=True)
+    commitment = models.ForeignKey(CommitmentLetter, null=True, blank=True, on_delete=models.PROTECT)
+    commitment_digest = models.CharField(max_length=64, blank=True)
+    commitment_accepted_at = models.DateTimeField(null=True, blank=True)
+    commitment_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+    fast_tracked = models.BooleanField(_("绿色通道"), default=False)
+    member_since = models.DateTimeField(_("入驻时间"), null=True, blank=True)
+    term_until = models.DateField(_("入驻有效期至"), null=True, blank=True)
+    suspended_until = models.DateTimeField(_("暂停至"), null=True, blank=True, db_index=True)
+    resume_state = models.CharField(max_length=20, blank=True)
+    barred_until = models.DateTimeField(_("禁入期至"), null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("入驻")
+        verbose_name_plural = _("入驻")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=~Q(state__in=["rejected", "expelled", "withdrawn"]),
+                name="one_open_membership_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.get_state_display()}"
+
+    @property
+    def is_admitted(self) -> bool:
+        return self.state in self.ADMITTED
+
+    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED, permission=perm.agency_staff)
+    def submit(self, *, at: datetime.datetime) -> None:
+        """The agency submits its application with the accepted commitment letter."""
+        self.submitted_at = at
+        self.review_note = ""
+
+    @transition(field=state, source=State.SUBMITTED, target=State.ACTIVE, permission=perm.supervisor_or_system)
+    def approve(
+        self, *, at: datetime.datetime, term_years: int = 3, fast_tracked: bool = False, note: str = ""
+    ) -> None:
+        """A supervisor (or the green channel) admits the agency."""
+        self.decided_at = at
+        self.member_since = self.member_since or at
+        self.term_until = (timezone.localtime(at) + datetime.timedelta(days=365 * term_years)).date()
+        self.fast_tracked = fast_tracked
+        self.review_note = note
+
+    @transition(field=state, source=State.SUBMITTED, target=State.RETURNED, permission=perm.supervisor_in_scope)
+    def send_back(self, *, at: datetime.datetime, note: str) -> None:
+        """A supervisor returns the application for changes, saying what to change."""
+        self.decided_at = at
+        self.review_note = note
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission=perm.supervisor_in_scope)
+    def reject(self, *, at: datetime.datetime, note: str) -> None:
+        """A supervisor refuses entry with a reason."""
+        self.decided_at = at
+        self.review_note = note
+        self.ended_at = at
+
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.RESTRICTED],
+        target=None,
+        permission=perm.any_of(perm.supervisor_in_scope, perm.agency_staff, perm.system),
+    )
+    def renew(self, *, at: datetime.datetime, term_years: int = 3) -> None:
+        """The membership term is extended (supervisor review, or green channel)."""
+        base = max(self.term_until or timezone.localdate(), timezone.localtime(at).date())
+        self.term_until = base + datetime.timedelta(days=365 * term_years)
+
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.SUSPENDED],
+        target=RETURN_VALUE(State.RESTRICTED, State.SUSPENDED),
+        permission=perm.supervisor_or_system,
+    )
+    def restrict(self) -> str:
+        """Restrict trading (限); while suspended it takes effect when the suspension ends."""
+        if self.state == self.State.SUSPENDED:
+            self.resume_state = self.State.RESTRICTED
+            return self.State.SUSPENDED
+        return self.State.RESTRICTED
+
+    @transition(
+        field=state,
+        source=[State.RESTRICTED, State.SUSPENDED],
+        target=RETURN_VALUE(State.ACTIVE, State.SUSPENDED),
+        permission=perm.supervisor_or_system,
+    )
+    def unrestrict(self) -> str:
+        """Lift the restriction (grade recovered, or overturned)."""
+        if self.state == self.State.SUSPENDED:
+            self.resume_state = self.State.ACTIVE
+            return self.State.SUSPENDED
+        return self.State.ACTIVE
+
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.RESTRICTED, State.SUSPENDED],
+        target=State.SUSPENDED,
+        permission=perm.supervisor_or_system,
+    )
+    def suspend(self, *, until: datetime.datetime | None) -> None:
+        """Suspend trading (停) until the end of the suspensions in force (None: until lifted)."""
+        if self.state != self.State.SUSPENDED:
+            self.resume_state = self.state
+        self.suspended_until = until
+
+    @transition(
+        field=state, source=State.SUSPENDED, target=RETURN_VALUE(State.ACTIVE, State.RESTRICTED), permission=perm.system
+    )
+    def reinstate(self) -> str:
+        """The suspension has ended: back to the state it interrupted, by itself."""
+        target = self.resume_state or self.State.ACTIVE
+        self.suspended_until = None
+        self.resume_state = ""
+        return target
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACTIVE, State.RESTRICTED, State.SUSPENDED],
+        target=State.EXPELLED,
+        permission=perm.supervisor_or_system,
+    )
+    def expel(self, *, at: datetime.datetime, barred_until: datetime.datetime | None) -> None:
+        """Expel (退): membership ends, the agency is blacklisted and barred from re-entry."""
+        self.ended_at = at
+        self.barred_until = barred_until
+        self.suspended_until = None
+
+    @transition(
+        field=state, source=[State.ACTIVE, State.RESTRICTED], target=State.WITHDRAWN, permission=perm.agency_staff
+    )
+    def withdraw(self, *, at: datetime.datetime) -> None:
+        """Voluntary exit; refused by the gate while engagements are open."""
+        self.ended_at = at

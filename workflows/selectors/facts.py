@@ -1,0 +1,63 @@
+"""What the gate and the services ask about an agency's place in the market: its open membership, its open engagements, what it lacks for a project, the sign-up facts."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.models import Agency, Qualification
+from workflows.models import AvoidEntry, Engagement, Membership, Project
+
+
+def current_membership(agency: Agency) -> Membership | None:
+    """The agency's open membership (not rejected, expelled or withdrawn), if any."""
+    return agency.memberships.exclude(state__in=Membership.FINAL).order_by("-created_at").first()
+
+
+def open_engagement_count(agency: Agency) -> int:
+    """Engagements not yet rated or terminated: they keep an agency from leaving."""
+    return Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN).count()
+
+
+def missing_qualifications(project: Project, agency: Agency, day: datetime.date) -> list[str]:
+    """What the agency lacks for this project, judged on licences valid on ``day``."""
+    missing: list[str] = []
+    if not agency.categories.filter(pk=project.category_id).exists():
+        missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.name})
+    requirements = list(project.requirements.select_related("qualification_type", "min_level"))
+    if not requirements:
+        return missing
+    held = list(
+        Qualification.objects.filter(agency=agency, valid_until__gte=day).values_list(
+            "qualification_type_id", "level__rank"
+        )
+    )
+
+    def meets(req) -> bool:
+        return any(t == req.qualification_type_id and rank <= req.min_level.rank for t, rank in held)
+
+    unmet = [r for r in requirements if not meets(r)]
+    any_mode = project.qualification_mode == Project.QualificationMode.ANY
+    if (any_mode and len(unmet) == len(requirements)) or (not any_mode and unmet):
+        missing += [f"{r.qualification_type.name}{r.min_level.name}及以上" for r in unmet]
+    return missing
+
+
+def signup_context(project: Project, agency: Agency, at: datetime.datetime) -> dict[str, Any]:
+    """The workflow facts the gate needs for this agency and project."""
+    membership = current_membership(agency)
+    state = membership.state if membership else "none"
+    label = membership.get_state_display() if membership else _("未入驻")
+    avoid = AvoidEntry.objects.filter(project=project, agency=agency).values_list("reason", flat=True).first()
+    return {
+        "member_state": state,
+        "member_state_label": str(label),
+        "open_engagements": open_engagement_count(agency),
+        "missing_qualifications": missing_qualifications(project, agency, timezone.localtime(at).date()),
+        "avoid_reason": avoid or "",
+        "method": project.method,
+        "project": project.code,
+    }

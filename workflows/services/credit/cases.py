@@ -1,0 +1,143 @@
+"""Credit cases: due process for a discretionary measure — proposed, notified, answered, decided."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credit_rules.gate import MeasureOrder
+from credit_rules.models import LedgerEntry, MeasureKind, Source
+from credit_rules.policy import policy_at
+from credit_rules.services import (
+    subject_for_agency,
+)
+from marketplace.errors import ApplicationError, NotPermitted
+from marketplace.models import Agency
+from workflows.models import CreditCase
+from workflows.services.credit.events import credit_event_record
+from workflows.services.credit.measures import measures_apply
+from workflows.services.transitions import TransitionResult, row_reload, transition_run
+
+
+@transaction.atomic
+def case_propose(
+    *,
+    agency: Agency,
+    actor,
+    facts: str,
+    measure: str = "",
+    months: int | None = None,
+    ground_code: str = "",
+    evidence=None,
+) -> CreditCase:
+    """A supervisor proposes a measure (or a grave finding) against an agency."""
+    if not measure and not ground_code:
+        raise ApplicationError(_("请选择拟采取的措施或失信事项。"))
+    if measure == MeasureKind.SUSPEND and not (months and 1 <= months <= 3):
+        raise ApplicationError(_("暂停期限为 1–3 个月。"))
+    case = CreditCase.objects.create(
+        agency=agency,
+        subject=subject_for_agency(agency),
+        measure=measure,
+        months=months,
+        ground_code=ground_code,
+        facts=facts,
+        evidence=evidence or "",
+        proposed_by=actor,
+    )
+    return case
+
+
+def case_notify(*, case: CreditCase, actor) -> TransitionResult:
+    """Tell the agency; it may respond within the policy's days."""
+    now = timezone.now()
+    due = now + datetime.timedelta(days=policy_at(now).case_response_days)
+    return transition_run(obj=case, name="notify", actor=actor, params={"at": now, "response_due": due})
+
+
+@transaction.atomic
+def case_respond(*, case: CreditCase, actor, response: str) -> CreditCase:
+    """The agency states its case (陈述申辩) before the due date."""
+    case = CreditCase.objects.select_for_update().get(pk=case.pk)
+    if not actor.has_perm("marketplace.act_for_agency", case.agency):
+        raise NotPermitted(_("您无权代表该机构陈述申辩。"))
+    if case.state != CreditCase.State.NOTIFIED:
+        raise ApplicationError(_("该案件当前不接受陈述申辩。"))
+    if case.response_due and timezone.now() > case.response_due:
+        raise ApplicationError(
+            _("陈述申辩期限已过（截止 %(due)s）。")
+            % {"due": timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M")}
+        )
+    CreditCase.objects.filter(pk=case.pk).update(agency_response=response, responded_at=timezone.now())
+    row_reload(case)
+    return case
+
+
+def case_hearing_pending(case: CreditCase, now: datetime.datetime) -> str | None:
+    """Due process: why a measure cannot be applied yet (the agency may still be heard), or None.
+
+    A notified agency is heard before a measure is applied: the supervisor decides once its
+    statement (陈述申辩) is in or the response period has run out. Dismissing is always possible.
+    """
+    if (
+        case.state == CreditCase.State.NOTIFIED
+        and not case.responded_at
+        and case.response_due
+        and now < case.response_due
+    ):
+        return _("陈述申辩期至 %(due)s，机构尚未陈述申辩；期满或收到申辩意见后方可作出实施决定。") % {
+            "due": timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M")
+        }
+    return None
+
+
+@transaction.atomic
+def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> TransitionResult:
+    """Apply the measure or dismiss the case; two supervisors at once give exactly one effect.
+
+    Applying while the agency may still respond is refused (``ApplicationError``), whoever calls.
+    """
+    now = timezone.now()
+    if apply:
+        # Read under the lock, so a statement committed a moment ago counts.
+        pending = case_hearing_pending(CreditCase.objects.select_for_update().get(pk=case.pk), now)
+        if pending:
+            raise ApplicationError(pending)
+    if not apply:
+        return transition_run(obj=case, name="dismiss", actor=actor, params={"at": now, "user": actor, "note": note})
+
+    def effects(locked: CreditCase, _decision) -> None:
+        subject = locked.subject
+        evidence = {"summary": locked.facts[:300], "case": locked.pk}
+        entries: list[LedgerEntry] = []
+        if locked.ground_code:
+            entries.append(
+                credit_event_record(
+                    subject=subject, code=locked.ground_code, source=Source.SUPERVISOR, actor=actor, evidence=evidence
+                )
+            )
+        if locked.measure:
+            p = policy_at(now)
+            months = locked.months or (p.reentry_bar_months if locked.measure == MeasureKind.EXPEL else None)
+            entries += measures_apply(
+                subject=subject,
+                orders=[MeasureOrder("CR-SUP-001", locked.measure, months=months)],
+                actor=actor,
+                source=Source.SUPERVISOR,
+                evidence=evidence,
+                at=now,
+            )
+        measure_entry = next((e for e in entries if e.kind == LedgerEntry.Kind.MEASURE), None)
+        if measure_entry:
+            CreditCase.objects.filter(pk=locked.pk).update(measure_entry=measure_entry)
+
+    return transition_run(
+        obj=case, name="apply", actor=actor, params={"at": now, "user": actor, "note": note}, on_done=effects
+    )
+
+
+def case_for_entry(entry: LedgerEntry) -> CreditCase | None:
+    return CreditCase.objects.filter(measure_entry=entry).first()

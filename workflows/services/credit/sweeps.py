@@ -1,0 +1,139 @@
+"""The periodic credit sweep: what time alone changes — suspensions ending, grade D restriction and its end, listing dates, cases expiring."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from credit_rules.models import CreditSubject, ExternalListing, Grade, LedgerEntry, MeasureKind
+from credit_rules.services import (
+    subject_for_agency,
+)
+from credit_rules.standing import in_force, neutralised_by, standing_refresh_due
+from workflows.models import CreditCase, Membership
+from workflows.services.credit.measures import escalate, membership_sync
+from workflows.services.sweeps import sweep_each
+from workflows.services.transitions import transition_run
+
+
+def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Reinstate memberships whose suspension has ended; idempotent and safe with several workers."""
+    now = now or timezone.now()
+
+    def reinstate(membership: Membership) -> bool:
+        after = membership_sync(membership.agency, at=now)
+        return after is not None and after.state != Membership.State.SUSPENDED
+
+    due = Membership.objects.filter(state=Membership.State.SUSPENDED, suspended_until__lte=now)
+    return sweep_each(due.order_by("suspended_until", "pk").select_related("agency"), reinstate, batch)
+
+
+def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Restrict members whose grade fell to D with time, no entry causing it (an honour's points expiring).
+
+    A new entry that lowers the grade escalates at once (CR-ESC-004 after ``ledger.recorded``); this
+    review catches the fall the clock causes. Idempotent and safe with several workers.
+    """
+    now = now or timezone.now()
+
+    def restrict(membership: Membership) -> bool:
+        subject = subject_for_agency(membership.agency)
+        decision = escalate(subject=subject, transition="standing.review", context={}, at=now)
+        membership_sync(membership.agency, at=now)
+        return bool(decision.measures)
+
+    # Cached standings were refreshed for ``now`` by the sweep's first step.
+    fallen = CreditSubject.objects.filter(grade=Grade.D, is_restricted=False, agency__isnull=False)
+    due = Membership.objects.filter(
+        state__in=[Membership.State.ACTIVE, Membership.State.SUSPENDED], agency_id__in=fallen.values("agency_id")
+    )
+    return sweep_each(due.order_by("pk").select_related("agency"), restrict, batch)
+
+
+def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Un-restrict memberships whose restriction time ended (its period ran out, or grade D aged out).
+
+    A suspended member due to return restricted is included: it returns active instead.
+    """
+    now = now or timezone.now()
+
+    def review(membership: Membership) -> bool:
+        subject = subject_for_agency(membership.agency)
+        escalate(subject=subject, transition="standing.review", context={}, at=now)
+        after = membership_sync(membership.agency, at=now)
+        return after is not None and Membership.State.RESTRICTED not in (after.state, after.resume_state)
+
+    grade_d_restriction = (
+        LedgerEntry.objects.filter(
+            subject_id=OuterRef("pk"),
+            kind=LedgerEntry.Kind.MEASURE,
+            measure=MeasureKind.RESTRICT,
+            rule_code="CR-ESC-004",
+        )
+        .filter(in_force(now))
+        .exclude(neutralised_by(now))
+    )
+    # Cached standings were refreshed for ``now`` by the sweep's first step.
+    subjects = CreditSubject.objects.filter(
+        Q(is_restricted=False) | (~Q(grade=Grade.D) & Exists(grade_d_restriction)), agency__isnull=False
+    )
+    restricted = Q(state=Membership.State.RESTRICTED) | Q(
+        state=Membership.State.SUSPENDED, resume_state=Membership.State.RESTRICTED
+    )
+    due = Membership.objects.filter(restricted, agency_id__in=subjects.values("agency_id"))
+    return sweep_each(due.order_by("pk").select_related("agency"), review, batch)
+
+
+def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Suspend members whose listing starts and restore those whose listing ends on the dates the file gave."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    listed = ExternalListing.objects.filter(uscc=OuterRef("agency__uscc"), listed_on__lte=today).filter(
+        Q(delisted_on__isnull=True) | Q(delisted_on__gt=today)
+    )
+    suspended_for_listing = (
+        LedgerEntry.objects.filter(
+            subject__agency=OuterRef("agency"),
+            kind=LedgerEntry.Kind.MEASURE,
+            measure=MeasureKind.SUSPEND,
+            rule_code="CR-LST-001",
+        )
+        .filter(in_force(now))
+        .exclude(neutralised_by(now))
+    )
+
+    def review(membership: Membership) -> bool:
+        subject = subject_for_agency(membership.agency)
+        return bool(escalate(subject=subject, transition="listing.recorded", context={}, at=now).measures)
+
+    # Only where the listing and the measure disagree: listed but not suspended, or suspended but no longer listed.
+    out_of_step = Membership.objects.filter(state__in=Membership.ADMITTED).filter(
+        (Exists(listed) & ~Exists(suspended_for_listing)) | (~Exists(listed) & Exists(suspended_for_listing))
+    )
+    return sweep_each(out_of_step.order_by("pk").select_related("agency"), review, batch)
+
+
+def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Close applied cases whose measure period has run out."""
+    now = now or timezone.now()
+    due = CreditCase.objects.filter(
+        state__in=[CreditCase.State.APPLIED, CreditCase.State.UPHELD], measure_entry__expires_at__lte=now
+    )
+    return sweep_each(
+        due.order_by("pk"), lambda case: transition_run(obj=case, name="expire", actor=None, at=now), batch
+    )
+
+
+def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
+    """The periodic credit sweep: standings overtaken by time, suspensions ended, grade D restricted or recovered, listings and cases reviewed."""
+    now = now or timezone.now()
+    return {
+        "standings": standing_refresh_due(now),
+        "reinstated": suspensions_expire(now),
+        "restricted": grade_d_restrictions_begin(now),
+        "unrestricted": restrictions_end(now),
+        "listings": listings_review(now),
+        "cases_expired": cases_expire(now),
+    }

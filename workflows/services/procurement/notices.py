@@ -1,0 +1,82 @@
+"""What procurement publishes: the announcement snapshot, result publicity (with the draw proof or ranking), termination and failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from cms.services import notice_request
+from workflows import draw
+from workflows.models import Project, SignUp
+
+HOW_TO_OBJECT_RESULT = (
+    "对中选结果有异议的，可在公示期内向项目业主或平台运营机构书面提出；抽取结果可凭公示的证明文件自行验证。"
+)
+
+
+def requirement_text(project: Project) -> str:
+    """The qualification requirement in words, for notices."""
+    reqs = [f"{r.qualification_type.name}{r.min_level.name}及以上" for r in project.requirements.all()]
+    if not reqs:
+        return "无资质要求"
+    joiner = "或" if project.qualification_mode == Project.QualificationMode.ANY else "且"
+    return joiner.join(reqs)
+
+
+def project_snapshot(project: Project) -> dict[str, Any]:
+    """The announcement fields the public expects (DESIGN §9), as a snapshot."""
+    return {
+        "project": {
+            "code": project.code,
+            "name": project.name,
+            "category": project.category.name,
+            "content": project.content,
+            "scale": project.scale,
+            "budget": str(project.budget),
+            "quote_kind": project.get_quote_kind_display(),
+            "quote_floor": str(project.quote_floor),
+            "quote_ceiling": str(project.quote_ceiling),
+            "method": project.method,
+            "method_label": str(Project.Method(project.method).label),
+            "signup_deadline": timezone.localtime(project.signup_deadline).isoformat()
+            if project.signup_deadline
+            else "",
+            "qualification": requirement_text(project),
+            "min_signups": project.min_signups,
+        },
+        "buyer": {"name": project.buyer.name, "uscc": project.buyer.uscc},
+        "draw": {"commitment": project.draw_commitment, "beacon": project.draw_beacon, "version": draw.VERSION}
+        if project.method in (Project.Method.DRAW, Project.Method.PRICE)
+        else {},
+    }
+
+
+def termination_notice(project: Project, reason: str, kind_label: str) -> None:
+    notice_request(
+        kind="termination",
+        source_key=f"project:{project.code}:termination",
+        payload={"title": f"{project.name}{kind_label}公告", "reason": reason, **project_snapshot(project)},
+    )
+
+
+def result_notice(project: Project, winner: SignUp, ranking: list[SignUp], *, step: int = 0) -> None:
+    """中选结果公示, with the draw proof or the ranking; a step-up publishes its own notice."""
+    notice_request(
+        kind="result",
+        source_key=f"project:{project.code}:result:{step}",
+        payload={
+            "title": f"{project.name}中选结果公示" + ("（递补）" if step else ""),
+            **project_snapshot(project),
+            "winner": {"name": winner.agency.name, "uscc": winner.agency.uscc, "quote": str(winner.quote)},
+            "ranking": [
+                {"rank": s.rank, "name": s.agency.name, "uscc": s.agency.uscc, "score": str(s.score or "")}
+                for s in ranking
+            ],
+            "proof_url": f"/draws/{project.code}.json" if project.draw_proof else "",
+            "publicity_ends_at": timezone.localtime(project.publicity_ends_at).isoformat()
+            if project.publicity_ends_at
+            else "",
+            "how_to_object": HOW_TO_OBJECT_RESULT,
+        },
+    )

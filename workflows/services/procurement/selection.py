@@ -1,0 +1,244 @@
+"""Selection (选取): freeze the pool at sign-up close, rank by the declared method, award; or fail (流标) with too few."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credit_rules import gate
+from credit_rules.models import CreditSubject
+from credit_rules.services import (
+    decision_record,
+    subject_for_agency,
+)
+from marketplace.errors import ApplicationError, NotPermitted
+from workflows import draw
+from workflows.models import Project, ProposalMark, SignUp
+from workflows.selectors.facts import signup_context
+from workflows.services.periods import after_working_days
+from workflows.services.procurement.notices import result_notice, termination_notice
+from workflows.services.procurement.sealing import quote_open
+from workflows.services.transitions import TransitionResult, target_label, transition_run
+
+
+def _quote(s: SignUp) -> Decimal:
+    """The opened quote of a sign-up in the frozen pool (``admit`` sets it for every one ranked)."""
+    assert s.quote is not None, f"sign-up {s.pk} is ranked without an opened quote"
+    return s.quote
+
+
+def _pool(signups: list[SignUp]) -> list[tuple[str, str]]:
+    return [(s.agency.uscc, s.agency.name) for s in signups]
+
+
+def _rank_draw(project: Project, signups: list[SignUp], secret: bytes) -> tuple[list[SignUp], dict]:
+    proof = draw.proof_build(project.code, _pool(signups), secret, project.draw_beacon)
+    by_uscc = {s.agency.uscc: s for s in signups}
+    return [by_uscc[u] for u in proof["ranking"]], proof
+
+
+def _rank_price(project: Project, signups: list[SignUp], secret: bytes) -> tuple[list[SignUp], dict | None]:
+    """Lowest price first (highest discount rate for 下浮率); ties to the green channel, then the
+    higher credit score, then a verifiable draw among those still tied."""
+    subjects = {
+        s.agency_id: s
+        for s in CreditSubject.objects.filter(agency_id__in=[x.agency_id for x in signups]).only(
+            "agency_id", "is_rewarded"
+        )
+    }
+
+    def price_key(s: SignUp) -> Decimal:
+        return -_quote(s) if project.quote_kind == Project.QuoteKind.RATE else _quote(s)
+
+    def tie_key(s: SignUp) -> tuple:
+        subject = subjects.get(s.agency_id)
+        rewarded = subject.is_rewarded if subject is not None else False
+        return (price_key(s), not rewarded, -(s.credit_score or 0))
+
+    ordered = sorted(signups, key=tie_key)
+    groups: dict[tuple, list[SignUp]] = {}
+    for s in ordered:
+        groups.setdefault(tie_key(s), []).append(s)
+    ranking: list[SignUp] = []
+    proof = None
+    for key in sorted(groups):
+        group = groups[key]
+        if len(group) > 1:
+            if proof is None:
+                # One verifiable draw breaks the first tie that matters; later ties reuse its ranking.
+                group, proof = _rank_draw(project, group, secret)
+            else:
+                order = {u: i for i, u in enumerate(proof["ranking"])}
+                group = sorted(group, key=lambda s: (order.get(s.agency.uscc, len(order)), s.agency.uscc))
+        ranking += group
+    return ranking, proof
+
+
+def _rank_scored(project: Project, signups: list[SignUp], secret: bytes) -> tuple[list[SignUp], dict | None]:
+    """Weighted sum of price, credit and proposal marks (each normalised to its weight)."""
+    marks: dict[int, list[Decimal]] = {}
+    for m in ProposalMark.objects.filter(signup__in=signups):
+        marks.setdefault(m.signup_id, []).append(m.mark)
+    prices = [(-_quote(s) if project.quote_kind == Project.QuoteKind.RATE else _quote(s)) for s in signups]
+    best_price = min(prices)
+    best_credit = max((s.credit_score or 0) for s in signups) or 1
+    for s, price in zip(signups, prices, strict=True):
+        if project.quote_kind == Project.QuoteKind.RATE:
+            top = max(_quote(x) for x in signups)
+            price_part = (_quote(s) / top) if top else Decimal(1)
+        else:
+            price_part = best_price / price if price else Decimal(1)
+        proposal = sum(marks.get(s.pk, [])) / len(marks[s.pk]) / 100 if marks.get(s.pk) else Decimal(0)
+        s.score = (
+            price_part * project.weight_price + Decimal(s.credit_score or 0) / best_credit * project.weight_credit
+        ) + Decimal(proposal) * project.weight_proposal
+        s.score = s.score.quantize(Decimal("0.001"))
+
+    def score_key(s: SignUp) -> tuple[Decimal, int]:
+        assert s.score is not None  # set just above for every sign-up in the pool
+        return (-s.score, -(s.credit_score or 0))
+
+    ordered = sorted(signups, key=score_key)
+    groups: dict[tuple, list[SignUp]] = {}
+    for s in ordered:
+        groups.setdefault(score_key(s), []).append(s)
+    ranking: list[SignUp] = []
+    proof = None
+    for key in sorted(groups):
+        group = groups[key]
+        if len(group) > 1 and proof is None:
+            group, proof = _rank_draw(project, group, secret)
+        ranking += group
+    return ranking, proof
+
+
+Ranker = Callable[[Project, list[SignUp], bytes], tuple[list[SignUp], dict | None]]
+
+
+RANKERS: dict[str, Ranker] = {
+    Project.Method.DRAW: _rank_draw,
+    Project.Method.PRICE: _rank_price,
+    Project.Method.SCORED: _rank_scored,
+}
+
+
+def project_fail(project: Project, reason: str, at: datetime.datetime) -> TransitionResult:
+    def publish(locked: Project, _decision) -> None:
+        termination_notice(locked, reason, "流标")
+
+    return transition_run(
+        obj=project, name="fail", actor=None, params={"at": at, "reason": reason}, at=at, on_done=publish
+    )
+
+
+def _award(project: Project, ranked: list[SignUp], proof: dict | None, at: datetime.datetime) -> TransitionResult:
+    for position, signup in enumerate(ranked, start=1):
+        transition_run(obj=signup, name="rank_at", actor=None, params={"rank": position, "score": signup.score}, at=at)
+    transition_run(obj=ranked[0], name="select", actor=None, params={"at": at}, at=at)
+    publicity = after_working_days(at, project.publicity_days)
+
+    def publish(locked: Project, _decision) -> None:
+        fresh = list(
+            SignUp.objects.filter(project=locked, rank__isnull=False).select_related("agency").order_by("rank")
+        )
+        result_notice(locked, fresh[0], fresh)
+
+    return transition_run(
+        obj=project,
+        name="award",
+        actor=None,
+        params={"at": at, "publicity_ends_at": publicity, "proof": proof},
+        at=at,
+        on_done=publish,
+    )
+
+
+def selection_run(project: Project, at: datetime.datetime) -> TransitionResult | None:
+    """Rank the frozen pool by the declared method and award (scored comparisons wait for marks)."""
+    admitted = list(
+        SignUp.objects.filter(project=project, state=SignUp.State.ADMITTED).select_related("agency").order_by("pk")
+    )
+    if project.method == Project.Method.DIRECT:
+        return _award(project, admitted, None, at)
+    if project.method == Project.Method.SCORED and not _marks_complete(project, admitted):
+        return None
+    ranked, proof = RANKERS[project.method](project, admitted, bytes.fromhex(project.draw_secret))
+    return _award(project, ranked, proof, at)
+
+
+def _marks_complete(project: Project, admitted: list[SignUp]) -> bool:
+    if project.weight_proposal == 0:
+        return True
+    marked = set(ProposalMark.objects.filter(signup__in=admitted).values_list("signup_id", flat=True))
+    return all(s.pk in marked for s in admitted)
+
+
+@transaction.atomic
+def signup_close(project: Project, now: datetime.datetime | None = None) -> TransitionResult:
+    """At the deadline: re-check and freeze the pool, fail (流标) if too few, else run the method."""
+    now = now or timezone.now()
+
+    def freeze(locked: Project, _decision) -> None:
+        pending = list(SignUp.objects.filter(project=locked, state=SignUp.State.SUBMITTED).select_related("agency"))
+        admitted = 0
+        for signup in pending:
+            subject = subject_for_agency(signup.agency)
+            decision = gate.evaluate(subject, "signup.admit", now, signup_context(locked, signup.agency, now))
+            decision_record(decision=decision, target=target_label(signup))
+            if decision.allowed:
+                quote = quote_open(locked, signup.sealed_quote, now)
+                transition_run(
+                    obj=signup, name="admit", actor=None, params={"quote": quote, "credit_score": subject.score}, at=now
+                )
+                admitted += 1
+            else:
+                note = "；".join(f"{r.rule_code} {r.message}" for r in decision.refusals)
+                transition_run(obj=signup, name="reject", actor=None, params={"note": note}, at=now)
+        if admitted < locked.min_signups:
+            project_fail(
+                locked,
+                _("有效报名 %(n)s 家，少于%(method)s所需的 %(min)s 家，项目流标。")
+                % {"n": admitted, "method": locked.get_method_display(), "min": locked.min_signups},
+                now,
+            )
+            return
+        selection_run(locked, now)
+
+    return transition_run(obj=project, name="close_signup", actor=None, at=now, on_done=freeze)
+
+
+@transaction.atomic
+def proposal_mark(*, signup: SignUp, actor, mark: Decimal, note: str = "") -> ProposalMark:
+    """A buyer's scorer records a proposal mark (0–100) in a scored comparison, after the deadline."""
+    project = Project.objects.select_for_update().get(pk=signup.project_id)
+    if not actor.has_perm("marketplace.act_for_buyerunit", project.buyer):
+        raise NotPermitted(_("您无权为该项目评分。"))
+    if project.state != Project.State.SELECTING or project.method != Project.Method.SCORED:
+        raise ApplicationError(_("该项目当前不在比选评分阶段。"))
+    if signup.state != SignUp.State.ADMITTED:
+        raise ApplicationError(_("只能对有效报名评分。"))
+    if not (Decimal(0) <= mark <= Decimal(100)):
+        raise ApplicationError(_("方案得分须在 0 到 100 之间。"))
+    result, _created = ProposalMark.objects.update_or_create(
+        signup=signup, scorer=actor, defaults={"mark": mark, "note": note, "at": timezone.now()}
+    )
+    return result
+
+
+def scored_finish(*, project: Project, actor) -> TransitionResult | None:
+    """The buyer closes scoring; the ranking is computed and published."""
+    if not actor.has_perm("marketplace.act_for_buyerunit", project.buyer):
+        raise NotPermitted(_("您无权操作该项目。"))
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.state != Project.State.SELECTING:
+            raise ApplicationError(_("该项目当前不在比选评分阶段。"))
+        admitted = list(SignUp.objects.filter(project=locked, state=SignUp.State.ADMITTED))
+        if not _marks_complete(locked, admitted):
+            raise ApplicationError(_("尚有报名方案未评分。"))
+        return selection_run(locked, timezone.now())
