@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from wagtail.search.backends.base import BaseSearchResults
 
-from .models import NoticePage, NoticeRequest
+from .models import LIST_DEFER, NoticePage, NoticeRequest
 from .text import search_query
 
 # Credit notices name an agency (name and USCC); the USCC filter applies to them.
@@ -20,8 +20,6 @@ CREDIT_KINDS = (
     NoticeRequest.Kind.RED_LIST,
     NoticeRequest.Kind.REPAIR,
 )
-# The list rows never show the snapshot itself: leave the two large columns in the database.
-LIST_DEFER = ("payload", "body_text")
 
 
 @dataclass(frozen=True)
@@ -77,16 +75,6 @@ def notice_counts_for_tabs() -> dict[str, int]:
             counts[kind] = counts.get(kind, 0) + n
             counts[""] += n
     return counts
-
-
-def notice_list_for_home(limit: int = 8) -> list[NoticePage]:
-    """The latest live active notices for the front page."""
-    return list(
-        NoticePage.objects.live()
-        .filter(withdrawn=False)
-        .defer(*LIST_DEFER)
-        .order_by("-first_published_at", "-id")[:limit]
-    )
 
 
 def notice_list_for_feed(kind: str = "", limit: int = 30) -> list[NoticePage]:

@@ -41,6 +41,14 @@ class ApplicationError(Exception):
         self.refusals = tuple(refusals)
         super().__init__("；".join(self.messages))
 
+    def form_add(self, form: Any, field: str | None = None) -> None:
+        """Put the refusal on a form: each field error on its field (where the form has it), the rest on ``field``."""
+        if not self.field_errors:
+            form.add_error(field, self.messages)
+            return
+        for name, texts in self.field_errors.items():
+            form.add_error(name if name in form.fields else field, texts)
+
     @classmethod
     def from_validation(cls, exc: Any) -> ApplicationError:
         """The same refusal from a Django ``ValidationError`` (a model's ``full_clean``)."""

@@ -7,23 +7,8 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Agency, AgencyStaff, BuyerStaff, BuyerUnit, Qualification, ServiceCategory, SupervisorProfile
-
-
-def agency_for_user(user) -> Agency | None:
-    """The agency an account works for, or None."""
-    if not user.is_authenticated:
-        return None
-    link = AgencyStaff.objects.select_related("agency").filter(user=user).first()
-    return link.agency if link else None
-
-
-def buyer_unit_for_user(user) -> BuyerUnit | None:
-    """The buyer unit an account works for, or None."""
-    if not user.is_authenticated:
-        return None
-    link = BuyerStaff.objects.select_related("unit").filter(user=user).first()
-    return link.unit if link else None
+from .models import Agency, BuyerUnit, Qualification, ServiceCategory, SupervisorProfile
+from .roles import Role, has_role
 
 
 def agencies_for_user(user, perm: str = "marketplace.act_for_agency") -> QuerySet[Agency]:
@@ -34,6 +19,42 @@ def agencies_for_user(user, perm: str = "marketplace.act_for_agency") -> QuerySe
 def buyer_units_for_user(user, perm: str = "marketplace.act_for_buyerunit") -> QuerySet[BuyerUnit]:
     """Buyer units the user may act for, filtered in SQL by guardian."""
     return get_objects_for_user(user, perm, klass=BuyerUnit.objects.all(), accept_global_perms=False)
+
+
+# Who a signed-in account acts for. Every view, role decorator and permission check asks these, so
+# the pages, the services and the transitions never disagree about it: the guardian object permission
+# granted when staff are attached (``services.agency_staff_add`` / ``buyer_staff_add``) is the one source.
+
+
+def agency_acted_for(user) -> Agency | None:
+    """The agency this account acts for (the first by id if it may act for several), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return agencies_for_user(user).order_by("pk").first()
+
+
+def buyer_unit_acted_for(user) -> BuyerUnit | None:
+    """The buyer unit this account acts for (the first by id if it may act for several), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return buyer_units_for_user(user).order_by("pk").first()
+
+
+def supervisor_profile_of(user) -> SupervisorProfile | None:
+    """The supervisor profile of an account in the supervisor role, or None."""
+    if not getattr(user, "is_authenticated", False) or not has_role(user, Role.SUPERVISOR):
+        return None
+    return SupervisorProfile.objects.filter(user=user).first()
+
+
+def acts_for_agency(user, agency: Agency) -> bool:
+    """Whether the account may act for this agency (guardian object permission)."""
+    return user is not None and user.has_perm("marketplace.act_for_agency", agency)
+
+
+def acts_for_buyer_unit(user, unit: BuyerUnit) -> bool:
+    """Whether the account may act for this buyer unit (guardian object permission)."""
+    return user is not None and user.has_perm("marketplace.act_for_buyerunit", unit)
 
 
 def supervisor_scope_q(profile: SupervisorProfile | None, prefix: str = "") -> Q:

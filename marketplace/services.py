@@ -6,9 +6,12 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from .errors import ApplicationError, Conflict
 from .models import Agency, AgencyStaff, BuyerStaff, BuyerUnit, Region, ServiceCategory, SupervisorProfile
 from .roles import Role
 
@@ -59,7 +62,42 @@ def agency_register(
     legal_representative: str = "",
     categories: Iterable[ServiceCategory] = (),
 ) -> Agency:
-    """Create an agency with its first administrator account (before it applies to enter)."""
+    """Create an agency with its first administrator account (before it applies to enter).
+
+    Two submissions racing past the form's uniqueness check meet at the unique constraints: the
+    second writes nothing and is refused as a ``Conflict``.
+    """
+    try:
+        with transaction.atomic():
+            return _agency_register(
+                uscc=uscc,
+                name=name,
+                region=region,
+                username=username,
+                password=password,
+                contact_name=contact_name,
+                contact_phone=contact_phone,
+                address=address,
+                legal_representative=legal_representative,
+                categories=categories,
+            )
+    except IntegrityError:
+        raise Conflict(_("该机构或用户名刚刚已被注册，请勿重复提交。")) from None
+
+
+def _agency_register(
+    *,
+    uscc: str,
+    name: str,
+    region: Region,
+    username: str,
+    password: str,
+    contact_name: str,
+    contact_phone: str,
+    address: str,
+    legal_representative: str,
+    categories: Iterable[ServiceCategory],
+) -> Agency:
     agency = Agency(
         uscc=uscc,
         name=name,
@@ -69,7 +107,10 @@ def agency_register(
         address=address,
         legal_representative=legal_representative,
     )
-    agency.full_clean()
+    try:
+        agency.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError.from_validation(exc) from None
     agency.save()
     agency.categories.set(categories)
     user = user_create(username=username, password=password, role=Role.AGENCY, full_name=contact_name)

@@ -3,14 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import services
+from .errors import ApplicationError
 from .forms import AgencyRegistrationForm
 from .roles import Role, roles_of
-from .selectors import agency_for_user, buyer_unit_for_user
+from .selectors import agency_acted_for, buyer_unit_acted_for, supervisor_profile_of
 
 
 @login_required
@@ -19,9 +19,9 @@ def dashboard(request):
     roles = roles_of(request.user)
     context = {
         "roles": [Role(r) for r in Role.values if r in roles],
-        "agency": agency_for_user(request.user) if Role.AGENCY in roles else None,
-        "buyer_unit": buyer_unit_for_user(request.user) if Role.BUYER in roles else None,
-        "supervisor": getattr(request.user, "supervisor", None) if Role.SUPERVISOR in roles else None,
+        "agency": agency_acted_for(request.user) if Role.AGENCY in roles else None,
+        "buyer_unit": buyer_unit_acted_for(request.user) if Role.BUYER in roles else None,
+        "supervisor": supervisor_profile_of(request.user),
     }
     return render(request, "marketplace/dashboard.html", context)
 
@@ -32,22 +32,20 @@ def agency_register(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                agency = services.agency_register(
-                    uscc=data["uscc"],
-                    name=data["name"],
-                    region=data["region"],
-                    username=data["username"],
-                    password=data["password1"],
-                    contact_name=data["contact_name"],
-                    contact_phone=data["contact_phone"],
-                    address=data["address"],
-                    legal_representative=data["legal_representative"],
-                    categories=data["categories"],
-                )
-        except IntegrityError:
-            # Two submissions raced past the form's uniqueness check: nothing was written.
-            form.add_error(None, _("该机构或用户名刚刚已被注册，请勿重复提交。"))
+            agency = services.agency_register(
+                uscc=data["uscc"],
+                name=data["name"],
+                region=data["region"],
+                username=data["username"],
+                password=data["password1"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                address=data["address"],
+                legal_representative=data["legal_representative"],
+                categories=data["categories"],
+            )
+        except ApplicationError as exc:
+            exc.form_add(form)
         else:
             login(request, agency.staff.get().user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("机构账号已开通。下一步：填写入驻申请并签署信用承诺书。"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from marketplace.roles import Role, has_role
-from marketplace.selectors import supervisor_covers
+from marketplace.selectors import acts_for_agency, acts_for_buyer_unit, supervisor_covers
 
 Check = Callable[[object, object], bool]
 
@@ -20,11 +20,7 @@ def system(instance, user) -> bool:
 
 def agency_staff(instance, user) -> bool:
     """Staff of the agency the row belongs to (guardian object permission)."""
-    return (
-        user is not None
-        and has_role(user, Role.AGENCY)
-        and user.has_perm("marketplace.act_for_agency", instance.agency)
-    )
+    return user is not None and has_role(user, Role.AGENCY) and acts_for_agency(user, instance.agency)
 
 
 def supervisor_in_scope(instance, user) -> bool:
@@ -52,7 +48,7 @@ def buyer_staff(instance, user) -> bool:
     if user is None or not has_role(user, Role.BUYER):
         return False
     project = instance if hasattr(instance, "buyer_id") else instance.project
-    return user.has_perm("marketplace.act_for_buyerunit", project.buyer)
+    return acts_for_buyer_unit(user, project.buyer)
 
 
 def project_buyer(instance, user) -> bool:

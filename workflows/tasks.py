@@ -8,7 +8,7 @@ from celery import shared_task
 @shared_task
 def credit_sweep() -> dict[str, int]:
     """Refresh standings overtaken by time, reinstate ended suspensions, close expired cases."""
-    from workflows.services.credit.sweeps import credit_sweep as sweep
+    from .services.credit.sweeps import credit_sweep as sweep
 
     return sweep()
 

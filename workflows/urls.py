@@ -1,15 +1,85 @@
-"""Work pages by role (agency, supervisor, buyer, operator) and the public draw pages."""
+"""The work pages of every role (agency, buyer, supervisor, operator) and the public procurement pages."""
 
-from django.urls import include, path
+from django.urls import path
 
-from .views import agency, agency_projects, buyer, draws, operator, public, supervisor
+from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor
 
-urlpatterns = [
-    path("agency/", include(agency.urlpatterns)),
-    path("agency/projects/", include(agency_projects.urlpatterns)),
-    path("supervisor/", include(supervisor.urlpatterns)),
-    path("buyer/", include(buyer.urlpatterns)),
-    path("operator/", include(operator.urlpatterns)),
-    path("", include(draws.urlpatterns)),
-    path("", include(public.urlpatterns)),
+agency_urls = [
+    path("agency/membership/", agency.membership_page, name="agency-membership"),
+    path("agency/qualifications/add/", agency.qualification_add, name="agency-qualification-add"),
+    path("agency/credit/", agency.credit_page, name="agency-credit"),
+    path("agency/credit/<int:entry_id>/object/", agency.objection_new, name="agency-objection-new"),
+    path("agency/credit/<int:entry_id>/repair/", agency.repair_new, name="agency-repair-new"),
+    path("agency/cases/", agency.cases_page, name="agency-cases"),
+    path("agency/cases/<int:pk>/", agency.case_respond, name="agency-case-respond"),
+    path("agency/projects/", agency_projects.project_list, name="agency-projects"),
+    path("agency/projects/mine/", agency_projects.signup_list, name="agency-signups"),
+    path("agency/projects/engagements/<int:pk>/", agency_projects.engagement_detail, name="agency-engagement"),
+    path("agency/projects/<str:code>/", agency_projects.project_detail, name="agency-project"),
 ]
+
+buyer_urls = [
+    path("buyer/projects/", buyer.project_list, name="buyer-projects"),
+    path("buyer/projects/new/", buyer.project_new, name="buyer-project-new"),
+    path("buyer/projects/<str:code>/edit/", buyer.project_edit, name="buyer-project-edit"),
+    path("buyer/projects/<str:code>/", buyer_project.project_detail, name="buyer-project"),
+    path("buyer/projects/<str:code>/submit/", buyer_project.project_submit, name="buyer-project-submit"),
+    path("buyer/projects/<str:code>/cancel/", buyer_project.project_cancel, name="buyer-project-cancel"),
+    path("buyer/projects/<str:code>/relaunch/", buyer_project.project_relaunch, name="buyer-project-relaunch"),
+    path("buyer/projects/<str:code>/marks/", buyer_project.project_marks, name="buyer-project-marks"),
+    path(
+        "buyer/projects/<str:code>/scoring/finish/",
+        buyer_project.project_scoring_finish,
+        name="buyer-project-scoring-finish",
+    ),
+    path(
+        "buyer/projects/<str:code>/confirm-winner/",
+        buyer_project.project_confirm_winner,
+        name="buyer-project-confirm-winner",
+    ),
+    path("buyer/projects/<str:code>/contract/", buyer_project.contract_sign, name="buyer-contract-sign"),
+    path("buyer/projects/<str:code>/extend/", buyer_project.service_extend, name="buyer-service-extend"),
+    path("buyer/projects/<str:code>/result/", buyer_project.result_review, name="buyer-result-review"),
+    path("buyer/projects/<str:code>/rating/", buyer_project.rating_submit, name="buyer-rating"),
+    path("buyer/projects/<str:code>/payment/", buyer_project.payment_record, name="buyer-payment"),
+    path(
+        "buyer/projects/<str:code>/engagements/<int:pk>/<str:kind>/",
+        buyer_project.engagement_file,
+        name="buyer-engagement-file",
+    ),
+    path(
+        "buyer/projects/<str:code>/signups/<int:pk>/proposal/",
+        buyer_project.proposal_file,
+        name="buyer-proposal-file",
+    ),
+]
+
+supervisor_urls = [
+    path("supervisor/", supervisor.queue, name="supervisor-queue"),
+    path("supervisor/applications/<int:pk>/", supervisor.application, name="supervisor-application"),
+    path("supervisor/memberships/<int:pk>/renew/", supervisor.membership_renew_view, name="supervisor-renew"),
+    path("supervisor/events/new/", supervisor.event_new, name="supervisor-event-new"),
+    path("supervisor/events/<int:pk>/", supervisor.event_detail, name="supervisor-event"),
+    path("supervisor/cases/new/", supervisor.case_new, name="supervisor-case-new"),
+    path("supervisor/cases/<int:pk>/", supervisor.case_detail, name="supervisor-case"),
+    path("supervisor/objections/<int:pk>/", supervisor.objection_detail, name="supervisor-objection"),
+    path("supervisor/repairs/<int:pk>/", supervisor.repair_detail, name="supervisor-repair"),
+    path("supervisor/external-lists/import/", supervisor.external_import, name="supervisor-external-import"),
+    path("supervisor/files/<slug:kind>/<int:pk>/", supervisor.private_file, name="supervisor-file"),
+]
+
+operator_urls = [
+    path("operator/", operator.queue, name="operator-queue"),
+    path("operator/projects/<str:code>/", operator.project_detail, name="operator-project"),
+]
+
+public_urls = [
+    path("draws/verify/", draws.draw_verify, name="draw-verify"),
+    path("draws/<str:code>.json", draws.draw_proof_json, name="draw-proof-json"),
+    path("draws/<str:code>/", draws.draw_proof, name="draw-proof"),
+    path("projects/", public.project_search, name="project-search"),
+    path("projects/<str:code>/", public.project_public, name="project-public"),
+    path("statistics/", public.statistics, name="statistics"),
+]
+
+urlpatterns = agency_urls + buyer_urls + supervisor_urls + operator_urls + public_urls

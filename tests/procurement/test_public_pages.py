@@ -25,7 +25,15 @@ from credit_rules.models import LedgerEntry, MeasureKind, Source
 from credit_rules.services import entry_neutralise, event_record, measure_record, subject_for_agency
 from marketplace.models import Agency, BuyerUnit, ServiceCategory
 from tests.factories import AgencyFactory, buyer_user, operator_user, supervisor_user
-from workflows.charts import (
+from workflows.models import Engagement, Project
+from workflows.selectors.public import project_list_for_search
+from workflows.selectors.statistics import months_back
+from workflows.services.deadlines import deadlines_sweep
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.procurement import award as award_services
+from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import signups as signup_services
+from workflows.views.charts import (
     Chart,
     Series,
     bar_chart,
@@ -35,13 +43,6 @@ from workflows.charts import (
     nice_scale,
     stacked_bar_chart,
 )
-from workflows.models import Engagement, Project
-from workflows.selectors.public import months_back, project_list_for_search
-from workflows.services.deadlines import deadlines_sweep
-from workflows.services.delivery import engagements as engagement_services
-from workflows.services.procurement import award as award_services
-from workflows.services.procurement import projects as project_services
-from workflows.services.procurement import signups as signup_services
 
 from .helpers import after, agencies, project_data, published_project, requirement, wait_past
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import ApplicationError
 from marketplace.validators import validate_document_upload
-from workflows.services.procurement.signups import parse_quote
 
 from ..models import Project
+from ..services.procurement.signups import parse_quote
 
 DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 

@@ -15,10 +15,10 @@ from credit_rules.policy import policy_at
 from marketplace.forms import USCCField
 from marketplace.models import Agency, SupervisorProfile
 from marketplace.validators import uscc_problem, validate_document_upload
-from workflows.services.credit.cases import case_hearing_pending
 
 from ..models import CreditCase
 from ..selectors.supervisor import agency_in_scope_by_uscc
+from ..services.credit.cases import case_hearing_pending
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

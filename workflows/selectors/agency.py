@@ -25,18 +25,11 @@ from credit_rules.selectors import commitment_current
 from credit_rules.standing import Standing, standing_compute
 from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification, ServiceCategory
-from marketplace.selectors import agencies_for_user
-from workflows.selectors.facts import current_membership
-from workflows.services.credit.repairs import repair_problem
-from workflows.services.membership import application_problems
 
 from ..models import CreditCase, Membership, Objection, RepairRequest
-
-
-def agency_for_staff(user) -> Agency | None:
-    """The agency the account may act for (guardian object permission), or None."""
-    return agencies_for_user(user).order_by("pk").first()
-
+from ..services.credit.repairs import repair_problem
+from ..services.membership import application_problems
+from .facts import current_membership
 
 # --- the entry application ----------------------------------------------------------------------
 

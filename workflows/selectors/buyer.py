@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 
 from credit_rules.models import CreditSubject
 from marketplace.models import Agency, BuyerUnit, QualificationType, ServiceCategory
-from marketplace.selectors import buyer_units_for_user
 from marketplace.validators import normalise_uscc, uscc_problem
 
 from ..models import (
@@ -64,15 +63,10 @@ def next_action(project: Project) -> str:
     return str(NEXT_ACTION.get(project.state, ""))
 
 
-def buyer_units_q(user) -> QuerySet[BuyerUnit]:
-    """The units the account acts for, as a subquery (guardian object permission, in SQL)."""
-    return buyer_units_for_user(user)
-
-
-def project_list_for_buyer_projects(user, state: str = "") -> QuerySet[Project]:
+def project_list_for_buyer_projects(unit: BuyerUnit, state: str = "") -> QuerySet[Project]:
     """The unit's projects for the list page: category joined, live sign-ups counted, never a quote."""
     qs = (
-        Project.objects.filter(buyer__in=buyer_units_q(user))
+        Project.objects.filter(buyer=unit)
         .select_related("category")
         .only(
             "code",
@@ -92,9 +86,9 @@ def project_list_for_buyer_projects(user, state: str = "") -> QuerySet[Project]:
     return qs
 
 
-def project_for_buyer(user, code: str) -> Project:
-    """One project of the account's units, or 404 (another unit's project does not exist here)."""
-    qs = Project.objects.filter(code=code, buyer__in=buyer_units_q(user)).select_related(
+def project_for_buyer(unit: BuyerUnit, code: str) -> Project:
+    """One project of the unit, or 404 (another unit's project does not exist here)."""
+    qs = Project.objects.filter(code=code, buyer=unit).select_related(
         "buyer", "category", "category__parent", "direct_agency", "relaunch_of"
     )
     project = qs.first()
@@ -195,10 +189,10 @@ def _quote_for(project: Project, signup: SignUp, now: datetime.datetime) -> Deci
         return None
 
 
-def project_page_for_buyer(user, code: str, now: datetime.datetime | None = None) -> ProjectPage:
+def project_page_for_buyer(unit: BuyerUnit, user, code: str, now: datetime.datetime | None = None) -> ProjectPage:
     """The project page: data, requirements, avoid list, sign-ups (sealed before the deadline), service."""
     now = now or timezone.now()
-    project = project_for_buyer(user, code)
+    project = project_for_buyer(unit, code)
     sealed = signups_sealed(project, now)
     signup_qs = (
         SignUp.objects.filter(project=project)
@@ -246,10 +240,10 @@ def project_page_for_buyer(user, code: str, now: datetime.datetime | None = None
     )
 
 
-def engagement_for_buyer(user, code: str, pk: int) -> Engagement:
-    """An engagement of one of the account's projects, or 404."""
+def engagement_for_buyer(unit: BuyerUnit, code: str, pk: int) -> Engagement:
+    """An engagement of one of the unit's projects, or 404."""
     engagement = (
-        Engagement.objects.filter(pk=pk, project__code=code, project__buyer__in=buyer_units_q(user))
+        Engagement.objects.filter(pk=pk, project__code=code, project__buyer=unit)
         .select_related("project", "agency")
         .first()
     )
@@ -269,10 +263,10 @@ def current_engagement(project: Project) -> Engagement | None:
     )
 
 
-def signup_for_buyer(user, code: str, pk: int) -> SignUp:
-    """A sign-up of one of the account's projects, or 404."""
+def signup_for_buyer(unit: BuyerUnit, code: str, pk: int) -> SignUp:
+    """A sign-up of one of the unit's projects, or 404."""
     signup = (
-        SignUp.objects.filter(pk=pk, project__code=code, project__buyer__in=buyer_units_q(user))
+        SignUp.objects.filter(pk=pk, project__code=code, project__buyer=unit)
         .select_related("project", "agency")
         .first()
     )

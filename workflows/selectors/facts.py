@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Agency, Qualification
-from workflows.models import AvoidEntry, Engagement, Membership, Project
+
+from ..models import AvoidEntry, Engagement, Membership, Project
 
 
 def current_membership(agency: Agency) -> Membership | None:

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 
-from workflows.services.procurement.notices import requirement_text
-
 from ..models import AvoidEntry, Project, ProjectQualification, TransitionLog
+from ..services.procurement.notices import requirement_text
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, WithAnnotations

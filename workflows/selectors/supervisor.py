@@ -17,7 +17,6 @@ from credit_rules.policy import policy_at
 from credit_rules.rules.base import EventRow, Listing
 from credit_rules.standing import ActiveMeasure
 from marketplace.models import Agency, Qualification, SupervisorProfile
-from marketplace.roles import Role, has_role
 from marketplace.selectors import supervisor_scope_q
 
 from ..models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
@@ -25,13 +24,6 @@ from ..models import CreditCase, Membership, Objection, RepairRequest, Transitio
 RENEWAL_HORIZON_DAYS = 60
 SEARCH_LIMIT = 20
 RECENT_ENTRIES = 12
-
-
-def supervisor_profile_for_user(user) -> SupervisorProfile | None:
-    """The supervisor profile of a signed-in account in the supervisor role, or None."""
-    if not getattr(user, "is_authenticated", False) or not has_role(user, Role.SUPERVISOR):
-        return None
-    return SupervisorProfile.objects.filter(user=user).first()
 
 
 # --- the queue --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from credit_rules.selectors import commitment_current
 from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency, Qualification, QualificationLevel, QualificationType, ServiceCategory
+from marketplace.selectors import acts_for_agency
 
 from ..models import Membership
 from ..selectors.facts import current_membership, open_engagement_count
@@ -35,7 +36,7 @@ def _member_since(agency: Agency):
 @transaction.atomic
 def membership_start(*, agency: Agency, actor) -> Membership:
     """Open (or return) the agency's application being filled in."""
-    if not actor.has_perm("marketplace.act_for_agency", agency):
+    if not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权代表该机构申请入驻。"))
     existing = current_membership(agency)
     if existing is not None:
@@ -56,7 +57,7 @@ def membership_update_application(
 ) -> Membership:
     """Save the application (text, and the service categories applied for) while it is draft or returned."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if not actor.has_perm("marketplace.act_for_agency", membership.agency):
+    if not acts_for_agency(actor, membership.agency):
         raise NotPermitted(_("您无权修改该申请。"))
     if membership.state not in (Membership.State.DRAFT, Membership.State.RETURNED):
         raise ApplicationError(_("申请已提交，不能修改。"))
@@ -81,7 +82,7 @@ def qualification_add(
     document=None,
 ) -> Qualification:
     """Register a licence (资质证书) of the agency with its scan; it counts for its categories until it expires."""
-    if not actor.has_perm("marketplace.act_for_agency", agency):
+    if not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权为该机构登记资质。"))
     if level.qualification_type_id != qualification_type.pk:
         raise ApplicationError(_("所选等级不属于该资质类型。"))

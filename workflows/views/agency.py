@@ -9,31 +9,20 @@ drawn from (``token``) under a row lock.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from marketplace.errors import ApplicationError, NotPermitted
+from marketplace.errors import ApplicationError
 from marketplace.models import Agency
-from marketplace.roles import Role, has_role
-from workflows.selectors import facts
-from workflows.services import membership as membership_services
-from workflows.services.credit import cases as case_services
-from workflows.services.credit import objections as objection_services
-from workflows.services.credit import repairs as repair_services
 
 from ..forms.agency import ApplicationForm, CaseResponseForm, ObjectionForm, QualificationForm, RepairForm
 from ..models import Membership
+from ..selectors import facts
 from ..selectors.agency import (
-    agency_for_staff,
     case_get_for_agency,
     case_list_for_agency_cases,
     entry_get_for_agency,
@@ -41,27 +30,12 @@ from ..selectors.agency import (
     membership_for_agency_page,
     membership_token,
 )
+from ..services import membership as membership_services
+from ..services.credit import cases as case_services
+from ..services.credit import objections as objection_services
+from ..services.credit import repairs as repair_services
 from ..services.transitions import TransitionResult
-
-
-def agency_required(view):
-    """Signed in, in the agency role, acting for an agency: the view receives that agency."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not has_role(request.user, Role.AGENCY):
-            raise PermissionDenied(_("该页面仅供中介机构账号使用。"))
-        agency = agency_for_staff(request.user)
-        if agency is None:
-            raise PermissionDenied(_("您的账号尚未关联中介机构。"))
-        return view(request, agency, *args, **kwargs)
-
-    return login_required(wrapper)
-
-
-def _error_messages(exc: ValidationError) -> list[str]:
-    return [str(m) for m in exc.messages]
-
+from .common import agency_required, refusal_show
 
 # --- the entry application ----------------------------------------------------------------------
 
@@ -108,12 +82,6 @@ def _locked(membership: Membership | None) -> Membership | None:
 
 def _stale(locked: Membership | None, token: str) -> bool:
     return membership_token(locked) != token
-
-
-def _refused(request: HttpRequest, result: TransitionResult) -> None:
-    """Messages of a refusal by state or permission (credit refusals are shown with their reasons)."""
-    for message in result.messages:
-        messages.error(request, message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -163,7 +131,7 @@ def _application_post(request: HttpRequest, agency: Agency, action: str) -> Http
                 membership=locked, actor=request.user, statement=data["statement"], categories=data["categories"]
             )
         except ApplicationError as exc:
-            messages.error(request, " ".join(_error_messages(exc)))
+            refusal_show(request, exc)
             return redirect("agency-membership")
         if action == "save":
             messages.success(request, _("申请材料已保存。"))
@@ -173,8 +141,7 @@ def _application_post(request: HttpRequest, agency: Agency, action: str) -> Http
                 membership=membership, actor=request.user, accept_commitment=True
             )
         except ApplicationError as exc:
-            for problem in _error_messages(exc):
-                form.add_error(None, problem)
+            refusal_show(request, exc, form=form)
             messages.error(request, _("申请材料已保存，但尚不能提交，请先补齐下列事项。"))
             return _membership_render(request, agency, form=form)
     if result.ok:
@@ -187,7 +154,7 @@ def _application_post(request: HttpRequest, agency: Agency, action: str) -> Http
     if result.decision is not None and result.refusals:
         messages.error(request, _("信用审查未通过，申请未提交，状态保持不变。"))
         return _membership_render(request, agency, result=result)
-    _refused(request, result)
+    refusal_show(request, result)
     return redirect("agency-membership")
 
 
@@ -220,7 +187,7 @@ def _membership_change(request: HttpRequest, agency: Agency, action: str, token:
         else:
             messages.error(request, _("暂不能退出，见下方说明。"))
         return _membership_render(request, agency, result=result)
-    _refused(request, result)
+    refusal_show(request, result)
     return redirect("agency-membership")
 
 
@@ -245,8 +212,7 @@ def qualification_add(request: HttpRequest, agency: Agency) -> HttpResponse:
                 document=data["document"],
             )
         except ApplicationError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            refusal_show(request, exc, form=form)
         else:
             messages.success(request, _("资质证书「%(no)s」已登记。") % {"no": data["certificate_no"]})
             return redirect("agency-membership")
@@ -289,13 +255,7 @@ def objection_new(request: HttpRequest, agency: Agency, entry_id: int) -> HttpRe
                 evidence=form.cleaned_data["evidence"],
             )
         except ApplicationError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
-        except NotPermitted as exc:
-            form.add_error(None, str(exc))
-        except IntegrityError:
-            # Two submissions raced past the service's check; the database kept exactly one.
-            form.add_error(None, _("该记录已有正在处理的异议，请等待处理结果。"))
+            refusal_show(request, exc, form=form)
         else:
             messages.success(request, _("异议已提交，该记录已标注为“异议处理中”。"))
             return redirect("agency-credit")
@@ -318,12 +278,7 @@ def repair_new(request: HttpRequest, agency: Agency, entry_id: int) -> HttpRespo
                 evidence=form.cleaned_data["evidence"],
             )
         except ApplicationError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
-        except NotPermitted as exc:
-            form.add_error(None, str(exc))
-        except IntegrityError:
-            form.add_error(None, _("该记录已有正在审核的修复申请。"))
+            refusal_show(request, exc, form=form)
         else:
             messages.success(request, _("信用修复申请已提交，请等待监管部门审核。"))
             return redirect("agency-credit")
@@ -354,22 +309,8 @@ def case_respond(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
         try:
             case_services.case_respond(case=case, actor=request.user, response=form.cleaned_data["response"])
         except ApplicationError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
-        except NotPermitted as exc:
-            form.add_error(None, str(exc))
+            refusal_show(request, exc, form=form)
         else:
             messages.success(request, _("陈述申辩意见已提交。"))
             return redirect("agency-cases")
     return render(request, "workflows/agency_case_respond.html", {"row": row, "case": case, "form": form})
-
-
-urlpatterns = [
-    path("membership/", membership_page, name="agency-membership"),
-    path("qualifications/add/", qualification_add, name="agency-qualification-add"),
-    path("credit/", credit_page, name="agency-credit"),
-    path("credit/<int:entry_id>/object/", objection_new, name="agency-objection-new"),
-    path("credit/<int:entry_id>/repair/", repair_new, name="agency-repair-new"),
-    path("cases/", cases_page, name="agency-cases"),
-    path("cases/<int:pk>/", case_respond, name="agency-case-respond"),
-]

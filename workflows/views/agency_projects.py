@@ -10,26 +10,15 @@ confirmation carries an idempotency key in the form.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from marketplace.errors import ApplicationError, NotPermitted
+from marketplace.errors import ApplicationError
 from marketplace.models import Agency
-from marketplace.roles import Role, has_role
-from marketplace.selectors import agencies_for_user
-from workflows.services.delivery import engagements as engagement_services
-from workflows.services.delivery import payments as payment_services
-from workflows.services.procurement import award as award_services
-from workflows.services.procurement import signups as signup_services
 
 from ..forms.agency_projects import (
     ContractUploadForm,
@@ -47,38 +36,11 @@ from ..selectors.agency_projects import (
     project_list_for_agency_projects,
     signup_list_for_agency_signups,
 )
-from ..services.transitions import TransitionResult
-
-
-def agency_required(view):
-    """Signed in, in the agency role, acting for an agency (guardian): the view receives that agency."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not has_role(request.user, Role.AGENCY):
-            raise PermissionDenied(_("该页面仅供中介机构账号使用。"))
-        agency = agencies_for_user(request.user).order_by("pk").first()
-        if agency is None:
-            raise PermissionDenied(_("您的账号尚未关联中介机构。"))
-        return view(request, agency, *args, **kwargs)
-
-    return wrapped
-
-
-def _messages_of(exc: ValidationError) -> list[str]:
-    return [str(m) for m in exc.messages]
-
-
-def _report(request: HttpRequest, result: TransitionResult, success: str) -> bool:
-    """A transition result as a message; True when it was done."""
-    if result.ok:
-        messages.success(request, success)
-        return True
-    for message in result.messages:
-        messages.error(request, message)
-    return False
-
+from ..services.delivery import engagements as engagement_services
+from ..services.delivery import payments as payment_services
+from ..services.procurement import award as award_services
+from ..services.procurement import signups as signup_services
+from .common import agency_required, refusal_show, result_show
 
 # --- agency-projects ------------------------------------------------------------------------------
 
@@ -157,12 +119,9 @@ def _signup_post(request: HttpRequest, agency: Agency, page: AgencyProjectPage) 
         )
     except ApplicationError as exc:
         # Out of band, after the deadline, a duplicate: said at the top, since the form may no longer show.
-        for message in _messages_of(exc):
-            messages.error(request, message)
-            form.add_error(None, message)
+        refusal_show(request, exc)
+        refusal_show(request, exc, form=form)
         return _project_render(request, _project_page(agency, page.project.code), form=form)
-    except NotPermitted as exc:
-        raise PermissionDenied(str(exc)) from None
     if not outcome.ok:
         messages.error(request, _("信用审查未通过，未能报名。"))
         return _project_render(request, page, form=form, refusals=outcome.refusals)
@@ -179,10 +138,9 @@ def _withdraw_post(request: HttpRequest, page: AgencyProjectPage) -> HttpRespons
     try:
         result = signup_services.signup_withdraw(signup=signup, actor=request.user)
     except ApplicationError as exc:
-        for message in _messages_of(exc):
-            messages.error(request, message)
+        refusal_show(request, exc)
     else:
-        _report(request, result, _("报名已撤回。截止前仍可重新报名。"))
+        result_show(request, result, _("报名已撤回。截止前仍可重新报名。"))
     return redirect("agency-project", code=page.project.code)
 
 
@@ -193,7 +151,7 @@ def _confirm_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse
         messages.error(request, _("贵机构在该项目没有中选记录。"))
         return redirect("agency-project", code=page.project.code)
     result = award_services.winner_confirm(signup=signup, actor=request.user)
-    _report(request, result, _("已确认中选。公示期满后进入签约，请按时上传合同。"))
+    result_show(request, result, _("已确认中选。公示期满后进入签约，请按时上传合同。"))
     return redirect("agency-project", code=page.project.code)
 
 
@@ -210,10 +168,9 @@ def _decline_post(request: HttpRequest, page: AgencyProjectPage) -> HttpResponse
     try:
         result = award_services.winner_decline(signup=signup, actor=request.user, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
-        for message in _messages_of(exc):
-            form.add_error("reason", message)
+        refusal_show(request, exc, form=form, field="reason")
         return _project_render(request, page, decline_form=form)
-    _report(request, result, _("已放弃中选资格，已记录相应信用事件，由排名下一位的备选机构递补。"))
+    result_show(request, result, _("已放弃中选资格，已记录相应信用事件，由排名下一位的备选机构递补。"))
     return redirect("agency-project", code=page.project.code)
 
 
@@ -292,10 +249,7 @@ def _contract_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
     try:
         engagement_services.contract_upload(engagement=engagement, actor=request.user, file=form.cleaned_data["file"])
     except ApplicationError as exc:
-        for message in _messages_of(exc):
-            messages.error(request, message)
-    except NotPermitted as exc:
-        raise PermissionDenied(str(exc)) from None
+        refusal_show(request, exc)
     else:
         messages.success(request, _("合同已上传，等待项目业主确认签约。"))
     return redirect("agency-engagement", pk=engagement.pk)
@@ -313,7 +267,7 @@ def _result_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
     result = engagement_services.result_submit(
         engagement=engagement, actor=request.user, file=form.cleaned_data["file"]
     )
-    if _report(request, result, _("服务成果已提交，等待项目业主验收。")):
+    if result_show(request, result, _("服务成果已提交，等待项目业主验收。")):
         late = Engagement.objects.filter(pk=engagement.pk, late_recorded=True).exists()
         if late and was_late:
             messages.warning(request, _("成果提交时已超过服务截止时间，平台已记录逾期交付（DELIVERY_LATE）信用事件。"))
@@ -330,16 +284,7 @@ def _payment_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
     try:
         payment_services.payment_confirm(payment=page.payment, actor=request.user, key=form.cleaned_data["key"])
     except ApplicationError as exc:
-        for message in _messages_of(exc):
-            messages.error(request, message)
+        refusal_show(request, exc)
     else:
         messages.success(request, _("已确认收款。"))
     return redirect("agency-engagement", pk=engagement.pk)
-
-
-urlpatterns = [
-    path("", project_list, name="agency-projects"),
-    path("mine/", signup_list, name="agency-signups"),
-    path("engagements/<int:pk>/", engagement_detail, name="agency-engagement"),
-    path("<str:code>/", project_detail, name="agency-project"),
-]

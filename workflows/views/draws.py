@@ -14,13 +14,12 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from workflows import draw
-from workflows.models import Project
+from .. import draw
+from ..models import Project
 
 # Projects the public can see: everything after the operator's review published them.
 UNPUBLISHED_STATES = (Project.State.DRAFT, Project.State.PENDING_REVIEW, Project.State.RETURNED)
@@ -178,10 +177,3 @@ def draw_verify(request: HttpRequest) -> HttpResponse:
             proof=proof, result=result, announced=form.cleaned_data["commitment"], **ranking_context(proof, result)
         )
     return render(request, "workflows/draw_verify.html", context)
-
-
-urlpatterns = [
-    path("draws/verify/", draw_verify, name="draw-verify"),
-    path("draws/<str:code>.json", draw_proof_json, name="draw-proof-json"),
-    path("draws/<str:code>/", draw_proof, name="draw-proof"),
-]

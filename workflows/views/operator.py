@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
-from workflows.services.procurement.projects import project_review
 
 from .. import permissions
 from ..forms.operator import ReturnForm
 from ..models import Project
 from ..selectors.operator import OperatorProjectPage, project_get_for_operator_project, project_list_for_operator_queue
+from ..services.procurement.projects import project_review
 
 
 def operator_required(view):

@@ -2,7 +2,7 @@
 
 Reads go through ``workflows.selectors.public``; nothing here writes. The pages show organisations
 (name, USCC) only, and quotes only after the sign-up deadline. Charts are drawn on the server as
-inline SVG (``workflows.charts``), each with a data table of the same numbers.
+inline SVG (``workflows.views.charts``), each with a data table of the same numbers.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -23,19 +22,16 @@ from credit_rules.models import Grade, MeasureKind
 from marketplace.models import BuyerUnit, ServiceCategory
 from marketplace.selectors import category_tree
 
-from ..charts import Chart, Series, bar_chart, grouped_bar_chart, money_format, stacked_bar_chart
 from ..models import Project
 from ..selectors.public import (
-    MEASURE_KINDS,
     PUBLIC_STATES,
-    WARNING,
     ProjectFilters,
-    PublicStatistics,
     buyer_list_for_search,
     project_list_for_search,
     project_page_for_public,
-    statistics_for_public,
 )
+from ..selectors.statistics import MEASURE_KINDS, WARNING, PublicStatistics, statistics_for_public
+from .charts import Chart, Series, bar_chart, grouped_bar_chart, money_format, stacked_bar_chart
 
 PAGE_SIZE = 20
 GRADE_COLORS = {"A": "#1e7b34", "B": "#0b5cad", "C": "#9a5b00", "D": "#b3261e"}  # as the grade badges
@@ -227,10 +223,3 @@ def statistics(request: HttpRequest) -> HttpResponse:
     }
     context = {"stats": stats, "charts": charts, "summary": summary, "since": stats.months[0]}
     return render(request, "workflows/public_statistics.html", context)
-
-
-urlpatterns = [
-    path("projects/", project_search, name="project-search"),
-    path("projects/<str:code>/", project_public, name="project-public"),
-    path("statistics/", statistics, name="statistics"),
-]

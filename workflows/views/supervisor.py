@@ -6,18 +6,13 @@ category scope (outside it: 404). Writes go through the services in ``workflows.
 
 from __future__ import annotations
 
-import mimetypes
 import os
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,12 +21,6 @@ from credit_rules.external import ImportRejected
 from credit_rules.models import CreditSubject, Source
 from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
-from workflows.services.credit.cases import case_decide, case_notify, case_propose
-from workflows.services.credit.events import credit_event_record, warning_issue
-from workflows.services.credit.external import external_list_import
-from workflows.services.credit.objections import objection_decide
-from workflows.services.credit.repairs import repair_decide
-from workflows.services.membership import membership_renew, membership_review
 
 from ..forms.supervisor import (
     EVENT_CODES,
@@ -45,59 +34,37 @@ from ..forms.supervisor import (
 )
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..selectors import supervisor as sel
+from ..services.credit.cases import case_decide, case_notify, case_propose
+from ..services.credit.events import credit_event_record, warning_issue
+from ..services.credit.external import external_list_import
+from ..services.credit.objections import objection_decide
+from ..services.credit.repairs import repair_decide
+from ..services.membership import membership_renew, membership_review
+from .common import file_response, refusal_show, result_show, supervisor_required
 
 # Honours may go on the public red list; warnings are published by warning_issue itself.
 PUBLISH_FOR_CODE = {"HONOUR_RED_LIST": "red_list"}
 
 
-def supervisor_required(view):
-    """Signed in, in the supervisor role and with a supervisor profile; the profile rides on the request."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        profile = sel.supervisor_profile_for_user(request.user)
-        if profile is None:
-            raise PermissionDenied(_("该页面仅限监管部门使用。"))
-        request.supervisor = profile
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _show_result(request, result, success: str) -> bool:
-    """Turn a transition result into a message; True when it was done.
-
-    Credit refusals are left to the page, which shows each reason with its rule code and basis.
-    """
-    if result.ok:
-        messages.success(request, success)
-        return True
-    if not result.refusals:
-        for message in result.messages:
-            messages.error(request, message)
-    return False
-
-
 # --- queue ------------------------------------------------------------------------------------------
 
 
-def _queue_render(request, **extra):
-    context = {"queue": sel.supervisor_queue(request.supervisor), **extra}
+def _queue_render(request, profile, **extra):
+    context = {"queue": sel.supervisor_queue(profile), **extra}
     return render(request, "workflows/supervisor_queue.html", context)
 
 
 @supervisor_required
-def queue(request):
+def queue(request, profile):
     """The supervisor's queue: applications, cases, objections, repairs and renewals in scope."""
-    return _queue_render(request)
+    return _queue_render(request, profile)
 
 
 @require_POST
 @supervisor_required
-def membership_renew_view(request, pk: int):
+def membership_renew_view(request, profile, pk: int):
     """Renew a membership whose term is ending, after the supervisor's review."""
-    membership = sel.membership_for_supervisor_renewal(request.supervisor, pk)
+    membership = sel.membership_for_supervisor_renewal(profile, pk)
     result = membership_renew(membership=membership, actor=request.user, as_role="supervisor")
     if result.ok:
         messages.success(
@@ -108,9 +75,8 @@ def membership_renew_view(request, pk: int):
         return redirect("supervisor-queue")
     if result.refusals:
         # Show the gate's reasons with their rule codes and basis on the queue itself.
-        return _queue_render(request, renew_result=result, renew_membership=membership)
-    for message in result.messages:
-        messages.error(request, message)
+        return _queue_render(request, profile, renew_result=result, renew_membership=membership)
+    refusal_show(request, result)
     return redirect("supervisor-queue")
 
 
@@ -118,9 +84,9 @@ def membership_renew_view(request, pk: int):
 
 
 @supervisor_required
-def application(request, pk: int):
+def application(request, profile, pk: int):
     """Review one entry application: agency data, qualifications, commitment, credit; then decide."""
-    membership = sel.membership_for_supervisor_application(request.supervisor, pk)
+    membership = sel.membership_for_supervisor_application(profile, pk)
     form = ReviewForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -132,14 +98,14 @@ def application(request, pk: int):
                 note=form.cleaned_data["note"],
             )
         except ApplicationError as exc:
-            form.add_error("note", exc.messages)
+            refusal_show(request, exc, form=form, field="note")
         else:
             labels = {
                 "approve": _("已准予「%(name)s」入驻。"),
                 "send_back": _("已将「%(name)s」的申请退回修改。"),
                 "reject": _("已决定「%(name)s」不予入驻。"),
             }
-            if _show_result(request, result, labels[form.cleaned_data["decision"]] % {"name": membership.agency.name}):
+            if result_show(request, result, labels[form.cleaned_data["decision"]] % {"name": membership.agency.name}):
                 return redirect("supervisor-queue")
             if not result.refusals:
                 return redirect("supervisor-application", pk=pk)
@@ -205,9 +171,8 @@ def _event_record_once(*, profile_user, agency, code: str, data: dict, token: st
 
 
 @supervisor_required
-def event_new(request):
+def event_new(request, profile):
     """Issue a credit warning or record a credit event (complaint, honour) against an agency in scope."""
-    profile = request.supervisor
     query = request.GET.get("q", "").strip()
     initial = {}
     if request.GET.get("agency"):
@@ -242,9 +207,9 @@ def event_new(request):
 
 
 @supervisor_required
-def event_detail(request, pk: int):
+def event_detail(request, profile, pk: int):
     """What recording an event did: the entry, the score and grade after it, and measures it set off."""
-    outcome = sel.ledger_event_for_supervisor(request.supervisor, pk)
+    outcome = sel.ledger_event_for_supervisor(profile, pk)
     return render(request, "workflows/supervisor_event_done.html", {"outcome": outcome})
 
 
@@ -252,10 +217,10 @@ def event_detail(request, pk: int):
 
 
 @supervisor_required
-def case_new(request):
+def case_new(request, profile):
     """Propose a discretionary measure or a grave finding against an agency (立案)."""
     initial = {"agency": request.GET["agency"].strip().upper()} if request.GET.get("agency") else {}
-    form = CaseForm(request.POST or None, request.FILES or None, profile=request.supervisor, initial=initial)
+    form = CaseForm(request.POST or None, request.FILES or None, profile=profile, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         duplicate = sel.open_case_like(data["agency"], measure=data["measure"], ground_code=data["ground_code"])
@@ -273,7 +238,7 @@ def case_new(request):
                 evidence=data.get("evidence"),
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.messages)
+            refusal_show(request, exc, form=form)
         else:
             messages.success(request, _("已立案，请告知机构并给予陈述申辩的机会。"))
             return redirect("supervisor-case", pk=case.pk)
@@ -281,19 +246,19 @@ def case_new(request):
 
 
 @supervisor_required
-def case_detail(request, pk: int):
+def case_detail(request, profile, pk: int):
     """One credit case: facts, the agency's response, history; notify, apply or dismiss."""
-    case = sel.credit_case_for_supervisor(request.supervisor, pk)
+    case = sel.credit_case_for_supervisor(profile, pk)
     form = CaseDecisionForm(request.POST or None, case=case)
     if request.method == "POST":
         if request.POST.get("action") == "notify":
             result = case_notify(case=case, actor=request.user)
-            _show_result(request, result, _("已告知机构，陈述申辩期限已开始计算。"))
+            result_show(request, result, _("已告知机构，陈述申辩期限已开始计算。"))
             return redirect("supervisor-case", pk=pk)
         if form.is_valid():
             apply = form.cleaned_data["action"] == "apply"
             result = case_decide(case=case, actor=request.user, apply=apply, note=form.cleaned_data["note"])
-            _show_result(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
+            result_show(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
             return redirect("supervisor-case", pk=pk)
     context = {
         "case": case,
@@ -313,9 +278,9 @@ def case_detail(request, pk: int):
 
 
 @supervisor_required
-def objection_detail(request, pk: int):
+def objection_detail(request, profile, pk: int):
     """Decide an objection (异议): uphold the record, or overturn it (reversal entry, notice withdrawn)."""
-    objection = sel.objection_for_supervisor(request.supervisor, pk)
+    objection = sel.objection_for_supervisor(profile, pk)
     form = NoteDecisionForm(
         request.POST or None, actions=[("uphold", _("异议不成立，维持记录")), ("overturn", _("异议成立，撤销记录"))]
     )
@@ -324,7 +289,7 @@ def objection_detail(request, pk: int):
         result = objection_decide(
             objection=objection, actor=request.user, overturn=overturn, note=form.cleaned_data["note"]
         )
-        done = _show_result(
+        done = result_show(
             request,
             result,
             _("异议成立：记录已撤销，相关公告已撤回。") if overturn else _("异议不成立：记录维持。"),
@@ -342,14 +307,14 @@ def objection_detail(request, pk: int):
 
 
 @supervisor_required
-def repair_detail(request, pk: int):
+def repair_detail(request, profile, pk: int):
     """Decide a credit repair request (信用修复): approve (the entry stops counting) or refuse."""
-    repair = sel.repair_for_supervisor(request.supervisor, pk)
+    repair = sel.repair_for_supervisor(profile, pk)
     form = NoteDecisionForm(request.POST or None, actions=[("approve", _("准予修复")), ("reject", _("不予修复"))])
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["action"] == "approve"
         result = repair_decide(request=repair, actor=request.user, approve=approve, note=form.cleaned_data["note"])
-        done = _show_result(
+        done = result_show(
             request,
             result,
             _("已准予修复：该记录不再计分，相关公告已撤回。") if approve else _("已决定不予修复。"),
@@ -369,7 +334,7 @@ def repair_detail(request, pk: int):
 
 
 @supervisor_required
-def external_import(request):
+def external_import(request, profile):
     """Import an external dishonesty list: every row valid or nothing imported; listed members suspended."""
     form = ExternalListForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form}
@@ -389,41 +354,17 @@ def external_import(request):
 # --- private files (scans and evidence): only for supervisors whose scope covers the agency ----------
 
 
-def _file_response(field_file_or_name):
-    name = getattr(field_file_or_name, "name", field_file_or_name)
-    if not name or not default_storage.exists(name):
-        raise Http404
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(default_storage.open(name, "rb"), content_type=content_type, filename=os.path.basename(name))
-
-
 @supervisor_required
-def private_file(request, kind: str, pk: int):
+def private_file(request, profile, kind: str, pk: int):
     """Serve a qualification scan or an evidence file to a supervisor in scope (never public)."""
-    profile = request.supervisor
     if kind == "qualification":
-        return _file_response(sel.qualification_for_supervisor(profile, pk).document)
+        return file_response(sel.qualification_for_supervisor(profile, pk).document)
     if kind == "case":
-        return _file_response(sel.credit_case_for_supervisor(profile, pk).evidence)
+        return file_response(sel.credit_case_for_supervisor(profile, pk).evidence)
     if kind == "objection":
-        return _file_response(sel.objection_for_supervisor(profile, pk).evidence)
+        return file_response(sel.objection_for_supervisor(profile, pk).evidence)
     if kind == "repair":
-        return _file_response(sel.repair_for_supervisor(profile, pk).evidence)
+        return file_response(sel.repair_for_supervisor(profile, pk).evidence)
     if kind == "entry":
-        return _file_response(str(sel.ledger_entry_for_supervisor_file(profile, pk).evidence.get("file") or ""))
+        return file_response(str(sel.ledger_entry_for_supervisor_file(profile, pk).evidence.get("file") or ""))
     raise Http404
-
-
-urlpatterns = [
-    path("", queue, name="supervisor-queue"),
-    path("applications/<int:pk>/", application, name="supervisor-application"),
-    path("memberships/<int:pk>/renew/", membership_renew_view, name="supervisor-renew"),
-    path("events/new/", event_new, name="supervisor-event-new"),
-    path("events/<int:pk>/", event_detail, name="supervisor-event"),
-    path("cases/new/", case_new, name="supervisor-case-new"),
-    path("cases/<int:pk>/", case_detail, name="supervisor-case"),
-    path("objections/<int:pk>/", objection_detail, name="supervisor-objection"),
-    path("repairs/<int:pk>/", repair_detail, name="supervisor-repair"),
-    path("external-lists/import/", external_import, name="supervisor-external-import"),
-    path("files/<slug:kind>/<int:pk>/", private_file, name="supervisor-file"),
-]

@@ -16,10 +16,12 @@ from credit_rules.services import (
 )
 from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency
-from workflows.models import CreditCase
-from workflows.services.credit.events import credit_event_record
-from workflows.services.credit.measures import measures_apply
-from workflows.services.transitions import TransitionResult, row_reload, transition_run
+from marketplace.selectors import acts_for_agency
+
+from ...models import CreditCase
+from ..transitions import TransitionResult, row_reload, transition_run
+from .events import credit_event_record
+from .measures import measures_apply
 
 
 @transaction.atomic
@@ -62,7 +64,7 @@ def case_notify(*, case: CreditCase, actor) -> TransitionResult:
 def case_respond(*, case: CreditCase, actor, response: str) -> CreditCase:
     """The agency states its case (陈述申辩) before the due date."""
     case = CreditCase.objects.select_for_update().get(pk=case.pk)
-    if not actor.has_perm("marketplace.act_for_agency", case.agency):
+    if not acts_for_agency(actor, case.agency):
         raise NotPermitted(_("您无权代表该机构陈述申辩。"))
     if case.state != CreditCase.State.NOTIFIED:
         raise ApplicationError(_("该案件当前不接受陈述申辩。"))

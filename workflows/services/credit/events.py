@@ -14,8 +14,9 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from marketplace.models import Agency
-from workflows.services.credit.measures import escalate
-from workflows.services.credit.notices import entry_publish
+
+from .measures import escalate
+from .notices import entry_publish
 
 
 @transaction.atomic

@@ -11,7 +11,8 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from marketplace.models import Agency
-from workflows.services.credit.measures import escalate, membership_sync
+
+from .measures import escalate, membership_sync
 
 
 @transaction.atomic

@@ -19,12 +19,13 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from marketplace.models import Agency
-from workflows.models import Membership
-from workflows.selectors.facts import current_membership
-from workflows.services.credit.notices import NOTICE_FOR_MEASURE, entry_publish
-from workflows.services.periods import after_months
-from workflows.services.procurement.signups import agency_open_signups_withdraw
-from workflows.services.transitions import transition_run
+
+from ...models import Membership
+from ...selectors.facts import current_membership
+from ..periods import after_months
+from ..procurement.signups import agency_open_signups_withdraw
+from ..transitions import transition_run
+from .notices import NOTICE_FOR_MEASURE, entry_publish
 
 
 def membership_sync(agency: Agency, *, actor=None, at: datetime.datetime | None = None) -> Membership | None:

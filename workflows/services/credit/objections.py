@@ -18,18 +18,20 @@ from credit_rules.services import (
 )
 from marketplace.calendar import add_working_days
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
-from workflows.models import Objection
-from workflows.services.credit.cases import case_for_entry
-from workflows.services.credit.measures import escalate, membership_sync
-from workflows.services.credit.notices import entry_notice_key
-from workflows.services.transitions import TransitionResult, transition_run
+from marketplace.selectors import acts_for_agency
+
+from ...models import Objection
+from ..transitions import TransitionResult, transition_run
+from .cases import case_for_entry
+from .measures import escalate, membership_sync
+from .notices import entry_notice_key
 
 
 @transaction.atomic
 def objection_submit(*, entry: LedgerEntry, actor, reason: str, evidence=None) -> Objection:
     """The agency objects to an entry within the window; it is flagged disputed at once."""
     agency = entry.subject.agency
-    if agency is None or not actor.has_perm("marketplace.act_for_agency", agency):
+    if agency is None or not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权对该记录提出异议。"))
     if entry.kind not in (LedgerEntry.Kind.EVENT, LedgerEntry.Kind.MEASURE):
         raise ApplicationError(_("只能对信用事件或信用措施提出异议。"))

@@ -14,11 +14,13 @@ from credit_rules.services import (
     entry_neutralise,
 )
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
-from workflows.models import RepairRequest
-from workflows.services.credit.cases import case_for_entry
-from workflows.services.credit.measures import escalate, membership_sync
-from workflows.services.credit.notices import entry_notice_key, entry_notice_payload
-from workflows.services.transitions import TransitionResult, transition_run
+from marketplace.selectors import acts_for_agency
+
+from ...models import RepairRequest
+from ..transitions import TransitionResult, transition_run
+from .cases import case_for_entry
+from .measures import escalate, membership_sync
+from .notices import entry_notice_key, entry_notice_payload
 
 
 def repair_problem(
@@ -59,7 +61,7 @@ def repair_problem(
 def repair_submit(*, entry: LedgerEntry, actor, correction: str, evidence) -> RepairRequest:
     """The agency applies for repair of an eligible entry after the minimum period, with evidence."""
     agency = entry.subject.agency
-    if agency is None or not actor.has_perm("marketplace.act_for_agency", agency):
+    if agency is None or not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权为该记录申请修复。"))
     problem = repair_problem(entry)
     if problem:

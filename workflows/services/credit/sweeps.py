@@ -12,10 +12,11 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from credit_rules.standing import in_force, neutralised_by, standing_refresh_due
-from workflows.models import CreditCase, Membership
-from workflows.services.credit.measures import escalate, membership_sync
-from workflows.services.sweeps import sweep_each
-from workflows.services.transitions import transition_run
+
+from ...models import CreditCase, Membership
+from ..sweeps import sweep_each
+from ..transitions import transition_run
+from .measures import escalate, membership_sync
 
 
 def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:

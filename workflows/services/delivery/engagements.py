@@ -16,12 +16,14 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
-from workflows.models import Engagement, Payment, Project, Rating
-from workflows.services.credit.events import credit_event_record
-from workflows.services.periods import after_days
-from workflows.services.procurement.award import winner_revoke
-from workflows.services.procurement.notices import project_snapshot
-from workflows.services.transitions import TransitionResult, row_reload, transition_run
+from marketplace.selectors import acts_for_agency, acts_for_buyer_unit
+
+from ...models import Engagement, Payment, Project, Rating
+from ..credit.events import credit_event_record
+from ..periods import after_days
+from ..procurement.award import winner_revoke
+from ..procurement.notices import project_snapshot
+from ..transitions import TransitionResult, row_reload, transition_run
 
 
 def _project_follow(engagement: Engagement, name: str, at: datetime.datetime, **params) -> None:
@@ -33,7 +35,7 @@ def _project_follow(engagement: Engagement, name: str, at: datetime.datetime, **
 def contract_upload(*, engagement: Engagement, actor, file) -> Engagement:
     """The agency uploads the signed contract (PDF/scan) before the contract deadline."""
     locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    if not actor.has_perm("marketplace.act_for_agency", locked.agency):
+    if not acts_for_agency(actor, locked.agency):
         raise NotPermitted(_("您无权为该项目上传合同。"))
     if locked.state != Engagement.State.AWAITING_CONTRACT:
         raise ApplicationError(_("该服务当前不需要上传合同。"))
@@ -112,7 +114,7 @@ def contract_sign(*, engagement: Engagement, actor, amount: Decimal | None = Non
 def service_extend(*, engagement: Engagement, actor, days: int, reason: str) -> Engagement:
     """The buyer extends the service end date once, with a reason."""
     locked = Engagement.objects.select_for_update().select_related("project").get(pk=engagement.pk)
-    if not actor.has_perm("marketplace.act_for_buyerunit", locked.project.buyer):
+    if not acts_for_buyer_unit(actor, locked.project.buyer):
         raise NotPermitted(_("您无权延长该服务期限。"))
     if locked.state not in (Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK):
         raise ApplicationError(_("只有服务中的项目可以延期。"))

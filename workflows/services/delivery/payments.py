@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from credit_rules.models import Source
 from credit_rules.services import subject_for_buyer
 from marketplace.errors import ApplicationError
-from workflows.models import Payment, PaymentCommand
-from workflows.services.credit.events import credit_event_record
-from workflows.services.delivery.engagements import project_close_if_done
-from workflows.services.transitions import row_reload, transition_run
+
+from ...models import Payment, PaymentCommand
+from ..credit.events import credit_event_record
+from ..transitions import row_reload, transition_run
+from .engagements import project_close_if_done
 
 
 class PaymentProvider(Protocol):

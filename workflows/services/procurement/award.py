@@ -13,12 +13,13 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from marketplace.errors import ApplicationError
-from workflows.models import Engagement, Project, SignUp
-from workflows.services.credit.events import credit_event_record
-from workflows.services.periods import after_days, after_working_days
-from workflows.services.procurement.notices import result_notice
-from workflows.services.procurement.selection import project_fail
-from workflows.services.transitions import TransitionResult, row_reload, transition_run
+
+from ...models import Engagement, Project, SignUp
+from ..credit.events import credit_event_record
+from ..periods import after_days, after_working_days
+from ..transitions import TransitionResult, row_reload, transition_run
+from .notices import result_notice
+from .selection import project_fail
 
 
 def winner_confirm(*, signup: SignUp, actor) -> TransitionResult:

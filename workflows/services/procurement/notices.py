@@ -7,8 +7,9 @@ from typing import Any
 from django.utils import timezone
 
 from cms.services import notice_request
-from workflows import draw
-from workflows.models import Project, SignUp
+
+from ... import draw
+from ...models import Project, SignUp
 
 HOW_TO_OBJECT_RESULT = (
     "对中选结果有异议的，可在公示期内向项目业主或平台运营机构书面提出；抽取结果可凭公示的证明文件自行验证。"

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from cms.services import notice_request
 from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency, BuyerUnit, QualificationLevel, QualificationType, ServiceCategory
-from workflows import draw
-from workflows.models import AvoidEntry, CodeCounter, Project, ProjectQualification
-from workflows.services.periods import after_working_days
-from workflows.services.procurement.notices import project_snapshot, termination_notice
-from workflows.services.transitions import TransitionResult, row_reload, transition_run
+from marketplace.selectors import acts_for_buyer_unit
+
+from ... import draw
+from ...models import AvoidEntry, CodeCounter, Project, ProjectQualification
+from ..periods import after_working_days
+from ..transitions import TransitionResult, row_reload, transition_run
+from .notices import project_snapshot, termination_notice
 
 DEFAULT_MIN_SIGNUPS: dict[str, int] = {
     Project.Method.DIRECT: 1,
@@ -154,7 +156,7 @@ def project_create(
     avoid: Iterable[Avoid] = (),
 ) -> Project:
     """A buyer drafts a project; nothing is written if any field is wrong."""
-    if not actor.has_perm("marketplace.act_for_buyerunit", buyer):
+    if not acts_for_buyer_unit(actor, buyer):
         raise NotPermitted(_("您无权为该单位发布项目。"))
     requirements, avoid = list(requirements), list(avoid)
     data = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
@@ -178,7 +180,7 @@ def project_update(
 ) -> Project:
     """Edit a project while it is a draft or returned; a published or closed project is refused."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    if not actor.has_perm("marketplace.act_for_buyerunit", locked.buyer):
+    if not acts_for_buyer_unit(actor, locked.buyer):
         raise NotPermitted(_("您无权修改该项目。"))
     if locked.state not in Project.EDITABLE:
         raise ApplicationError(_("项目当前状态为「%(state)s」，不能再修改。") % {"state": locked.get_state_display()})
@@ -248,7 +250,7 @@ def project_cancel(*, project: Project, actor, reason: str) -> TransitionResult:
 @transaction.atomic
 def project_relaunch(*, project: Project, actor) -> Project:
     """A failed (流标) or cancelled project starts again as a new draft with the same terms."""
-    if not actor.has_perm("marketplace.act_for_buyerunit", project.buyer):
+    if not acts_for_buyer_unit(actor, project.buyer):
         raise NotPermitted(_("您无权重新发起该项目。"))
     if project.state not in (Project.State.FAILED, Project.State.CANCELLED):
         raise ApplicationError(_("只有流标或终止的项目可以重新发起。"))

@@ -17,13 +17,15 @@ from credit_rules.services import (
     subject_for_agency,
 )
 from marketplace.errors import ApplicationError, NotPermitted
-from workflows import draw
-from workflows.models import Project, ProposalMark, SignUp
-from workflows.selectors.facts import signup_context
-from workflows.services.periods import after_working_days
-from workflows.services.procurement.notices import result_notice, termination_notice
-from workflows.services.procurement.sealing import quote_open
-from workflows.services.transitions import TransitionResult, target_label, transition_run
+from marketplace.selectors import acts_for_buyer_unit
+
+from ... import draw
+from ...models import Project, ProposalMark, SignUp
+from ...selectors.facts import signup_context
+from ..periods import after_working_days
+from ..transitions import TransitionResult, target_label, transition_run
+from .notices import result_notice, termination_notice
+from .sealing import quote_open
 
 
 def _quote(s: SignUp) -> Decimal:
@@ -216,7 +218,7 @@ def signup_close(project: Project, now: datetime.datetime | None = None) -> Tran
 def proposal_mark(*, signup: SignUp, actor, mark: Decimal, note: str = "") -> ProposalMark:
     """A buyer's scorer records a proposal mark (0–100) in a scored comparison, after the deadline."""
     project = Project.objects.select_for_update().get(pk=signup.project_id)
-    if not actor.has_perm("marketplace.act_for_buyerunit", project.buyer):
+    if not acts_for_buyer_unit(actor, project.buyer):
         raise NotPermitted(_("您无权为该项目评分。"))
     if project.state != Project.State.SELECTING or project.method != Project.Method.SCORED:
         raise ApplicationError(_("该项目当前不在比选评分阶段。"))
@@ -232,7 +234,7 @@ def proposal_mark(*, signup: SignUp, actor, mark: Decimal, note: str = "") -> Pr
 
 def scored_finish(*, project: Project, actor) -> TransitionResult | None:
     """The buyer closes scoring; the ranking is computed and published."""
-    if not actor.has_perm("marketplace.act_for_buyerunit", project.buyer):
+    if not acts_for_buyer_unit(actor, project.buyer):
         raise NotPermitted(_("您无权操作该项目。"))
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)

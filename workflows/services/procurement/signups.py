@@ -18,10 +18,12 @@ from credit_rules.services import (
 )
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.models import Agency
-from workflows.models import Project, SignUp
-from workflows.selectors.facts import signup_context
-from workflows.services.procurement.sealing import quote_seal
-from workflows.services.transitions import TransitionResult, target_label, transition_run
+from marketplace.selectors import acts_for_agency
+
+from ...models import Project, SignUp
+from ...selectors.facts import signup_context
+from ..transitions import TransitionResult, target_label, transition_run
+from .sealing import quote_seal
 
 
 @dataclass
@@ -75,7 +77,7 @@ def _project_shared(pk: int) -> Project:
 @transaction.atomic
 def signup_submit(*, project: Project, agency: Agency, actor, quote: Any, proposal=None) -> SignupOutcome:
     """Sign up with a sealed quote: before the deadline, in band, once, and only if the gate allows."""
-    if not actor.has_perm("marketplace.act_for_agency", agency):
+    if not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权代表该机构报名。"))
     locked = _project_shared(project.pk)
     now = timezone.now()
