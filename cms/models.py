@@ -204,7 +204,7 @@ def notice_body_html(page: NoticePage, request) -> str:
     from .caching import cached_html
 
     def render() -> str:
-        return render_to_string("cms/notice_page_body.html", {"page": page}, request=request)
+        return render_to_string("cms/includes/notice_page_body.html", {"page": page}, request=request)
 
     if getattr(request, "is_preview", False):
         return render()
@@ -220,5 +220,5 @@ def home_latest_html(request) -> str:
     return cached_html(
         "home",
         [],
-        lambda: render_to_string("cms/home_latest.html", {"notices": NoticePage.latest()}, request=request),
+        lambda: render_to_string("cms/includes/home_latest.html", {"notices": NoticePage.latest()}, request=request),
     )

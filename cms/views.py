@@ -67,7 +67,7 @@ def _results_html(request: HttpRequest, filters: NoticeFilters, page_number: str
         "next_url": base + _query(filters, page.next_page_number()) if page.has_next() else "",
         "show_uscc": not filters.kind or filters.kind in CREDIT_KINDS,
     }
-    return render_to_string("cms/notice_list_results.html", context, request=request)
+    return render_to_string("cms/includes/notice_list_results.html", context, request=request)
 
 
 @require_GET
@@ -92,7 +92,7 @@ def _notice_list_page(request: HttpRequest, kind: str) -> HttpResponse:
     feed_kwargs = {"kind": kind} if kind else {}
     return render(
         request,
-        "cms/notice_list.html",
+        "cms/public_notice_list.html",
         {
             "form": form,
             "kind": kind,

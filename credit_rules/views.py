@@ -81,7 +81,7 @@ def agency_directory(request):
     page = Paginator(agency_list_for_directory(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "credit_rules/agency_directory.html",
+        "credit_rules/public_agency_directory.html",
         {"form": form, "page_obj": page, "measure_badges": MEASURE_BADGES},
     )
 
@@ -142,7 +142,7 @@ def agency_profile(request, uscc: str):
         "withdrawn_rows": [r for r in rows if r.status.withdrawn],
         "objection_days": policy.objection_window_days,
     }
-    return render(request, "credit_rules/agency_profile.html", context)
+    return render(request, "credit_rules/public_agency_profile.html", context)
 
 
 def blacklist(request):
@@ -154,10 +154,10 @@ def blacklist(request):
         reason = (rule_title(measure.rule_code) or measure.title) if measure else ""
         summary = str(measure.evidence.get("summary", "")) if measure and isinstance(measure.evidence, dict) else ""
         rows.append({"subject": subject, "measure": measure, "reason": reason, "summary": summary})
-    return render(request, "credit_rules/creditsubject_blacklist.html", {"page_obj": page, "rows": rows})
+    return render(request, "credit_rules/public_blacklist.html", {"page_obj": page, "rows": rows})
 
 
 def redlist(request):
     """红名单: agencies with the green channel, or grade A with an honour in force."""
     page = Paginator(subject_list_for_redlist(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "credit_rules/creditsubject_redlist.html", {"page_obj": page})
+    return render(request, "credit_rules/public_redlist.html", {"page_obj": page})

@@ -23,7 +23,7 @@ def dashboard(request):
         "buyer_unit": buyer_unit_acted_for(request.user) if Role.BUYER in roles else None,
         "supervisor": supervisor_profile_of(request.user),
     }
-    return render(request, "marketplace/dashboard.html", context)
+    return render(request, "marketplace/account_dashboard.html", context)
 
 
 def agency_register(request):
@@ -50,4 +50,4 @@ def agency_register(request):
             login(request, agency.staff.get().user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("机构账号已开通。下一步：填写入驻申请并签署信用承诺书。"))
             return redirect("dashboard")
-    return render(request, "marketplace/agency_register.html", {"form": form})
+    return render(request, "marketplace/public_agency_register.html", {"form": form})

@@ -38,12 +38,16 @@ from ..services.delivery import payments as payment_services
 from ..services.procurement import award as award_services
 from ..services.procurement import projects as project_services
 from ..services.procurement import selection as selection_services
-from .common import buyer_required, file_response, refusal_show, result_show
+from .common import buyer_required, file_response, refusal_redirect, refusal_show, result_show
 
 
 def project_redirect(code: str) -> HttpResponse:
     """Back to the project page (after every step, refused or done)."""
     return redirect("buyer-project", code=code)
+
+
+# A step on the project page: a service's refusal is said there as a message.
+project_step = refusal_redirect(lambda unit, code, **_kwargs: project_redirect(code))
 
 
 def _page_render(request: HttpRequest, unit: BuyerUnit, code: str, **extra) -> HttpResponse:
@@ -79,6 +83,7 @@ def project_detail(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
 
 @require_POST
 @buyer_required
+@project_step
 def project_submit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Send the draft to the operator for review."""
     project = sel.project_for_buyer(unit, code)
@@ -113,20 +118,18 @@ def project_cancel(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
 
 @require_POST
 @buyer_required
+@project_step
 def project_relaunch(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Start a failed or cancelled project again as a new draft with the same terms."""
     project = sel.project_for_buyer(unit, code)
-    try:
-        fresh = project_services.project_relaunch(project=project, actor=request.user)
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    fresh = project_services.project_relaunch(project=project, actor=request.user)
     messages.success(request, _("已重新发起为新项目 %(code)s（草稿），请核对后提交审核。") % {"code": fresh.code})
     return redirect("buyer-project-edit", code=fresh.code)
 
 
 @require_POST
 @buyer_required
+@project_step
 def project_marks(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Record the buyer's proposal marks (0–100) for every admitted sign-up; all or nothing."""
     page = sel.project_page_for_buyer(unit, request.user, code)
@@ -136,41 +139,31 @@ def project_marks(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
         return project_redirect(code)
     if not form.is_valid():
         return _page_render(request, unit, code, marks_form=form)
-    try:
-        with transaction.atomic():
-            for signup, mark in form.marks():
-                selection_services.proposal_mark(signup=signup, actor=request.user, mark=mark)
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    with transaction.atomic():
+        for signup, mark in form.marks():
+            selection_services.proposal_mark(signup=signup, actor=request.user, mark=mark)
     messages.success(request, _("方案评分已保存。全部评分完成后请点击“完成比选”。"))
     return project_redirect(code)
 
 
 @require_POST
 @buyer_required
+@project_step
 def project_scoring_finish(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Close the scored comparison: the ranking is computed and the result published."""
     project = sel.project_for_buyer(unit, code)
-    try:
-        result = selection_services.scored_finish(project=project, actor=request.user)
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    result = selection_services.scored_finish(project=project, actor=request.user)
     result_show(request, result, _("比选已完成，中选结果进入公示。"))
     return project_redirect(code)
 
 
 @require_POST
 @buyer_required
+@project_step
 def project_confirm_winner(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """After the publicity period, with the winner's confirmation, start contracting."""
     project = sel.project_for_buyer(unit, code)
-    try:
-        result = award_services.project_confirm_winner(project=project, actor=request.user)
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    result = award_services.project_confirm_winner(project=project, actor=request.user)
     result_show(request, result, _("已确认中选结果，进入签约阶段。"))
     return project_redirect(code)
 
@@ -185,6 +178,7 @@ def _engagement(unit: BuyerUnit, code: str) -> Engagement:
 
 @require_POST
 @buyer_required
+@project_step
 def contract_sign(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Confirm the contract; a credit refusal (CR-CON-001) revokes the win and the alternate steps up."""
     engagement = _engagement(unit, code)
@@ -215,28 +209,26 @@ def contract_sign(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
 
 @require_POST
 @buyer_required
+@project_step
 def service_extend(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Extend the service end date once, with a reason."""
     engagement = _engagement(unit, code)
     form = ExtendForm(request.POST)
     if not form.is_valid():
         return _page_render(request, unit, code, extend_form=form)
-    try:
-        engagement_services.service_extend(
-            engagement=engagement,
-            actor=request.user,
-            days=form.cleaned_data["days"],
-            reason=form.cleaned_data["reason"],
-        )
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    engagement_services.service_extend(
+        engagement=engagement,
+        actor=request.user,
+        days=form.cleaned_data["days"],
+        reason=form.cleaned_data["reason"],
+    )
     messages.success(request, _("服务期限已延长。"))
     return project_redirect(code)
 
 
 @require_POST
 @buyer_required
+@project_step
 def result_review(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Accept the delivered result, or return it for rework with a note."""
     engagement = _engagement(unit, code)
@@ -244,13 +236,9 @@ def result_review(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
     if not form.is_valid():
         return _page_render(request, unit, code, review_form=form)
     accept = form.cleaned_data["decision"] == "accept"
-    try:
-        result = engagement_services.result_review(
-            engagement=engagement, actor=request.user, accept=accept, note=form.cleaned_data["note"]
-        )
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    result = engagement_services.result_review(
+        engagement=engagement, actor=request.user, accept=accept, note=form.cleaned_data["note"]
+    )
     result_show(
         request,
         result,
@@ -263,25 +251,23 @@ def result_review(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
 
 @require_POST
 @buyer_required
+@project_step
 def rating_submit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Rate the service (five marks 1–5 and a comment); the average may write a credit event."""
     engagement = _engagement(unit, code)
     form = RatingForm(request.POST)
     if not form.is_valid():
         return _page_render(request, unit, code, rating_form=form)
-    try:
-        engagement_services.rating_submit(
-            engagement=engagement, actor=request.user, marks=form.marks(), comment=form.cleaned_data["comment"]
-        )
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    engagement_services.rating_submit(
+        engagement=engagement, actor=request.user, marks=form.marks(), comment=form.cleaned_data["comment"]
+    )
     messages.success(request, _("评价已提交。"))
     return project_redirect(code)
 
 
 @require_POST
 @buyer_required
+@project_step
 def payment_record(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
     """Record the payment; the form's idempotency key makes a double submit record once."""
     engagement = _engagement(unit, code)
@@ -292,17 +278,13 @@ def payment_record(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
     form = PaymentForm(request.POST)
     if not form.is_valid():
         return _page_render(request, unit, code, payment_form=form)
-    try:
-        payment = payment_services.payment_record(
-            payment=payment,
-            actor=request.user,
-            reference=form.cleaned_data["reference"],
-            provider=form.cleaned_data["provider"],
-            key=form.cleaned_data["key"],
-        )
-    except ApplicationError as exc:
-        refusal_show(request, exc)
-        return project_redirect(code)
+    payment = payment_services.payment_record(
+        payment=payment,
+        actor=request.user,
+        reference=form.cleaned_data["reference"],
+        provider=form.cleaned_data["provider"],
+        key=form.cleaned_data["key"],
+    )
     if payment.state == Payment.State.PAID:
         messages.success(request, _("付款已完成。"))
     else:

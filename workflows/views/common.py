@@ -99,6 +99,26 @@ def refusal_show(
         form.add_error(field, refusal.messages)
 
 
+def refusal_redirect(to: Callable[..., HttpResponse]) -> Callable[[View], View]:
+    """A decorator for a step posted from a page: a service's refusal escaping the view is said as a
+    message on the page ``to(*args, **kwargs)`` leads back to (never a 500; a 403 stays a 403)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except NotPermitted:
+                raise
+            except ApplicationError as exc:
+                refusal_show(request, exc)
+                return to(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def result_show(request: HttpRequest, result: TransitionResult | None, success: str) -> bool:
     """A transition's outcome as page messages; True when done.
 

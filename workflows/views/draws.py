@@ -107,7 +107,7 @@ def draw_proof(request: HttpRequest, code: str) -> HttpResponse:
             expected_beacon=project.draw_beacon,
         )
         context.update(proof=project.draw_proof, result=result, **ranking_context(project.draw_proof, result))
-    return render(request, "workflows/draw_proof.html", context)
+    return render(request, "workflows/public_draw_proof.html", context)
 
 
 class DrawVerifyForm(forms.Form):
@@ -176,4 +176,4 @@ def draw_verify(request: HttpRequest) -> HttpResponse:
         context.update(
             proof=proof, result=result, announced=form.cleaned_data["commitment"], **ranking_context(proof, result)
         )
-    return render(request, "workflows/draw_verify.html", context)
+    return render(request, "workflows/public_draw_verify.html", context)
