@@ -1,0 +1,192 @@
+"""docs/draw.md, the published draw specification, says what workflows/draw.py does.
+
+The test vectors, the example proof and the verification code are read out of the document and
+recomputed with the implementation, so neither can change without the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from marketplace.validators import org_code_for_serial, uscc_build
+from workflows import draw
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "docs" / "draw.md"
+HOWTO = ROOT / "templates" / "workflows" / "draw_howto.html"
+
+# The official test vector, as first published: the document must keep printing exactly these.
+OFFICIAL = {
+    "project_code": "ZJCS-2026-000123",
+    "pool": ["91441300MA4W12345R", "91441300MA4W23456J", "91441300MA4W34567B"],
+    "secret": bytes(range(32)).hex(),
+    "beacon": "",
+    "pool_hash": "1b53f4d276dd96019697ad6fb38e9b75851f7ca72d94b809c82f3cc863629bcd",
+    "commitment": "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd",
+    "seed": "feb142212559aa699015118d10d25a87e96fefc7912529c9bc14b23eaa0a7f65",
+    "ranking": ["91441300MA4W12345R", "91441300MA4W34567B", "91441300MA4W23456J"],
+}
+
+
+def spec_text() -> str:
+    return SPEC.read_text(encoding="utf-8")
+
+
+def section(title_start: str) -> str:
+    """The text of the ``##`` section whose title starts with ``title_start``."""
+    parts = re.split(r"^## ", spec_text(), flags=re.M)
+    matches = [part for part in parts if part.startswith(title_start)]
+    assert len(matches) == 1, f"docs/draw.md should have one section '## {title_start}…'"
+    return matches[0]
+
+
+def fenced(text: str, language: str) -> list[str]:
+    """The bodies of the ```language blocks in ``text``."""
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.M | re.S)
+
+
+def vectors() -> list[dict]:
+    blocks = [json.loads(block) for block in fenced(section("7. Test vectors"), "json")]
+    return [block for block in blocks if "seed_message" in block]
+
+
+def example_proof() -> dict:
+    blocks = [json.loads(block) for block in fenced(section("7. Test vectors"), "json")]
+    proofs = [block for block in blocks if "version" in block]
+    assert len(proofs) == 1
+    return proofs[0]
+
+
+def snippet() -> str:
+    blocks = [block for block in fenced(section("5. How to verify"), "python") if "def verify(" in block]
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def snippet_verify():
+    namespace: dict = {}
+    exec(compile(snippet(), "docs/draw.md", "exec"), namespace)  # the document's code, run as a reader would
+    return namespace["verify"]
+
+
+def computed(vector: dict) -> dict:
+    """Everything a vector prints, recomputed by workflows/draw.py from its inputs."""
+    secret = bytes.fromhex(vector["secret"])
+    pool_hash = draw.pool_hash(vector["pool"])
+    seed = draw.seed(vector["project_code"], pool_hash, secret, vector["beacon"])
+    return {
+        "project_code": vector["project_code"],
+        "pool": vector["pool"],
+        "secret": secret.hex(),
+        "beacon": vector["beacon"],
+        "pool_text": "\n".join(sorted(vector["pool"])),
+        "pool_hash": pool_hash,
+        "commitment": draw.commitment(secret),
+        "seed_message": "|".join([draw.VERSION, vector["project_code"], pool_hash, secret.hex(), vector["beacon"]]),
+        "seed": seed.hex(),
+        "keys": {uscc: draw.key(seed, uscc) for uscc in vector["pool"]},
+        "ranking": draw.ranking(seed, vector["pool"]),
+    }
+
+
+# --- the test vectors --------------------------------------------------------------------------------
+
+
+def test_the_document_prints_two_vectors_one_with_a_beacon():
+    found = vectors()
+    assert len(found) == 2
+    assert found[0]["beacon"] == "" and found[1]["beacon"] != ""
+    assert any(ord(char) > 127 for char in found[1]["beacon"])  # the beacon exercises UTF-8
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_every_printed_value_is_what_the_code_computes(index):
+    # given a vector as the document prints it
+    vector = vectors()[index]
+    # when its inputs go through workflows/draw.py
+    expected = computed(vector)
+    # then every input, intermediate value and output printed is the computed one
+    assert vector == expected
+    assert bytes.fromhex(vector["secret"]) == bytes(range(32))
+    # and the seed message hashes to the seed, as section 2.4 says
+    assert hashlib.sha256(vector["seed_message"].encode("utf-8")).hexdigest() == vector["seed"]
+    # and the ranking is the pool ordered by the printed keys
+    assert vector["ranking"] == sorted(vector["pool"], key=vector["keys"].__getitem__)
+
+
+def test_the_first_vector_is_the_official_one():
+    vector = vectors()[0]
+    assert {name: vector[name] for name in OFFICIAL} == OFFICIAL
+
+
+def test_the_example_proof_is_what_the_platform_publishes():
+    proof = example_proof()
+    names = [(member["uscc"], member["name"]) for member in proof["pool"]]
+    built = draw.proof_build(OFFICIAL["project_code"], names, bytes(range(32)), OFFICIAL["beacon"])
+    assert proof == built
+    assert list(proof) == list(draw.FIELDS)
+    assert draw.proof_verify(proof, expected_commitment=OFFICIAL["commitment"]).ok
+
+
+def test_every_hash_in_the_document_is_a_checked_value():
+    checked = set()
+    for vector in vectors():
+        expected = computed(vector)
+        checked |= {expected["secret"], expected["pool_hash"], expected["commitment"], expected["seed"]}
+        checked |= set(expected["keys"].values())
+    printed = set(re.findall(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", spec_text()))
+    assert printed and printed <= checked
+
+
+def test_the_documented_constants_and_fields_are_the_code_s():
+    text = spec_text()
+    assert f"`{draw.VERSION}`" in text
+    assert f"{draw.SECRET_BYTES} bytes" in text
+    # the proof's field table lists exactly the fields proof_build writes, in its order
+    fields = re.findall(r"^\| `(\w+)` \|", section("4. The proof"), flags=re.M)
+    assert fields == list(draw.FIELDS)
+    # the seed formula is the one seed() implements
+    formula = '"zjcs-draw-v1" + "|" + project_code + "|" + pool_hash + "|" + hex(secret) + "|" + beacon'
+    assert formula in section("2. The draw")
+
+
+# --- the standalone verification code ----------------------------------------------------------------
+
+
+def test_the_code_is_the_one_the_pages_show():
+    shown = re.search(r"\{% verbatim %\}(.*?)\{% endverbatim %\}", HOWTO.read_text(encoding="utf-8"), re.S)
+    assert shown is not None
+    assert snippet().strip() == shown.group(1).strip()
+
+
+def test_the_code_uses_the_standard_library_only():
+    assert set(re.findall(r"^import (\w+)", snippet(), re.M)) == {"hashlib", "hmac", "json"}
+    assert not re.search(r"^from ", snippet(), re.M)
+
+
+def test_the_code_verifies_the_example_proof():
+    verify = snippet_verify()
+    text = json.dumps(example_proof(), ensure_ascii=False)
+    assert verify(text, OFFICIAL["commitment"]) == OFFICIAL["ranking"]
+    with pytest.raises(ValueError, match="commitment"):
+        verify(text, "ab" * 32)
+
+
+def test_the_code_agrees_with_the_implementation_on_fresh_draws():
+    # given proofs built by workflows/draw.py over a larger pool, with and without a beacon
+    verify = snippet_verify()
+    usccs = [uscc_build(region_code="441302", org_code=org_code_for_serial(n, "DP")) for n in range(40)]
+    for beacon in ("", "2026-11-20 福彩3D 第 2026312 期 5 8 1"):
+        proof = draw.proof_build("ZJCS-2026-000456", [(u, f"机构{u}") for u in usccs], draw.secret_new(), beacon)
+        text = json.dumps(proof, ensure_ascii=False)
+        # then the document's code returns the same ranking
+        assert verify(text, proof["commitment"]) == proof["ranking"]
+        # and refuses the proof once any input changes
+        for name, value in (("beacon", beacon + "x"), ("project_code", "ZJCS-2026-000457"), ("secret", "ff" * 32)):
+            with pytest.raises(ValueError, match="does not hold"):
+                verify(json.dumps({**proof, name: value}), proof["commitment"])
