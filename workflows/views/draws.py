@@ -1,4 +1,4 @@
-"""Public draw verification pages (DESIGN §5): the proof as JSON, a project's draw page, a paste-in verifier.
+"""Public draw verification pages (docs/draw.md): the proof as JSON, a project's draw page, a paste-in verifier, the spec.
 
 No login: anyone may recompute a draw. The pages show organisations (USCC and name) only; the
 proof holds no quotes and no natural persons, and a project's secret is never read before the
