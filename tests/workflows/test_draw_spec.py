@@ -7,14 +7,20 @@ recomputed with the implementation, so neither can change without the other.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import resolve, reverse
 
 from marketplace.validators import org_code_for_serial, uscc_build
+from tests.factories import BuyerUnitFactory, UserFactory, leaf_category
 from workflows import draw
+from workflows.markdown_subset import markdown_html
+from workflows.models import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "docs" / "draw.md"
@@ -190,3 +196,126 @@ def test_the_code_agrees_with_the_implementation_on_fresh_draws():
         for name, value in (("beacon", beacon + "x"), ("project_code", "ZJCS-2026-000457"), ("secret", "ff" * 32)):
             with pytest.raises(ValueError, match="does not hold"):
                 verify(json.dumps({**proof, name: value}), proof["commitment"])
+
+
+# --- the document as a page of the site --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, lang_attribute, title",
+    [("zh-hans", "zh-CN", "随机抽取规范"), ("en", "en", "Verifiable draw specification")],
+)
+def test_the_spec_page_shows_the_document_in_either_language(client, language, lang_attribute, title):
+    # given a reader who chose a language
+    client.cookies["zjcs_language"] = language
+    # when they open the specification
+    response = client.get(reverse("draw-spec"))
+    body = response.content.decode()
+    # then the page is in their language and carries the whole document, test vector included
+    assert response.status_code == 200
+    assert f'<html lang="{lang_attribute}">' in body
+    assert title in body
+    for value in OFFICIAL["pool"] + [
+        OFFICIAL["pool_hash"],
+        OFFICIAL["commitment"],
+        OFFICIAL["seed"],
+        OFFICIAL["secret"],
+    ]:
+        assert value in body
+    assert '<article class="panel" id="draw-spec" lang="en">' in body
+    assert f'href="{reverse("draw-spec-text")}"' in body
+
+
+@pytest.mark.django_db
+def test_the_spec_page_shows_the_verification_code_as_it_runs(client):
+    body = client.get(reverse("draw-spec")).content.decode()
+    blocks = [
+        html.unescape(block)
+        for block in re.findall(r'<code class="mono" data-language="python">(.*?)</code>', body, re.S)
+    ]
+    assert snippet() in blocks
+
+
+def test_the_raw_spec_is_the_repository_file(client):
+    response = client.get(reverse("draw-spec-text"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response.content == SPEC.read_bytes()
+
+
+def test_the_spec_has_its_own_address():
+    # "spec" is never taken for a project code by draws/<code>/
+    assert reverse("draw-spec") == "/draws/spec/"
+    assert resolve("/draws/spec/").url_name == "draw-spec"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_verify_page_links_to_the_spec(client, language):
+    client.cookies["zjcs_language"] = language
+    body = client.get(reverse("draw-verify")).content.decode()
+    assert f'href="{reverse("draw-spec")}"' in body
+    assert 'data-testid="draw-spec-link"' in body  # and the "verify it yourself" panel too
+
+
+@pytest.mark.django_db
+def test_a_draw_page_links_to_the_spec(client):
+    project = Project.objects.create(
+        code="ZJCS-2026-000321",
+        buyer=BuyerUnitFactory(),
+        created_by=UserFactory(),
+        state="open",
+        name="惠城区旧城改造房地产估价服务",
+        category=leaf_category("VAL-RE"),
+        content="对改造范围内房屋进行市场价值评估。",
+        budget=Decimal("180000.00"),
+        quote_floor=Decimal("120000.00"),
+        quote_ceiling=Decimal("180000.00"),
+        method=Project.Method.DRAW,
+        draw_secret="00" * 32,
+        draw_commitment=draw.commitment(bytes(32)),
+    )
+    body = client.get(reverse("draw-proof", args=[project.code])).content.decode()
+    assert body.count(f'href="{reverse("draw-spec")}"') == 2  # under the page and in "verify it yourself"
+
+
+# --- the Markdown subset the page is rendered with ---------------------------------------------------
+
+
+def test_markdown_subset_escapes_everything_and_keeps_code_exact():
+    text = "\n".join(
+        [
+            "# Title <b>",
+            "",
+            'Text with `a < b` and **bold** and <script>alert("x")</script>',
+            "continued.",
+            "",
+            "- one `**not bold**`",
+            "  continued",
+            "- two",
+            "",
+            "1. first",
+            "2. second",
+            "",
+            "| a | b |",
+            "|---|---|",
+            "| `x` | <i> |",
+            "",
+            "```python",
+            'print("<&>")',
+            "    indented",
+            "```",
+        ]
+    )
+    out = markdown_html(text, shift=1)
+    assert '<h2 id="title-b">Title &lt;b&gt;</h2>' in out
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert '<p>Text with <code class="mono">a &lt; b</code> and <strong>bold</strong>' in out
+    assert "continued.</p>" in out
+    assert '<ul><li>one <code class="mono">**not bold**</code> continued</li><li>two</li></ul>' in out
+    assert "<ol><li>first</li><li>second</li></ol>" in out
+    assert '<th scope="col">a</th><th scope="col">b</th>' in out
+    assert '<tr><td><code class="mono">x</code></td><td>&lt;i&gt;</td></tr>' in out
+    code = re.search(r'<code class="mono" data-language="python">(.*?)</code>', out, re.S)
+    assert code is not None and html.unescape(code.group(1)) == 'print("<&>")\n    indented\n'

@@ -20,7 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows import draw
+from workflows.markdown_subset import markdown_html
 from workflows.models import Project
+
+# The published specification of the draw, served as it stands in the repository.
+SPEC_PATH = settings.BASE_DIR / "docs" / "draw.md"
 
 # Projects the public can see: everything after the operator's review published them.
 UNPUBLISHED_STATES = (Project.State.DRAFT, Project.State.PENDING_REVIEW, Project.State.RETURNED)
@@ -180,8 +184,27 @@ def draw_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "workflows/draw_verify.html", context)
 
 
+def spec_text() -> str:
+    return SPEC_PATH.read_text(encoding="utf-8")
+
+
+@require_GET
+def draw_spec(request: HttpRequest) -> HttpResponse:
+    """docs/draw.md, the draw's specification with its test vectors, as a page of the site."""
+    return render(request, "workflows/draw_spec.html", {"spec_html": markdown_html(spec_text(), shift=1)})
+
+
+@require_GET
+def draw_spec_text(request: HttpRequest) -> HttpResponse:
+    """docs/draw.md exactly as the repository holds it."""
+    return HttpResponse(spec_text().encode("utf-8"), content_type="text/markdown; charset=utf-8")
+
+
 urlpatterns = [
     path("draws/verify/", draw_verify, name="draw-verify"),
+    # Before draws/<code>/, which would otherwise take "spec" for a project code.
+    path("draws/spec/", draw_spec, name="draw-spec"),
+    path("draws/spec.md", draw_spec_text, name="draw-spec-text"),
     path("draws/<str:code>.json", draw_proof_json, name="draw-proof-json"),
     path("draws/<str:code>/", draw_proof, name="draw-proof"),
 ]
