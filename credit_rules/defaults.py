@@ -1,4 +1,7 @@
-"""The default credit policy (DESIGN §4, §9) and commitment letter; editable as new versions."""
+"""The default credit policy (its event catalogue with points, severity and legal basis) and commitment letter.
+
+Shipped as policy version 1; editable afterwards as new versions.
+"""
 
 # code, name, name_en, points, severity, flags, repairable_after_months (None = never), basis
 CATALOGUE = [

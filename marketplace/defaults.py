@@ -1,4 +1,7 @@
-"""The default data set shipped with the platform (DESIGN §9); all of it is editable afterwards."""
+"""The default data set shipped with the platform: regions, the service catalogue, qualification types and levels.
+
+All of it is editable afterwards.
+"""
 
 # (code, name, name_en, parent code)
 REGIONS = [

@@ -1,4 +1,4 @@
-"""The publicly verifiable draw, version 1 (DESIGN §5): pure functions, no database.
+"""The publicly verifiable draw, version 1, as docs/draw.md specifies it: pure functions, no database.
 
 A draw is fixed by four public inputs and one committed secret:
 

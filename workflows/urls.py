@@ -75,6 +75,9 @@ operator_urls = [
 
 public_urls = [
     path("draws/verify/", draws.draw_verify, name="draw-verify"),
+    # Before draws/<code>/, which would otherwise take "spec" for a project code.
+    path("draws/spec/", draws.draw_spec, name="draw-spec"),
+    path("draws/spec.md", draws.draw_spec_text, name="draw-spec-text"),
     path("draws/<str:code>.json", draws.draw_proof_json, name="draw-proof-json"),
     path("draws/<str:code>/", draws.draw_proof, name="draw-proof"),
     path("projects/", public.project_search, name="project-search"),

@@ -1,4 +1,4 @@
-/* Re-verify a draw proof (zjcs-draw-v1, DESIGN §5) in the reader's own browser.
+/* Re-verify a draw proof (zjcs-draw-v1, specified in docs/draw.md) in the reader's own browser.
  *
  * Plain JavaScript, no libraries: SHA-256 and HMAC-SHA-256 come from the browser's WebCrypto
  * (crypto.subtle). Nothing the server says is taken on trust: the pool hash, the seed, every

@@ -1,4 +1,4 @@
-"""The policy shipped as version 1 is the one DESIGN §4 and §9 describe."""
+"""The policy shipped as version 1: its thresholds, grade bands, catalogue (credit_rules/defaults.py) and repair periods."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from credit_rules.services import MEASURE_REPAIR_MONTHS
 
 pytestmark = pytest.mark.django_db
 
-# DESIGN §4 catalogue: code -> (points, severity, is_warning, is_quality_complaint, expels, repairable after months)
+# The default catalogue (credit_rules/defaults.py), restated: code -> (points, severity, is_warning, is_quality_complaint, expels, repairable after months)
 CATALOGUE = {
     "RATING_EXCELLENT": (2, "info", False, False, False, None),
     "RATING_POOR": (-5, "minor", False, False, False, 3),

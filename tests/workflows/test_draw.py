@@ -1,4 +1,4 @@
-"""The verifiable draw, version 1 (DESIGN §5): test vector, proofs, tampering, pages and the command."""
+"""The verifiable draw, version 1 (docs/draw.md): test vector, proofs, tampering, pages and the command."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from workflows.models import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# DESIGN §5 test vector.
+# The official test vector (docs/draw.md, section 7, vector 1).
 VECTOR_CODE = "ZJCS-2026-000123"
 VECTOR_POOL = ["91441300MA4W12345R", "91441300MA4W23456J", "91441300MA4W34567B"]
 VECTOR_SECRET = bytes(range(32))
@@ -86,7 +86,7 @@ SNIPPET = "import hashlib\nimport hmac\nimport json\n\n\n" + inspect.getsource(v
 
 
 def test_design_test_vector():
-    # given the DESIGN §5 inputs
+    # given the inputs of the official test vector
     # when each step is computed
     digest = draw.pool_hash(VECTOR_POOL)
     the_seed = draw.seed(VECTOR_CODE, digest, VECTOR_SECRET, "")

@@ -28,7 +28,7 @@ WEIGHT_FIELDS = ("weight_price", "weight_credit", "weight_proposal")
 
 
 def period_default(name: str) -> int:
-    """The default length of a period, as the model declares it (DESIGN §9)."""
+    """The default length of a period, as the model declares it."""
     field = cast(models.Field, Project._meta.get_field(name))
     return int(field.default)
 

@@ -93,7 +93,7 @@ class Project(FSMModelMixin, models.Model):
     weight_price = models.PositiveSmallIntegerField(_("价格权重"), default=0)
     weight_credit = models.PositiveSmallIntegerField(_("信用权重"), default=0)
     weight_proposal = models.PositiveSmallIntegerField(_("方案权重"), default=0)
-    # verifiable draw, version 1 (DESIGN §5); the secret is revealed only in the proof
+    # verifiable draw, version 1 (docs/draw.md); the secret is revealed only in the proof
     draw_secret = models.CharField(max_length=64, blank=True)
     draw_commitment = models.CharField(_("抽取承诺值"), max_length=64, blank=True)
     draw_beacon = models.CharField(_("公开随机信标"), max_length=200, blank=True)

@@ -161,7 +161,7 @@ class RankRow:
 
 @dataclass
 class PublicProjectPage:
-    """What the public may see of one project (DESIGN §9 announcement and result fields)."""
+    """What the public may see of one project: the fields of its announcement and of its result notice."""
 
     project: Project
     requirement_text: str

@@ -1,4 +1,4 @@
-"""Public draw verification pages (DESIGN §5): the proof as JSON, a project's draw page, a paste-in verifier.
+"""Public draw verification pages (docs/draw.md): the proof as JSON, a project's draw page, a paste-in verifier, the spec.
 
 No login: anyone may recompute a draw. The pages show organisations (USCC and name) only; the
 proof holds no quotes and no natural persons, and a project's secret is never read before the
@@ -19,7 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import draw
+from ..markdown_subset import markdown_html
 from ..models import Project
+
+# The published specification of the draw, served as it stands in the repository.
+SPEC_PATH = settings.BASE_DIR / "docs" / "draw.md"
 
 # Projects the public can see: everything after the operator's review published them.
 UNPUBLISHED_STATES = (Project.State.DRAFT, Project.State.PENDING_REVIEW, Project.State.RETURNED)
@@ -177,3 +181,19 @@ def draw_verify(request: HttpRequest) -> HttpResponse:
             proof=proof, result=result, announced=form.cleaned_data["commitment"], **ranking_context(proof, result)
         )
     return render(request, "workflows/public_draw_verify.html", context)
+
+
+def spec_text() -> str:
+    return SPEC_PATH.read_text(encoding="utf-8")
+
+
+@require_GET
+def draw_spec(request: HttpRequest) -> HttpResponse:
+    """docs/draw.md, the draw's specification with its test vectors, as a page of the site."""
+    return render(request, "workflows/public_draw_spec.html", {"spec_html": markdown_html(spec_text(), shift=1)})
+
+
+@require_GET
+def draw_spec_text(request: HttpRequest) -> HttpResponse:
+    """docs/draw.md exactly as the repository holds it."""
+    return HttpResponse(spec_text().encode("utf-8"), content_type="text/markdown; charset=utf-8")

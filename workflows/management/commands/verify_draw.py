@@ -12,7 +12,7 @@ from workflows import draw
 
 
 class Command(BaseCommand):
-    help = "Re-verify a draw proof (DESIGN §5): verify_draw <project_code>, or verify_draw --file proof.json. Exit 0 when valid, 1 when not."
+    help = "Re-verify a draw proof (specified in docs/draw.md): verify_draw <project_code>, or verify_draw --file proof.json. Exit 0 when valid, 1 when not."
 
     def add_arguments(self, parser):
         parser.add_argument("code", nargs="?", help="project code whose stored proof to verify")

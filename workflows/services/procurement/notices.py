@@ -26,7 +26,7 @@ def requirement_text(project: Project) -> str:
 
 
 def project_snapshot(project: Project) -> dict[str, Any]:
-    """The announcement fields the public expects (DESIGN §9), as a snapshot."""
+    """What an announcement tells the public (project, buyer, quote band, method, deadline, qualification, draw commitment), as a snapshot."""
     return {
         "project": {
             "code": project.code,
