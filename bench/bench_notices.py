@@ -6,8 +6,9 @@ Needs PostgreSQL and the ``wrk`` load generator (Debian: ``apt-get install -y wr
 own database (``zjcs_bench_notices`` on the server DATABASE_URL points at, dropped first), migrates
 it, imports 10,000 live notice pages under the notice index in bulk (``cms.bulk``), collects the
 static files into a temporary folder, and starts gunicorn (2 workers, ``--no-control-socket``) on
-production settings with DEBUG off (``cms.settings_bench`` = ``config.settings.production`` plus the
-bare view at ``/bench/bare/``). Then, in the same run and against the same server, ``wrk`` drives:
+production settings with DEBUG off (``config.settings.bench`` = ``config.settings.production`` routed
+through ``bench.urls``: the site's URLs plus the bare view at ``/bench/bare/``, which only this
+benchmark routes). Then, in the same run and against the same server, ``wrk`` drives:
 
   (a) the baseline: ``/bench/bare/``, a view returning a few bytes through the whole middleware stack;
   (b) ``/notices/``: the public notice list, page 1 of 500, with its type tabs and counts.
@@ -46,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 NOTICES = 10_000
 BATCH = 1_000
 GOAL = 0.5
-SETTINGS = "cms.settings_bench"
+SETTINGS = "config.settings.bench"
 WHY = "production runs on it, and the page cache and query plans differ on SQLite"
 KINDS = [  # a year on the platform: mostly procurement notices, a share of credit notices
     ("announcement", 30),
@@ -70,6 +71,7 @@ CREDIT_TITLES = {
 
 
 def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    """Whether a Redis server answers PING at ``host:port``."""
     try:
         with socket.create_connection((host, port), timeout=1) as sock:
             sock.sendall(b"PING\r\n")
@@ -79,6 +81,7 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for gunicorn)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -175,11 +178,13 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int, cookie: str =
 
 
 def get(url: str) -> tuple[int, str]:
+    """Status and body of a GET to ``url``."""
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read().decode()
 
 
 def main() -> None:
+    """Load the notices, start gunicorn, drive wrk at both URLs in rounds, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notices", type=int, default=NOTICES)
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "zjcs_bench_notices"))
@@ -226,7 +231,7 @@ def main() -> None:
 
     from cms.caching import notice_cache_bump
 
-    assert not settings.DEBUG and settings.ZJCS_BENCH_VIEWS
+    assert not settings.DEBUG and settings.ROOT_URLCONF == "bench.urls"
     print(f"database {args.database}, cache {args.cache}, {args.workers} gunicorn workers", flush=True)
     if args.reuse:
         from cms.models import NoticePage
@@ -249,7 +254,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            # The gunicorn installed beside this Python: the project's virtualenv, wherever it lives.
+            str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",

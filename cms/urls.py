@@ -1,6 +1,5 @@
 """Public notice lists and feeds; included before Wagtail's catch-all, which serves each notice page."""
 
-from django.conf import settings
 from django.urls import path, register_converter
 
 from . import views
@@ -29,7 +28,3 @@ urlpatterns = [
     path("notices/<notice_kind:kind>/feed/rss/", views.notice_feed, {"fmt": "rss"}, name="notice-feed-kind-rss"),
     path("notices/<notice_kind:kind>/feed/atom/", views.notice_feed, {"fmt": "atom"}, name="notice-feed-kind-atom"),
 ]
-
-# The benchmark's baseline (bench/bench_notices.py): a bare view, never routed unless asked for.
-if getattr(settings, "ZJCS_BENCH_VIEWS", False):
-    urlpatterns.append(path("bench/bare/", views.bench_bare, name="bench-bare"))

@@ -117,8 +117,3 @@ def notice_feed(request: HttpRequest, fmt: str, kind: str = "") -> HttpResponse:
     # Feed links are absolute: the host and scheme belong in the key.
     content, content_type = cached("feed", [fmt, kind, request.get_host(), request.is_secure()], produce)
     return HttpResponse(content, content_type=content_type)
-
-
-def bench_bare(request: HttpRequest) -> HttpResponse:
-    """A trivial response through the whole middleware stack: the notice benchmark's baseline (bench only)."""
-    return HttpResponse(b"ok", content_type="text/plain")

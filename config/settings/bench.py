@@ -1,4 +1,4 @@
-"""Settings for bench/bench_notices.py: the production settings, plus the bare baseline view.
+"""Settings for bench/bench_notices.py: the production settings, routed through ``bench.urls``.
 
 Everything else is production: DEBUG off, whitenoise's manifest storage (collectstatic into
 ``ZJCS_BENCH_STATIC_ROOT``), the secret key and hosts from the environment. ``CACHE_URL`` (Redis)
@@ -10,6 +10,7 @@ from pathlib import Path
 from config.settings.production import *  # noqa: F403
 from config.settings.production import CACHES, os
 
-ZJCS_BENCH_VIEWS = True
+# The site's URLs plus the benchmark's bare baseline view, which must not exist in production.
+ROOT_URLCONF = "bench.urls"
 STATIC_ROOT = Path(os.environ["ZJCS_BENCH_STATIC_ROOT"])
 CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "zjcs-bench-notices"}}

@@ -1,0 +1,1 @@
+"""Benchmarks (standalone scripts, run by ``make bench``) and the URLs only they route."""
