@@ -1,4 +1,5 @@
-"""Bulk import of notices that were already published elsewhere (the previous platform's archive).
+"""Bulk import of notices that were already published elsewhere (the previous platform's archive;
+``manage.py import_notices``).
 
 ``add_child`` costs about a hundred queries a notice (tree insert, revision, publication, search
 index three times); importing ten thousand historical notices that way takes an hour. This writes
