@@ -354,13 +354,6 @@ class LedgerEntry(models.Model):
         payload = json.dumps(self.canonical(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
-    @property
-    def counts_points(self) -> bool:
-        return self.kind in (self.Kind.EVENT, self.Kind.NEUTRALISE)
-
-    def in_force_at(self, at: datetime.datetime) -> bool:
-        return self.effective_at <= at and (self.expires_at is None or self.expires_at > at)
-
 
 class DecisionRecord(models.Model):
     """A gate decision, kept with its inputs: allowed or refused, the reasons and the measures."""

@@ -61,11 +61,6 @@ class ServiceCategory(BilingualName):
         verbose_name = _("服务事项")
         verbose_name_plural = _("服务事项")
 
-    @property
-    def is_leaf(self) -> bool:
-        """A leaf category is what a project buys; top levels only group them."""
-        return self.parent_id is not None
-
 
 class QualificationType(BilingualName):
     """A kind of licence (资质) that regulated service categories require."""

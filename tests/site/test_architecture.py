@@ -135,3 +135,25 @@ def test_views_meet_no_permission_error_or_integrity_error():
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+# Imports flow one way: workflows → credit_rules → marketplace, and workflows → cms; cms and
+# credit_rules know nothing of each other, and no app imports the project's config.
+MAY_IMPORT = {
+    "marketplace": set(),
+    "credit_rules": {"marketplace"},
+    "cms": {"marketplace"},
+    "workflows": {"marketplace", "credit_rules", "cms"},
+}
+
+
+@pytest.mark.parametrize("app", sorted(MAY_IMPORT))
+def test_imports_flow_one_way_between_apps(app):
+    everything = {name for other in APPS for name in _modules(other)}
+    crossings = {
+        f"{name} → {target}"
+        for name, path in _modules(app).items()
+        for target in _imports(name, path, everything)
+        if target.split(".")[0] != app and target.split(".")[0] not in MAY_IMPORT[app]
+    }
+    assert crossings == set()

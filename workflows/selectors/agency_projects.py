@@ -34,6 +34,7 @@ from .eligibility import (
     licences_of,
     projects_with_eligibility,
 )
+from .public import requirement_summary
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -71,20 +72,9 @@ def project_list_for_agency_projects(
     held = licences_of(agency) if show_all else []
     for project in rows:
         project.reasons = [] if project.eligible else ineligibility_reasons(project, agency, held, day)
-        project.requirement_summary = _requirement_summary(project)
+        project.requirement_summary = requirement_summary(project)
     hidden = 0 if show_all else qs.filter(eligible=False).count()
     return ProjectListPage(agency, show_all, page, rows, agency_status(agency), now, hidden)
-
-
-def _requirement_summary(project: Project) -> str:
-    reqs = [
-        _("%(type)s%(level)s及以上") % {"type": r.qualification_type.label, "level": r.min_level.label}
-        for r in project.requirements.all()
-    ]
-    if not reqs:
-        return _("无资质要求")
-    joiner = _("或") if project.qualification_mode == Project.QualificationMode.ANY else _("且")
-    return joiner.join(reqs)
 
 
 # --- agency-project -------------------------------------------------------------------------------
@@ -173,7 +163,7 @@ def project_get_for_agency_project(
         signup=signup,
         engagement=engagement,
         reasons=reasons,
-        requirement_text=_requirement_summary(project),
+        requirement_text=requirement_summary(project),
         status=agency_status(agency),
         decline_points=points,
         now=now,

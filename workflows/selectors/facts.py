@@ -8,7 +8,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.models import Agency, Qualification
+from marketplace.models import Agency
+from marketplace.selectors import qualifications_valid_on
 
 from ..models import AvoidEntry, Engagement, Membership, Project
 
@@ -31,11 +32,7 @@ def missing_qualifications(project: Project, agency: Agency, day: datetime.date)
     requirements = list(project.requirements.select_related("qualification_type", "min_level"))
     if not requirements:
         return missing
-    held = list(
-        Qualification.objects.filter(agency=agency, valid_until__gte=day).values_list(
-            "qualification_type_id", "level__rank"
-        )
-    )
+    held = list(qualifications_valid_on(day).filter(agency=agency).values_list("qualification_type_id", "level__rank"))
 
     def meets(req) -> bool:
         return any(t == req.qualification_type_id and rank <= req.min_level.rank for t, rank in held)

@@ -14,7 +14,7 @@ from credit_rules.selectors import commitment_current
 from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency, Qualification, QualificationLevel, QualificationType, ServiceCategory
-from marketplace.selectors import acts_for_agency
+from marketplace.selectors import acts_for_agency, qualifications_valid_on
 
 from ..models import Membership
 from ..selectors.facts import current_membership, open_engagement_count
@@ -122,9 +122,7 @@ def application_problems(membership: Membership) -> list[str]:
     today = timezone.localdate()
     regulated = agency.categories.filter(qualification_types__isnull=False).distinct()
     valid_types = set(
-        Qualification.objects.filter(agency=agency, valid_until__gte=today).values_list(
-            "qualification_type_id", flat=True
-        )
+        qualifications_valid_on(today).filter(agency=agency).values_list("qualification_type_id", flat=True)
     )
     for category in regulated.prefetch_related("qualification_types"):
         if not any(qt.pk in valid_types for qt in category.qualification_types.all()):
