@@ -4,7 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from workflows.services.demo import AGENCIES_PER_SCALE, DEMO_PASSWORD, demo_seed
+from workflows.demo.people import DEMO_PASSWORD
+from workflows.demo.seed import AGENCIES_PER_SCALE, demo_seed
 
 
 class Command(BaseCommand):

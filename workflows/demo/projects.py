@@ -23,18 +23,18 @@ from credit_rules.services import subject_for_agency
 from marketplace import services as market
 from marketplace.models import Agency, AgencyStaff, BuyerUnit, Qualification, QualificationLevel, ServiceCategory
 from marketplace.roles import Role
-from workflows.services.credit import events as event_services
-from workflows.services.credit import repairs as repair_services
-from workflows.services.delivery import engagements as engagement_services
-from workflows.services.delivery import payments as payment_services
-from workflows.services.procurement import award as award_services
-from workflows.services.procurement import projects as project_services
-from workflows.services.procurement import signups as signup_services
-from workflows.services.procurement.projects import Requirement
 
 from ..models import Membership, Project, SignUp
-from .deadlines import deadlines_sweep
-from .transitions import row_reload
+from ..services.credit import events as event_services
+from ..services.credit import repairs as repair_services
+from ..services.deadlines import deadlines_sweep
+from ..services.delivery import engagements as engagement_services
+from ..services.delivery import payments as payment_services
+from ..services.procurement import award as award_services
+from ..services.procurement import projects as project_services
+from ..services.procurement import signups as signup_services
+from ..services.procurement.projects import Requirement
+from ..services.transitions import row_reload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MARK = "【演示】"
@@ -146,7 +146,7 @@ def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> 
     payment_services.payment_confirm(payment=payment, actor=user, key=f"demo-confirm-{project.code}")
 
 
-def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m: None) -> None:
+def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m: None) -> None:
     """Projects in every stage and the credit stories behind the remaining notice kinds (idempotent)."""
     if Project.objects.filter(name__startswith=MARK).exists():
         return
