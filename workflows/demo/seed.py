@@ -8,6 +8,8 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from faker import Faker
 
+from marketplace.models import Agency
+
 from .agencies import agencies_seed
 from .bulk import members_bulk_admit
 from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
@@ -29,7 +31,9 @@ def demo_seed(*, scale: int = 1, progress: Callable[[str], None] = lambda _m: No
     logins += officials_seed(fake)
     supervisor = get_user_model().objects.get(username="supervisor_demo")
     scenarios_seed(accounts, supervisor)
-    members_bulk_admit({agency.pk for _u, agency, _user in accounts}, progress)
+    # Every other agency is an admitted member; the scenario agencies keep their own stories.
+    others = Agency.objects.exclude(pk__in=[agency.pk for _u, agency, _user in accounts])
+    members_bulk_admit(others, reviewer=supervisor, progress=progress)
     projects_seed(password=DEMO_PASSWORD, progress=progress)
     notes = dict(SCENARIOS)
     logins[1:1] = [
