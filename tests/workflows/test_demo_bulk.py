@@ -84,6 +84,7 @@ class Normaliser:
         return f"{model._meta.label_lower}:{pk}"
 
     def text(self, value: str) -> str:
+        """A string with row references ("app.model:pk"), timestamps and the agency's identity named."""
         target = TARGET.match(value)
         if target and target.group(1) in {m._meta.label_lower for m in tables()}:
             return str(self.ref(apps.get_model(target.group(1)), int(target.group(2))))
@@ -94,6 +95,7 @@ class Normaliser:
         return value
 
     def json(self, value: Any, key: str = "") -> Any:
+        """A JSON value (a decision's inputs, reasons) with its ids, timestamps and identity named."""
         if isinstance(value, dict):
             return {k: self.json(v, k) for k, v in value.items()}
         if isinstance(value, list):
@@ -107,6 +109,7 @@ class Normaliser:
         return value
 
     def row(self, model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+        """One row, field by field, in the form both paths can be compared in."""
         out: dict[str, Any] = {}
         fields = {f.attname: f for f in model._meta.concrete_fields}
         # A generic relation (the log's object, a permission's object) names its row by content type.
@@ -190,6 +193,7 @@ def admit_through_services(agency: Agency, supervisor) -> None:
 
 
 def agency_with_licence() -> Agency:
+    """An agency with a valid licence for its field, ready to apply, with no account yet."""
     agency = AgencyFactory()
     QualificationFactory(agency=agency)
     return agency

@@ -1,8 +1,8 @@
 """Demo projects and credit stories that produce every kind of public notice through the real services.
 
-A seeding shortcut, and the only one: to show finished projects without waiting days, the demo
-moves a project's stored sign-up deadline or publicity end to "just now" (a plain date field) and
-then lets the real deadline sweep act on it. Every state change still goes through the services.
+One seeding shortcut here: to show finished projects without waiting days, the demo moves a
+project's stored sign-up deadline or publicity end to "just now" (a plain date field) and then lets
+the real deadline sweep act on it. Every state change still goes through the services.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def _pool(
 
 
 def _requirement(code: str, rank: int) -> Requirement:
+    """The licence a demo project asks for: type ``code`` at its level ranked ``rank``."""
     level = QualificationLevel.objects.select_related("qualification_type").get(
         qualification_type__code=code, rank=rank
     )
@@ -87,6 +88,7 @@ def _requirement(code: str, rank: int) -> Requirement:
 def _post(
     buyer_user, operator, *, name: str, method: str, category: ServiceCategory, req: Requirement, **extra
 ) -> Project:
+    """A buyer posts a demo project and the operator publishes it (both through the services)."""
     unit = BuyerUnit.objects.get(staff__user=buyer_user)
     data = {
         "name": f"{MARK}{name}",
@@ -108,6 +110,7 @@ def _post(
 
 
 def _sign(project: Project, pool, quotes) -> None:
+    """Pool agencies sign up with their quotes, through the sign-up service (a refusal stops the seed)."""
     for (agency, user), quote in zip(pool, quotes, strict=False):
         outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
         if not outcome.ok:
@@ -115,6 +118,7 @@ def _sign(project: Project, pool, quotes) -> None:
 
 
 def _run_to_award(project: Project) -> Project:
+    """Sign-up closes now and the deadline sweep selects the winner (or declares the project failed)."""
     _end_now(project, "signup_deadline")
     deadlines_sweep()
     row_reload(project)
@@ -122,6 +126,7 @@ def _run_to_award(project: Project) -> Project:
 
 
 def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> None:
+    """The winner confirms, publicity ends, then contract, result, acceptance, rating and payment."""
     winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
     user = next(u for a, u in pool if a.pk == winner.agency_id)
     award_services.winner_confirm(signup=winner, actor=user)

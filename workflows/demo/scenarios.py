@@ -72,11 +72,13 @@ def scenarios_seed(accounts, supervisor) -> None:
     by_name = {username: (agency, user) for username, agency, user in accounts}
 
     def fresh(username):
+        """The scenario's agency, login and credit subject, and whether its story is still to be written."""
         agency, user = by_name[username]
         subject = subject_for_agency(agency)
         return agency, user, subject, subject.head_seq == 0 and not agency.memberships.exists()
 
     def admit(agency, user):
+        """A scenario agency becomes a member through the entry services, its licences renewed first."""
         licences_renew(agency)
         member_admit(agency, user, supervisor)
 
