@@ -4,16 +4,21 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from workflows.services.demo import AGENCIES_PER_SCALE, DEMO_PASSWORD, demo_seed
+from workflows.demo.people import DEMO_PASSWORD
+from workflows.demo.seed import AGENCIES_PER_SCALE, demo_seed
 
 
 class Command(BaseCommand):
+    """Seed the demo data set and print one login per role."""
+
     help = "Seed realistic demo data (idempotent). --scale N multiplies the agencies for benchmarks."
 
     def add_arguments(self, parser):
+        """``--scale N``: how many times the base number of agencies to seed."""
         parser.add_argument("--scale", type=int, default=1, help=f"agencies = {AGENCIES_PER_SCALE} × N")
 
     def handle(self, *args, scale: int, **options):
+        """Seed, then print how long it took and the logins with their shared password."""
         started = time.monotonic()
         logins = demo_seed(scale=scale, progress=lambda m: self.stdout.write(m))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s."))

@@ -1,8 +1,8 @@
 """Demo projects and credit stories that produce every kind of public notice through the real services.
 
-A seeding shortcut, and the only one: to show finished projects without waiting days, the demo
-moves a project's stored sign-up deadline or publicity end to "just now" (a plain date field) and
-then lets the real deadline sweep act on it. Every state change still goes through the services.
+One seeding shortcut here: to show finished projects without waiting days, the demo moves a
+project's stored sign-up deadline or publicity end to "just now" (a plain date field) and then lets
+the real deadline sweep act on it. Every state change still goes through the services.
 """
 
 from __future__ import annotations
@@ -23,18 +23,18 @@ from credit_rules.services import subject_for_agency
 from marketplace import services as market
 from marketplace.models import Agency, AgencyStaff, BuyerUnit, Qualification, QualificationLevel, ServiceCategory
 from marketplace.roles import Role
-from workflows.services.credit import events as event_services
-from workflows.services.credit import repairs as repair_services
-from workflows.services.delivery import engagements as engagement_services
-from workflows.services.delivery import payments as payment_services
-from workflows.services.procurement import award as award_services
-from workflows.services.procurement import projects as project_services
-from workflows.services.procurement import signups as signup_services
-from workflows.services.procurement.projects import Requirement
 
 from ..models import Membership, Project, SignUp
-from .deadlines import deadlines_sweep
-from .transitions import row_reload
+from ..services.credit import events as event_services
+from ..services.credit import repairs as repair_services
+from ..services.deadlines import deadlines_sweep
+from ..services.delivery import engagements as engagement_services
+from ..services.delivery import payments as payment_services
+from ..services.procurement import award as award_services
+from ..services.procurement import projects as project_services
+from ..services.procurement import signups as signup_services
+from ..services.procurement.projects import Requirement
+from ..services.transitions import row_reload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MARK = "【演示】"
@@ -78,6 +78,7 @@ def _pool(
 
 
 def _requirement(code: str, rank: int) -> Requirement:
+    """The licence a demo project asks for: type ``code`` at its level ranked ``rank``."""
     level = QualificationLevel.objects.select_related("qualification_type").get(
         qualification_type__code=code, rank=rank
     )
@@ -87,6 +88,7 @@ def _requirement(code: str, rank: int) -> Requirement:
 def _post(
     buyer_user, operator, *, name: str, method: str, category: ServiceCategory, req: Requirement, **extra
 ) -> Project:
+    """A buyer posts a demo project and the operator publishes it (both through the services)."""
     unit = BuyerUnit.objects.get(staff__user=buyer_user)
     data = {
         "name": f"{MARK}{name}",
@@ -108,6 +110,7 @@ def _post(
 
 
 def _sign(project: Project, pool, quotes) -> None:
+    """Pool agencies sign up with their quotes, through the sign-up service (a refusal stops the seed)."""
     for (agency, user), quote in zip(pool, quotes, strict=False):
         outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
         if not outcome.ok:
@@ -115,6 +118,7 @@ def _sign(project: Project, pool, quotes) -> None:
 
 
 def _run_to_award(project: Project) -> Project:
+    """Sign-up closes now and the deadline sweep selects the winner (or declares the project failed)."""
     _end_now(project, "signup_deadline")
     deadlines_sweep()
     row_reload(project)
@@ -122,6 +126,7 @@ def _run_to_award(project: Project) -> Project:
 
 
 def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> None:
+    """The winner confirms, publicity ends, then contract, result, acceptance, rating and payment."""
     winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
     user = next(u for a, u in pool if a.pk == winner.agency_id)
     award_services.winner_confirm(signup=winner, actor=user)
@@ -146,7 +151,7 @@ def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> 
     payment_services.payment_confirm(payment=payment, actor=user, key=f"demo-confirm-{project.code}")
 
 
-def demo_projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m: None) -> None:
+def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m: None) -> None:
     """Projects in every stage and the credit stories behind the remaining notice kinds (idempotent)."""
     if Project.objects.filter(name__startswith=MARK).exists():
         return

@@ -1,0 +1,43 @@
+"""The whole demo data set in order: people, agencies, credit stories, bulk members, projects."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from faker import Faker
+
+from marketplace.models import Agency
+
+from .agencies import agencies_seed
+from .bulk import members_bulk_admit
+from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
+from .projects import projects_seed
+from .scenarios import SCENARIOS, agency_logins_seed, scenarios_seed
+
+AGENCIES_PER_SCALE = 60
+
+
+def demo_seed(*, scale: int = 1, progress: Callable[[str], None] = lambda _m: None) -> list[DemoLogin]:
+    """Seed the demo data set (idempotent: rows are keyed by USCC or username) and return one login per role."""
+    # One seeded generator for every name and address, so each run produces the same people in the same order.
+    fake = Faker("zh_CN")
+    fake.seed_instance(2026)
+    rng = random.Random(2026)
+    logins = buyers_seed(fake)
+    agencies_seed(AGENCIES_PER_SCALE * max(1, scale), fake, rng, progress)
+    accounts = agency_logins_seed(fake)
+    logins += officials_seed(fake)
+    supervisor = get_user_model().objects.get(username="supervisor_demo")
+    scenarios_seed(accounts, supervisor)
+    # Every other agency is an admitted member; the scenario agencies keep their own stories.
+    others = Agency.objects.exclude(pk__in=[agency.pk for _u, agency, _user in accounts])
+    members_bulk_admit(others, reviewer=supervisor, progress=progress)
+    projects_seed(password=DEMO_PASSWORD, progress=progress)
+    notes = dict(SCENARIOS)
+    logins[1:1] = [
+        DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")
+        for username, agency, _u in accounts
+    ]
+    return logins
