@@ -5,8 +5,7 @@ import re
 import pytest
 
 from credit_rules.rules import REGISTRY
-from tests.factories import supervisor_user
-from tests.procurement.helpers import agencies, published_project
+from tests.factories import agencies, published_project, supervisor_user
 from workflows.models import SignUp
 from workflows.services.credit.events import warning_issue
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import buyer_user, operator_user
-from tests.procurement.helpers import after, agencies
+from tests.factories import agencies, buyer_user, operator_user
+from tests.helpers import after
 from workflows.models import Project
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.procurement import award as award_services

@@ -13,8 +13,8 @@ import re
 import pytest
 
 from credit_rules.models import LedgerEntry
-from tests.factories import buyer_user, operator_user
-from tests.procurement.helpers import after, agencies
+from tests.factories import agencies, buyer_user, operator_user
+from tests.helpers import after
 from workflows.models import Project
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.transitions import row_reload

@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 
 from credit_rules.models import LedgerEntry
-from tests.factories import buyer_user, operator_user, supervisor_user
-from tests.procurement.helpers import after, agencies
+from tests.factories import agencies, buyer_user, operator_user, supervisor_user
+from tests.helpers import after
 from workflows import tasks
 from workflows.models import Membership, Project
 from workflows.services.procurement.award import project_confirm_winner

@@ -46,7 +46,8 @@ def drawn_project() -> str:
     """A project taken through sign-up to a public draw by the real services; returns its code."""
     from decimal import Decimal
 
-    from tests.procurement.helpers import after, agencies, published_project
+    from tests.factories import agencies, published_project
+    from tests.helpers import after
     from workflows.services.deadlines import deadlines_sweep
     from workflows.services.procurement import signups as signup_services
 

@@ -18,7 +18,18 @@ from django.utils import timezone
 from credit_rules.models import LedgerEntry
 from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
-from tests.factories import AgencyFactory, agency_user, buyer_user, hearing_lapsed, operator_user, supervisor_user
+from tests.factories import (
+    AgencyFactory,
+    agencies,
+    agency_user,
+    buyer_user,
+    hearing_lapsed,
+    operator_user,
+    project_data,
+    requirement,
+    supervisor_user,
+)
+from tests.helpers import after, wait_past
 from workflows.models import Engagement, Payment, PaymentCommand, Project, SignUp, TransitionLog
 from workflows.selectors.facts import missing_qualifications
 from workflows.services.credit import cases as case_services
@@ -30,8 +41,6 @@ from workflows.services.delivery import payments as payment_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
 from workflows.services.procurement import signups as signup_services
-
-from .helpers import after, agencies, project_data, requirement, wait_past
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,16 @@ from django.urls import reverse
 from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry
 from marketplace.models import QualificationLevel, QualificationType, ServiceCategory
-from tests.factories import agency_user, buyer_user, supervisor_user
+from tests.factories import (
+    agencies,
+    agency_user,
+    buyer_user,
+    project_data,
+    published_project,
+    requirement,
+    supervisor_user,
+)
+from tests.helpers import after, wait_past
 from workflows.models import (
     AvoidEntry,
     Engagement,
@@ -31,8 +40,6 @@ from workflows.services.delivery import engagements as engagement_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
 from workflows.services.procurement import signups as signup_services
-
-from .helpers import after, agencies, project_data, published_project, requirement, wait_past
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from credit_rules.models import DecisionRecord, LedgerEntry
-from tests.factories import buyer_user
+from tests.factories import agencies, buyer_user, project_data, published_project, requirement
 from workflows import draw
 from workflows.models import Engagement, Project, ProjectQualification, SignUp, TransitionLog
 from workflows.services.deadlines import deadlines_sweep
@@ -35,8 +35,6 @@ from workflows.services.procurement import award as award_services
 from workflows.services.procurement import selection as selection_services
 from workflows.services.procurement import signups as signup_services
 from workflows.services.procurement.sealing import quote_seal
-
-from .helpers import agencies, project_data, published_project, requirement
 
 # serialized_rollback: the flush after each test would otherwise take the migrations' data (regions,
 # categories, qualification types, policy, the Wagtail tree) with it.

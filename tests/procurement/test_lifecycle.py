@@ -8,7 +8,8 @@ from django.core.files.base import ContentFile
 from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry
 from marketplace.errors import ApplicationError
-from tests.factories import buyer_user, operator_user
+from tests.factories import agencies, buyer_user, operator_user, published_project
+from tests.helpers import after, wait_past
 from workflows.models import Engagement, Payment, SignUp
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.delivery import engagements as engagement_services
@@ -16,8 +17,6 @@ from workflows.services.delivery import payments as payment_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import selection as selection_services
 from workflows.services.procurement import signups as signup_services
-
-from .helpers import after, agencies, published_project, wait_past
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.models import NoticeRequest
-from tests.factories import AgencyFactory, admitted_agency, buyer_user, operator_user
+from tests.factories import AgencyFactory, admitted_agency, buyer_user, operator_user, project_data, requirement
 from workflows.models import Project
 from workflows.services.procurement import projects as project_services
-
-from .helpers import project_data, requirement
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,17 @@ from django.utils import timezone
 from credit_rules.models import LedgerEntry, MeasureKind, Source
 from credit_rules.services import entry_neutralise, event_record, measure_record, subject_for_agency
 from marketplace.models import Agency, BuyerUnit, ServiceCategory
-from tests.factories import AgencyFactory, buyer_user, operator_user, supervisor_user
+from tests.factories import (
+    AgencyFactory,
+    agencies,
+    buyer_user,
+    operator_user,
+    project_data,
+    published_project,
+    requirement,
+    supervisor_user,
+)
+from tests.helpers import after, wait_past
 from workflows.charts import (
     Chart,
     Series,
@@ -42,8 +52,6 @@ from workflows.services.delivery import engagements as engagement_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
 from workflows.services.procurement import signups as signup_services
-
-from .helpers import after, agencies, project_data, published_project, requirement, wait_past
 
 SVG = "{http://www.w3.org/2000/svg}"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

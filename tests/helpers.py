@@ -1,0 +1,134 @@
+"""Plain helpers the whole suite shares: file bytes, clocks and waits, reloads, pages and query counts.
+
+Builders of people and of the marketplace's states live in ``tests.factories``; pytest fixtures in
+``tests/conftest.py``. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from unittest import mock
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+M = TypeVar("M")
+
+# --- files --------------------------------------------------------------------------------------------
+
+# The smallest file the upload checks take for a PDF (its magic bytes and an end-of-file marker).
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_file(name: str = "scan.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    """A PDF as a browser uploads it (for forms and the services that take an upload)."""
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def pdf_content(name: str = "contract.pdf") -> ContentFile:
+    """A PDF as the services store it (contracts and results handed over in code)."""
+    return ContentFile(PDF, name=name)
+
+
+# --- time ---------------------------------------------------------------------------------------------
+
+DAY = datetime.timedelta(days=1)
+
+
+@contextmanager
+def clock(at: datetime.datetime) -> Iterator[None]:
+    """Move the platform's clock: the services read ``timezone.now()``."""
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        yield
+
+
+def after(moment: datetime.datetime, seconds: float = 1) -> datetime.datetime:
+    """A moment just past a deadline, for the sweeps (which act on the time they are given)."""
+    return moment + datetime.timedelta(seconds=seconds)
+
+
+def wait_past(moment: datetime.datetime, *, margin: float = 0.01) -> None:
+    """Sleep until ``moment`` (an accelerated deadline) has passed, by ``margin`` seconds."""
+    delay = (moment - timezone.now()).total_seconds()
+    if delay > -0.001:
+        time.sleep(delay + margin)
+
+
+def days_ago(days: float) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+def close_to(value: datetime.datetime, expected: datetime.datetime, slack=datetime.timedelta(minutes=1)) -> bool:
+    return abs(value - expected) < slack
+
+
+# --- rows ---------------------------------------------------------------------------------------------
+
+
+def refetch(obj: M) -> M:
+    """The row as stored, as a new object (protected FSM fields are not refreshed in place)."""
+    return type(obj).objects.get(pk=obj.pk)  # type: ignore[attr-defined]
+
+
+# --- pages --------------------------------------------------------------------------------------------
+
+
+def logged_in(user) -> Client:
+    """A test client of its own, logged in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_html(response) -> str:
+    """The page as sent."""
+    return response.content.decode()
+
+
+def page_text(response) -> str:
+    """The page as sent, every run of white space folded to one space (for phrases across lines)."""
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+# --- query counts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Queries:
+    """What one page request cost: the number of queries, their SQL and the response."""
+
+    count: int
+    sql: list[str] = field(repr=False)
+    response: Any = field(repr=False)
+
+
+def page_queries(client: Client, url: str, params: dict | None = None, *, warm: bool = False) -> Queries:
+    """The queries a GET of ``url`` runs (the page must answer 200).
+
+    ``warm``: request the page once first, so per-process caches (the credit policy, content types,
+    Wagtail's site root paths) are filled outside the count.
+    """
+    if warm:
+        client.get(url, params)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200, (url, response.status_code)
+    return Queries(len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries], response)
+
+
+def query_count(client: Client, url: str, params: dict | None = None, *, warm: bool = False) -> int:
+    return page_queries(client, url, params, warm=warm).count
