@@ -733,7 +733,7 @@ def test_navigation_links_the_public_pages(client):
 
 # --- in a real browser --------------------------------------------------------------------------------
 
-AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "vendor" / "axe.min.js"
 RUN_AXE = """async () => {
     const result = await axe.run(document);
     return {

@@ -5,7 +5,7 @@ The last-second rush of sign-ups against the deadline sweep, twenty racing close
 winner confirmations on one project, and two sweep workers over two hundred due projects: every
 effect happens exactly once, nothing slips in after the deadline, and nothing is logged as an error.
 
-Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs_procconc pytest tests/procurement/test_concurrency.py --create-db``
+Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs_procconc pytest tests/workflows/services/procurement/test_concurrency.py --create-db``
 """
 
 from __future__ import annotations
