@@ -132,3 +132,108 @@ def page_queries(client: Client, url: str, params: dict | None = None, *, warm: 
 
 def query_count(client: Client, url: str, params: dict | None = None, *, warm: bool = False) -> int:
     return page_queries(client, url, params, warm=warm).count
+
+
+# --- transitions ---------------------------------------------------------------------------------------
+
+
+def side_effects() -> tuple[int, int]:
+    """Measures in the ledger and notice requests: a refusal must add neither."""
+    from cms.models import NoticeRequest
+    from credit_rules.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(kind=LedgerEntry.Kind.MEASURE).count(), NoticeRequest.objects.count()
+
+
+def last_log(obj):
+    """The newest transition-log row of ``obj``."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from workflows.models import TransitionLog
+
+    return TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+    ).latest("pk")
+
+
+def assert_refused(obj, outcome: str, call, *, rule: str | None = None):
+    """Run ``call``; it must be refused with ``outcome`` and leave no trace but the records of the refusal:
+    the row's state unchanged, no measure, no notice, one transition-log row (and, for a credit refusal,
+    the decision record naming ``rule``)."""
+    from credit_rules.models import DecisionRecord
+    from workflows.models import TransitionLog
+
+    before_state = refetch(obj).state
+    before_effects = side_effects()
+    before_logs = TransitionLog.objects.count()
+    result = call()
+    assert not result.ok
+    assert result.outcome == outcome, result.messages
+    assert result.messages
+    assert refetch(obj).state == before_state
+    assert side_effects() == before_effects
+    log = last_log(obj)
+    assert TransitionLog.objects.count() == before_logs + 1
+    assert (log.outcome, log.from_state, log.to_state) == (outcome, before_state, before_state)
+    if outcome == TransitionLog.Outcome.REFUSED_CREDIT:
+        record = DecisionRecord.objects.get(pk=result.record.pk)
+        assert record.allowed is False
+        assert rule in [r["rule"] for r in record.reasons if r["outcome"] == "refuse"]
+        assert record.target == f"{obj._meta.label_lower}:{obj.pk}"
+        assert log.decision_id == record.pk
+        assert any(m.startswith(rule) for m in result.messages)
+    else:
+        assert rule is None
+    return result
+
+
+# --- concurrency (PostgreSQL) ------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    """What one thread's call returned or raised, and when it ran."""
+
+    result: object = None
+    error: Exception | None = None
+    started: datetime.datetime | None = None
+    finished: datetime.datetime | None = None
+
+
+def run_together(calls: list, *, on_release=None, timeout: float = 180) -> list[Call]:
+    """Run the calls in threads released at once by a barrier; each closes its connection at the end.
+
+    Each thread connects before the barrier, so the race is the services'. ``on_release`` runs once
+    every thread is connected and waiting, just before they are released.
+    """
+    import threading
+
+    barrier = threading.Barrier(len(calls), action=on_release)
+    out = [Call() for _ in calls]
+
+    def worker(i: int, call) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=timeout)
+            out[i].started = timezone.now()
+            out[i].result = call()
+        except Exception as exc:  # kept for the test's assertions, never swallowed
+            out[i].error = exc
+        finally:
+            out[i].finished = timezone.now()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a worker hung (deadlock?)"
+    return out
+
+
+def results_of(calls: list[Call]) -> list:
+    """The results of calls that must all have returned (any exception fails the test, listed)."""
+    errors = [c.error for c in calls if c.error is not None]
+    assert not errors, errors
+    return [c.result for c in calls]

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -28,6 +27,7 @@ from django.utils import timezone
 
 from credit_rules.models import DecisionRecord, LedgerEntry
 from tests.factories import agencies, buyer_user, project_data, published_project, requirement
+from tests.helpers import run_together
 from workflows import draw
 from workflows.models import Engagement, Project, ProjectQualification, SignUp, TransitionLog
 from workflows.services.deadlines import deadlines_sweep
@@ -41,47 +41,6 @@ from workflows.services.procurement.sealing import quote_seal
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 DONE = TransitionLog.Outcome.DONE
-
-
-@dataclass
-class Call:
-    """What one thread's call returned or raised, and when it ran."""
-
-    result: object = None
-    error: Exception | None = None
-    started: datetime.datetime | None = None
-    finished: datetime.datetime | None = None
-
-
-def run_together(
-    calls: list[Callable[[], object]], *, on_release: Callable[[], None] | None = None, timeout: float = 180
-) -> list[Call]:
-    """Run the calls in threads released at once by a barrier; each closes its connection at the end.
-
-    ``on_release`` runs once every thread is connected and waiting, just before they are released.
-    """
-    barrier = threading.Barrier(len(calls), action=on_release)
-    out = [Call() for _ in calls]
-
-    def worker(i: int, call: Callable[[], object]) -> None:
-        try:
-            connection.ensure_connection()  # connect before the barrier, so the race is the services'
-            barrier.wait(timeout=timeout)
-            out[i].started = timezone.now()
-            out[i].result = call()
-        except Exception as exc:  # kept for the test's assertions, never swallowed
-            out[i].error = exc
-        finally:
-            out[i].finished = timezone.now()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-        assert not thread.is_alive(), "a worker hung (deadlock?)"
-    return out
 
 
 def at_moment(moment: Callable[[], datetime.datetime], call: Callable[[], object]) -> Callable[[], object]:
