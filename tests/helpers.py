@@ -237,3 +237,13 @@ def results_of(calls: list[Call]) -> list:
     errors = [c.error for c in calls if c.error is not None]
     assert not errors, errors
     return [c.result for c in calls]
+
+
+# --- SVG charts ---------------------------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_bars(root) -> list:
+    """The bars of a chart drawn by workflows.charts: the ``rect`` elements carrying a value."""
+    return [r for r in root.iter(f"{SVG}rect") if "data-value" in r.attrib]
