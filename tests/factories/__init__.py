@@ -6,13 +6,15 @@
 - ``procurement``: qualified agencies, projects from draft to published, the award, contracting and an
   engagement through contract, delivery and acceptance.
 
-Every later state is reached through the services, never by writing a state field.
+Every later state is reached through the services, never by writing a state field (the one exception,
+``stored_draw_project``, says why).
 """
 
 from tests.factories.credit import (
     LISTING_HEADER,
     applied_case,
     apply_measure,
+    credit_subject,
     hearing_lapsed,
     list_agency,
     listing_csv,
@@ -56,6 +58,7 @@ from tests.factories.procurement import (
     requirement,
     signup_closed,
     signups_submit,
+    stored_draw_project,
     submitted_project,
     winner_confirmed,
     winner_of,
@@ -83,6 +86,7 @@ __all__ = [
     "contract_uploaded",
     "contracted_engagement",
     "contracting_project",
+    "credit_subject",
     "default_region",
     "delivered_engagement",
     "draft_project",
@@ -101,6 +105,7 @@ __all__ = [
     "requirement",
     "signup_closed",
     "signups_submit",
+    "stored_draw_project",
     "submitted_application",
     "submitted_project",
     "supervisor_user",

@@ -129,3 +129,10 @@ def listing_csv(*rows: str | Iterable[str]) -> bytes:
 def list_agency(agency: Agency, *, filename: str = "sxbzxr.csv", **row):
     """Import a list file naming the agency (delisted if ``delisted_on`` is given); returns (batch, affected)."""
     return external_list_import(content=listing_csv(listing_row(agency, **row)), filename=filename)
+
+
+def credit_subject():
+    """The credit subject (ledger owner) of a new agency with an empty ledger."""
+    from tests.factories.people import AgencyFactory
+
+    return subject_for_agency(AgencyFactory())

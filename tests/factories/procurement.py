@@ -224,3 +224,39 @@ def accepted_engagement(method: str = "draw", *, buyer=None, **kwargs) -> Deal:
     project, engagement, winner, winner_user = delivered_engagement(method, buyer=buyer, **kwargs)
     assert engagement_services.result_review(engagement=engagement, actor=buyer, accept=True).ok
     return Deal(refetch(project), refetch(engagement), winner, winner_user)
+
+
+# --- a stored draw ---------------------------------------------------------------------------------------
+
+
+def stored_draw_project(*, code="ZJCS-2026-000123", state="awarded", agencies=None, proof=True, beacon="") -> Project:
+    """A draw project row as it is stored, with a real buyer unit and a proof built over real agencies'
+    USCCs and names (``proof=False``: none yet).
+
+    The one builder here that writes its row directly: the draw's pages and the verify command are
+    checked against a chosen project code (the test vector's), in any state, with or without a proof,
+    which the services would not hand out. How a proof comes to be is tested through the services.
+    """
+    from tests.factories.people import BuyerUnitFactory, UserFactory, leaf_category
+    from workflows import draw
+
+    agencies = agencies if agencies is not None else [AgencyFactory() for _ in range(3)]
+    secret = draw.secret_new()
+    built = draw.proof_build(code, [(a.uscc, a.name) for a in agencies], secret, beacon) if proof else None
+    return Project.objects.create(
+        code=code,
+        buyer=BuyerUnitFactory(),
+        created_by=UserFactory(),
+        state=state,
+        name="惠城区旧城改造房地产估价服务",
+        category=leaf_category("VAL-RE"),
+        content="对改造范围内房屋进行市场价值评估。",
+        budget=Decimal("180000.00"),
+        quote_floor=Decimal("120000.00"),
+        quote_ceiling=Decimal("180000.00"),
+        method=Project.Method.DRAW,
+        draw_secret=secret.hex(),
+        draw_commitment=draw.commitment(secret),
+        draw_beacon=beacon,
+        draw_proof=built,
+    )
