@@ -72,6 +72,19 @@ def close_to(value: datetime.datetime, expected: datetime.datetime, slack=dateti
     return abs(value - expected) < slack
 
 
+# --- sweeps --------------------------------------------------------------------------------------------
+
+# What credit_sweep reports when it finds nothing left to do (a second run, a second worker).
+CREDIT_SWEEP_IDLE = {
+    "standings": 0,
+    "reinstated": 0,
+    "restricted": 0,
+    "unrestricted": 0,
+    "listings": 0,
+    "cases_expired": 0,
+}
+
+
 # --- rows ---------------------------------------------------------------------------------------------
 
 

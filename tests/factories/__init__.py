@@ -6,8 +6,8 @@
 - ``procurement``: qualified agencies, projects from draft to published, the award, contracting and an
   engagement through contract, delivery and acceptance.
 
-Every later state is reached through the services, never by writing a state field (the one exception,
-``stored_draw_project``, says why).
+Every later state is reached through the services, never by writing a state field; the few rows written
+directly (``stored_draw_project``, ``project_row``, ``engagement_row``) say why.
 """
 
 from tests.factories.credit import (
@@ -52,7 +52,9 @@ from tests.factories.procurement import (
     contracting_project,
     delivered_engagement,
     draft_project,
+    engagement_row,
     project_data,
+    project_row,
     publicity_ended,
     published_project,
     requirement,
@@ -90,6 +92,7 @@ __all__ = [
     "default_region",
     "delivered_engagement",
     "draft_project",
+    "engagement_row",
     "hearing_lapsed",
     "leaf_category",
     "list_agency",
@@ -98,6 +101,7 @@ __all__ = [
     "notified_case",
     "operator_user",
     "project_data",
+    "project_row",
     "proposed_case",
     "publicity_ended",
     "published_project",

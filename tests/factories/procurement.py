@@ -226,7 +226,37 @@ def accepted_engagement(method: str = "draw", *, buyer=None, **kwargs) -> Deal:
     return Deal(refetch(project), refetch(engagement), winner, winner_user)
 
 
-# --- a stored draw ---------------------------------------------------------------------------------------
+# --- rows as stored -------------------------------------------------------------------------------------
+#
+# The only builders here that write rows (and their states) directly. Each says why the services would
+# not do: these rows stand in for a history that is not under test where they are used.
+
+
+def project_row(state: str = Project.State.DRAFT, *, method: str = Project.Method.DRAW) -> Project:
+    """A buyer's project row in the given state, for tests about an agency's sign-ups and engagements
+    on it (whether they count as open, what a measure does to them), not about how it got there."""
+    from tests.factories.people import BuyerUnitFactory, leaf_category
+
+    unit = BuyerUnitFactory()
+    return Project.objects.create(
+        code=f"ZJCS-ROW-{Project.objects.count() + 1:06d}-{unit.pk}",
+        buyer=unit,
+        created_by=buyer_user(unit),
+        state=state,
+        name="某地块土地估价服务",
+        category=leaf_category(),
+        content="对拟出让地块进行土地估价。",
+        budget=Decimal("80000"),
+        quote_floor=Decimal("20000"),
+        quote_ceiling=Decimal("80000"),
+        method=method,
+    )
+
+
+def engagement_row(agency, state: str = Engagement.State.AWAITING_CONTRACT) -> Engagement:
+    """An engagement row of the agency in the given state, on a project in service of its own: for the
+    exit rules, which only ask whether the agency's engagements are still open."""
+    return Engagement.objects.create(project=project_row(Project.State.IN_SERVICE), agency=agency, state=state)
 
 
 def stored_draw_project(*, code="ZJCS-2026-000123", state="awarded", agencies=None, proof=True, beacon="") -> Project:

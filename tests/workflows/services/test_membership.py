@@ -14,7 +14,6 @@ The people acting (supervisor, outsider, stranger, buyer, member) are fixtures o
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -27,17 +26,15 @@ from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
 from tests.factories import (
     AgencyFactory,
-    BuyerUnitFactory,
     applicant,
     apply_measure,
-    buyer_user,
-    leaf_category,
+    engagement_row,
     list_agency,
     record_event,
     submitted_application,
 )
 from tests.helpers import assert_refused, last_log, refetch
-from workflows.models import Engagement, Membership, Project, TransitionLog
+from workflows.models import Engagement, Membership, TransitionLog
 from workflows.selectors import facts
 from workflows.services import membership as membership_services
 from workflows.services.credit import measures as measure_services
@@ -48,27 +45,6 @@ pytestmark = pytest.mark.django_db
 
 State = Membership.State
 Outcome = TransitionLog.Outcome
-
-
-def open_engagement(agency, state=Engagement.State.IN_SERVICE) -> Engagement:
-    """An engagement of the agency on a buyer's project (rows created directly with their state: the
-    procurement path is not under test here, only whether the engagement counts as open)."""
-    unit = BuyerUnitFactory()
-    buyer = buyer_user(unit)
-    project = Project.objects.create(
-        code=f"ZJCS-T-{Project.objects.count() + 1:06d}-{agency.pk}",
-        buyer=unit,
-        created_by=buyer,
-        state=Project.State.IN_SERVICE,
-        name="房地产估价服务",
-        category=leaf_category(),
-        content="对拟收储地块进行估价。",
-        budget=Decimal("50000"),
-        quote_floor=Decimal("10000"),
-        quote_ceiling=Decimal("50000"),
-        method=Project.Method.DRAW,
-    )
-    return Engagement.objects.create(project=project, agency=agency, state=state)
 
 
 # --- Membership.submit ------------------------------------------------------------------------------
@@ -443,8 +419,8 @@ def test_expel_refused_once_withdrawn(member):
 
 def test_withdraw_allowed_ends_the_membership(member):
     agency, membership, user = member
-    open_engagement(agency, Engagement.State.RATED)
-    open_engagement(agency, Engagement.State.TERMINATED)
+    engagement_row(agency, Engagement.State.RATED)
+    engagement_row(agency, Engagement.State.TERMINATED)
     result = membership_services.membership_withdraw(membership=membership, actor=user)
     assert result.ok
     stored = refetch(membership)
@@ -475,7 +451,7 @@ def test_withdraw_refused_for_strangers_and_supervisors(who, request, member):
 
 def test_withdraw_refused_with_an_open_engagement(member):
     agency, membership, user = member
-    open_engagement(agency, Engagement.State.IN_SERVICE)
+    engagement_row(agency, Engagement.State.IN_SERVICE)
     result = assert_refused(
         membership,
         Outcome.REFUSED_CREDIT,

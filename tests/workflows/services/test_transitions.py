@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.models import Membership, TransitionLog
+from workflows.models import Membership
 from workflows.services.transitions import row_reload, transition_run
 
 pytestmark = pytest.mark.django_db
 
 State = Membership.State
-Outcome = TransitionLog.Outcome
-
-
-# --- reloading a row ------------------------------------------------------------------------------
 
 
 def test_row_reload_sees_another_copys_transition_without_touching_the_state_fields_guard(member, monkeypatch):

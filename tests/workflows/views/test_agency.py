@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -16,13 +15,13 @@ from credit_rules.services import event_record, subject_for_agency
 from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
 from tests.factories import (
     AgencyFactory,
-    BuyerUnitFactory,
     QualificationFactory,
     UserFactory,
     admitted_agency,
     agency_user,
     applicant,
     buyer_user,
+    engagement_row,
     hearing_lapsed,
     notified_case,
     record_event,
@@ -30,7 +29,7 @@ from tests.factories import (
     suspend_by_warnings,
 )
 from tests.helpers import PDF, pdf_file, query_count
-from workflows.models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, TransitionLog
+from workflows.models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
 from workflows.selectors.agency import ledger_list_for_agency_credit, membership_token
 from workflows.services import membership as membership_services
 from workflows.services.credit import cases as case_services
@@ -72,25 +71,6 @@ def qualification_data(**extra):
     }
     data.update(extra)
     return data
-
-
-def project_for(agency) -> Project:
-    """A project with an engagement of the agency still open (built here: procurement pages are elsewhere)."""
-    unit = BuyerUnitFactory()
-    project = Project.objects.create(
-        code=f"ZJCS-TEST-{agency.pk:06d}",
-        buyer=unit,
-        created_by=buyer_user(unit),
-        name="惠州市某道路工程房地产估价",
-        category=ServiceCategory.objects.get(code="VAL-RE"),
-        content="对拟征收房屋进行估价。",
-        budget=Decimal("80000.00"),
-        quote_floor=Decimal("50000.00"),
-        quote_ceiling=Decimal("80000.00"),
-        method=Project.Method.DRAW,
-    )
-    Engagement.objects.create(project=project, agency=agency)
-    return project
 
 
 # --- entry application ------------------------------------------------------------------------
@@ -386,7 +366,7 @@ def test_green_channel_renews_at_once_and_a_resent_form_does_not_renew_twice(cli
 def test_withdraw_needs_confirmation_and_is_refused_with_open_engagements(client):
     # given an admitted agency with an engagement still open
     agency, membership, user = admitted_agency()
-    project_for(agency)
+    engagement_row(agency)
     client.force_login(user)
     # the first click only asks for confirmation
     response = client.post(MEMBERSHIP, {"action": "withdraw", "token": membership_token(membership)})

@@ -40,17 +40,26 @@ from workflows.services.credit import repairs as repair_services
 pytestmark = pytest.mark.django_db
 
 
-def event_post(client, agency, *, token=None, code="CREDIT_WARNING", summary="未按合同约定提交成果，经核查属实。"):
-    return client.post(
-        reverse("supervisor-event-new"),
-        {
-            "agency": agency.uscc,
-            "code": code,
-            "facts": "2026 年 3 月，该机构承接的评估项目逾期 40 日未提交成果，经调查属实。",
-            "evidence_summary": summary,
-            "token": str(token or uuid.uuid4()),
-        },
-    )
+def event_post(
+    client,
+    agency,
+    *,
+    token=None,
+    code="CREDIT_WARNING",
+    summary="未按合同约定提交成果，经核查属实。",
+    evidence_file=None,
+):
+    """The supervisor's event form, filled in for ``agency`` and sent (with a fresh one-time token unless given)."""
+    data = {
+        "agency": agency.uscc,
+        "code": code,
+        "facts": "2026 年 3 月，该机构承接的评估项目逾期 40 日未提交成果，经调查属实。",
+        "evidence_summary": summary,
+        "token": str(token or uuid.uuid4()),
+    }
+    if evidence_file is not None:
+        data["evidence_file"] = evidence_file
+    return client.post(reverse("supervisor-event-new"), data)
 
 
 @pytest.fixture
@@ -313,17 +322,7 @@ def test_quality_complaint_is_recorded_without_a_notice(sup_client):
 
 def test_evidence_file_is_kept_privately_and_served_to_the_supervisor(sup_client):
     agency, _m, _u = admitted_agency()
-    response = sup_client.post(
-        reverse("supervisor-event-new"),
-        {
-            "agency": agency.uscc,
-            "code": "CREDIT_WARNING",
-            "facts": "逾期提交成果。",
-            "evidence_summary": "项目验收记录。",
-            "evidence_file": pdf_file("record.pdf"),
-            "token": uuid.uuid4(),
-        },
-    )
+    response = event_post(sup_client, agency, summary="项目验收记录。", evidence_file=pdf_file("record.pdf"))
     entry = LedgerEntry.objects.get(subject__agency=agency, code="CREDIT_WARNING")
     assert entry.evidence["file"].startswith("evidence/event/")
     assert response.status_code == 302
@@ -333,16 +332,8 @@ def test_evidence_file_is_kept_privately_and_served_to_the_supervisor(sup_client
 
 def test_fake_evidence_upload_is_refused(sup_client):
     agency, _m, _u = admitted_agency()
-    response = sup_client.post(
-        reverse("supervisor-event-new"),
-        {
-            "agency": agency.uscc,
-            "code": "CREDIT_WARNING",
-            "facts": "逾期提交成果。",
-            "evidence_summary": "项目验收记录。",
-            "evidence_file": SimpleUploadedFile("record.pdf", b"MZ not a pdf"),
-            "token": uuid.uuid4(),
-        },
+    response = event_post(
+        sup_client, agency, summary="项目验收记录。", evidence_file=SimpleUploadedFile("record.pdf", b"MZ not a pdf")
     )
     assert "文件内容与扩展名不符" in response.content.decode()
     assert not LedgerEntry.objects.filter(code="CREDIT_WARNING").exists()

@@ -18,13 +18,8 @@ from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry, MeasureKind
 from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
-from tests.factories import (
-    applied_case,
-    hearing_lapsed,
-    notified_case,
-    proposed_case,
-)
-from tests.helpers import assert_refused, clock, last_log, pdf_file, refetch, side_effects
+from tests.factories import applied_case, hearing_lapsed, notified_case, proposed_case
+from tests.helpers import CREDIT_SWEEP_IDLE, assert_refused, clock, last_log, pdf_file, refetch, side_effects
 from workflows.models import CreditCase, Membership, TransitionLog
 from workflows.services.credit import cases as case_services
 from workflows.services.credit import notices as credit_notices
@@ -37,9 +32,6 @@ pytestmark = pytest.mark.django_db
 
 State = Membership.State
 Outcome = TransitionLog.Outcome
-
-
-# --- CreditCase ------------------------------------------------------------------------------------
 
 
 def test_case_notify_allowed_sets_the_response_due(supervisor, member):
@@ -254,14 +246,7 @@ def test_case_expire_allowed_by_the_sweep_after_the_period(supervisor, member):
     assert result["cases_expired"] == 1 and result["reinstated"] == 1
     assert refetch(case).state == CreditCase.State.EXPIRED
     assert refetch(membership).state == State.ACTIVE
-    assert credit_sweeps.credit_sweep(end) == {
-        "standings": 0,
-        "reinstated": 0,
-        "restricted": 0,
-        "unrestricted": 0,
-        "listings": 0,
-        "cases_expired": 0,
-    }
+    assert credit_sweeps.credit_sweep(end) == CREDIT_SWEEP_IDLE
 
 
 def test_case_expire_refused_while_open(supervisor, member):

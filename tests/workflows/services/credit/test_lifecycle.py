@@ -8,7 +8,6 @@ engagements, objections, early repair, external lists and expiring qualification
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -25,18 +24,17 @@ from marketplace.errors import ApplicationError
 from marketplace.selectors import qualifications_valid_on
 from tests.factories import (
     AgencyFactory,
-    BuyerUnitFactory,
     QualificationFactory,
     admitted_agency,
     applicant,
     applied_case,
-    buyer_user,
-    leaf_category,
+    engagement_row,
     list_agency,
+    project_row,
     record_event,
     warn,
 )
-from tests.helpers import DAY, clock, close_to, pdf_file, refetch
+from tests.helpers import CREDIT_SWEEP_IDLE, DAY, clock, close_to, pdf_file, refetch
 from workflows.models import CreditCase, Engagement, Membership, Project, RepairRequest, SignUp, TransitionLog
 from workflows.selectors import facts
 from workflows.services import membership as membership_services
@@ -50,25 +48,6 @@ pytestmark = pytest.mark.django_db
 
 State = Membership.State
 OVERLOAD = "同时在办项目超出承接能力。"
-
-
-def project_for(state: str, *, method=Project.Method.DRAW) -> Project:
-    """A buyer's project row in the given state (written directly: only the agency's sign-ups and
-    engagements on it matter here, not how the project got there)."""
-    unit = BuyerUnitFactory()
-    return Project.objects.create(
-        code=f"ZJCS-W-{Project.objects.count() + 1:06d}",
-        buyer=unit,
-        created_by=buyer_user(unit),
-        state=state,
-        name="某地块土地估价服务",
-        category=leaf_category(),
-        content="对拟出让地块进行土地估价。",
-        budget=Decimal("80000"),
-        quote_floor=Decimal("20000"),
-        quote_ceiling=Decimal("80000"),
-        method=method,
-    )
 
 
 def signup_gate(agency, at=None):
@@ -197,14 +176,7 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
     first = credit_sweeps.credit_sweep(after)
     assert first["reinstated"] == 1 and first["standings"] >= 1
     again = credit_sweeps.credit_sweep(after)
-    assert again == {
-        "standings": 0,
-        "reinstated": 0,
-        "restricted": 0,
-        "unrestricted": 0,
-        "listings": 0,
-        "cases_expired": 0,
-    }
+    assert again == CREDIT_SWEEP_IDLE
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until, stored.resume_state) == (State.ACTIVE, None, "")
     assert done_logs(membership, "reinstate") == 1
@@ -268,8 +240,8 @@ def test_a_warning_while_suspended_suspends_three_months(supervisor, member):
 
 def test_three_verified_complaints_expel_blacklist_and_withdraw_open_signups(supervisor, member):
     agency, membership, user = member
-    open_project = project_for(Project.State.OPEN)
-    closed_project = project_for(Project.State.SELECTING)
+    open_project = project_row(Project.State.OPEN)
+    closed_project = project_row(Project.State.SELECTING)
     signup = SignUp.objects.create(project=open_project, agency=agency, submitted_by=user)
     frozen = SignUp.objects.create(project=closed_project, agency=agency, submitted_by=user)
     # two complaints: a member still
@@ -427,11 +399,8 @@ def test_an_expulsion_grade_event_cannot_be_repaired(supervisor, member):
 
 def test_voluntary_exit_waits_for_open_engagements(member):
     agency, membership, user = member
-    project = project_for(Project.State.IN_SERVICE)
-    accepted = Engagement.objects.create(project=project, agency=agency, state=Engagement.State.ACCEPTED)
-    running = Engagement.objects.create(
-        project=project_for(Project.State.IN_SERVICE), agency=agency, state=Engagement.State.IN_SERVICE
-    )
+    accepted = engagement_row(agency, Engagement.State.ACCEPTED)
+    running = engagement_row(agency, Engagement.State.IN_SERVICE)
     result = membership_services.membership_withdraw(membership=membership, actor=user)
     assert not result.ok
     [reason] = result.refusals

@@ -14,20 +14,14 @@ from django.utils import timezone
 
 from credit_rules.services import subject_for_agency
 from marketplace.errors import NotPermitted
-from tests.factories import (
-    record_event,
-)
+from tests.factories import record_event
 from tests.helpers import assert_refused, refetch
-from workflows.models import Membership, Objection, TransitionLog
+from workflows.models import Objection, TransitionLog
 from workflows.services.credit import objections as objection_services
 
 pytestmark = pytest.mark.django_db
 
-State = Membership.State
 Outcome = TransitionLog.Outcome
-
-
-# --- Objection -------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -14,20 +14,14 @@ from django.utils import timezone
 
 from cms.models import NoticeRequest
 from credit_rules.services import subject_for_agency
-from tests.factories import (
-    record_event,
-)
+from tests.factories import record_event
 from tests.helpers import assert_refused, pdf_file, refetch
-from workflows.models import Membership, RepairRequest, TransitionLog
+from workflows.models import RepairRequest, TransitionLog
 from workflows.services.credit import repairs as repair_services
 
 pytestmark = pytest.mark.django_db
 
-State = Membership.State
 Outcome = TransitionLog.Outcome
-
-
-# --- RepairRequest ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
