@@ -20,12 +20,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from credit_rules.models import DecisionRecord, LedgerEntry
+from marketplace.errors import ApplicationError
 from tests.factories import agencies, buyer_user, project_data, published_project, requirement
 from tests.helpers import run_together
 from workflows import draw
@@ -67,7 +67,7 @@ def errors_logged(caplog) -> list[str]:
 
 
 def message_of(error: Exception) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else repr(error)
+    return " ".join(error.messages) if isinstance(error, ApplicationError) else repr(error)
 
 
 # --- (a) the last-second rush ----------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_fifty_signups_in_the_last_second_are_each_recorded_once_and_none_after_
         f"{len(made)} of {len(rush)} calls signed up; refused: {Counter(message_of(c.error)[:12] for _a, c in refused)}"
     )
     assert all(c.result.ok for c in made), [c.result.refusals for c in made]
-    assert all(isinstance(c.error, ValidationError) for _a, c in refused), summary
+    assert all(isinstance(c.error, ApplicationError) for _a, c in refused), summary
     doubled_ids = {a.pk for a, _u in doubled}
     for agency, c in refused:
         if "重复" in message_of(c.error):
@@ -151,7 +151,7 @@ def test_fifty_signups_in_the_last_second_are_each_recorded_once_and_none_after_
 
     # and the calls after the deadline were refused and wrote nothing (not even a gate decision)
     for c in late_calls:
-        assert isinstance(c.error, ValidationError), c.error
+        assert isinstance(c.error, ApplicationError), c.error
         assert "截止" in message_of(c.error) or "不接受报名" in message_of(c.error)
     late_ids = [a.pk for a, _u in late]
     assert not SignUp.objects.filter(agency_id__in=late_ids).exists()
@@ -231,7 +231,7 @@ def test_twenty_racing_closes_confirmations_and_winner_confirmations_each_act_on
     )
     # then contracting started once: one engagement; the rest were refused (by state, or told why)
     for c in calls:
-        assert c.error is None or isinstance(c.error, ValidationError), c.error
+        assert c.error is None or isinstance(c.error, ApplicationError), c.error
     done = [c for c in calls if c.error is None and c.result.ok]
     assert len(done) == 1
     refused = [c for c in calls if c not in done]
