@@ -13,12 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from credit_rules.models import GENESIS_HASH, CreditSubject, LedgerEntry, MeasureKind, Source
-from credit_rules.services import (
-    dispute_mark,
-    entry_neutralise,
-    event_record,
-    measure_record,
-)
+from credit_rules.services import dispute_mark, entry_neutralise, event_record, measure_record
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
 from tests.factories import credit_subject

@@ -11,12 +11,7 @@ import pytest
 
 from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry
-from tests.factories import (
-    agencies,
-    buyer_user,
-    operator_user,
-    published_project,
-)
+from tests.factories import agencies, buyer_user, operator_user, published_project
 from tests.helpers import after, pdf_content
 from workflows.models import Engagement, Payment
 from workflows.services.deadlines import deadlines_sweep

@@ -36,9 +36,7 @@ from tests.factories import (
     winner_confirmed,
 )
 from tests.helpers import SVG, query_count, svg_bars, wait_past
-from workflows.charts import (
-    money_format,
-)
+from workflows.charts import money_format
 from workflows.models import Engagement, Project
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.delivery import engagements as engagement_services

@@ -14,7 +14,7 @@ from credit_rules.gate import MeasureOrder
 from credit_rules.models import LedgerEntry, MeasureKind
 from credit_rules.services import subject_for_agency
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, supervisor_user
+from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, notified_case, supervisor_user
 from tests.helpers import results_of, run_together
 from workflows.models import CreditCase, Membership, TransitionLog
 from workflows.services.credit import cases as case_services
@@ -30,10 +30,8 @@ def test_two_supervisors_deciding_one_case_apply_it_once():
     # given a notified case and two supervisors in scope
     first, second = supervisor_user(), supervisor_user()
     agency, membership, user = admitted_agency(supervisor=first)
-    case = case_services.case_propose(
-        agency=agency, actor=first, facts="多次逾期提交成果。", measure=MeasureKind.SUSPEND, months=1
-    )
-    assert case_services.case_notify(case=case, actor=first).ok
+    case = notified_case(agency, first, measure=MeasureKind.SUSPEND, months=1, facts="多次逾期提交成果。")
+    assert case.state == CreditCase.State.NOTIFIED
     hearing_lapsed(case)
     # when both decide at the same moment
     results = results_of(

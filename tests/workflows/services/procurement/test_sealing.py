@@ -7,10 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import (
-    agencies,
-    published_project,
-)
+from tests.factories import agencies, published_project
 from tests.helpers import wait_past
 from workflows.services.procurement import signups as signup_services
 

@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cms.models import NoticeRequest
-from tests.factories import (
-    agencies,
-    buyer_user,
-    published_project,
-)
+from tests.factories import agencies, buyer_user, published_project
 from tests.helpers import after
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.procurement import signups as signup_services

@@ -7,11 +7,7 @@ import pytest
 
 from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
-from tests.factories import (
-    agencies,
-    published_project,
-    suspended_member,
-)
+from tests.factories import agencies, published_project, suspended_member
 from tests.helpers import wait_past
 from workflows.models import SignUp
 from workflows.services.procurement import signups as signup_services
