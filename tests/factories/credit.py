@@ -15,6 +15,8 @@ from credit_rules.gate import MeasureOrder
 from credit_rules.models import LedgerEntry, MeasureKind, Source
 from credit_rules.services import subject_for_agency
 from marketplace.models import Agency
+from tests.factories.people import AgencyFactory, supervisor_user
+from tests.factories.procurement import agencies
 from workflows.models import CreditCase
 from workflows.services.credit import cases as case_services
 from workflows.services.credit import events as event_services
@@ -48,14 +50,13 @@ SUSPENDING_WARNINGS = ("逾期提交成果。", "成果质量不合格。")
 
 def suspend_by_warnings(agency: Agency, supervisor, facts: Sequence[str] = SUSPENDING_WARNINGS) -> list[LedgerEntry]:
     """Two credit warnings within the policy's window: the agency is suspended by the policy (CR-ESC-001)."""
-    return [warn(agency, supervisor, what) for what in facts]
+    warnings = [warn(agency, supervisor, what) for what in facts]
+    assert subject_for_agency(agency).is_suspended
+    return warnings
 
 
 def suspended_member(*, supervisor=None, level_rank: int = 1, facts: Sequence[str] = SUSPENDING_WARNINGS):
     """A member qualified for the procurement builders, suspended by two warnings: (agency, user)."""
-    from tests.factories.people import supervisor_user
-    from tests.factories.procurement import agencies
-
     supervisor = supervisor or supervisor_user()
     ((agency, user),) = agencies(1, supervisor=supervisor, level_rank=level_rank)
     suspend_by_warnings(agency, supervisor, facts)
@@ -133,6 +134,4 @@ def list_agency(agency: Agency, *, filename: str = "sxbzxr.csv", **row):
 
 def credit_subject():
     """The credit subject (ledger owner) of a new agency with an empty ledger."""
-    from tests.factories.people import AgencyFactory
-
     return subject_for_agency(AgencyFactory())

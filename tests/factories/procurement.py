@@ -1,6 +1,6 @@
 """Procurement states built through the services: admitted agencies qualified to sign up, projects from
 draft to published, sign-ups, the award, contracting, and an engagement through contract, delivery
-and acceptance.
+and acceptance (and, at the end, the few rows written directly, each saying why).
 
 Time is never mocked here. A sweep is either told the moment just past a deadline (``after``), or,
 with ``wait=True`` and ``settings.ZJCS_TIME_SCALE`` raised by the test, the deadline is waited for
@@ -15,8 +15,18 @@ from typing import NamedTuple
 
 from marketplace.models import QualificationLevel, QualificationType, ServiceCategory
 from tests.factories.membership import admitted_agency
-from tests.factories.people import AgencyFactory, QualificationFactory, buyer_user, operator_user, supervisor_user
+from tests.factories.people import (
+    AgencyFactory,
+    BuyerUnitFactory,
+    QualificationFactory,
+    UserFactory,
+    buyer_user,
+    leaf_category,
+    operator_user,
+    supervisor_user,
+)
 from tests.helpers import after, pdf_content, refetch, wait_past
+from workflows import draw
 from workflows.models import Engagement, Project, SignUp
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.delivery import engagements as engagement_services
@@ -235,8 +245,6 @@ def accepted_engagement(method: str = "draw", *, buyer=None, **kwargs) -> Deal:
 def project_row(state: str = Project.State.DRAFT, *, method: str = Project.Method.DRAW) -> Project:
     """A buyer's project row in the given state, for tests about an agency's sign-ups and engagements
     on it (whether they count as open, what a measure does to them), not about how it got there."""
-    from tests.factories.people import BuyerUnitFactory, leaf_category
-
     unit = BuyerUnitFactory()
     return Project.objects.create(
         code=f"ZJCS-ROW-{Project.objects.count() + 1:06d}-{unit.pk}",
@@ -263,13 +271,10 @@ def stored_draw_project(*, code="ZJCS-2026-000123", state="awarded", agencies=No
     """A draw project row as it is stored, with a real buyer unit and a proof built over real agencies'
     USCCs and names (``proof=False``: none yet).
 
-    The one builder here that writes its row directly: the draw's pages and the verify command are
-    checked against a chosen project code (the test vector's), in any state, with or without a proof,
-    which the services would not hand out. How a proof comes to be is tested through the services.
+    Written directly because the draw's pages and the verify command are checked against a chosen
+    project code (the test vector's), in any state, with or without a proof, which the services would
+    not hand out. How a proof comes to be is tested through the services.
     """
-    from tests.factories.people import BuyerUnitFactory, UserFactory, leaf_category
-    from workflows import draw
-
     agencies = agencies if agencies is not None else [AgencyFactory() for _ in range(3)]
     secret = draw.secret_new()
     built = draw.proof_build(code, [(a.uscc, a.name) for a in agencies], secret, beacon) if proof else None
