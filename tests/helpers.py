@@ -1,7 +1,10 @@
-"""Plain helpers the whole suite shares: file bytes, clocks and waits, reloads, pages and query counts.
+"""Plain helpers the whole suite shares: file bytes, clocks and waits, reloads, pages and query counts,
+the check that a transition was refused without a trace, the barrier runner for the PostgreSQL
+concurrency tests, and the bars of an SVG chart.
 
 Builders of people and of the marketplace's states live in ``tests.factories``; pytest fixtures in
-``tests/conftest.py``. Nothing here writes to the database.
+``tests/conftest.py`` (and ``tests/workflows/services/conftest.py`` for the people the service tests act
+as). Nothing here writes to the database by itself.
 """
 
 from __future__ import annotations
