@@ -1,4 +1,8 @@
-"""Shared fixtures: real Chromium through Playwright, PostgreSQL-only and broker-only markers."""
+"""Shared fixtures: real Chromium through Playwright, PostgreSQL-, broker- and Redis-only markers, a
+private media folder per test, and a fresh credit-policy cache.
+
+Plain helpers are in ``tests.helpers``; builders of people and states in ``tests.factories``.
+"""
 
 from __future__ import annotations
 
@@ -81,6 +85,17 @@ def _media_root(tmp_path, settings):
     """Every test writes uploads to its own folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     yield
+
+
+@pytest.fixture
+def fresh_policy_cache():
+    """The per-process credit-policy cache emptied before and after the test (tests that publish or
+    read policy versions must not see another test's)."""
+    from credit_rules.policy import policy_cache_clear
+
+    policy_cache_clear()
+    yield
+    policy_cache_clear()
 
 
 @pytest.fixture

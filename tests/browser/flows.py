@@ -1,12 +1,24 @@
-"""Steps several browser tests share: a logged-in page per person, posting a project, signing up."""
+"""Steps several browser tests share: logging in, a logged-in page per person, posting and publishing a
+project, signing up, confirming a win, the contract, the result, acceptance and rating, a warning.
+
+Each step acts as the person would, on the page; what the page should then show is the test's to check.
+"""
 
 from __future__ import annotations
 
 import re
 
-from workflows.models import Project
+from tests.helpers import PDF
+from workflows.models import Engagement, Project
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def log_in(page, username: str, password: str = "pw-12345") -> None:
+    """Log in on the login page; the site then shows the person's workspace."""
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/me/")
 
 
 def session(browser, live_server, username: str | None = None, *, language: str = "zh-CN"):
@@ -15,12 +27,15 @@ def session(browser, live_server, username: str | None = None, *, language: str 
     context.set_default_timeout(20_000)
     page = context.new_page()
     if username:
-        page.goto("/accounts/login/")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill("pw-12345")
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url("**/me/")
+        log_in(page, username)
     return page
+
+
+def pdf_path(tmp_path, name: str):
+    """A small PDF written to ``tmp_path``, for a file input."""
+    path = tmp_path / name
+    path.write_bytes(PDF)
+    return path
 
 
 def post_project(page, method: str, *, name: str, direct_agency=None) -> None:
@@ -80,3 +95,50 @@ def issue_warning(page, agency, facts: str, summary: str) -> None:
     page.get_by_label("证据摘要（公开）").fill(summary)
     page.get_by_role("button", name="确认记录").click()
     page.wait_for_url(re.compile(r"/supervisor/events/\d+/$"))
+
+
+def confirm_win(page, project: Project) -> None:
+    """The winning agency confirms the win (确认中选) on its project page."""
+    page.goto(f"/agency/projects/{project.code}/")
+    page.get_by_role("button", name="确认中选").click()
+    page.wait_for_load_state()
+
+
+def upload_contract(page, engagement: Engagement, path) -> None:
+    """The winning agency uploads the signed contract on its engagement page."""
+    page.goto(f"/agency/projects/engagements/{engagement.pk}/")
+    page.get_by_label("合同文本").set_input_files(str(path))
+    page.get_by_role("button", name="上传合同").click()
+    page.wait_for_load_state()
+
+
+def confirm_contract(page, project: Project, amount) -> None:
+    """The buyer confirms the contract at ``amount`` on the project page."""
+    page.goto(f"/buyer/projects/{project.code}/")
+    page.get_by_label("合同金额（元）").fill(str(amount))
+    page.get_by_role("button", name="确认合同").click()
+    page.wait_for_load_state()
+
+
+def submit_result(page, engagement: Engagement, path) -> None:
+    """The agency submits its service result on the engagement page."""
+    page.goto(f"/agency/projects/engagements/{engagement.pk}/")
+    page.get_by_label("服务成果文件").set_input_files(str(path))
+    page.get_by_role("button", name="提交成果").click()
+    page.wait_for_load_state()
+
+
+def accept_result(page, project: Project) -> None:
+    """The buyer accepts the result (验收通过) on the project page."""
+    page.goto(f"/buyer/projects/{project.code}/")
+    page.get_by_label("验收通过").check()
+    page.get_by_role("button", name="提交验收结论").click()
+    page.wait_for_load_state()
+
+
+def rate(page, mark: int) -> None:
+    """The buyer gives every aspect of the rating the same mark (1–5) and submits it."""
+    for aspect in ("quality", "timeliness", "attitude", "fees", "conformity"):
+        page.locator(f"#rating-form input[name={aspect}][value='{mark}']").check()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_load_state()

@@ -15,22 +15,9 @@ from tests.factories import AgencyFactory, agency_user, supervisor_user
 from workflows.models import Membership
 from workflows.services.membership import membership_review
 
+from .flows import log_in, pdf_path
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-SMALL_PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-    b"trailer << /Root 1 0 R >>\n%%EOF\n"
-)
-
-
-def log_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -57,12 +44,11 @@ def bad_record_agency():
 def test_agency_applies_signs_submits_and_is_admitted(applicant, page, tmp_path):
     # given an agency account whose agency has not applied yet
     agency = applicant
-    scan = tmp_path / "licence.pdf"
-    scan.write_bytes(SMALL_PDF)
+    scan = pdf_path(tmp_path, "licence.pdf")
     valid_until = (timezone.localdate() + datetime.timedelta(days=700)).isoformat()
 
     # when the clerk logs in and starts the application
-    log_in(page, "clerk_yuexin", "pw-12345")
+    log_in(page, "clerk_yuexin")
     page.goto("/agency/membership/")
     assert "贵机构尚未申请入驻" in page.locator("main").inner_text()
     page.get_by_role("button", name="开始填写入驻申请").click()

@@ -5,36 +5,23 @@ import re
 import pytest
 
 from credit_rules.rules import REGISTRY
-from tests.factories import supervisor_user
-from tests.procurement.helpers import agencies, published_project
+from tests.factories import agencies, published_project, supervisor_user, suspend_by_warnings
 from workflows.models import SignUp
-from workflows.services.credit.events import warning_issue
+
+from .flows import session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("pw-12345")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/me/")
 
 
 def test_an_admitted_agency_signs_up_and_a_suspended_one_is_refused_with_reasons(browser, live_server):
     # given two admitted agencies, the second suspended by two credit warnings, and a published project
     supervisor = supervisor_user()
     (good, good_user), (bad, bad_user) = agencies(2, supervisor=supervisor)
-    warning_issue(agency=bad, actor=supervisor, facts="逾期 40 日提交成果。", evidence_summary="逾期提交成果")
-    warning_issue(agency=bad, actor=supervisor, facts="成果质量不合格。", evidence_summary="成果质量不合格")
+    suspend_by_warnings(bad, supervisor, facts=("逾期 40 日提交成果。", "成果质量不合格。"))
     project = published_project("draw")
 
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-
     # when the admitted agency's clerk logs in and opens its project list
-    log_in(page, good_user.username)
+    page = session(browser, live_server, good_user.username)
     page.goto("/agency/projects/")
     row = page.locator(f"tr[data-code='{project.code}']")
     assert project.name in row.inner_text()
@@ -53,13 +40,10 @@ def test_an_admitted_agency_signs_up_and_a_suspended_one_is_refused_with_reasons
     assert "已密封" in page.get_by_test_id("my-signup").inner_text()
     page.goto("/agency/projects/")
     assert "已报名" in page.locator(f"tr[data-code='{project.code}']").inner_text()
-    context.close()
+    page.context.close()
 
     # when the suspended agency's clerk tries the same project
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    log_in(page, bad_user.username)
+    page = session(browser, live_server, bad_user.username)
     page.goto("/agency/projects/")
     assert "暂停交易" in page.get_by_test_id("status-warnings").inner_text()
     page.goto(f"/agency/projects/{project.code}/")
@@ -72,7 +56,7 @@ def test_an_admitted_agency_signs_up_and_a_suspended_one_is_refused_with_reasons
     assert "CR-SEL-001" in text
     assert re.search(r"暂停交易资格至 \d{4}-\d{2}-\d{2}", text)
     assert str(REGISTRY["CR-SEL-001"].basis) in text
-    context.close()
+    page.context.close()
 
     # and only the first agency's sign-up exists
     assert list(SignUp.objects.filter(project=project).values_list("agency_id", flat=True)) == [good.pk]

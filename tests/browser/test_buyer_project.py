@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import buyer_user, operator_user
-from tests.procurement.helpers import after, agencies
+from tests.factories import agencies, buyer_user, operator_user
+from tests.helpers import after
 from workflows.models import Project
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.procurement import award as award_services
@@ -14,15 +14,9 @@ from workflows.services.procurement import signups as signup_services
 from workflows.services.procurement.projects import project_review
 from workflows.services.transitions import row_reload
 
+from .flows import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def test_buyer_creates_submits_and_follows_a_draw_project(page):
@@ -32,7 +26,7 @@ def test_buyer_creates_submits_and_follows_a_draw_project(page):
     pool = agencies(3)
 
     # when the buyer creates a draw project through the form
-    log_in(page, "buyer_huicheng", "pw-12345")
+    log_in(page, "buyer_huicheng")
     page.goto("/buyer/projects/new/")
     page.get_by_label("项目名称").fill("惠城区某安置房项目房地产估价服务")
     page.get_by_label("服务事项").select_option(label="房地产估价")

@@ -7,8 +7,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 
-from tests.factories import AgencyFactory
-from tests.workflows.test_draw import make_project
+from tests.factories import AgencyFactory, stored_draw_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -37,7 +36,7 @@ def checks_of(page) -> dict[str, str]:
 def test_draw_page_recomputes_the_ranking_in_the_browser(live_server, browser):
     # given an awarded draw over seven real agencies, with a beacon
     default_data_ensure()
-    project = make_project(agencies=[AgencyFactory() for _ in range(7)], beacon="2026-05-01 开奖 03 07 12")
+    project = stored_draw_project(agencies=[AgencyFactory() for _ in range(7)], beacon="2026-05-01 开奖 03 07 12")
     proof = project.draw_proof
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     page = context.new_page()
@@ -67,7 +66,7 @@ def test_draw_page_recomputes_the_ranking_in_the_browser(live_server, browser):
 def test_a_tampered_proof_pasted_on_the_verify_page_shows_a_cross(live_server, browser):
     # given a real proof whose beacon was changed after the draw
     default_data_ensure()
-    project = make_project(agencies=[AgencyFactory() for _ in range(8)])
+    project = stored_draw_project(agencies=[AgencyFactory() for _ in range(8)])
     tampered = copy.deepcopy(project.draw_proof)
     tampered["beacon"] = "a beacon announced after sign-up closed"
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")

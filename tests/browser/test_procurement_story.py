@@ -13,13 +13,25 @@ import re
 import pytest
 
 from credit_rules.models import LedgerEntry
-from tests.factories import buyer_user, operator_user
-from tests.procurement.helpers import after, agencies
+from tests.factories import agencies, buyer_user, operator_user
+from tests.helpers import after
 from workflows.models import Project
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.transitions import row_reload
 
-from .flows import PDF, post_project, publish, session, sign_up
+from .flows import (
+    accept_result,
+    confirm_contract,
+    confirm_win,
+    pdf_path,
+    post_project,
+    publish,
+    rate,
+    session,
+    sign_up,
+    submit_result,
+    upload_contract,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -51,8 +63,7 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
         agency_pages[agency.pk] = session(browser, live_server, user.username)
         proposal = None
         if method == "scored":
-            proposal = tmp_path / f"proposal-{quote}.pdf"
-            proposal.write_bytes(PDF)
+            proposal = pdf_path(tmp_path, f"proposal-{quote}.pdf")
         sign_up(agency_pages[agency.pk], project, quote, proposal_path=proposal)
 
     # the sign-up deadline passes: the system closes it and runs the method
@@ -83,41 +94,19 @@ def test_a_project_runs_from_posting_to_payment_in_the_browser(browser, live_ser
 
     # the winner confirms the win
     winner_page = agency_pages[winner.agency_id]
-    winner_page.goto(f"/agency/projects/{project.code}/")
-    winner_page.get_by_role("button", name="确认中选").click()
-    winner_page.wait_for_load_state()
+    confirm_win(winner_page, project)
 
     # publicity ends: contracting starts; the winner uploads the contract, the buyer confirms it
     deadlines_sweep(after(project.publicity_ends_at))
     engagement = project.engagements.get()
-    contract = tmp_path / "contract.pdf"
-    contract.write_bytes(PDF)
-    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
-    winner_page.get_by_label("合同文本").set_input_files(str(contract))
-    winner_page.get_by_role("button", name="上传合同").click()
-    winner_page.wait_for_load_state()
-    buyer.goto(f"/buyer/projects/{project.code}/")
-    buyer.get_by_label("合同金额（元）").fill(str(winner.quote))
-    buyer.get_by_role("button", name="确认合同").click()
-    buyer.wait_for_load_state()
+    upload_contract(winner_page, engagement, pdf_path(tmp_path, "contract.pdf"))
+    confirm_contract(buyer, project, winner.quote)
     assert buyer.locator("#project-state").inner_text() == "服务中"
 
     # the agency delivers; the buyer accepts and rates it excellent
-    result = tmp_path / "report.pdf"
-    result.write_bytes(PDF)
-    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
-    winner_page.get_by_label("服务成果文件").set_input_files(str(result))
-    winner_page.get_by_role("button", name="提交成果").click()
-    winner_page.wait_for_load_state()
-    buyer.goto(f"/buyer/projects/{project.code}/")
-    buyer.get_by_label("验收通过").check()
-    buyer.get_by_role("button", name="提交验收结论").click()
-    buyer.wait_for_load_state()
-    rating = buyer.locator("#rating-form")
-    for aspect in ("quality", "timeliness", "attitude", "fees", "conformity"):
-        rating.locator(f"input[name={aspect}][value='5']").check()
-    buyer.get_by_role("button", name="提交评价").click()
-    buyer.wait_for_load_state()
+    submit_result(winner_page, engagement, pdf_path(tmp_path, "report.pdf"))
+    accept_result(buyer, project)
+    rate(buyer, 5)
     assert LedgerEntry.objects.filter(subject__agency=winner.agency, code="RATING_EXCELLENT").exists()
 
     # the buyer records the bank transfer; the agency confirms receipt; the project closes

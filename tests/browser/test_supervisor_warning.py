@@ -8,6 +8,8 @@ from credit_rules.models import CreditSubject
 from tests.factories import admitted_agency, supervisor_user
 from workflows.models import Membership
 
+from .flows import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -44,11 +46,7 @@ def test_supervisor_warns_twice_and_sees_the_automatic_suspension(page):
     agency, membership, _agency_login = admitted_agency(supervisor=supervisor)
 
     # when the supervisor logs in and opens the event form
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill("sup_browser")
-    page.get_by_label("密码").fill("pw-12345")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/me/")
+    log_in(page, "sup_browser")
     page.goto("/supervisor/events/new/")
     assert page.locator("h1").inner_text() == "发布信用警告 / 记录信用事件"
 

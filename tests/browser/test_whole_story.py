@@ -11,31 +11,37 @@ up again. The periodic sweeps are called where Celery beat would run them; time 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from django.utils import timezone
 
 from credit_rules.models import LedgerEntry
-from tests.factories import buyer_user, operator_user, supervisor_user
-from tests.procurement.helpers import after, agencies
+from tests.factories import agencies, buyer_user, operator_user, supervisor_user
+from tests.helpers import after, wait_past
 from workflows import tasks
 from workflows.models import Membership, Project
 from workflows.services.procurement.award import project_confirm_winner
 from workflows.services.procurement.selection import signup_close
 from workflows.services.transitions import row_reload
 
-from .flows import PDF, issue_warning, post_project, publish, session, sign_up, try_sign_up
+from .flows import (
+    accept_result,
+    confirm_contract,
+    confirm_win,
+    issue_warning,
+    pdf_path,
+    post_project,
+    publish,
+    rate,
+    session,
+    sign_up,
+    submit_result,
+    try_sign_up,
+    upload_contract,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 MONTH_IN_TWO_SECONDS = 30 * 24 * 3600 / 2
-
-
-def wait_until(moment) -> None:
-    delay = (moment - timezone.now()).total_seconds()
-    if delay > 0:
-        time.sleep(delay + 0.2)
 
 
 def test_the_whole_story(browser, live_server, settings, tmp_path):
@@ -81,31 +87,16 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     assert states and set(states) == {"ok"}
 
     # the winner confirms, signs; the service period runs fast and the result comes in late
-    winner_page.goto(f"/agency/projects/{project.code}/")
-    winner_page.get_by_role("button", name="确认中选").click()
-    winner_page.wait_for_load_state()
+    confirm_win(winner_page, project)
     project_confirm_winner(project=project, at=after(project.publicity_ends_at))  # what the sweep does at publicity end
     engagement = project.engagements.get()
-    contract = tmp_path / "contract.pdf"
-    contract.write_bytes(PDF)
-    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
-    winner_page.get_by_label("合同文本").set_input_files(str(contract))
-    winner_page.get_by_role("button", name="上传合同").click()
-    winner_page.wait_for_load_state()
+    upload_contract(winner_page, engagement, pdf_path(tmp_path, "contract.pdf"))
     settings.ZJCS_TIME_SCALE = 30 * 24 * 3600 / 3  # the 30-day service period passes in three seconds
-    buyer.goto(f"/buyer/projects/{project.code}/")
-    buyer.get_by_label("合同金额（元）").fill(str(winner.quote))
-    buyer.get_by_role("button", name="确认合同").click()
-    buyer.wait_for_load_state()
+    confirm_contract(buyer, project, winner.quote)
     row_reload(engagement)
-    wait_until(engagement.service_end)
+    wait_past(engagement.service_end, margin=0.2)
     settings.ZJCS_TIME_SCALE = 1
-    report = tmp_path / "report.pdf"
-    report.write_bytes(PDF)
-    winner_page.goto(f"/agency/projects/engagements/{engagement.pk}/")
-    winner_page.get_by_label("服务成果文件").set_input_files(str(report))
-    winner_page.get_by_role("button", name="提交成果").click()
-    winner_page.wait_for_load_state()
+    submit_result(winner_page, engagement, pdf_path(tmp_path, "report.pdf"))
     assert (
         "DELIVERY_LATE" in winner_page.locator("main").inner_text()
         or "逾期" in winner_page.locator("main").inner_text()
@@ -113,14 +104,8 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     assert LedgerEntry.objects.filter(subject__agency=winner_agency, code="DELIVERY_LATE").exists()
 
     # the buyer accepts and rates it poorly
-    buyer.goto(f"/buyer/projects/{project.code}/")
-    buyer.get_by_label("验收通过").check()
-    buyer.get_by_role("button", name="提交验收结论").click()
-    buyer.wait_for_load_state()
-    for aspect in ("quality", "timeliness", "attitude", "fees", "conformity"):
-        buyer.locator(f"#rating-form input[name={aspect}][value='1']").check()
-    buyer.get_by_role("button", name="提交评价").click()
-    buyer.wait_for_load_state()
+    accept_result(buyer, project)
+    rate(buyer, 1)
     public.goto(f"/agencies/{winner_agency.uscc}/")
     profile = public.locator("main").inner_text()
     assert "服务评价差" in profile and "逾期提交服务成果" in profile
@@ -147,7 +132,7 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     assert "CR-SEL-001" in refusal and "暂停" in refusal
 
     # the suspension ends by itself: the periodic credit sweep (Celery beat) reinstates the agency
-    wait_until(membership.suspended_until)
+    wait_past(membership.suspended_until, margin=0.2)
     tasks.credit_sweep()
     settings.ZJCS_TIME_SCALE = 1
     assert Membership.objects.get(pk=membership.pk).state == "active"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import itertools
 
 from django.utils import timezone
@@ -11,6 +10,7 @@ from cms.models import NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from cms.services import notice_request
 from marketplace.validators import org_code_for_serial, uscc_build
+from tests.helpers import days_ago
 
 _serial = itertools.count(1)
 
@@ -85,10 +85,6 @@ def publish(kind: str = "warning", *, payload: dict | None = None, moderated: bo
         NoticePage.objects.filter(pk=page.pk).update(first_published_at=at, last_published_at=at)
         page.refresh_from_db()
     return page
-
-
-def days_ago(days: int) -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(days=days)
 
 
 def request_for(page: NoticePage) -> NoticeRequest:

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from cms.models import NoticePage
 from credit_rules.models import CreditSubject
+from tests.browser.axe import axe_run, serious
 
 from .test_public_privacy import drawn_project, publish_everything
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
-RUN_AXE = """async () => {
-    const result = await axe.run(document);
-    return {
-        version: axe.version,
-        passed: result.passes.length,
-        violations: result.violations.map(v => ({
-            id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " — " + n.failureSummary),
-        })),
-    };
-}"""
 
 
 def public_pages() -> list[str]:
@@ -61,11 +48,10 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, brow
     for url in urls:
         response = page.goto(url)
         assert response is not None and response.status == 200, url
-        page.add_script_tag(path=str(AXE))
-        report = page.evaluate(RUN_AXE)
+        report = axe_run(page)
         assert report["version"].startswith("4.") and report["passed"] > 10, report  # axe really ran
         minor[url] = [v["id"] for v in report["violations"] if v["impact"] not in ("serious", "critical")]
-        bad = [v for v in report["violations"] if v["impact"] in ("serious", "critical")]
+        bad = serious(report)
         if bad:
             found[url] = bad
     context.close()

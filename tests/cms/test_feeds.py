@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
+from tests.helpers import days_ago
 
-from .notices import days_ago, publish, request_for
+from .notices import publish, request_for
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"

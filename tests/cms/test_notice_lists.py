@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cms.models import NoticeIndexPage
 from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
+from tests.helpers import days_ago, query_count
 
-from .notices import credit_payload, days_ago, import_many, project_payload, publish, request_for
+from .notices import credit_payload, import_many, project_payload, publish, request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -200,9 +199,7 @@ PAGES = [
 
 def _queries(client, url: str, params: dict) -> int:
     cache.clear()  # measure the uncached render: the cached one costs nothing
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url, params).status_code == 200
-    return len(ctx.captured_queries)
+    return query_count(client, url, params)
 
 
 def test_query_count_does_not_grow_with_the_notices(client):

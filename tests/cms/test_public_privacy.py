@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections import deque
+from decimal import Decimal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from cms.models import NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from marketplace.models import Agency, BuyerUnit
-from tests.factories import operator_user
+from tests.factories import awarded_project, operator_user
 
 pytestmark = pytest.mark.django_db
 
@@ -44,18 +45,7 @@ def personal_data() -> dict[str, str]:
 
 def drawn_project() -> str:
     """A project taken through sign-up to a public draw by the real services; returns its code."""
-    from decimal import Decimal
-
-    from tests.procurement.helpers import after, agencies, published_project
-    from workflows.services.deadlines import deadlines_sweep
-    from workflows.services.procurement import signups as signup_services
-
-    pool = agencies(3)
-    project = published_project("draw")
-    for (agency, user), quote in zip(pool, (Decimal("52000"), Decimal("61000"), Decimal("47000")), strict=True):
-        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
-    deadlines_sweep(after(project.signup_deadline))
-    project.refresh_from_db()
+    project, _pool = awarded_project("draw", quotes=(Decimal("52000"), Decimal("61000"), Decimal("47000")))
     assert project.state == "awarded" and project.draw_proof
     return project.code
 

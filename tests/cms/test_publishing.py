@@ -12,8 +12,9 @@ from cms.bulk import ImportedNotice, notice_pages_import
 from cms.models import NoticeIndexPage, NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from cms.services import notice_request
+from tests.helpers import days_ago
 
-from .notices import credit_payload, days_ago
+from .notices import credit_payload
 
 THREADS = 4
 

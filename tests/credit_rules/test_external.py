@@ -12,24 +12,15 @@ from django.utils import timezone
 from credit_rules import gate
 from credit_rules.external import ImportRejected, listings_import, parse_listings
 from credit_rules.models import ExternalListImport, ExternalListing
-from credit_rules.policy import policy_cache_clear
 from marketplace.validators import org_code_for_serial, uscc_build
-from tests.factories import AgencyFactory, QualificationFactory, agency_user
+from tests.factories import LISTING_HEADER, AgencyFactory, applicant, listing_csv, listing_row
 from workflows.models import Membership
 from workflows.services import membership as membership_services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
 COURT = "最高人民法院失信被执行人名单"
 TAX = "重大税收违法失信主体名单"
-HEADER = "uscc,name,reason,source,listed_on,delisted_on\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    policy_cache_clear()
-    yield
-    policy_cache_clear()
 
 
 def code(serial: int) -> str:
@@ -45,7 +36,7 @@ def test_a_good_csv_imports_every_row():
     # given a CSV (with a spreadsheet's BOM) naming two organisations, one already delisted
     content = (
         "\ufeff"
-        + HEADER
+        + LISTING_HEADER
         + f"{code(1)},惠州甲咨询有限公司,未履行生效判决,{COURT},2025-11-03,\n"
         + f"{code(2)},惠州乙评估有限公司,欠缴税款,{TAX},2024-02-01,2025-01-15\n"
     ).encode()
@@ -90,7 +81,7 @@ def test_a_good_json_imports_every_row_in_either_shape():
 def test_a_file_with_bad_rows_reports_every_error_by_line_and_imports_nothing():
     # given a CSV whose rows 3-7 are each wrong in one way (row 2 is fine)
     content = (
-        HEADER
+        LISTING_HEADER
         + f"{code(5)},惠州戊咨询有限公司,未履行生效判决,{COURT},2025-11-03,\n"  # line 2: fine
         + f"{bad_check_character(6)},惠州己咨询有限公司,未履行生效判决,{COURT},2025-11-03,\n"  # 3: check character
         + f"{code(7)},惠州庚咨询有限公司,,{COURT},2025-11-03,\n"  # 4: no reason
@@ -144,24 +135,14 @@ def test_unreadable_files_are_refused_with_a_reason(content, filename, field):
 
 
 def listed_csv(agency, *, delisted_on: datetime.date | None = None) -> bytes:
-    return (HEADER + f"{agency.uscc},{agency.name},未履行生效判决,{COURT},2025-11-03,{delisted_on or ''}\n").encode()
-
-
-def applying_agency():
-    """An agency with a qualification and a filled-in application, ready to submit."""
-    agency = AgencyFactory()
-    QualificationFactory(agency=agency)
-    user = agency_user(agency)
-    membership = membership_services.membership_start(agency=agency, actor=user)
-    membership = membership_services.membership_update_application(
-        membership=membership, actor=user, statement="依法诚信执业。"
+    return listing_csv(
+        listing_row(agency, reason="未履行生效判决", source=COURT, listed_on="2025-11-03", delisted_on=delisted_on)
     )
-    return agency, membership, user
 
 
 def test_a_listed_agency_is_refused_entry_and_sign_up_until_delisted():
     # given an applicant on the court's list
-    agency, membership, user = applying_agency()
+    agency, membership, user = applicant()
     listings_import(content=listed_csv(agency), filename="court.csv")
     # when it submits its application, the gate refuses it with CR-ONB-001 and the application stays a draft
     result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
@@ -185,7 +166,7 @@ def test_a_listed_agency_is_refused_entry_and_sign_up_until_delisted():
 def test_a_listing_counts_only_from_its_date():
     agency = AgencyFactory()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    content = (HEADER + f"{agency.uscc},{agency.name},未履行生效判决,{COURT},{tomorrow},\n").encode()
+    content = (LISTING_HEADER + f"{agency.uscc},{agency.name},未履行生效判决,{COURT},{tomorrow},\n").encode()
     listings_import(content=content, filename="future.csv")
     assert gate.evaluate(agency, "membership.submit").allowed
     later = timezone.now() + datetime.timedelta(days=2)

@@ -13,26 +13,12 @@ from django.utils import timezone, translation
 from credit_rules import gate
 from credit_rules.external import listings_import
 from credit_rules.models import CatalogueEntry, DecisionRecord, MeasureKind, PolicyVersion, Source
-from credit_rules.policy import policy_at, policy_cache_clear, policy_draft_from, policy_publish
+from credit_rules.policy import policy_at, policy_draft_from, policy_publish
 from credit_rules.rules import REGISTRY
 from credit_rules.services import decision_record, event_record, measure_record, subject_for_agency
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, listing_csv, listing_row
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    policy_cache_clear()
-    yield
-    policy_cache_clear()
-
-
-def listing_csv(uscc: str, name: str) -> bytes:
-    return (
-        "uscc,name,reason,source,listed_on,delisted_on\n"
-        f"{uscc},{name},未履行生效判决,最高人民法院失信被执行人名单,2025-11-03,\n"
-    ).encode()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
 
 def troubled_agency():
@@ -55,7 +41,12 @@ def troubled_agency():
         rule_code="CR-ESC-001",
         basis="",
     )
-    listings_import(content=listing_csv(agency.uscc, agency.name), filename="list.csv")
+    listings_import(
+        content=listing_csv(
+            listing_row(agency, reason="未履行生效判决", source="最高人民法院失信被执行人名单", listed_on="2025-11-03")
+        ),
+        filename="list.csv",
+    )
     return agency, subject
 
 

@@ -13,33 +13,15 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from credit_rules.models import GENESIS_HASH, CreditSubject, LedgerEntry, MeasureKind, Source
-from credit_rules.policy import policy_cache_clear
-from credit_rules.services import (
-    dispute_mark,
-    entry_neutralise,
-    event_record,
-    measure_record,
-    subject_for_agency,
-)
+from credit_rules.services import dispute_mark, entry_neutralise, event_record, measure_record
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory
+from tests.factories import credit_subject
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
 TABLE = LedgerEntry._meta.db_table
 APPEND_ONLY = importlib.import_module("credit_rules.migrations.0003_ledger_append_only")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    policy_cache_clear()
-    yield
-    policy_cache_clear()
-
-
-def make_subject() -> CreditSubject:
-    return subject_for_agency(AgencyFactory())
 
 
 @contextlib.contextmanager
@@ -77,7 +59,7 @@ def verify_fails(*args: str) -> str:
 
 def busy_ledger() -> list[CreditSubject]:
     """Three subjects with interleaved events, measures, neutralisations and dispute marks."""
-    subjects = [make_subject() for _ in range(3)]
+    subjects = [credit_subject() for _ in range(3)]
     start = timezone.now() - datetime.timedelta(days=400)
     codes = ["RATING_EXCELLENT", "RATING_POOR", "DELIVERY_LATE", "HONOUR_TAX_A", "CREDIT_WARNING"]
     for i in range(15):
@@ -130,7 +112,7 @@ def test_command_prints_a_summary_when_intact(capsys):
 
 def test_model_layer_refuses_updates_and_deletes():
     # given a recorded event
-    entry = event_record(subject=make_subject(), code="RATING_POOR", source=Source.RATING)
+    entry = event_record(subject=credit_subject(), code="RATING_POOR", source=Source.RATING)
     # when code tries to edit or remove it, then every path is refused
     entry.points = 0
     with pytest.raises(PermissionError):
@@ -146,7 +128,7 @@ def test_model_layer_refuses_updates_and_deletes():
 
 def test_database_refuses_raw_update():
     # given a recorded event
-    entry = event_record(subject=make_subject(), code="RATING_POOR", source=Source.RATING)
+    entry = event_record(subject=credit_subject(), code="RATING_POOR", source=Source.RATING)
     # when raw SQL bypasses the model layer
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         raw(f"UPDATE {TABLE} SET points = 0 WHERE id = %s", [entry.pk])
@@ -156,7 +138,7 @@ def test_database_refuses_raw_update():
 
 @pytest.mark.postgres
 def test_database_refuses_raw_delete_on_postgresql():
-    entry = event_record(subject=make_subject(), code="RATING_POOR", source=Source.RATING)
+    entry = event_record(subject=credit_subject(), code="RATING_POOR", source=Source.RATING)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         raw(f"DELETE FROM {TABLE} WHERE id = %s", [entry.pk])
     assert LedgerEntry.objects.filter(pk=entry.pk).exists()
@@ -240,7 +222,7 @@ def test_deleting_a_middle_entry_is_a_sequence_gap():
 
 
 def test_deleting_every_entry_of_a_subject_is_detected():
-    subject = make_subject()
+    subject = credit_subject()
     entry = event_record(subject=subject, code="RATING_POOR", source=Source.RATING)
     with triggers_off():
         raw(f"DELETE FROM {TABLE} WHERE id = %s", [entry.pk])
@@ -250,7 +232,7 @@ def test_deleting_every_entry_of_a_subject_is_detected():
 
 def test_a_correction_is_a_new_entry_and_the_chain_still_verifies():
     # given a poor rating that lowered the score
-    subject = make_subject()
+    subject = credit_subject()
     poor = event_record(subject=subject, code="RATING_POOR", source=Source.RATING)
     assert standing_compute(subject).score == 95
     # when an objection overturns it

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from credit_rules.models import CommitmentLetter, MeasureKind, PolicyVersion
-from credit_rules.policy import policy_at, policy_cache_clear
+from credit_rules.policy import policy_at
 from credit_rules.services import MEASURE_REPAIR_MONTHS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
 # The default catalogue (credit_rules/defaults.py), restated: code -> (points, severity, is_warning, is_quality_complaint, expels, repairable after months)
 CATALOGUE = {
@@ -29,13 +29,6 @@ CATALOGUE = {
     "HONOUR_RED_LIST": (5, "info", False, False, False, None),
     "BUYER_LATE_PAYMENT": (-5, "minor", False, False, False, 3),
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    policy_cache_clear()
-    yield
-    policy_cache_clear()
 
 
 def test_version_one_is_published_and_in_force():

@@ -10,12 +10,12 @@ import pytest
 
 from credit_rules.gate import _outcomes
 from credit_rules.models import MeasureKind, PolicyVersion
-from credit_rules.policy import Policy, policy_at, policy_cache_clear
+from credit_rules.policy import Policy, policy_at
 from credit_rules.rules import REGISTRY, Facts
 from credit_rules.rules.base import EventRow, Listing, fast_track, lift, order, refuse
 from credit_rules.standing import ActiveMeasure
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
 UTC = datetime.UTC
 AT = datetime.datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 12:00 in Huizhou
@@ -251,13 +251,6 @@ CASES = [
     ("CR-EXIT-001", "none-open", {"context": {"open_engagements": 0}}, []),
     ("CR-EXIT-001", "not-counted", {}, []),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    policy_cache_clear()
-    yield
-    policy_cache_clear()
 
 
 def policy_with(**changes) -> Policy:

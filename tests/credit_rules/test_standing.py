@@ -9,8 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from credit_rules.models import CreditSubject, LedgerEntry, MeasureKind, Source
-from credit_rules.policy import policy_cache_clear
-from credit_rules.services import entry_neutralise, event_record, measure_record, subject_for_agency
+from credit_rules.services import entry_neutralise, event_record, measure_record
 from credit_rules.standing import (
     MEASURE_FLAGS,
     standing_compute,
@@ -19,24 +18,13 @@ from credit_rules.standing import (
     standing_refresh_due,
     warning_ages_out,
 )
-from tests.factories import AgencyFactory
+from tests.factories import credit_subject
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
 DAY = datetime.timedelta(days=1)
 TICK = datetime.timedelta(microseconds=1)
 CACHED = ["score", "grade", "warning_count", "standing_valid_until", *MEASURE_FLAGS.values()]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    policy_cache_clear()
-    yield
-    policy_cache_clear()
-
-
-def make_subject() -> CreditSubject:
-    return subject_for_agency(AgencyFactory())
 
 
 def record(subject: CreditSubject, code: str, at: datetime.datetime) -> LedgerEntry:
@@ -69,7 +57,7 @@ def test_past_standing_is_reproducible_by_hand():
     # given four events recorded at different moments over the last 400 days
     now = timezone.now()
     t0 = now - 400 * DAY
-    subject = make_subject()
+    subject = credit_subject()
     record(subject, "RATING_POOR", t0)  # -5
     record(subject, "CREDIT_WARNING", t0 + 100 * DAY)  # -5, a warning
     record(subject, "RATING_EXCELLENT", t0 + 200 * DAY)  # +2
@@ -101,7 +89,7 @@ def test_past_standing_is_reproducible_by_hand():
 
 def test_grade_bands_follow_the_policy():
     # given an agency that falls through the bands one penalty at a time (90 A, 75 B, 60 C)
-    subject = make_subject()
+    subject = credit_subject()
     start = timezone.now() - 30 * DAY
     grades = []
     for i in range(9):
@@ -125,7 +113,7 @@ def test_grade_bands_follow_the_policy():
 def test_events_expire_after_the_window():
     # given a poor rating recorded 25 months ago (the default window is 24 months)
     now = timezone.now()
-    subject = make_subject()
+    subject = credit_subject()
     old = record(subject, "RATING_POOR", now - relativedelta(months=25))
     assert old.expires_at == old.effective_at + relativedelta(months=24)
     # then it counted until the instant it expired, and not from then on
@@ -136,7 +124,7 @@ def test_events_expire_after_the_window():
 
 def test_neutralisation_restores_points_from_its_effective_time_only():
     # given a poor rating three months ago, overturned now
-    subject = make_subject()
+    subject = credit_subject()
     poor = record(subject, "RATING_POOR", timezone.now() - 90 * DAY)
     fix = entry_neutralise(entry=poor, reason=LedgerEntry.Reason.OVERTURNED, note="异议成立")
     # then before the correction the penalty stands, from it the points are back
@@ -149,7 +137,7 @@ def test_neutralisation_restores_points_from_its_effective_time_only():
 
 
 def test_an_overturned_warning_stops_counting_as_a_warning():
-    subject = make_subject()
+    subject = credit_subject()
     now = timezone.now()
     warning = record(subject, "CREDIT_WARNING", now - 20 * DAY)
     record(subject, "CREDIT_WARNING", now - 10 * DAY)
@@ -162,7 +150,7 @@ def test_an_overturned_warning_stops_counting_as_a_warning():
 def test_measures_are_in_force_from_start_to_end_and_until_lifted():
     # given a one-month suspension that began ten days ago and an open-ended restriction
     now = timezone.now()
-    subject = make_subject()
+    subject = credit_subject()
     suspension = measure_record(
         subject=subject,
         kind=MeasureKind.SUSPEND,
@@ -192,7 +180,7 @@ def test_measures_are_in_force_from_start_to_end_and_until_lifted():
 def test_cache_equals_the_derivation_after_every_append():
     # given a subject receiving every kind of entry
     now = timezone.now()
-    subject = make_subject()
+    subject = credit_subject()
     assert_cache_is_derivation(subject, now)
     steps = [
         lambda: record(subject, "RATING_EXCELLENT", now - 300 * DAY),
@@ -222,7 +210,7 @@ def test_refresh_due_moves_the_cache_past_expiries():
     # given a suspension ending in 5 days, a poor rating expiring in 10 days and a warning that leaves
     # the 12-month warning window in 15 days (its points count for 24 months)
     now = timezone.now()
-    subject = make_subject()
+    subject = credit_subject()
     measure_record(
         subject=subject,
         kind=MeasureKind.SUSPEND,
@@ -233,7 +221,7 @@ def test_refresh_due_moves_the_cache_past_expiries():
     )
     poor = record(subject, "RATING_POOR", now + 10 * DAY - relativedelta(months=24))
     warning = record(subject, "CREDIT_WARNING", now + 15 * DAY - relativedelta(months=12))
-    other = make_subject()
+    other = credit_subject()
     record(other, "RATING_EXCELLENT", now - DAY)
     row = cached(subject)
     assert (row["score"], row["is_suspended"], row["warning_count"]) == (90, True, 1)
@@ -296,7 +284,7 @@ def test_warning_leaves_the_window_at_the_first_moment_it_no_longer_counts(effec
 
 def varied_subjects(now: datetime.datetime) -> list[CreditSubject]:
     """Subjects with nothing, events, expired events, warnings, measures, lifted and overturned entries."""
-    quiet, rated, troubled, corrected = (make_subject() for _ in range(4))
+    quiet, rated, troubled, corrected = (credit_subject() for _ in range(4))
     record(rated, "RATING_EXCELLENT", now - 100 * DAY)
     record(rated, "RATING_POOR", now - relativedelta(months=30))
     for days in (200, 40, 3):
@@ -338,7 +326,7 @@ def test_refresh_all_leaves_a_subject_alone_if_it_gained_an_entry_meanwhile(monk
     # given two stale subjects, one of which gets a new entry while refresh_all is computing
     from credit_rules import standing
 
-    busy, idle = make_subject(), make_subject()
+    busy, idle = credit_subject(), credit_subject()
     CreditSubject.objects.update(score=0, grade="D")
     compute = standing._compute
 

@@ -1,165 +1,121 @@
-"""factory_boy factories for the marketplace's people and organisations."""
+"""Builders for the suite, re-exported here: ``from tests.factories import buyer_user, awarded_project``.
 
-from __future__ import annotations
+- ``people``: factory_boy factories for users and organisations, and accounts with their roles;
+- ``membership``: the entry path (an applicant, a submitted application, an admitted agency);
+- ``credit``: events, warnings, measures, credit cases, suspended members, external-list files;
+- ``procurement``: qualified agencies, projects from draft to published, the award, contracting and an
+  engagement through contract, delivery and acceptance.
 
-import datetime
+Every later state is reached through the services, never by writing a state field; the few rows written
+directly (``stored_draw_project``, ``project_row``, ``engagement_row``) say why.
+"""
 
-import factory
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from faker import Faker
-
-from marketplace import services
-from marketplace.models import (
-    Agency,
-    BuyerUnit,
-    Qualification,
-    QualificationLevel,
-    QualificationType,
-    Region,
-    ServiceCategory,
+from tests.factories.credit import (
+    LISTING_HEADER,
+    applied_case,
+    apply_measure,
+    credit_subject,
+    hearing_lapsed,
+    list_agency,
+    listing_csv,
+    listing_row,
+    notified_case,
+    proposed_case,
+    record_event,
+    suspend_by_warnings,
+    suspended_member,
+    warn,
 )
-from marketplace.roles import Role
-from marketplace.validators import org_code_for_serial, uscc_build
+from tests.factories.membership import admitted_agency, applicant, submitted_application
+from tests.factories.people import (
+    AgencyFactory,
+    BuyerUnitFactory,
+    QualificationFactory,
+    UserFactory,
+    agency_user,
+    buyer_user,
+    default_region,
+    leaf_category,
+    operator_user,
+    supervisor_user,
+)
+from tests.factories.procurement import (
+    QUOTES,
+    Awarded,
+    Deal,
+    accepted_engagement,
+    agencies,
+    awarded_project,
+    contract_signed,
+    contract_uploaded,
+    contracted_engagement,
+    contracting_project,
+    delivered_engagement,
+    draft_project,
+    engagement_row,
+    project_data,
+    project_row,
+    publicity_ended,
+    published_project,
+    requirement,
+    signup_closed,
+    signups_submit,
+    stored_draw_project,
+    submitted_project,
+    winner_confirmed,
+    winner_of,
+)
 
-fake = Faker("zh_CN")
-
-
-def default_region() -> Region:
-    return Region.objects.get(code="441302")
-
-
-def leaf_category(code: str = "VAL-RE") -> ServiceCategory:
-    return ServiceCategory.objects.get(code=code)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.LazyFunction(fake.name)
-    password = factory.PostGenerationMethodCall("set_password", "pw-12345")
-
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.groups.add(Group.objects.get_or_create(name=str(extracted))[0])
-        if create:
-            self.save()
-
-
-class BuyerUnitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = BuyerUnit
-
-    uscc = factory.Sequence(
-        lambda n: uscc_build(authority="1", kind="1", region_code="441300", org_code=org_code_for_serial(n, "BU"))
-    )
-    name = factory.Sequence(lambda n: f"惠州市第{n}测试局")
-    region = factory.LazyFunction(default_region)
-    contact_name = factory.LazyFunction(fake.name)
-    contact_phone = factory.LazyFunction(fake.phone_number)
-
-
-class AgencyFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Agency
-        skip_postgeneration_save = True
-
-    uscc = factory.Sequence(lambda n: uscc_build(region_code="441302", org_code=org_code_for_serial(n, "TF")))
-    name = factory.Sequence(lambda n: f"惠州测试评估咨询有限公司{n:04d}")
-    region = factory.LazyFunction(default_region)
-    contact_name = factory.LazyFunction(fake.name)
-    contact_phone = factory.LazyFunction(fake.phone_number)
-    legal_representative = factory.LazyFunction(fake.name)
-
-    @factory.post_generation
-    def categories(self, create, extracted, **kwargs):
-        if create:
-            self.categories.set(extracted if extracted is not None else [leaf_category()])
-
-
-class QualificationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Qualification
-
-    agency = factory.SubFactory(AgencyFactory)
-    qualification_type = factory.LazyFunction(lambda: QualificationType.objects.get(code="Q-RE"))
-    level = factory.LazyAttribute(
-        lambda o: QualificationLevel.objects.get(qualification_type=o.qualification_type, rank=1)
-    )
-    certificate_no = factory.Sequence(lambda n: f"粤房估{n:06d}")
-    valid_until = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
-
-
-def agency_user(agency: Agency | None = None, *, is_admin: bool = True, username: str | None = None):
-    """An agency account (creating the agency when none is given)."""
-    agency = agency or AgencyFactory()
-    user = UserFactory(role=Role.AGENCY, **({"username": username} if username else {}))
-    services.agency_staff_add(agency=agency, user=user, is_admin=is_admin)
-    return user
-
-
-def buyer_user(unit: BuyerUnit | None = None, *, is_admin: bool = True, username: str | None = None):
-    """A buyer account (creating the unit when none is given)."""
-    unit = unit or BuyerUnitFactory()
-    user = UserFactory(role=Role.BUYER, **({"username": username} if username else {}))
-    services.buyer_staff_add(unit=unit, user=user, is_admin=is_admin)
-    return user
-
-
-def supervisor_user(*, regions=None, categories=None, all_regions=False, all_categories=False, username=None):
-    """A supervisor account with a scope (everything when no scope is given)."""
-    user = UserFactory(**({"username": username} if username else {}))
-    if regions is None and categories is None and not all_regions and not all_categories:
-        all_regions = all_categories = True
-    services.supervisor_create(
-        user=user,
-        authority="惠州市发展和改革局",
-        regions=regions or [],
-        categories=categories or [],
-        all_regions=all_regions,
-        all_categories=all_categories,
-    )
-    return user
-
-
-def operator_user(username: str | None = None):
-    return UserFactory(role=Role.OPERATOR, **({"username": username} if username else {}))
-
-
-def admitted_agency(agency: Agency | None = None, *, user=None, supervisor=None):
-    """An agency taken through the real entry path (apply, submit, approve); returns (agency, membership, user)."""
-    from workflows.services import membership as membership_services
-
-    agency = agency or AgencyFactory()
-    if not agency.qualifications.exists():
-        QualificationFactory(agency=agency)
-    user = user or agency_user(agency)
-    supervisor = supervisor or supervisor_user()
-    membership = membership_services.membership_start(agency=agency, actor=user)
-    membership = membership_services.membership_update_application(
-        membership=membership, actor=user, statement="专业从事房地产估价，承诺依法诚信执业。"
-    )
-    result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
-    assert result.ok, result.messages
-    result = membership_services.membership_review(membership=membership, actor=supervisor, decision="approve")
-    assert result.ok, result.messages
-    membership.refresh_from_db()
-    return agency, membership, user
-
-
-def hearing_lapsed(case) -> None:
-    """The notified agency's response period (陈述申辩期) runs out without a statement.
-
-    Only the clock is simulated: the stored due date moves to a moment ago, as if the days had passed.
-    """
-    from django.utils import timezone
-
-    from workflows.models import CreditCase
-
-    CreditCase.objects.filter(pk=case.pk).update(response_due=timezone.now() - datetime.timedelta(seconds=1))
-    case.refresh_from_db()
+__all__ = [
+    "LISTING_HEADER",
+    "QUOTES",
+    "AgencyFactory",
+    "Awarded",
+    "BuyerUnitFactory",
+    "Deal",
+    "QualificationFactory",
+    "UserFactory",
+    "accepted_engagement",
+    "admitted_agency",
+    "agencies",
+    "agency_user",
+    "applicant",
+    "applied_case",
+    "apply_measure",
+    "awarded_project",
+    "buyer_user",
+    "contract_signed",
+    "contract_uploaded",
+    "contracted_engagement",
+    "contracting_project",
+    "credit_subject",
+    "default_region",
+    "delivered_engagement",
+    "draft_project",
+    "engagement_row",
+    "hearing_lapsed",
+    "leaf_category",
+    "list_agency",
+    "listing_csv",
+    "listing_row",
+    "notified_case",
+    "operator_user",
+    "project_data",
+    "project_row",
+    "proposed_case",
+    "publicity_ended",
+    "published_project",
+    "record_event",
+    "requirement",
+    "signup_closed",
+    "signups_submit",
+    "stored_draw_project",
+    "submitted_application",
+    "submitted_project",
+    "supervisor_user",
+    "suspend_by_warnings",
+    "suspended_member",
+    "warn",
+    "winner_confirmed",
+    "winner_of",
+]

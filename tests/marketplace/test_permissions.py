@@ -1,3 +1,7 @@
+"""Who may act for whom (marketplace.selectors and the object permissions): agency staff for their own
+agency only, a buyer delegate acts but does not administer, a supervisor's scope needs both region and
+category, and an account without a profile sees nothing."""
+
 import pytest
 
 from marketplace.models import Agency, ServiceCategory

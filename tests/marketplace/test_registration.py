@@ -1,3 +1,7 @@
+"""Agency self-registration (marketplace.views, forms): it creates the agency with its administrator and
+object permission; a wrong USCC check character, a duplicate code or mismatched passwords are form
+errors in the user's language that write nothing, and codes are normalised."""
+
 import pytest
 from django.urls import reverse
 

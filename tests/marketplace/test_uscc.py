@@ -1,3 +1,6 @@
+"""The unified social credit code (GB 32100-2015) in marketplace.validators: valid codes pass, bad ones
+say what is wrong, codes are normalised, and the codes the tests build validate and are unique."""
+
 import pytest
 
 from marketplace.validators import normalise_uscc, org_code_for_serial, uscc_build, uscc_check_character, uscc_problem

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.validators import org_code_for_serial, uscc_build
-from tests.factories import AgencyFactory, BuyerUnitFactory, UserFactory, leaf_category
+from tests.factories import AgencyFactory, stored_draw_project
 from workflows import draw
 from workflows.models import Project
 
@@ -337,33 +336,9 @@ def test_ranking_is_a_permutation_independent_of_input_order(serials, secret, be
 # --- pages -------------------------------------------------------------------------------------------
 
 
-def make_project(*, code="ZJCS-2026-000123", state="awarded", agencies=None, proof=True, beacon="") -> Project:
-    """A draw project with a real buyer unit; the proof is built over real agencies' USCCs and names."""
-    agencies = agencies if agencies is not None else [AgencyFactory() for _ in range(3)]
-    secret = draw.secret_new()
-    built = draw.proof_build(code, [(a.uscc, a.name) for a in agencies], secret, beacon) if proof else None
-    return Project.objects.create(
-        code=code,
-        buyer=BuyerUnitFactory(),
-        created_by=UserFactory(),
-        state=state,
-        name="惠城区旧城改造房地产估价服务",
-        category=leaf_category("VAL-RE"),
-        content="对改造范围内房屋进行市场价值评估。",
-        budget=Decimal("180000.00"),
-        quote_floor=Decimal("120000.00"),
-        quote_ceiling=Decimal("180000.00"),
-        method=Project.Method.DRAW,
-        draw_secret=secret.hex(),
-        draw_commitment=draw.commitment(secret),
-        draw_beacon=beacon,
-        draw_proof=built,
-    )
-
-
 @pytest.mark.django_db
 def test_json_endpoint_serves_the_proof_as_stored(client):
-    project = make_project()
+    project = stored_draw_project()
     response = client.get(reverse("draw-proof-json", args=[project.code]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
@@ -377,7 +352,7 @@ def test_json_endpoint_serves_the_proof_as_stored(client):
 
 @pytest.mark.django_db
 def test_json_endpoint_404_without_a_proof(client):
-    project = make_project(state="open", proof=False)
+    project = stored_draw_project(state="open", proof=False)
     assert client.get(reverse("draw-proof-json", args=[project.code])).status_code == 404
     assert client.get(reverse("draw-proof-json", args=["ZJCS-NO-SUCH"])).status_code == 404
 
@@ -386,7 +361,7 @@ def test_json_endpoint_404_without_a_proof(client):
 def test_draw_page_shows_the_draw_and_the_server_check(client):
     # given an awarded draw project over three real agencies
     agencies = [AgencyFactory() for _ in range(3)]
-    project = make_project(agencies=agencies, beacon="2026-05-01 开奖号码 03 07 12 19 25 31")
+    project = stored_draw_project(agencies=agencies, beacon="2026-05-01 开奖号码 03 07 12 19 25 31")
     proof = project.draw_proof
     # when anyone (no login) opens its draw page
     response = client.get(reverse("draw-proof", args=[project.code]))
@@ -425,7 +400,7 @@ def test_draw_page_shows_the_draw_and_the_server_check(client):
 
 @pytest.mark.django_db
 def test_draw_page_reports_a_tampered_stored_proof(client):
-    project = make_project()
+    project = stored_draw_project()
     proof = copy.deepcopy(project.draw_proof)
     _reorder(proof)
     Project.objects.filter(pk=project.pk).update(draw_proof=proof)
@@ -437,7 +412,7 @@ def test_draw_page_reports_a_tampered_stored_proof(client):
 
 @pytest.mark.django_db
 def test_draw_page_before_the_draw_shows_the_commitment_only(client):
-    project = make_project(state="open", proof=False)
+    project = stored_draw_project(state="open", proof=False)
     response = client.get(reverse("draw-proof", args=[project.code]))
     body = response.content.decode()
     assert response.status_code == 200
@@ -450,21 +425,21 @@ def test_draw_page_before_the_draw_shows_the_commitment_only(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("state", ["draft", "pending_review", "returned"])
 def test_unpublished_projects_have_no_draw_page(client, state):
-    project = make_project(state=state, proof=False)
+    project = stored_draw_project(state=state, proof=False)
     assert client.get(reverse("draw-proof", args=[project.code])).status_code == 404
 
 
 @pytest.mark.django_db
 def test_project_without_a_draw_has_no_draw_page(client):
-    project = make_project(proof=False)
+    project = stored_draw_project(proof=False)
     Project.objects.filter(pk=project.pk).update(draw_commitment="", method=Project.Method.PRICE)
     assert client.get(reverse("draw-proof", args=[project.code])).status_code == 404
 
 
 @pytest.mark.django_db
 def test_draw_page_query_count_does_not_grow_with_the_pool(client, django_assert_num_queries):
-    small = make_project(code="ZJCS-2026-000001", agencies=[AgencyFactory()])
-    large = make_project(code="ZJCS-2026-000050", agencies=[AgencyFactory() for _ in range(50)])
+    small = stored_draw_project(code="ZJCS-2026-000001", agencies=[AgencyFactory()])
+    large = stored_draw_project(code="ZJCS-2026-000050", agencies=[AgencyFactory() for _ in range(50)])
     with django_assert_num_queries(1):
         assert client.get(reverse("draw-proof", args=[small.code])).status_code == 200
     with django_assert_num_queries(1):
@@ -474,7 +449,7 @@ def test_draw_page_query_count_does_not_grow_with_the_pool(client, django_assert
 @pytest.mark.django_db
 def test_page_shows_exactly_the_code_this_test_runs(client):
     # given the draw page
-    project = make_project()
+    project = stored_draw_project()
     body = client.get(reverse("draw-proof", args=[project.code])).content.decode()
     # when the "verify it yourself" code is taken from it
     shown = html.unescape(re.search(r'<code id="verify-snippet"[^>]*>(.*?)</code>', body, re.S).group(1))
@@ -494,7 +469,7 @@ def test_page_shows_exactly_the_code_this_test_runs(client):
 
 @pytest.mark.django_db
 def test_page_in_english(client):
-    project = make_project()
+    project = stored_draw_project()
     client.cookies["zjcs_language"] = "en"
     response = client.get(reverse("draw-proof", args=[project.code]))
     assert response.status_code == 200
@@ -612,7 +587,7 @@ def test_command_refuses_unreadable_files(tmp_path):
 
 @pytest.mark.django_db
 def test_command_with_a_project_code():
-    project = make_project()
+    project = stored_draw_project()
     out = io.StringIO()
     call_command("verify_draw", project.code, stdout=out)
     assert "✓ 承诺值与公告一致" in out.getvalue() and "✓ 项目编号一致" in out.getvalue()
@@ -621,7 +596,7 @@ def test_command_with_a_project_code():
 
 @pytest.mark.django_db
 def test_command_with_a_project_whose_announcement_differs_exits_one():
-    project = make_project()
+    project = stored_draw_project()
     Project.objects.filter(pk=project.pk).update(draw_commitment="ab" * 32)
     with pytest.raises(CommandError) as raised:
         call_command("verify_draw", project.code, stdout=io.StringIO())
@@ -633,7 +608,7 @@ def test_command_with_a_project_whose_announcement_differs_exits_one():
 def test_command_with_an_unknown_project_or_no_proof():
     with pytest.raises(CommandError, match="找不到项目"):
         call_command("verify_draw", "ZJCS-NO-SUCH", stdout=io.StringIO())
-    project = make_project(state="open", proof=False)
+    project = stored_draw_project(state="open", proof=False)
     with pytest.raises(CommandError, match="尚无抽取证明"):
         call_command("verify_draw", project.code, stdout=io.StringIO())
 

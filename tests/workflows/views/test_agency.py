@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,47 +15,35 @@ from credit_rules.services import event_record, subject_for_agency
 from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
 from tests.factories import (
     AgencyFactory,
-    BuyerUnitFactory,
     QualificationFactory,
     UserFactory,
     admitted_agency,
     agency_user,
+    applicant,
     buyer_user,
+    engagement_row,
+    hearing_lapsed,
+    notified_case,
+    record_event,
     supervisor_user,
+    suspend_by_warnings,
 )
-from workflows.models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, TransitionLog
+from tests.helpers import PDF, pdf_file, query_count
+from workflows.models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
 from workflows.selectors.agency import ledger_list_for_agency_credit, membership_token
 from workflows.services import membership as membership_services
 from workflows.services.credit import cases as case_services
-from workflows.services.credit import events as event_services
 from workflows.services.credit import objections as objection_services
 from workflows.services.credit import repairs as repair_services
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 MEMBERSHIP = "/agency/membership/"
 CREDIT = "/agency/credit/"
 
 
-def pdf(name: str = "scan.pdf", content: bytes = PDF) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
 def membership_of(agency) -> Membership:
     return Membership.objects.filter(agency=agency).order_by("-created_at").first()
-
-
-def draft(agency=None, *, qualified: bool = True, statement: str = ""):
-    """An agency with a clerk and an application being filled in."""
-    agency = agency or AgencyFactory()
-    if qualified:
-        QualificationFactory(agency=agency)
-    user = agency_user(agency)
-    membership = membership_services.membership_start(agency=agency, actor=user)
-    if statement:
-        membership_services.membership_update_application(membership=membership, actor=user, statement=statement)
-    return agency, user, membership_of(agency)
 
 
 def submit_data(membership, *, sign: bool = True, statement: str = "专业从事房地产估价，承诺依法诚信执业。", **extra):
@@ -82,29 +67,10 @@ def qualification_data(**extra):
         "certificate_no": "粤房估备字 0123",
         "issued_by": "惠州市住房和城乡建设局",
         "valid_until": (timezone.localdate() + datetime.timedelta(days=500)).isoformat(),
-        "document": pdf(),
+        "document": pdf_file(),
     }
     data.update(extra)
     return data
-
-
-def project_for(agency) -> Project:
-    """A project with an engagement of the agency still open (built here: procurement pages are elsewhere)."""
-    unit = BuyerUnitFactory()
-    project = Project.objects.create(
-        code=f"ZJCS-TEST-{agency.pk:06d}",
-        buyer=unit,
-        created_by=buyer_user(unit),
-        name="惠州市某道路工程房地产估价",
-        category=ServiceCategory.objects.get(code="VAL-RE"),
-        content="对拟征收房屋进行估价。",
-        budget=Decimal("80000.00"),
-        quote_floor=Decimal("50000.00"),
-        quote_ceiling=Decimal("80000.00"),
-        method=Project.Method.DRAW,
-    )
-    Engagement.objects.create(project=project, agency=agency)
-    return project
 
 
 # --- entry application ------------------------------------------------------------------------
@@ -145,7 +111,7 @@ def test_apply_and_submit_happy_path(client):
 
 
 def test_save_draft_keeps_statement_and_categories(client):
-    agency, user, membership = draft()
+    agency, membership, user = applicant(statement=None)
     client.force_login(user)
     extra = ServiceCategory.objects.get(code="VAL-RISK")
     response = client.post(
@@ -165,7 +131,7 @@ def test_save_draft_keeps_statement_and_categories(client):
 
 def test_submit_without_signing_is_refused_and_nothing_changes(client):
     # given a draft with a saved statement
-    agency, user, membership = draft(statement="原说明")
+    agency, membership, user = applicant(statement="原说明")
     client.force_login(user)
     # when it is submitted without ticking the commitment
     response = client.post(MEMBERSHIP, submit_data(membership, sign=False, statement="新说明"))
@@ -181,7 +147,7 @@ def test_submit_without_signing_is_refused_and_nothing_changes(client):
 
 def test_missing_qualification_for_regulated_category_is_shown_and_blocks_submit(client):
     # given a real-estate appraiser (a regulated category) with no licence registered
-    agency, user, membership = draft(qualified=False, statement="说明")
+    agency, membership, user = applicant(qualified=False, statement="说明")
     client.force_login(user)
     problem = "服务事项「房地产估价」需要有效资质证书，请先上传。"
     # then the page lists the problem before submitting
@@ -195,7 +161,7 @@ def test_missing_qualification_for_regulated_category_is_shown_and_blocks_submit
 
 
 def test_expired_qualification_does_not_count(client):
-    agency, user, membership = draft(qualified=False, statement="说明")
+    agency, membership, user = applicant(qualified=False, statement="说明")
     QualificationFactory(agency=agency, valid_until=timezone.localdate() - datetime.timedelta(days=1))
     client.force_login(user)
     page = client.get(MEMBERSHIP).content.decode()
@@ -204,7 +170,7 @@ def test_expired_qualification_does_not_count(client):
 
 
 def test_double_submit_writes_once(client):
-    agency, user, membership = draft()
+    agency, membership, user = applicant(statement=None)
     client.force_login(user)
     data = submit_data(membership)
     first = client.post(MEMBERSHIP, data)
@@ -217,7 +183,7 @@ def test_double_submit_writes_once(client):
 
 def test_credit_refusal_at_submit_shows_reasons_and_keeps_draft(client):
     # given an agency that declined a won selection without cause (a serious event) four months ago
-    agency, user, membership = draft()
+    agency, membership, user = applicant(statement=None)
     event_record(
         subject=subject_for_agency(agency),
         code="DECLINE_WIN",
@@ -244,9 +210,7 @@ def test_credit_refusal_at_submit_shows_reasons_and_keeps_draft(client):
 def test_expelled_agency_inside_its_bar_is_refused_at_submit(client):
     # given an admitted agency expelled for false materials (re-entry barred for 3 years)
     agency, membership, user = admitted_agency()
-    event_services.credit_event_record(
-        subject=subject_for_agency(agency), code="FALSE_MATERIALS", source="supervisor", actor=supervisor_user()
-    )
+    record_event(agency, "FALSE_MATERIALS", actor=supervisor_user())
     assert membership_of(agency).state == Membership.State.EXPELLED
     client.force_login(user)
     page = client.get(MEMBERSHIP).content.decode()
@@ -265,7 +229,7 @@ def test_expelled_agency_inside_its_bar_is_refused_at_submit(client):
 
 def test_returned_application_shows_the_note_and_can_be_resubmitted(client):
     # given an application a supervisor sent back with a note
-    agency, user, membership = draft(statement="说明")
+    agency, membership, user = applicant(statement="说明")
     membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     membership_services.membership_review(
         membership=membership, actor=supervisor_user(), decision="send_back", note="请补充估价师名单。"
@@ -282,7 +246,7 @@ def test_returned_application_shows_the_note_and_can_be_resubmitted(client):
 
 
 def test_refusals_are_rendered_from_the_stored_rule_codes(client):
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     DecisionRecord.objects.create(
         subject=subject_for_agency(agency),
         transition="membership.withdraw",
@@ -301,7 +265,7 @@ def test_refusals_are_rendered_from_the_stored_rule_codes(client):
 
 
 def test_add_qualification_with_scan(client):
-    agency, user, _membership = draft(qualified=False)
+    agency, _membership, user = applicant(qualified=False, statement=None)
     client.force_login(user)
     response = client.post(reverse("agency-qualification-add"), qualification_data(), follow=True)
     assert "资质证书「粤房估备字 0123」已登记。" in response.content.decode()
@@ -321,7 +285,7 @@ def test_add_qualification_with_scan(client):
     ids=["wrong-type", "fake-pdf", "pdf-named-png"],
 )
 def test_bad_upload_is_refused(client, upload, message):
-    agency, user, _membership = draft(qualified=False)
+    agency, _membership, user = applicant(qualified=False, statement=None)
     client.force_login(user)
     response = client.post(reverse("agency-qualification-add"), qualification_data(document=upload))
     assert response.status_code == 200
@@ -332,16 +296,16 @@ def test_bad_upload_is_refused(client, upload, message):
 
 def test_too_large_upload_is_refused(client, settings):
     settings.MAX_UPLOAD_BYTES = 1024
-    agency, user, _membership = draft(qualified=False)
+    agency, _membership, user = applicant(qualified=False, statement=None)
     client.force_login(user)
-    big = pdf(content=PDF + b"0" * 2048)
+    big = pdf_file(content=PDF + b"0" * 2048)
     response = client.post(reverse("agency-qualification-add"), qualification_data(document=big))
     assert "文件过大" in response.content.decode()
     assert not Qualification.objects.filter(agency=agency).exists()
 
 
 def test_level_of_another_type_and_past_validity_are_refused(client):
-    agency, user, _membership = draft(qualified=False)
+    agency, _membership, user = applicant(qualified=False, statement=None)
     client.force_login(user)
     other_level = QualificationLevel.objects.filter(qualification_type__code="Q-SAFE").first()
     response = client.post(reverse("agency-qualification-add"), qualification_data(level=other_level.pk))
@@ -353,7 +317,7 @@ def test_level_of_another_type_and_past_validity_are_refused(client):
 
 
 def test_level_options_carry_their_type_for_the_page_filter(client):
-    _agency, user, _membership = draft(qualified=False)
+    _agency, _membership, user = applicant(qualified=False, statement=None)
     client.force_login(user)
     page = client.get(MEMBERSHIP).content.decode()
     qtype = QualificationType.objects.get(code="Q-RE")
@@ -362,7 +326,7 @@ def test_level_options_carry_their_type_for_the_page_filter(client):
 
 
 def test_same_certificate_twice_is_registered_once(client):
-    agency, user, _membership = draft(qualified=False)
+    agency, _membership, user = applicant(qualified=False, statement=None)
     client.force_login(user)
     client.post(reverse("agency-qualification-add"), qualification_data())
     response = client.post(reverse("agency-qualification-add"), qualification_data())
@@ -402,7 +366,7 @@ def test_green_channel_renews_at_once_and_a_resent_form_does_not_renew_twice(cli
 def test_withdraw_needs_confirmation_and_is_refused_with_open_engagements(client):
     # given an admitted agency with an engagement still open
     agency, membership, user = admitted_agency()
-    project_for(agency)
+    engagement_row(agency)
     client.force_login(user)
     # the first click only asks for confirmation
     response = client.post(MEMBERSHIP, {"action": "withdraw", "token": membership_token(membership)})
@@ -435,8 +399,7 @@ def test_credit_page_shows_standing_measures_and_every_entry(client):
     agency, membership, user = admitted_agency()
     subject = subject_for_agency(agency)
     supervisor = supervisor_user()
-    event_services.warning_issue(agency=agency, actor=supervisor, facts="逾期", evidence_summary="成果逾期 10 日")
-    event_services.warning_issue(agency=agency, actor=supervisor, facts="逾期", evidence_summary="再次逾期")
+    suspend_by_warnings(agency, supervisor, facts=("成果逾期 10 日", "再次逾期"))
     client.force_login(user)
     page = client.get(CREDIT).content.decode()
     # two warnings in 12 months suspend for a month (CR-ESC-001): the measure and both events are listed
@@ -451,7 +414,7 @@ def test_credit_page_shows_standing_measures_and_every_entry(client):
 
 def test_objection_submit_window_and_duplicate(client):
     # given an agency with a poor rating recorded today and one recorded 40 days ago
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     subject = subject_for_agency(agency)
     fresh = event_record(subject=subject, code="RATING_POOR", source="rating")
     old = event_record(subject=subject, code="RATING_POOR", source="rating", at=timezone.now() - relativedelta(days=40))
@@ -461,7 +424,7 @@ def test_objection_submit_window_and_duplicate(client):
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200 and not Objection.objects.exists()
     # when it objects to the fresh one, with a document
-    response = client.post(url, {"reason": "评价所依据的验收意见与事实不符。", "evidence": pdf()}, follow=True)
+    response = client.post(url, {"reason": "评价所依据的验收意见与事实不符。", "evidence": pdf_file()}, follow=True)
     assert "异议已提交" in response.content.decode()
     objection = Objection.objects.get()
     assert objection.entry == fresh and objection.evidence.name
@@ -478,7 +441,7 @@ def test_objection_submit_window_and_duplicate(client):
 
 
 def test_objection_decided_shows_note_and_status(client):
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     entry = event_record(subject=subject_for_agency(agency), code="RATING_POOR", source="rating")
     objection = objection_services.objection_submit(entry=entry, actor=user, reason="与事实不符")
     objection_services.objection_decide(
@@ -491,7 +454,7 @@ def test_objection_decided_shows_note_and_status(client):
 
 
 def test_bad_objection_upload_is_refused(client):
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     entry = event_record(subject=subject_for_agency(agency), code="RATING_POOR", source="rating")
     client.force_login(user)
     response = client.post(
@@ -504,7 +467,7 @@ def test_bad_objection_upload_is_refused(client):
 
 def test_repair_eligibility_message_then_submit_after_the_period(client):
     # given a poor rating today (repairable after 3 months) and one 4 months old
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     subject = subject_for_agency(agency)
     recent = event_record(subject=subject, code="RATING_POOR", source="rating")
     aged = event_record(
@@ -517,7 +480,9 @@ def test_repair_eligibility_message_then_submit_after_the_period(client):
     assert f"须在 {date} 之后方可申请修复" in credit
     assert reverse("agency-repair-new", args=[aged.pk]) in credit
     assert reverse("agency-repair-new", args=[recent.pk]) not in credit
-    response = client.post(reverse("agency-repair-new", args=[recent.pk]), {"correction": "已整改", "evidence": pdf()})
+    response = client.post(
+        reverse("agency-repair-new", args=[recent.pk]), {"correction": "已整改", "evidence": pdf_file()}
+    )
     assert f"须在 {date} 之后方可申请修复" in response.content.decode()
     assert not RepairRequest.objects.exists()
     # evidence is required
@@ -526,7 +491,7 @@ def test_repair_eligibility_message_then_submit_after_the_period(client):
     # when it applies for the aged one with evidence
     response = client.post(
         reverse("agency-repair-new", args=[aged.pk]),
-        {"correction": "已完成整改并通过业主复核。", "evidence": pdf("proof.pdf")},
+        {"correction": "已完成整改并通过业主复核。", "evidence": pdf_file("proof.pdf")},
         follow=True,
     )
     assert "信用修复申请已提交" in response.content.decode()
@@ -534,7 +499,7 @@ def test_repair_eligibility_message_then_submit_after_the_period(client):
     assert repair.entry == aged and repair.evidence.name
     # and a second application is refused while the first is open
     response = client.post(
-        reverse("agency-repair-new", args=[aged.pk]), {"correction": "再次", "evidence": pdf("proof.pdf")}
+        reverse("agency-repair-new", args=[aged.pk]), {"correction": "再次", "evidence": pdf_file("proof.pdf")}
     )
     assert "该记录已有正在审核的修复申请。" in response.content.decode()
     assert RepairRequest.objects.count() == 1
@@ -543,18 +508,13 @@ def test_repair_eligibility_message_then_submit_after_the_period(client):
 
 def test_expulsion_grade_records_are_never_repairable(client):
     agency, membership, user = admitted_agency()
-    event_services.credit_event_record(
-        subject=subject_for_agency(agency),
-        code="FALSE_MATERIALS",
-        source="supervisor",
-        at=timezone.now() - relativedelta(months=30),
-    )
+    record_event(agency, "FALSE_MATERIALS", at=timezone.now() - relativedelta(months=30))
     client.force_login(user)
     assert "该类记录按规定不可修复。" in client.get(CREDIT).content.decode()
 
 
 def test_list_statuses_agree_with_the_repair_service():
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     subject = subject_for_agency(agency)
     entries = [
         event_record(subject=subject, code="RATING_POOR", source="rating"),
@@ -562,7 +522,7 @@ def test_list_statuses_agree_with_the_repair_service():
         event_record(subject=subject, code="RATING_EXCELLENT", source="rating"),
         event_record(subject=subject, code="COLLUSION", source="supervisor"),
     ]
-    repair_services.repair_submit(entry=entries[1], actor=user, correction="已整改", evidence=pdf())
+    repair_services.repair_submit(entry=entries[1], actor=user, correction="已整改", evidence=pdf_file())
     rows = {row.entry.pk: row for row in ledger_list_for_agency_credit(agency).rows}
     for entry in entries:
         row = rows[entry.pk]
@@ -574,7 +534,7 @@ def test_list_statuses_agree_with_the_repair_service():
 
 
 def test_pages_need_login_and_the_agency_role(client):
-    agency, user, _membership = draft()
+    agency, _membership, user = applicant(statement=None)
     entry = event_record(subject=subject_for_agency(agency), code="RATING_POOR", source="rating")
     urls = [
         MEMBERSHIP,
@@ -595,12 +555,11 @@ def test_pages_need_login_and_the_agency_role(client):
 
 
 def test_another_agencys_staff_get_404_on_its_records(client):
-    agency, _user, _membership = draft()
+    agency, _membership, _user = applicant(statement=None)
     entry = event_record(subject=subject_for_agency(agency), code="RATING_POOR", source="rating")
     supervisor = supervisor_user()
-    case = case_services.case_propose(agency=agency, actor=supervisor, facts="事实", measure="suspend", months=1)
-    case_services.case_notify(case=case, actor=supervisor)
-    _other, stranger, _m = draft()
+    case = notified_case(agency, supervisor, facts="事实")
+    _other, _m, stranger = applicant(statement=None)
     client.force_login(stranger)
     assert client.get(reverse("agency-objection-new", args=[entry.pk])).status_code == 404
     assert client.post(reverse("agency-objection-new", args=[entry.pk]), {"reason": "x"}).status_code == 404
@@ -645,9 +604,8 @@ def test_case_is_listed_once_notified_and_the_agency_responds_before_the_due_dat
 def test_case_response_after_the_due_date_is_refused(client):
     agency, membership, user = admitted_agency()
     supervisor = supervisor_user()
-    case = case_services.case_propose(agency=agency, actor=supervisor, facts="事实", measure="restrict")
-    case_services.case_notify(case=case, actor=supervisor)
-    CreditCase.objects.filter(pk=case.pk).update(response_due=timezone.now() - datetime.timedelta(hours=1))
+    case = notified_case(agency, supervisor, measure="restrict", months=None, facts="事实")
+    hearing_lapsed(case)
     client.force_login(user)
     response = client.post(reverse("agency-case-respond", args=[case.pk]), {"response": "迟到的申辩"})
     assert response.status_code == 200
@@ -660,15 +618,11 @@ def test_case_response_after_the_due_date_is_refused(client):
 
 def _credit_queries(client, user) -> int:
     client.force_login(user)
-    client.get(CREDIT)  # warm the per-process caches (policy, content types)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(CREDIT)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return query_count(client, CREDIT, warm=True)  # warm: the per-process caches (policy, content types)
 
 
 def _agency_with_entries(n: int):
-    agency, user, membership = draft()
+    agency, membership, user = applicant(statement=None)
     subject = subject_for_agency(agency)
     supervisor = supervisor_user()
     start = timezone.now() - relativedelta(months=4)
@@ -678,9 +632,8 @@ def _agency_with_entries(n: int):
     ]
     recent = event_record(subject=subject, code="RATING_POOR", source="rating")
     objection_services.objection_submit(entry=recent, actor=user, reason="异议")
-    repair_services.repair_submit(entry=entries[0], actor=user, correction="已整改", evidence=pdf())
-    case = case_services.case_propose(agency=agency, actor=supervisor, facts="f", measure="restrict")
-    case_services.case_notify(case=case, actor=supervisor)
+    repair_services.repair_submit(entry=entries[0], actor=user, correction="已整改", evidence=pdf_file())
+    notified_case(agency, supervisor, measure="restrict", months=None, facts="f")
     membership_services.membership_update_application(membership=membership, actor=user, statement="说明")
     return agency, user
 

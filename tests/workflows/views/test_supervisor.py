@@ -12,7 +12,6 @@ from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,14 +21,17 @@ from credit_rules.services import subject_for_agency
 from marketplace.models import Region
 from tests.factories import (
     AgencyFactory,
-    QualificationFactory,
     admitted_agency,
-    agency_user,
     buyer_user,
+    listing_csv,
+    notified_case,
+    proposed_case,
+    record_event,
+    submitted_application,
     supervisor_user,
 )
+from tests.helpers import pdf_file, query_count, refetch
 from workflows.models import CreditCase, Membership, Objection, RepairRequest
-from workflows.services import membership as membership_services
 from workflows.services.credit import cases as case_services
 from workflows.services.credit import events as event_services
 from workflows.services.credit import objections as objection_services
@@ -37,47 +39,27 @@ from workflows.services.credit import repairs as repair_services
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-
-# --- helpers ------------------------------------------------------------------------------------------
-
-
-def submitted_application(agency=None) -> Membership:
-    """An agency's entry application taken as far as 'submitted' through the real services."""
-    agency = agency or AgencyFactory()
-    if not agency.qualifications.exists():
-        QualificationFactory(agency=agency, document=SimpleUploadedFile("licence.pdf", PDF))
-    user = agency_user(agency)
-    membership = membership_services.membership_start(agency=agency, actor=user)
-    membership = membership_services.membership_update_application(
-        membership=membership, actor=user, statement="从事房地产估价十年，承诺依法诚信执业。"
-    )
-    result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
-    assert result.ok, result.messages
-    return Membership.objects.get(pk=membership.pk)
-
-
-def fresh(obj):
-    """Re-read a row (protected FSM fields are skipped by refresh_from_db)."""
-    return type(obj).objects.get(pk=obj.pk)
-
-
-def event_post(client, agency, *, token=None, code="CREDIT_WARNING", summary="未按合同约定提交成果，经核查属实。"):
-    return client.post(
-        reverse("supervisor-event-new"),
-        {
-            "agency": agency.uscc,
-            "code": code,
-            "facts": "2026 年 3 月，该机构承接的评估项目逾期 40 日未提交成果，经调查属实。",
-            "evidence_summary": summary,
-            "token": str(token or uuid.uuid4()),
-        },
-    )
-
-
-def agency_staff(agency):
-    return agency.staff.select_related("user").first().user
+def event_post(
+    client,
+    agency,
+    *,
+    token=None,
+    code="CREDIT_WARNING",
+    summary="未按合同约定提交成果，经核查属实。",
+    evidence_file=None,
+):
+    """The supervisor's event form, filled in for ``agency`` and sent (with a fresh one-time token unless given)."""
+    data = {
+        "agency": agency.uscc,
+        "code": code,
+        "facts": "2026 年 3 月，该机构承接的评估项目逾期 40 日未提交成果，经调查属实。",
+        "evidence_summary": summary,
+        "token": str(token or uuid.uuid4()),
+    }
+    if evidence_file is not None:
+        data["evidence_file"] = evidence_file
+    return client.post(reverse("supervisor-event-new"), data)
 
 
 @pytest.fixture
@@ -108,8 +90,8 @@ def test_queue_lists_only_applications_in_scope_and_out_of_scope_page_is_404(cli
     # given a supervisor for Huiyang district, one application there and one in Huicheng
     huiyang = Region.objects.get(code="441303")
     sup = supervisor_user(regions=[huiyang], all_categories=True)
-    inside = submitted_application(AgencyFactory(region=huiyang, name="惠阳测绘有限公司"))
-    outside = submitted_application(AgencyFactory(name="惠城评估有限公司"))
+    _agency, inside, _user = submitted_application(AgencyFactory(region=huiyang, name="惠阳测绘有限公司"), scan=True)
+    _agency, outside, _user = submitted_application(AgencyFactory(name="惠城评估有限公司"), scan=True)
     client.force_login(sup)
     # when the supervisor opens the queue
     page = client.get(reverse("supervisor-queue")).content.decode()
@@ -125,7 +107,7 @@ def test_category_scope_hides_agencies_of_other_categories(client):
     from marketplace.models import ServiceCategory
 
     sup = supervisor_user(categories=[ServiceCategory.objects.get(code="VAL-LAND")], all_regions=True)
-    outside = submitted_application()
+    _agency, outside, _user = submitted_application(scan=True)
     client.force_login(sup)
     # then it is neither listed nor reachable, nor can an event be recorded against it
     assert outside.agency.uscc not in client.get(reverse("supervisor-queue")).content.decode()
@@ -140,7 +122,7 @@ def test_category_scope_hides_agencies_of_other_categories(client):
 
 def test_application_page_shows_contact_qualification_scan_commitment_and_credit(sup_client):
     # given a submitted application with a scanned licence
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     agency = membership.agency
     # when the supervisor opens it
     page = sup_client.get(reverse("supervisor-application", args=[membership.pk])).content.decode()
@@ -158,47 +140,47 @@ def test_application_page_shows_contact_qualification_scan_commitment_and_credit
 
 
 def test_scan_is_not_served_outside_the_scope(client):
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     client.force_login(supervisor_user(regions=[Region.objects.get(code="441303")], all_categories=True))
     qualification = membership.agency.qualifications.get()
     assert client.get(reverse("supervisor-file", args=["qualification", qualification.pk])).status_code == 404
 
 
 def test_approve_admits_the_agency(sup_client):
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     response = sup_client.post(reverse("supervisor-application", args=[membership.pk]), {"decision": "approve"})
     assert response.status_code == 302 and response["Location"] == reverse("supervisor-queue")
-    assert fresh(membership).state == Membership.State.ACTIVE
+    assert refetch(membership).state == Membership.State.ACTIVE
     assert "已准予" in sup_client.get(response["Location"]).content.decode()
 
 
 def test_send_back_needs_a_note_then_returns_the_application(sup_client):
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     url = reverse("supervisor-application", args=[membership.pk])
     # when sent back without a note: a clear message, nothing changes
     response = sup_client.post(url, {"decision": "send_back", "note": "  "})
     assert response.status_code == 200
     assert "退回修改或不予入驻须填写理由" in response.content.decode()
-    assert fresh(membership).state == Membership.State.SUBMITTED
+    assert refetch(membership).state == Membership.State.SUBMITTED
     # when sent back with a note
     response = sup_client.post(url, {"decision": "send_back", "note": "请补充资质证书扫描件。"})
     assert response.status_code == 302
-    membership = fresh(membership)
+    membership = refetch(membership)
     assert membership.state == Membership.State.RETURNED and membership.review_note == "请补充资质证书扫描件。"
 
 
 def test_reject_with_a_note(sup_client):
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     response = sup_client.post(
         reverse("supervisor-application", args=[membership.pk]), {"decision": "reject", "note": "经营范围不符。"}
     )
     assert response.status_code == 302
-    assert fresh(membership).state == Membership.State.REJECTED
+    assert refetch(membership).state == Membership.State.REJECTED
 
 
 def test_approve_refused_by_credit_shows_cr_onb_003_and_state_stays_submitted(sup_client, supervisor):
     # given an application, then a serious event recorded since it was submitted
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     subject = subject_for_agency(membership.agency)
     event_services.credit_event_record(subject=subject, code="DECLINE_WIN", source="rule")
     # when the supervisor approves
@@ -207,17 +189,17 @@ def test_approve_refused_by_credit_shows_cr_onb_003_and_state_stays_submitted(su
     page = response.content.decode()
     assert response.status_code == 200
     assert "CR-ONB-003" in page and "无故放弃中选资格" in page and "第九条" in page
-    assert fresh(membership).state == Membership.State.SUBMITTED
+    assert refetch(membership).state == Membership.State.SUBMITTED
     assert membership.agency.credit_cases.count() == 0
 
 
 def test_second_decision_on_an_application_sees_it_was_already_decided(sup_client):
-    membership = submitted_application()
+    _agency, membership, _user = submitted_application(scan=True)
     url = reverse("supervisor-application", args=[membership.pk])
     sup_client.post(url, {"decision": "approve"})
     response = sup_client.post(url, {"decision": "reject", "note": "迟到的决定"}, follow=True)
     assert "不能执行该操作" in response.content.decode()
-    assert fresh(membership).state == Membership.State.ACTIVE
+    assert refetch(membership).state == Membership.State.ACTIVE
 
 
 # --- credit events ----------------------------------------------------------------------------------------
@@ -276,7 +258,7 @@ def test_warning_records_one_ledger_event_and_a_warning_notice(sup_client):
     assert notices.count() == 1 and notices.get().payload["agency"]["uscc"] == agency.uscc
     page = sup_client.get(response["Location"]).content.decode()
     assert "当前信用分" in page and "95" in page and "本次记录未触发自动措施" in page
-    assert fresh(membership).state == Membership.State.ACTIVE
+    assert refetch(membership).state == Membership.State.ACTIVE
 
 
 def test_second_warning_within_12_months_suspends_and_the_page_says_so(sup_client):
@@ -289,7 +271,7 @@ def test_second_warning_within_12_months_suspends_and_the_page_says_so(sup_clien
     # then the agency is suspended for a month, and the page says until when
     subject = CreditSubject.objects.get(agency=agency)
     assert subject.is_suspended and subject.score == 90 and subject.warning_count == 2
-    assert fresh(membership).state == Membership.State.SUSPENDED
+    assert refetch(membership).state == Membership.State.SUSPENDED
     until = LedgerEntry.objects.get(subject=subject, measure="suspend").expires_at
     assert f"已自动暂停至 {timezone.localtime(until):%Y-%m-%d}" in page
     assert "CR-ESC-001" in page and "暂停交易" in page
@@ -305,7 +287,7 @@ def test_double_post_of_the_same_warning_form_records_one_warning(sup_client):
     # then one warning, one notice, no suspension; the second post lands on the first result with a message
     assert LedgerEntry.objects.filter(subject__agency=agency, code="CREDIT_WARNING").count() == 1
     assert NoticeRequest.objects.filter(kind="warning").count() == 1
-    assert fresh(membership).state == Membership.State.ACTIVE
+    assert refetch(membership).state == Membership.State.ACTIVE
     assert first["Location"] == second["Location"]
     assert "未重复记录" in sup_client.get(second["Location"]).content.decode()
 
@@ -340,17 +322,7 @@ def test_quality_complaint_is_recorded_without_a_notice(sup_client):
 
 def test_evidence_file_is_kept_privately_and_served_to_the_supervisor(sup_client):
     agency, _m, _u = admitted_agency()
-    response = sup_client.post(
-        reverse("supervisor-event-new"),
-        {
-            "agency": agency.uscc,
-            "code": "CREDIT_WARNING",
-            "facts": "逾期提交成果。",
-            "evidence_summary": "项目验收记录。",
-            "evidence_file": SimpleUploadedFile("record.pdf", PDF, content_type="application/pdf"),
-            "token": uuid.uuid4(),
-        },
-    )
+    response = event_post(sup_client, agency, summary="项目验收记录。", evidence_file=pdf_file("record.pdf"))
     entry = LedgerEntry.objects.get(subject__agency=agency, code="CREDIT_WARNING")
     assert entry.evidence["file"].startswith("evidence/event/")
     assert response.status_code == 302
@@ -360,16 +332,8 @@ def test_evidence_file_is_kept_privately_and_served_to_the_supervisor(sup_client
 
 def test_fake_evidence_upload_is_refused(sup_client):
     agency, _m, _u = admitted_agency()
-    response = sup_client.post(
-        reverse("supervisor-event-new"),
-        {
-            "agency": agency.uscc,
-            "code": "CREDIT_WARNING",
-            "facts": "逾期提交成果。",
-            "evidence_summary": "项目验收记录。",
-            "evidence_file": SimpleUploadedFile("record.pdf", b"MZ not a pdf"),
-            "token": uuid.uuid4(),
-        },
+    response = event_post(
+        sup_client, agency, summary="项目验收记录。", evidence_file=SimpleUploadedFile("record.pdf", b"MZ not a pdf")
     )
     assert "文件内容与扩展名不符" in response.content.decode()
     assert not LedgerEntry.objects.filter(code="CREDIT_WARNING").exists()
@@ -388,7 +352,7 @@ def test_case_propose_notify_apply_expel(sup_client):
             "agency": agency.uscc,
             "measure": "expel",
             "facts": "该机构在多个项目中出具虚假评估报告，经调查属实。",
-            "evidence": SimpleUploadedFile("report.pdf", PDF),
+            "evidence": pdf_file("report.pdf"),
         },
     )
     case = CreditCase.objects.get(agency=agency)
@@ -396,7 +360,7 @@ def test_case_propose_notify_apply_expel(sup_client):
     assert case.state == CreditCase.State.PROPOSED and case.evidence
     # and notifies the agency, which responds
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "notify"})
-    case = fresh(case)
+    case = refetch(case)
     assert case.state == CreditCase.State.NOTIFIED and case.response_due
     case_services.case_respond(case=case, actor=agency_login, response="报告系笔误，已更正。")
     page = sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
@@ -404,9 +368,9 @@ def test_case_propose_notify_apply_expel(sup_client):
     # and decides to apply it
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "申辩理由不成立。"})
     # then the membership is expelled and the agency is blacklisted
-    case = fresh(case)
+    case = refetch(case)
     assert case.state == CreditCase.State.APPLIED and case.measure_entry.measure == "expel"
-    assert fresh(membership).state == Membership.State.EXPELLED
+    assert refetch(membership).state == Membership.State.EXPELLED
     assert CreditSubject.objects.get(agency=agency).is_expelled
     assert NoticeRequest.objects.filter(kind="expulsion").count() == 1
     page = sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
@@ -416,9 +380,8 @@ def test_case_propose_notify_apply_expel(sup_client):
 def test_second_supervisor_deciding_the_same_case_sees_it_already_decided(client, supervisor):
     # given a notified case the agency has answered
     agency, _membership, agency_login = admitted_agency()
-    case = case_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="restrict")
-    case_services.case_notify(case=case, actor=supervisor)
-    case_services.case_respond(case=fresh(case), actor=agency_login, response="无异议。")
+    case = notified_case(agency, supervisor, measure="restrict", months=None, facts="逾期。")
+    case_services.case_respond(case=refetch(case), actor=agency_login, response="无异议。")
     other = supervisor_user(username="sup_other")
     url = reverse("supervisor-case", args=[case.pk])
     # when one supervisor dismisses it and another, on a stale page, applies it
@@ -428,18 +391,17 @@ def test_second_supervisor_deciding_the_same_case_sees_it_already_decided(client
     response = client.post(url, {"action": "apply", "note": "实施限制。"}, follow=True)
     # then the second sees the runner's refusal and only one decision took effect
     assert "当前状态为「不予处理」，不能执行该操作" in response.content.decode()
-    assert fresh(case).state == CreditCase.State.DISMISSED
+    assert refetch(case).state == CreditCase.State.DISMISSED
     assert not LedgerEntry.objects.filter(subject__agency=agency, kind="measure", measure="restrict").exists()
 
 
 def test_measure_waits_for_the_response_period(sup_client, supervisor):
     agency, membership, _user = admitted_agency()
-    case = case_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="suspend", months=2)
-    case_services.case_notify(case=case, actor=supervisor)
+    case = notified_case(agency, supervisor, months=2, facts="逾期。")
     response = sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "实施。"})
     assert "陈述申辩期至" in response.content.decode()
-    assert fresh(case).state == CreditCase.State.NOTIFIED
-    assert fresh(membership).state == Membership.State.ACTIVE
+    assert refetch(case).state == CreditCase.State.NOTIFIED
+    assert refetch(membership).state == Membership.State.ACTIVE
 
 
 def test_case_form_errors_are_clear(sup_client):
@@ -464,10 +426,10 @@ def test_grave_ground_case_expels_through_the_ledger(sup_client, supervisor):
     case = CreditCase.objects.get(agency=agency)
     assert "串通报价（-40 分）" in sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "notify"})
-    case_services.case_respond(case=fresh(case), actor=agency_login, response="不认可。")
+    case_services.case_respond(case=refetch(case), actor=agency_login, response="不认可。")
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "证据确凿。"})
     assert LedgerEntry.objects.filter(subject__agency=agency, code="COLLUSION").count() == 1
-    assert fresh(membership).state == Membership.State.EXPELLED
+    assert refetch(membership).state == Membership.State.EXPELLED
 
 
 def test_duplicate_case_is_not_opened_twice(sup_client):
@@ -493,11 +455,11 @@ def test_objection_overturn_writes_a_reversal_and_withdraws_the_notice(sup_clien
     assert "待处理的信用异议" in sup_client.get(reverse("supervisor-queue")).content.decode()
     # when the note is missing, nothing happens
     assert "请填写处理意见" in sup_client.post(url, {"action": "overturn", "note": ""}).content.decode()
-    assert fresh(objection).state == Objection.State.SUBMITTED
+    assert refetch(objection).state == Objection.State.SUBMITTED
     # when the supervisor overturns it
     sup_client.post(url, {"action": "overturn", "note": "经核实，延期系业主原因。"})
     # then a reversal entry stops the warning counting and the notice is withdrawn
-    assert fresh(objection).state == Objection.State.OVERTURNED
+    assert refetch(objection).state == Objection.State.OVERTURNED
     reversal = LedgerEntry.objects.get(refers_to=entry, kind="neutralise")
     assert reversal.reason == "overturned" and reversal.points == 5
     assert CreditSubject.objects.get(agency=agency).score == 100
@@ -510,7 +472,7 @@ def test_objection_upheld_keeps_the_record(sup_client):
     entry = LedgerEntry.objects.get(subject__agency=agency, code="CREDIT_WARNING")
     objection = objection_services.objection_submit(entry=entry, actor=agency_login, reason="不认可。")
     sup_client.post(reverse("supervisor-objection", args=[objection.pk]), {"action": "uphold", "note": "证据充分。"})
-    assert fresh(objection).state == Objection.State.UPHELD
+    assert refetch(objection).state == Objection.State.UPHELD
     assert CreditSubject.objects.get(agency=agency).score == 95
     assert NoticeRequest.objects.get(kind="warning").withdrawn_at is None
 
@@ -532,7 +494,7 @@ def test_repair_approval_stops_the_entry_counting(sup_client, supervisor):
         entry=entry,
         actor=agency_login,
         correction="已完成整改并建立内控制度。",
-        evidence=SimpleUploadedFile("fix.pdf", PDF),
+        evidence=pdf_file("fix.pdf"),
     )
     url = reverse("supervisor-repair", args=[repair.pk])
     page = sup_client.get(url).content.decode()
@@ -540,7 +502,7 @@ def test_repair_approval_stops_the_entry_counting(sup_client, supervisor):
     # when approved
     sup_client.post(url, {"action": "approve", "note": "整改到位。"})
     # then the entry no longer counts and its notice is withdrawn
-    assert fresh(repair).state == RepairRequest.State.APPROVED
+    assert refetch(repair).state == RepairRequest.State.APPROVED
     assert CreditSubject.objects.get(agency=agency).score == 100
     assert NoticeRequest.objects.get(kind="warning").withdrawn_at is not None
     assert NoticeRequest.objects.filter(kind="repair").count() == 1
@@ -555,28 +517,22 @@ def test_repair_rejection(sup_client, supervisor):
         at=timezone.now() - relativedelta(months=4),
     )
     repair = repair_services.repair_submit(
-        entry=entry, actor=agency_login, correction="已整改。", evidence=SimpleUploadedFile("fix.pdf", PDF)
+        entry=entry, actor=agency_login, correction="已整改。", evidence=pdf_file("fix.pdf")
     )
     sup_client.post(reverse("supervisor-repair", args=[repair.pk]), {"action": "reject", "note": "整改材料不足。"})
-    assert fresh(repair).state == RepairRequest.State.REJECTED
+    assert refetch(repair).state == RepairRequest.State.REJECTED
     assert CreditSubject.objects.get(agency=agency).score == 95
 
 
 # --- external lists -----------------------------------------------------------------------------------------
 
 
-def listing_csv(rows: list[str]) -> bytes:
-    return ("uscc,name,reason,source,listed_on,delisted_on\n" + "\n".join(rows) + "\n").encode("utf-8")
-
-
 def test_external_import_bad_file_shows_every_bad_line_and_imports_nothing(sup_client):
     agency, _m, _u = admitted_agency()
     content = listing_csv(
-        [
-            f"{agency.uscc},{agency.name},未履行生效判决,最高人民法院失信被执行人名单,2026-01-05,",
-            "91441302MA4W1234X0,某公司,未履行,法院,2026-01-05,",
-            f"{agency.uscc},{agency.name},未履行,法院,2026/01/05,",
-        ]
+        f"{agency.uscc},{agency.name},未履行生效判决,最高人民法院失信被执行人名单,2026-01-05,",
+        "91441302MA4W1234X0,某公司,未履行,法院,2026-01-05,",
+        f"{agency.uscc},{agency.name},未履行,法院,2026/01/05,",
     )
     response = sup_client.post(
         reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.csv", content, "text/csv")}
@@ -631,14 +587,14 @@ def test_external_import_good_file_suspends_a_listed_member(sup_client):
     assert "已导入 2 行；本平台机构受影响 2 家" in page
     assert CreditSubject.objects.get(agency=other).is_suspended
     assert ExternalListing.objects.count() == 2
-    assert fresh(membership).state == Membership.State.SUSPENDED
+    assert refetch(membership).state == Membership.State.SUSPENDED
     assert CreditSubject.objects.get(agency=agency).is_suspended
 
 
 def test_import_command_reports_and_fails_on_a_rejected_file(tmp_path):
     agency, membership, _u = admitted_agency()
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(listing_csv([f"{agency.uscc},{agency.name},失信,法院,not-a-date,"]))
+    bad.write_bytes(listing_csv(f"{agency.uscc},{agency.name},失信,法院,not-a-date,"))
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_external_list", str(bad), stderr=err)
@@ -646,11 +602,11 @@ def test_import_command_reports_and_fails_on_a_rejected_file(tmp_path):
     assert not ExternalListing.objects.exists()
 
     good = tmp_path / "good.csv"
-    good.write_bytes(listing_csv([f"{agency.uscc},{agency.name},失信,法院,2026-01-05,"]))
+    good.write_bytes(listing_csv(f"{agency.uscc},{agency.name},失信,法院,2026-01-05,"))
     out = io.StringIO()
     call_command("import_external_list", str(good), stdout=out)
     assert "Imported 1 row(s)" in out.getvalue() and "1 agencies on the platform affected" in out.getvalue()
-    assert fresh(membership).state == Membership.State.SUSPENDED
+    assert refetch(membership).state == Membership.State.SUSPENDED
 
 
 # --- renewals ---------------------------------------------------------------------------------------------
@@ -664,13 +620,13 @@ def test_renewal_from_the_queue_extends_the_term(sup_client):
     assert agency.name in page and reverse("supervisor-renew", args=[membership.pk]) in page
     response = sup_client.post(reverse("supervisor-renew", args=[membership.pk]), follow=True)
     assert "已为" in response.content.decode()
-    assert fresh(membership).term_until > soon + datetime.timedelta(days=365)
+    assert refetch(membership).term_until > soon + datetime.timedelta(days=365)
 
 
 def test_renewal_of_a_member_suspended_meanwhile_is_refused_by_state(sup_client):
     agency, membership, _u = admitted_agency()
     Membership.objects.filter(pk=membership.pk).update(term_until=timezone.localdate() + datetime.timedelta(days=5))
-    content = listing_csv([f"{agency.uscc},{agency.name},失信,法院,2026-01-05,"])
+    content = listing_csv(f"{agency.uscc},{agency.name},失信,法院,2026-01-05,")
     sup_client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("l.csv", content)})
     # the listed member was suspended meanwhile: a renew from a stale queue page is refused, term unchanged
     response = sup_client.post(reverse("supervisor-renew", args=[membership.pk]), follow=True)
@@ -684,33 +640,24 @@ def _queue_rows(n: int, supervisor) -> None:
     """n rows in every section of the queue."""
     past = timezone.now() - relativedelta(months=4)
     for _ in range(n):
-        submitted_application()
+        submitted_application(scan=True)
         agency, membership, agency_login = admitted_agency(supervisor=supervisor)
         Membership.objects.filter(pk=membership.pk).update(
             term_until=timezone.localdate() + datetime.timedelta(days=30)
         )
-        subject = subject_for_agency(agency)
-        case_services.case_propose(agency=agency, actor=supervisor, facts="逾期。", measure="restrict")
-        complaint = event_services.credit_event_record(subject=subject, code="QUALITY_COMPLAINT", source="supervisor")
+        proposed_case(agency, supervisor, measure="restrict", months=None, facts="逾期。")
+        complaint = record_event(agency, "QUALITY_COMPLAINT")
         objection_services.objection_submit(entry=complaint, actor=agency_login, reason="不认可。")
-        old = event_services.credit_event_record(subject=subject, code="CREDIT_WARNING", source="supervisor", at=past)
+        old = record_event(agency, "CREDIT_WARNING", at=past)
         repair_services.repair_submit(
-            entry=old, actor=agency_login, correction="已整改。", evidence=SimpleUploadedFile("fix.pdf", PDF)
+            entry=old, actor=agency_login, correction="已整改。", evidence=pdf_file("fix.pdf")
         )
-
-
-def _queue_queries(client) -> int:
-    client.get(reverse("supervisor-queue"))  # warm per-process caches (policy, content types)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("supervisor-queue"))
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_queue_query_count_is_the_same_for_1_and_50_rows(sup_client, supervisor):
     # given one row in every section
     _queue_rows(1, supervisor)
-    one = _queue_queries(sup_client)
+    one = query_count(sup_client, reverse("supervisor-queue"), warm=True)
     queue = sup_client.get(reverse("supervisor-queue")).context["queue"]
     assert [
         len(queue.applications),
@@ -721,7 +668,7 @@ def test_queue_query_count_is_the_same_for_1_and_50_rows(sup_client, supervisor)
     ] == [1] * 5
     # when there are fifty
     _queue_rows(49, supervisor)
-    fifty = _queue_queries(sup_client)
+    fifty = query_count(sup_client, reverse("supervisor-queue"), warm=True)
     queue = sup_client.get(reverse("supervisor-queue")).context["queue"]
     assert [
         len(queue.applications),
@@ -773,4 +720,4 @@ def test_the_same_warning_form_sent_twice_at_once_records_one_warning():
     assert statuses == [302, 302]
     assert LedgerEntry.objects.filter(subject__agency=agency, code="CREDIT_WARNING").count() == 1
     assert NoticeRequest.objects.filter(kind="warning").count() == 1
-    assert fresh(membership).state == Membership.State.ACTIVE
+    assert refetch(membership).state == Membership.State.ACTIVE

@@ -2,44 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cms.models import NoticeRequest
-from tests.factories import AgencyFactory, admitted_agency, buyer_user, operator_user
-from workflows.models import Project
+from tests.factories import (
+    AgencyFactory,
+    admitted_agency,
+    buyer_user,
+    draft_project,
+    operator_user,
+    submitted_project,
+)
+from tests.helpers import page_text, query_count, refetch
 from workflows.services.procurement import projects as project_services
 
-from .helpers import project_data, requirement
-
 pytestmark = pytest.mark.django_db
-
-
-def fresh(project: Project) -> Project:
-    return Project.objects.get(pk=project.pk)
-
-
-def submitted(buyer=None, *, requirements=None, avoid=(), method: str = "draw", **overrides) -> Project:
-    """A project drafted and sent for review through the services."""
-    buyer = buyer or buyer_user()
-    project = project_services.project_create(
-        buyer=buyer.buyerstaff_set.get().unit,
-        actor=buyer,
-        data=project_data(method, **overrides),
-        requirements=[requirement()] if requirements is None else requirements,
-        avoid=avoid,
-    )
-    assert project_services.project_submit(project=project, actor=buyer).ok
-    return fresh(project)
-
-
-def page_text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 @pytest.fixture
@@ -51,12 +30,10 @@ def operator_client(client):
 def test_queue_lists_submitted_projects_oldest_first(operator_client):
     # given two submitted projects, a draft and a published one
     buyer = buyer_user()
-    first = submitted(buyer, name="先提交的估价项目")
-    second = submitted(buyer, name="后提交的估价项目", method="price")
-    project_services.project_create(
-        buyer=buyer.buyerstaff_set.get().unit, actor=buyer, data=project_data("draw", name="草稿项目")
-    )
-    published = submitted(buyer, name="已发布的项目")
+    first = submitted_project(buyer, name="先提交的估价项目")
+    second = submitted_project(buyer, name="后提交的估价项目", method="price")
+    draft_project(buyer, name="草稿项目", requirements=[])
+    published = submitted_project(buyer, name="已发布的项目")
     assert project_services.project_review(project=published, actor=operator_user(), publish=True).ok
 
     # when the operator opens the queue
@@ -71,27 +48,20 @@ def test_queue_lists_submitted_projects_oldest_first(operator_client):
     assert timezone.localtime(first.submitted_at).strftime("%Y-%m-%d") in text
 
 
-def _queue_queries(client) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("operator-queue"))
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_queue_query_count_is_the_same_for_1_and_50_projects(operator_client):
     buyer = buyer_user()
-    submitted(buyer)
-    one = _queue_queries(operator_client)
+    submitted_project(buyer)
+    one = query_count(operator_client, reverse("operator-queue"))
     for _ in range(49):
-        submitted(buyer)
+        submitted_project(buyer)
     assert len(operator_client.get(reverse("operator-queue")).context["projects"]) == 50
-    assert _queue_queries(operator_client) == one
+    assert query_count(operator_client, reverse("operator-queue")) == one
 
 
 def test_project_page_shows_requirements_avoid_list_and_direct_reason(operator_client):
     agency, _membership, _user = admitted_agency()
     avoided = AgencyFactory(name="回避测试评估有限公司")
-    project = submitted(
+    project = submitted_project(
         method="direct",
         direct_agency=agency,
         direct_reason="该机构承担了本项目前期估价，熟悉项目情况。",
@@ -109,12 +79,12 @@ def test_project_page_shows_requirements_avoid_list_and_direct_reason(operator_c
 
 
 def test_publish_opens_sign_up_and_shows_the_deadline_and_commitment(operator_client):
-    project = submitted()
+    project = submitted_project()
     url = reverse("operator-project", args=[project.code])
 
     response = operator_client.post(url, {"action": "publish"}, follow=True)
 
-    published = fresh(project)
+    published = refetch(project)
     assert published.state == "open" and published.signup_deadline and published.draw_commitment
     text = page_text(response)
     deadline = timezone.localtime(published.signup_deadline).strftime("%Y-%m-%d %H:%M")
@@ -125,29 +95,29 @@ def test_publish_opens_sign_up_and_shows_the_deadline_and_commitment(operator_cl
     # a second click (or a second operator) finds it published and writes nothing more
     again = operator_client.post(url, {"action": "publish"}, follow=True)
     assert "当前状态为「报名中」" in page_text(again)
-    assert fresh(project).signup_deadline == published.signup_deadline
+    assert refetch(project).signup_deadline == published.signup_deadline
     assert NoticeRequest.objects.filter(source_key=f"project:{project.code}:announcement").count() == 1
 
 
 def test_return_needs_a_note_and_sends_the_project_back(operator_client):
-    project = submitted()
+    project = submitted_project()
     url = reverse("operator-project", args=[project.code])
 
     blank = operator_client.post(url, {"action": "return", "note": "   "})
     assert blank.status_code == 200 and "退回须填写修改意见" in page_text(blank)
-    assert fresh(project).state == "pending_review"
+    assert refetch(project).state == "pending_review"
 
     response = operator_client.post(url, {"action": "return", "note": "服务内容过于笼统，请列明估价对象与数量。"})
 
     assert response.status_code == 302 and response["Location"] == reverse("operator-queue")
-    returned = fresh(project)
+    returned = refetch(project)
     assert returned.state == "returned" and returned.review_note == "服务内容过于笼统，请列明估价对象与数量。"
     assert "服务内容过于笼统" in page_text(operator_client.get(url))
     assert project.code not in [p.code for p in operator_client.get(reverse("operator-queue")).context["projects"]]
 
 
 def test_operator_pages_are_for_operators_only(client):
-    project = submitted()
+    project = submitted_project()
     _agency, _membership, agency_login = admitted_agency()
 
     response = client.get(reverse("operator-queue"))
@@ -156,7 +126,7 @@ def test_operator_pages_are_for_operators_only(client):
         client.force_login(user)
         assert client.get(reverse("operator-queue")).status_code == 403
         assert client.post(reverse("operator-project", args=[project.code]), {"action": "publish"}).status_code == 403
-    assert fresh(project).state == "pending_review"
+    assert refetch(project).state == "pending_review"
 
     client.force_login(operator_user())
     assert client.get(reverse("operator-project", args=["ZJCS-1999-000001"])).status_code == 404

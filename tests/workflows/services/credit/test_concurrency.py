@@ -6,19 +6,16 @@ for one agency at the same moment: each effect happens exactly once and the ledg
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.db import connection
 from django.utils import timezone
 
 from credit_rules.gate import MeasureOrder
 from credit_rules.models import LedgerEntry, MeasureKind
 from credit_rules.services import subject_for_agency
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, supervisor_user
+from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, notified_case, supervisor_user
+from tests.helpers import results_of, run_together
 from workflows.models import CreditCase, Membership, TransitionLog
 from workflows.services.credit import cases as case_services
 from workflows.services.credit import events as event_services
@@ -29,44 +26,21 @@ from workflows.services.credit import sweeps as credit_sweeps
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def run_together(*calls: Callable[[], object], timeout: float = 60) -> list[object]:
-    """Run the calls in threads released at once; return their results (or the exceptions they raised)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            results[i] = call()
-        except Exception as exc:  # reported by the test, not swallowed
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-        assert not thread.is_alive(), "a worker hung (deadlock?)"
-    errors = [r for r in results if isinstance(r, Exception)]
-    assert not errors, errors
-    return results
-
-
 def test_two_supervisors_deciding_one_case_apply_it_once():
     # given a notified case and two supervisors in scope
     first, second = supervisor_user(), supervisor_user()
     agency, membership, user = admitted_agency(supervisor=first)
-    case = case_services.case_propose(
-        agency=agency, actor=first, facts="多次逾期提交成果。", measure=MeasureKind.SUSPEND, months=1
-    )
-    assert case_services.case_notify(case=case, actor=first).ok
+    case = notified_case(agency, first, measure=MeasureKind.SUSPEND, months=1, facts="多次逾期提交成果。")
+    assert case.state == CreditCase.State.NOTIFIED
     hearing_lapsed(case)
     # when both decide at the same moment
-    results = run_together(
-        lambda: case_services.case_decide(case=case, actor=first, apply=True, note="决定一"),
-        lambda: case_services.case_decide(case=case, actor=second, apply=True, note="决定二"),
+    results = results_of(
+        run_together(
+            [
+                lambda: case_services.case_decide(case=case, actor=first, apply=True, note="决定一"),
+                lambda: case_services.case_decide(case=case, actor=second, apply=True, note="决定二"),
+            ]
+        )
     )
     # then exactly one applied it, the other was refused by state, and one measure exists
     assert sorted(r.outcome for r in results) == [TransitionLog.Outcome.DONE, TransitionLog.Outcome.REFUSED_STATE]
@@ -97,9 +71,13 @@ def test_two_sweep_workers_reinstate_each_due_membership_once():
     assert Membership.objects.filter(state=Membership.State.SUSPENDED).count() == 50
     later = timezone.now() + relativedelta(months=1, days=1)
     # when two workers sweep at the same moment (twice each, as beat would)
-    results = run_together(
-        lambda: [credit_sweeps.credit_sweep(later), credit_sweeps.credit_sweep(later)],
-        lambda: [credit_sweeps.credit_sweep(later), credit_sweeps.credit_sweep(later)],
+    results = results_of(
+        run_together(
+            [
+                lambda: [credit_sweeps.credit_sweep(later), credit_sweeps.credit_sweep(later)],
+                lambda: [credit_sweeps.credit_sweep(later), credit_sweeps.credit_sweep(later)],
+            ]
+        )
     )
     # then every membership is back, reinstated exactly once between them
     assert sum(r["reinstated"] for runs in results for r in runs) == 50
@@ -135,7 +113,7 @@ def test_two_warnings_at_once_suspend_exactly_once(attempt):
     calls = []
     for agency, _membership in members:
         calls += [warn(agency, first, "逾期提交成果。"), warn(agency, second, "成果质量不达标。")]
-    run_together(*calls)
+    results_of(run_together(calls))
     # then every chain is intact and contiguous, and each second warning suspended its agency once
     assert ledger_verify().ok
     for agency, membership in members:

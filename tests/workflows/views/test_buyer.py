@@ -6,16 +6,31 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry
 from marketplace.models import QualificationLevel, QualificationType, ServiceCategory
-from tests.factories import agency_user, buyer_user, supervisor_user
+from tests.factories import (
+    QUOTES,
+    accepted_engagement,
+    agencies,
+    agency_user,
+    awarded_project,
+    buyer_user,
+    contracted_engagement,
+    contracting_project,
+    delivered_engagement,
+    draft_project,
+    published_project,
+    signups_submit,
+    supervisor_user,
+    suspend_by_warnings,
+    winner_of,
+)
+from tests.helpers import after, logged_in, messages_of, page_html, page_queries, pdf_content, wait_past
 from workflows.models import (
     AvoidEntry,
     Engagement,
@@ -30,28 +45,8 @@ from workflows.services.deadlines import deadlines_sweep
 from workflows.services.delivery import engagements as engagement_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
-from workflows.services.procurement import signups as signup_services
-
-from .helpers import after, agencies, project_data, published_project, requirement, wait_past
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-QUOTES = (Decimal("52345.67"), Decimal("61234.56"), Decimal("47123.45"))
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def page_text(response) -> str:
-    return response.content.decode()
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]] if response.context else []
 
 
 def level(code: str, rank: int) -> QualificationLevel:
@@ -123,58 +118,6 @@ def nothing_written() -> bool:
     return not (Project.objects.exists() or ProjectQualification.objects.exists() or AvoidEntry.objects.exists())
 
 
-def draft(buyer, method: str = "draw", **overrides) -> Project:
-    unit = buyer.buyerstaff_set.get().unit
-    return project_services.project_create(
-        buyer=unit, actor=buyer, data=project_data(method, **overrides), requirements=[requirement()]
-    )
-
-
-def awarded(buyer, method: str = "draw"):
-    """A published project with three admitted sign-ups, past its deadline: awarded (or scoring)."""
-    pool = agencies(3)
-    project = published_project(method, buyer=buyer)
-    for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
-    deadlines_sweep(after(project.signup_deadline))
-    project.refresh_from_db()
-    return project, pool
-
-
-def winner_of(project, pool):
-    winner = project.signups.get(state__in=["selected", "confirmed"])
-    return winner, next(u for a, u in pool if a == winner.agency)
-
-
-def contracting(buyer):
-    project, pool = awarded(buyer)
-    winner, winner_user = winner_of(project, pool)
-    assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
-    deadlines_sweep(after(project.publicity_ends_at))
-    project.refresh_from_db()
-    assert project.state == "contracting"
-    engagement = Engagement.objects.get(project=project)
-    engagement_services.contract_upload(
-        engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="contract.pdf")
-    )
-    return project, engagement, winner, winner_user
-
-
-def result_submitted(buyer):
-    project, engagement, winner, winner_user = contracting(buyer)
-    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
-    assert engagement_services.result_submit(
-        engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="report.pdf")
-    ).ok
-    return project, engagement, winner, winner_user
-
-
-def accepted(buyer):
-    project, engagement, winner, winner_user = result_submitted(buyer)
-    assert engagement_services.result_review(engagement=engagement, actor=buyer, accept=True).ok
-    return project, engagement, winner, winner_user
-
-
 # --- create and edit -----------------------------------------------------------------------------
 
 
@@ -210,7 +153,7 @@ def test_buyer_creates_a_project_with_each_method(method):
     if method == "draw":
         assert project.draw_beacon.startswith("2026001") and project.avoid_list.get().agency == other
     page = logged_in(buyer).get(response.url)
-    assert "草稿" in page_text(page) and project.code in page_text(page)
+    assert "草稿" in page_html(page) and project.code in page_html(page)
 
 
 def test_create_form_offers_the_categorys_types_first_and_prefills_periods():
@@ -218,11 +161,11 @@ def test_create_form_offers_the_categorys_types_first_and_prefills_periods():
     response = logged_in(buyer).get(reverse("buyer-project-new"))
     form = response.context["form"]
     assert form["signup_days"].value() == 5 and form["payment_days"].value() == 30
-    assert "房地产估价" in page_text(response) and 'data-type="' in page_text(response)
+    assert "房地产估价" in page_html(response) and 'data-type="' in page_html(response)
     # a re-rendered form for 房地产估价 puts 房地产估价机构资质 in the first group
     bad = form_data(name="")
     response = post_new(logged_in(buyer), bad)
-    html = page_text(response)
+    html = page_html(response)
     first_group = re.search(r'<optgroup label="适用于所选服务事项">(.*?)</optgroup>', html, re.S).group(1)
     assert "房地产估价机构资质" in first_group and "工程设计资质" not in first_group
 
@@ -268,7 +211,7 @@ def test_invalid_project_input_is_refused_with_a_message_and_writes_nothing(case
 
     # then the form comes back with the message in Chinese, and nothing was written
     assert response.status_code == 200
-    assert says in page_text(response)
+    assert says in page_html(response)
     assert nothing_written()
 
 
@@ -277,7 +220,7 @@ def test_direct_choice_of_an_unknown_agency_names_the_problem():
     response = post_new(
         logged_in(buyer), form_data("direct", direct_agency="不存在的评估公司", direct_reason="熟悉情况")
     )
-    assert response.status_code == 200 and "未找到已入驻的机构" in page_text(response)
+    assert response.status_code == 200 and "未找到已入驻的机构" in page_html(response)
     assert nothing_written()
 
 
@@ -300,7 +243,7 @@ def test_double_submit_of_the_create_form_creates_one_project():
 def test_a_form_without_an_issued_token_is_refused():
     client = logged_in(buyer_user())
     response = client.post(reverse("buyer-project-new"), {**form_data(), "token": "forged"}, follow=True)
-    assert "表单已失效" in page_text(response)
+    assert "表单已失效" in page_html(response)
     assert nothing_written()
 
 
@@ -308,7 +251,7 @@ def test_buyer_edits_a_draft_and_editing_is_refused_after_submission():
     # given a draft
     buyer = buyer_user()
     client = logged_in(buyer)
-    project = draft(buyer)
+    project = draft_project(buyer)
 
     # when it is edited, the change is saved
     edit_url = reverse("buyer-project-edit", args=[project.code])
@@ -321,18 +264,18 @@ def test_buyer_edits_a_draft_and_editing_is_refused_after_submission():
     # and once submitted, the edit page and an edit post are refused with a message, changing nothing
     assert project_services.project_submit(project=project, actor=buyer).ok
     response = client.get(edit_url, follow=True)
-    assert "不能再修改" in page_text(response)
+    assert "不能再修改" in page_html(response)
     response = client.post(edit_url, form_data(name="再改一次"), follow=True)
-    assert "不能再修改" in page_text(response)
+    assert "不能再修改" in page_html(response)
     assert Project.objects.get(pk=project.pk).name == "改名后的估价项目"
 
 
 def test_buyer_submits_a_draft_for_review():
     buyer = buyer_user()
-    project = draft(buyer)
+    project = draft_project(buyer)
     response = logged_in(buyer).post(reverse("buyer-project-submit", args=[project.code]), follow=True)
     assert Project.objects.get(pk=project.pk).state == "pending_review"
-    assert "待审核" in page_text(response)
+    assert "待审核" in page_html(response)
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -340,7 +283,7 @@ def test_buyer_submits_a_draft_for_review():
 
 def test_another_units_buyer_gets_404_on_every_project_page():
     # given a project of one unit and a buyer of another
-    project = draft(buyer_user())
+    project = draft_project(buyer_user())
     stranger = logged_in(buyer_user())
 
     # then every page and action of the project is a 404 for the stranger, and nothing changes
@@ -349,7 +292,7 @@ def test_another_units_buyer_gets_404_on_every_project_page():
     for name in ("buyer-project-submit", "buyer-project-relaunch", "buyer-contract-sign", "buyer-payment"):
         assert stranger.post(reverse(name, args=[project.code])).status_code == 404
     assert Project.objects.get(pk=project.pk).state == "draft"
-    assert project.code not in page_text(stranger.get(reverse("buyer-projects")))
+    assert project.code not in page_html(stranger.get(reverse("buyer-projects")))
 
 
 def test_pages_need_the_buyer_role():
@@ -362,30 +305,24 @@ def test_pages_need_the_buyer_role():
 # --- the list ----------------------------------------------------------------------------------------
 
 
-def list_queries(client: Client) -> tuple[int, str]:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("buyer-projects"))
-    assert response.status_code == 200
-    return len(ctx.captured_queries), page_text(response)
-
-
 def test_project_list_has_a_fixed_query_budget():
     # given a unit with one project that has sign-ups
     buyer = buyer_user()
     client = logged_in(buyer)
     project = published_project("draw", buyer=buyer)
-    for agency, user in agencies(2):
-        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000")
-    one, html = list_queries(client)
+    signups_submit(project, agencies(2), ["50000"] * 2)
+    one = page_queries(client, reverse("buyer-projects"))
+    html = page_html(one.response)
     assert project.code in html
 
     # when the unit has 50 projects
     for _ in range(49):
-        draft(buyer)
-    fifty, html = list_queries(client)
+        draft_project(buyer)
+    fifty = page_queries(client, reverse("buyer-projects"))
+    html = page_html(fifty.response)
 
     # then the page runs the same number of queries
-    assert one == fifty
+    assert one.count == fifty.count
     assert html.count("/buyer/projects/ZJCS-") == 50
 
 
@@ -393,14 +330,13 @@ def test_project_list_counts_sign_ups_filters_by_state_and_never_shows_quotes():
     buyer = buyer_user()
     client = logged_in(buyer)
     project = published_project("draw", buyer=buyer)
-    for agency, user in agencies(2):
-        signup_services.signup_submit(project=project, agency=agency, actor=user, quote="52345.67")
-    other = draft(buyer, name="另一项目草稿")
+    signups_submit(project, agencies(2), ["52345.67"] * 2)
+    other = draft_project(buyer, name="另一项目草稿")
     response = client.get(reverse("buyer-projects"))
     row = next(r for r in response.context["rows"] if r[0].code == project.code)
     assert row[0].signup_count == 2 and "截止后系统自动开标" in row[1]
-    assert "52345" not in page_text(response)
-    filtered = page_text(client.get(reverse("buyer-projects"), {"state": "open"}))
+    assert "52345" not in page_html(response)
+    filtered = page_html(client.get(reverse("buyer-projects"), {"state": "open"}))
     assert project.code in filtered and other.code not in filtered
 
 
@@ -413,12 +349,11 @@ def test_quotes_are_sealed_in_the_page_before_the_deadline_and_shown_after():
     client = logged_in(buyer)
     pool = agencies(3)
     project = published_project("draw", buyer=buyer)
-    for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
+    signups_submit(project, pool, QUOTES)
     url = reverse("buyer-project", args=[project.code])
 
     # when the buyer opens the page before the deadline
-    html = page_text(client.get(url))
+    html = page_html(client.get(url))
 
     # then each sign-up is listed with 密封 and no quote value appears in any form
     assert html.count("密封") >= 3
@@ -431,7 +366,7 @@ def test_quotes_are_sealed_in_the_page_before_the_deadline_and_shown_after():
 
     # and after the deadline (the sweep opens the quotes) the quotes are shown
     deadlines_sweep(after(project.signup_deadline))
-    html = page_text(client.get(url))
+    html = page_html(client.get(url))
     for quote in QUOTES:
         assert str(quote) in html
     assert "排名" in html and reverse("draw-proof", kwargs={"code": project.code}) in html
@@ -444,7 +379,7 @@ def test_buyer_marks_proposals_and_finishes_the_scored_comparison():
     # given a scored comparison whose sign-up has closed
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, _pool = awarded(buyer, "scored")
+    project, _pool = awarded_project("scored", buyer=buyer)
     assert project.state == "selecting"
     admitted = list(project.signups.order_by("pk"))
     marks_url = reverse("buyer-project-marks", args=[project.code])
@@ -452,12 +387,12 @@ def test_buyer_marks_proposals_and_finishes_the_scored_comparison():
     # a mark out of range is refused and nothing is recorded
     bad = {f"mark_{s.pk}": "80" for s in admitted} | {f"mark_{admitted[0].pk}": "101"}
     response = client.post(marks_url, bad)
-    assert response.status_code == 200 and "0 到 100 之间" in page_text(response)
+    assert response.status_code == 200 and "0 到 100 之间" in page_html(response)
     assert not ProposalMark.objects.exists()
 
     # finishing before every proposal is marked is refused
     response = client.post(reverse("buyer-project-scoring-finish", args=[project.code]), follow=True)
-    assert "尚有报名方案未评分" in page_text(response)
+    assert "尚有报名方案未评分" in page_html(response)
 
     # when the buyer records the marks and finishes
     response = client.post(marks_url, {f"mark_{s.pk}": str(m) for s, m in zip(admitted, (80, 95, 70), strict=True)})
@@ -467,7 +402,7 @@ def test_buyer_marks_proposals_and_finishes_the_scored_comparison():
     # then the project is awarded with a scored ranking shown on the page
     project = Project.objects.get(pk=project.pk)
     assert project.state == "awarded"
-    html = page_text(response)
+    html = page_html(response)
     assert "综合得分" in html and "结果公示中" in html
     ranked = list(project.signups.order_by("rank"))
     assert [s.rank for s in ranked] == [1, 2, 3] and all(s.score is not None for s in ranked)
@@ -482,33 +417,28 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
     client = logged_in(buyer)
     pool = agencies(3)
     settings.ZJCS_TIME_SCALE = 300_000
-    project = published_project("draw", buyer=buyer)
-    for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
-    wait_past(project.signup_deadline)
-    deadlines_sweep()
-    project.refresh_from_db()
+    project, pool = awarded_project(buyer=buyer, pool=pool, wait=True)
     assert project.state == "awarded"
     confirm_url = reverse("buyer-project-confirm-winner", args=[project.code])
 
     # before the publicity end: refused, with the end shown
     response = client.post(confirm_url, follow=True)
-    assert "期满后方可确认中选" in page_text(response)
-    assert "尚未确认中选" in page_text(response)
+    assert "期满后方可确认中选" in page_html(response)
+    assert "尚未确认中选" in page_html(response)
 
     # after the publicity end but without the winner's confirmation: refused
     wait_past(project.publicity_ends_at)
     response = client.post(confirm_url, follow=True)
-    assert "中选机构尚未确认中选" in page_text(response)
+    assert "中选机构尚未确认中选" in page_html(response)
     assert Project.objects.get(pk=project.pk).state == "awarded"
 
     # when the winner confirms, the buyer's confirmation starts contracting
     winner, winner_user = winner_of(project, pool)
     assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
-    assert "已确认中选" in page_text(client.get(reverse("buyer-project", args=[project.code])))
+    assert "已确认中选" in page_html(client.get(reverse("buyer-project", args=[project.code])))
     response = client.post(confirm_url, follow=True)
     assert Project.objects.get(pk=project.pk).state == "contracting"
-    assert "签约中" in page_text(response) and Engagement.objects.filter(project=project).exists()
+    assert "签约中" in page_html(response) and Engagement.objects.filter(project=project).exists()
 
 
 # --- contract --------------------------------------------------------------------------------------------------
@@ -517,8 +447,8 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
 def test_buyer_confirms_the_contract_and_the_service_starts():
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, winner, _user = contracting(buyer)
-    page = page_text(client.get(reverse("buyer-project", args=[project.code])))
+    project, engagement, winner, _user = contracting_project(buyer=buyer, contract=True)
+    page = page_html(client.get(reverse("buyer-project", args=[project.code])))
     assert reverse("buyer-engagement-file", args=[project.code, engagement.pk, "contract"]) in page
     assert (
         client.get(reverse("buyer-engagement-file", args=[project.code, engagement.pk, "contract"])).status_code == 200
@@ -526,7 +456,7 @@ def test_buyer_confirms_the_contract_and_the_service_starts():
 
     # an amount above the budget is refused with the service's message
     response = client.post(reverse("buyer-contract-sign", args=[project.code]), {"amount": "90000"})
-    assert response.status_code == 200 and "不能超过项目预算" in page_text(response)
+    assert response.status_code == 200 and "不能超过项目预算" in page_html(response)
 
     response = client.post(reverse("buyer-contract-sign", args=[project.code]), {"amount": str(winner.quote)})
     assert response.status_code == 302
@@ -536,34 +466,20 @@ def test_buyer_confirms_the_contract_and_the_service_starts():
 
 
 def test_contract_refused_by_credit_shows_the_reasons_and_the_alternate_steps_up(settings):
-    from workflows.services.credit.events import warning_issue
-
     # given a winner that is suspended after selection (real order of events, with time acceleration)
     sup = supervisor_user()
     buyer = buyer_user()
     client = logged_in(buyer)
     pool = agencies(3, supervisor=sup)
     settings.ZJCS_TIME_SCALE = 300_000
-    project = published_project("draw", buyer=buyer)
-    for (agency, user), quote in zip(pool, QUOTES, strict=True):
-        signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote)
-    wait_past(project.signup_deadline)
-    deadlines_sweep()
-    project.refresh_from_db()
-    winner, winner_user = winner_of(project, pool)
-    award_services.winner_confirm(signup=winner, actor=winner_user)
-    wait_past(project.publicity_ends_at)
-    deadlines_sweep()
-    engagement = Engagement.objects.get(project=project)
-    engagement_services.contract_upload(engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="c.pdf"))
-    warning_issue(agency=winner.agency, actor=sup, facts="一", evidence_summary="一")
-    warning_issue(agency=winner.agency, actor=sup, facts="二", evidence_summary="二")
+    project, _engagement, winner, _winner_user = contracting_project(buyer=buyer, pool=pool, wait=True, contract=True)
+    suspend_by_warnings(winner.agency, sup, facts=("一", "二"))
 
     # when the buyer confirms the contract
     response = client.post(reverse("buyer-contract-sign", args=[project.code]), {"amount": str(winner.quote)})
 
     # then the page shows CR-CON-001 with its basis, the win is revoked and the second-ranked steps up
-    html = page_text(response)
+    html = page_html(response)
     assert response.status_code == 200 and "CR-CON-001" in html and "依据" in html
     second = project.signups.get(state="selected")
     assert second.rank == 2 and second.agency.name in html and "递补" in html
@@ -577,15 +493,15 @@ def test_contract_refused_by_credit_shows_the_reasons_and_the_alternate_steps_up
 def test_buyer_extends_the_service_once():
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, winner, _user = contracting(buyer)
-    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=winner.quote).ok
+    project, engagement, winner, _user = contracted_engagement(buyer=buyer)
+    assert engagement.state == Engagement.State.IN_SERVICE and engagement.amount == winner.quote
     url = reverse("buyer-service-extend", args=[project.code])
     before = Engagement.objects.get(pk=engagement.pk).service_end
     assert client.post(url, {"days": "10", "reason": "补充现场勘查"}).status_code == 302
     extended = Engagement.objects.get(pk=engagement.pk)
     assert extended.extended and extended.service_end > before
     response = client.post(url, {"days": "5", "reason": "再延一次"}, follow=True)
-    assert "只能延长一次" in page_text(response)
+    assert "只能延长一次" in page_html(response)
     assert Engagement.objects.get(pk=engagement.pk).service_end == extended.service_end
 
 
@@ -593,15 +509,15 @@ def test_buyer_returns_the_result_for_rework_then_accepts_it():
     # given a delivered result
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, _winner, winner_user = result_submitted(buyer)
+    project, engagement, _winner, winner_user = delivered_engagement(buyer=buyer)
     url = reverse("buyer-result-review", args=[project.code])
-    assert reverse("buyer-engagement-file", args=[project.code, engagement.pk, "result"]) in page_text(
+    assert reverse("buyer-engagement-file", args=[project.code, engagement.pk, "result"]) in page_html(
         client.get(reverse("buyer-project", args=[project.code]))
     )
 
     # returning without a note is refused
     response = client.post(url, {"decision": "return", "note": ""})
-    assert response.status_code == 200 and "须写明整改意见" in page_text(response)
+    assert response.status_code == 200 and "须写明整改意见" in page_html(response)
     assert Engagement.objects.get(pk=engagement.pk).state == "result_submitted"
 
     # returning with a note sends it back
@@ -610,13 +526,11 @@ def test_buyer_returns_the_result_for_rework_then_accepts_it():
     assert Project.objects.get(pk=project.pk).state == "in_service"
 
     # the agency delivers again, and the buyer accepts: the payment falls due
-    assert engagement_services.result_submit(
-        engagement=engagement, actor=winner_user, file=ContentFile(PDF, name="r2.pdf")
-    ).ok
+    assert engagement_services.result_submit(engagement=engagement, actor=winner_user, file=pdf_content("r2.pdf")).ok
     client.post(url, {"decision": "accept", "note": ""})
     assert Engagement.objects.get(pk=engagement.pk).state == "accepted"
     assert Project.objects.get(pk=project.pk).state == "accepted"
-    html = page_text(client.get(reverse("buyer-project", args=[project.code])))
+    html = page_html(client.get(reverse("buyer-project", args=[project.code])))
     assert "付款期限" in html and "登记付款" in html and "提交评价" in html
 
 
@@ -624,7 +538,7 @@ def test_buyer_returns_the_result_for_rework_then_accepts_it():
 def test_rating_writes_the_credit_event_of_its_average(mark, code):
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, winner, _user = accepted(buyer)
+    project, engagement, winner, _user = accepted_engagement(buyer=buyer)
     marks = dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conformity"), str(mark))
     response = client.post(reverse("buyer-rating", args=[project.code]), {**marks, "comment": "评价意见"})
     assert response.status_code == 302
@@ -633,12 +547,12 @@ def test_rating_writes_the_credit_event_of_its_average(mark, code):
     # a second rating is refused with a message and writes nothing more
     response = client.post(reverse("buyer-rating", args=[project.code]), marks, follow=True)
     assert LedgerEntry.objects.filter(subject__agency=winner.agency, code=code).count() == 1
-    assert "服务质量" in page_text(response)
+    assert "服务质量" in page_html(response)
 
 
 def test_rating_marks_out_of_range_are_refused():
     buyer = buyer_user()
-    project, engagement, _winner, _user = accepted(buyer)
+    project, engagement, _winner, _user = accepted_engagement(buyer=buyer)
     marks = dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conformity"), "6")
     response = logged_in(buyer).post(reverse("buyer-rating", args=[project.code]), marks)
     assert response.status_code == 200 and Engagement.objects.get(pk=engagement.pk).state == "accepted"
@@ -648,15 +562,15 @@ def test_payment_double_submit_records_once():
     # given an accepted service with its payment due
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, _winner, _user = accepted(buyer)
+    project, engagement, _winner, _user = accepted_engagement(buyer=buyer)
     page = client.get(reverse("buyer-project", args=[project.code]))
     key = page.context["payment_form"]["key"].value()
-    assert key and f'value="{key}"' in page_text(page)
+    assert key and f'value="{key}"' in page_html(page)
 
     # a bank transfer without its reference is refused
     url = reverse("buyer-payment", args=[project.code])
     response = client.post(url, {"provider": "bank_transfer", "reference": "", "key": key})
-    assert response.status_code == 200 and "流水号" in page_text(response)
+    assert response.status_code == 200 and "流水号" in page_html(response)
     assert not PaymentCommand.objects.exists()
 
     # when the same form is sent twice
@@ -669,13 +583,13 @@ def test_payment_double_submit_records_once():
     assert first.status_code == 302 and second.status_code == 200
     assert payment.state == "recorded" and payment.reference == "HX2026052000123"
     assert PaymentCommand.objects.filter(payment=payment).count() == 1
-    assert "已登记转账" in page_text(second)
+    assert "已登记转账" in page_html(second)
 
 
 def test_sandbox_payment_settles_and_with_the_rating_closes_the_project():
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, _winner, _user = accepted(buyer)
+    project, engagement, _winner, _user = accepted_engagement(buyer=buyer)
     marks = dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conformity"), "4")
     client.post(reverse("buyer-rating", args=[project.code]), marks)
     key = client.get(reverse("buyer-project", args=[project.code])).context["payment_form"]["key"].value()
@@ -687,10 +601,10 @@ def test_sandbox_payment_settles_and_with_the_rating_closes_the_project():
 def test_payment_page_shows_a_late_payment():
     buyer = buyer_user()
     client = logged_in(buyer)
-    project, engagement, _winner, _user = accepted(buyer)
+    project, engagement, _winner, _user = accepted_engagement(buyer=buyer)
     payment = Payment.objects.get(engagement=engagement)
     Payment.objects.filter(pk=payment.pk).update(due_at=payment.due_at.replace(year=payment.due_at.year - 1))
-    html = page_text(client.get(reverse("buyer-project", args=[project.code])))
+    html = page_html(client.get(reverse("buyer-project", args=[project.code])))
     assert "已逾期" in html
 
 
@@ -703,13 +617,13 @@ def test_cancel_asks_for_confirmation_and_publishes_the_reason():
     client = logged_in(buyer)
     project = published_project("draw", buyer=buyer)
     url = reverse("buyer-project-cancel", args=[project.code])
-    assert "终止公告" in page_text(client.get(url))
+    assert "终止公告" in page_html(client.get(url))
 
     # without the confirmation or a reason nothing happens
     response = client.post(url, {"reason": "上级调整建设计划，项目暂缓实施。"})
-    assert response.status_code == 200 and "请勾选确认" in page_text(response)
+    assert response.status_code == 200 and "请勾选确认" in page_html(response)
     response = client.post(url, {"reason": "  ", "confirm": "on"})
-    assert response.status_code == 200 and "须填写原因" in page_text(response)
+    assert response.status_code == 200 and "须填写原因" in page_html(response)
     assert Project.objects.get(pk=project.pk).state == "open"
 
     # when confirmed with a reason
@@ -723,11 +637,11 @@ def test_cancel_asks_for_confirmation_and_publishes_the_reason():
 
 def test_cancel_is_refused_once_contracting_started():
     buyer = buyer_user()
-    project, _engagement, _winner, _user = contracting(buyer)
+    project, _engagement, _winner, _user = contracting_project(buyer=buyer, contract=True)
     response = logged_in(buyer).post(
         reverse("buyer-project-cancel", args=[project.code]), {"reason": "不再需要", "confirm": "on"}, follow=True
     )
-    assert "不能执行该操作" in page_text(response)
+    assert "不能执行该操作" in page_html(response)
     assert Project.objects.get(pk=project.pk).state == "contracting"
 
 
@@ -737,14 +651,14 @@ def test_failed_project_is_relaunched_as_a_new_draft():
     project = published_project("draw", buyer=buyer)
     deadlines_sweep(after(project.signup_deadline))
     assert Project.objects.get(pk=project.pk).state == "failed"
-    assert "流标" in page_text(client.get(reverse("buyer-project", args=[project.code])))
+    assert "流标" in page_html(client.get(reverse("buyer-project", args=[project.code])))
     response = client.post(reverse("buyer-project-relaunch", args=[project.code]))
     fresh = Project.objects.get(relaunch_of=project)
     assert response.url == reverse("buyer-project-edit", args=[fresh.code])
     assert fresh.state == "draft" and fresh.requirements.count() == 1
     # relaunching a live project is refused with a message
     response = client.post(reverse("buyer-project-relaunch", args=[fresh.code]), follow=True)
-    assert "只有流标或终止的项目可以重新发起" in page_text(response)
+    assert "只有流标或终止的项目可以重新发起" in page_html(response)
 
 
 @pytest.mark.postgres

@@ -24,6 +24,7 @@ from credit_rules.services import (
 from credit_rules.standing import standing_compute
 from marketplace.models import ServiceCategory
 from tests.factories import AgencyFactory, QualificationFactory, agency_user
+from tests.helpers import query_count
 
 NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
@@ -124,13 +125,6 @@ def _names(response) -> list[str]:
 def _records_table(response) -> str:
     """The HTML of the profile's table of public records still counting."""
     return response.content.decode().split('id="active-records"')[1].split("</table>")[0]
-
-
-def _queries(client, url: str, params: dict | None = None) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 # --- directory ---------------------------------------------------------------------------------------
@@ -492,22 +486,22 @@ def test_directory_query_count_does_not_grow_with_rows(client):
     policy_at()  # the per-process policy cache is warm in a running site
     _agencies_with(1, record)
     AgencyFactory()  # an agency with no credit record is listed too
-    one = _queries(client, url)
-    one_filtered = _queries(client, url, filters)
+    one = query_count(client, url)
+    one_filtered = query_count(client, url, filters)
     _agencies_with(49, record)
-    assert _queries(client, url) == one <= DIRECTORY_BUDGET
-    assert _queries(client, url, filters) == one_filtered <= DIRECTORY_BUDGET
+    assert query_count(client, url) == one <= DIRECTORY_BUDGET
+    assert query_count(client, url, filters) == one_filtered <= DIRECTORY_BUDGET
     assert client.get(url, filters).context["page_obj"].paginator.count == 50
 
 
 @pytest.mark.django_db
 def test_blacklist_query_count_does_not_grow_with_rows(client):
     _agencies_with(1, lambda a: _measure(a, MeasureKind.EXPEL))
-    one = _queries(client, reverse("blacklist"))
+    one = query_count(client, reverse("blacklist"))
     _agencies_with(49, lambda a: _measure(a, MeasureKind.EXPEL))
     response = client.get(reverse("blacklist"))
     assert len(response.context["rows"]) == 20
-    assert _queries(client, reverse("blacklist")) == one <= LIST_BUDGET
+    assert query_count(client, reverse("blacklist")) == one <= LIST_BUDGET
 
 
 @pytest.mark.django_db
@@ -517,9 +511,9 @@ def test_redlist_query_count_does_not_grow_with_rows(client):
         _measure(agency, MeasureKind.REWARD, rule_code="CR-ONB-006")
 
     _agencies_with(1, record)
-    one = _queries(client, reverse("redlist"))
+    one = query_count(client, reverse("redlist"))
     _agencies_with(49, record)
-    assert _queries(client, reverse("redlist") + "?page=2") == one <= REDLIST_BUDGET
+    assert query_count(client, reverse("redlist") + "?page=2") == one <= REDLIST_BUDGET
     assert client.get(reverse("redlist") + "?page=3").context["page_obj"].paginator.count == 50
 
 
@@ -531,7 +525,7 @@ def test_profile_query_count_does_not_grow_with_ledger_entries(client):
     url = reverse("agency-profile", args=[agency.uscc])
     policy_at()
     _events(agency, "RATING_EXCELLENT", days_ago=60)
-    one = _queries(client, url)
+    one = query_count(client, url)
     more = _events(agency, *(["RATING_POOR", "CREDIT_WARNING", "DELIVERY_LATE"] * 8), days_ago=40)
     for entry in more[:6]:
         dispute_mark(entry=entry, opened=True)
@@ -544,4 +538,4 @@ def test_profile_query_count_does_not_grow_with_ledger_entries(client):
     assert len(response.context["active_rows"]) + len(response.context["withdrawn_rows"]) == 30
 
     # then
-    assert _queries(client, url) == one <= PROFILE_BUDGET
+    assert query_count(client, url) == one <= PROFILE_BUDGET

@@ -5,7 +5,7 @@ The last-second rush of sign-ups against the deadline sweep, twenty racing close
 winner confirmations on one project, and two sweep workers over two hundred due projects: every
 effect happens exactly once, nothing slips in after the deadline, and nothing is logged as an error.
 
-Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs_procconc pytest tests/procurement/test_concurrency.py --create-db``
+Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/zjcs_procconc pytest tests/workflows/services/procurement/test_concurrency.py --create-db``
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from credit_rules.models import DecisionRecord, LedgerEntry
-from tests.factories import buyer_user
+from marketplace.errors import ApplicationError
+from tests.factories import agencies, buyer_user, project_data, published_project, requirement
+from tests.helpers import run_together
 from workflows import draw
 from workflows.models import Engagement, Project, ProjectQualification, SignUp, TransitionLog
 from workflows.services.deadlines import deadlines_sweep
@@ -36,54 +36,11 @@ from workflows.services.procurement import selection as selection_services
 from workflows.services.procurement import signups as signup_services
 from workflows.services.procurement.sealing import quote_seal
 
-from .helpers import agencies, project_data, published_project, requirement
-
 # serialized_rollback: the flush after each test would otherwise take the migrations' data (regions,
 # categories, qualification types, policy, the Wagtail tree) with it.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 DONE = TransitionLog.Outcome.DONE
-
-
-@dataclass
-class Call:
-    """What one thread's call returned or raised, and when it ran."""
-
-    result: object = None
-    error: Exception | None = None
-    started: datetime.datetime | None = None
-    finished: datetime.datetime | None = None
-
-
-def run_together(
-    calls: list[Callable[[], object]], *, on_release: Callable[[], None] | None = None, timeout: float = 180
-) -> list[Call]:
-    """Run the calls in threads released at once by a barrier; each closes its connection at the end.
-
-    ``on_release`` runs once every thread is connected and waiting, just before they are released.
-    """
-    barrier = threading.Barrier(len(calls), action=on_release)
-    out = [Call() for _ in calls]
-
-    def worker(i: int, call: Callable[[], object]) -> None:
-        try:
-            connection.ensure_connection()  # connect before the barrier, so the race is the services'
-            barrier.wait(timeout=timeout)
-            out[i].started = timezone.now()
-            out[i].result = call()
-        except Exception as exc:  # kept for the test's assertions, never swallowed
-            out[i].error = exc
-        finally:
-            out[i].finished = timezone.now()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-        assert not thread.is_alive(), "a worker hung (deadlock?)"
-    return out
 
 
 def at_moment(moment: Callable[[], datetime.datetime], call: Callable[[], object]) -> Callable[[], object]:
@@ -110,7 +67,7 @@ def errors_logged(caplog) -> list[str]:
 
 
 def message_of(error: Exception) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else repr(error)
+    return " ".join(error.messages) if isinstance(error, ApplicationError) else repr(error)
 
 
 # --- (a) the last-second rush ----------------------------------------------------------------------
@@ -168,7 +125,7 @@ def test_fifty_signups_in_the_last_second_are_each_recorded_once_and_none_after_
         f"{len(made)} of {len(rush)} calls signed up; refused: {Counter(message_of(c.error)[:12] for _a, c in refused)}"
     )
     assert all(c.result.ok for c in made), [c.result.refusals for c in made]
-    assert all(isinstance(c.error, ValidationError) for _a, c in refused), summary
+    assert all(isinstance(c.error, ApplicationError) for _a, c in refused), summary
     doubled_ids = {a.pk for a, _u in doubled}
     for agency, c in refused:
         if "重复" in message_of(c.error):
@@ -194,7 +151,7 @@ def test_fifty_signups_in_the_last_second_are_each_recorded_once_and_none_after_
 
     # and the calls after the deadline were refused and wrote nothing (not even a gate decision)
     for c in late_calls:
-        assert isinstance(c.error, ValidationError), c.error
+        assert isinstance(c.error, ApplicationError), c.error
         assert "截止" in message_of(c.error) or "不接受报名" in message_of(c.error)
     late_ids = [a.pk for a, _u in late]
     assert not SignUp.objects.filter(agency_id__in=late_ids).exists()
@@ -274,7 +231,7 @@ def test_twenty_racing_closes_confirmations_and_winner_confirmations_each_act_on
     )
     # then contracting started once: one engagement; the rest were refused (by state, or told why)
     for c in calls:
-        assert c.error is None or isinstance(c.error, ValidationError), c.error
+        assert c.error is None or isinstance(c.error, ApplicationError), c.error
     done = [c for c in calls if c.error is None and c.result.ok]
     assert len(done) == 1
     refused = [c for c in calls if c not in done]

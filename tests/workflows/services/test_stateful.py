@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 from unittest import mock
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +27,15 @@ from credit_rules.models import CreditSubject, ExternalListing, LedgerEntry, Mea
 from credit_rules.services import subject_for_agency
 from credit_rules.standing import standing_compute
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory, QualificationFactory, agency_user, hearing_lapsed, supervisor_user
+from tests.factories import (
+    AgencyFactory,
+    QualificationFactory,
+    agency_user,
+    hearing_lapsed,
+    list_agency,
+    supervisor_user,
+)
+from tests.helpers import pdf_file
 from workflows.models import Membership, Objection, RepairRequest
 from workflows.selectors import facts
 from workflows.services import membership as membership_services
@@ -37,10 +44,8 @@ from workflows.services.credit import events as event_services
 from workflows.services.credit import objections as objection_services
 from workflows.services.credit import repairs as repair_services
 from workflows.services.credit import sweeps as credit_sweeps
-from workflows.services.credit.external import external_list_import
 
 AGENCIES = 3
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EVENTS = ["QUALITY_COMPLAINT", "RATING_POOR", "RATING_EXCELLENT", "HONOUR_RED_LIST", "DECLINE_WIN", "FALSE_MATERIALS"]
 State = Membership.State
 
@@ -196,7 +201,7 @@ class AgencyLives(RuleBasedStateMachine):
             entry=entry,
             actor=self._staff_of(entry),
             correction="已整改。",
-            evidence=SimpleUploadedFile("整改.pdf", PDF),
+            evidence=pdf_file("整改.pdf"),
         )
         assert request.state == RepairRequest.State.SUBMITTED
         result = repair_services.repair_decide(request=request, actor=self.supervisor, approve=approve, note="审核")
@@ -213,11 +218,7 @@ class AgencyLives(RuleBasedStateMachine):
             listed_on = self.listed[i] = day
         else:
             delisted = max(listed_on, day).isoformat()
-        content = (
-            "uscc,name,reason,source,listed_on,delisted_on\n"
-            f"{agency.uscc},{agency.name},未履行生效判决,失信被执行人名单,{listed_on.isoformat()},{delisted}\n"
-        ).encode()
-        external_list_import(content=content, filename="list.csv")
+        list_agency(agency, reason="未履行生效判决", listed_on=listed_on, delisted_on=delisted, filename="list.csv")
 
     @precondition(lambda self: any(self._membership(i) is not None for i in range(AGENCIES)))
     @rule(i=st.integers(0, AGENCIES - 1))

@@ -8,18 +8,14 @@ engagements, objections, early repair, external lists and expiring qualification
 from __future__ import annotations
 
 import datetime
-from contextlib import contextmanager
-from decimal import Decimal
-from unittest import mock
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cms.models import NoticeRequest
 from credit_rules import gate
-from credit_rules.models import DecisionRecord, LedgerEntry, Source
+from credit_rules.models import DecisionRecord, LedgerEntry
 from credit_rules.policy import policy_at
 from credit_rules.services import subject_for_agency
 from credit_rules.standing import standing_compute
@@ -28,86 +24,30 @@ from marketplace.errors import ApplicationError
 from marketplace.selectors import qualifications_valid_on
 from tests.factories import (
     AgencyFactory,
-    BuyerUnitFactory,
     QualificationFactory,
     admitted_agency,
-    agency_user,
-    buyer_user,
-    hearing_lapsed,
-    leaf_category,
-    supervisor_user,
+    applicant,
+    applied_case,
+    engagement_row,
+    list_agency,
+    project_row,
+    record_event,
+    warn,
 )
+from tests.helpers import CREDIT_SWEEP_IDLE, DAY, clock, close_to, pdf_file, refetch
 from workflows.models import CreditCase, Engagement, Membership, Project, RepairRequest, SignUp, TransitionLog
 from workflows.selectors import facts
 from workflows.services import membership as membership_services
-from workflows.services.credit import cases as case_services
-from workflows.services.credit import events as event_services
 from workflows.services.credit import notices as credit_notices
 from workflows.services.credit import objections as objection_services
 from workflows.services.credit import repairs as repair_services
 from workflows.services.credit import sweeps as credit_sweeps
-from workflows.services.credit.external import external_list_import
 from workflows.services.transitions import transition_run
 
 pytestmark = pytest.mark.django_db
 
 State = Membership.State
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DAY = datetime.timedelta(days=1)
-
-
-@contextmanager
-def clock(at: datetime.datetime):
-    """Move the platform's clock (services read timezone.now())."""
-    with mock.patch("django.utils.timezone.now", return_value=at):
-        yield
-
-
-def refetch(obj):
-    return type(obj).objects.get(pk=obj.pk)
-
-
-def close_to(value: datetime.datetime, expected: datetime.datetime, slack=datetime.timedelta(minutes=1)) -> bool:
-    return abs(value - expected) < slack
-
-
-def applicant(agency=None):
-    """An agency with a valid qualification and a filled-in application: (agency, membership, user)."""
-    agency = agency or AgencyFactory()
-    QualificationFactory(agency=agency)
-    user = agency_user(agency)
-    membership = membership_services.membership_start(agency=agency, actor=user)
-    membership = membership_services.membership_update_application(
-        membership=membership, actor=user, statement="从事房地产估价与土地估价，承诺依法诚信执业。"
-    )
-    return agency, membership, user
-
-
-def record(agency, code: str, *, at=None, actor=None):
-    return event_services.credit_event_record(
-        subject=subject_for_agency(agency), code=code, source=Source.SUPERVISOR, actor=actor, at=at
-    )
-
-
-def warn(agency, supervisor, what: str = "逾期提交成果，经责令整改仍未说明理由。"):
-    return event_services.warning_issue(agency=agency, actor=supervisor, facts=what, evidence_summary=what)
-
-
-def project_for(state: str, *, method=Project.Method.DRAW) -> Project:
-    unit = BuyerUnitFactory()
-    return Project.objects.create(
-        code=f"ZJCS-W-{Project.objects.count() + 1:06d}",
-        buyer=unit,
-        created_by=buyer_user(unit),
-        state=state,
-        name="某地块土地估价服务",
-        category=leaf_category(),
-        content="对拟出让地块进行土地估价。",
-        budget=Decimal("80000"),
-        quote_floor=Decimal("20000"),
-        quote_ceiling=Decimal("80000"),
-        method=method,
-    )
+OVERLOAD = "同时在办项目超出承接能力。"
 
 
 def signup_gate(agency, at=None):
@@ -125,23 +65,13 @@ def done_logs(membership, transition: str) -> int:
     ).count()
 
 
-@pytest.fixture
-def supervisor():
-    return supervisor_user()
-
-
-@pytest.fixture
-def member(supervisor):
-    return admitted_agency(supervisor=supervisor)
-
-
 # --- entry ------------------------------------------------------------------------------------------
 
 
 def test_a_serious_record_refuses_entry_and_the_reason_is_kept(supervisor):
     # given an applicant that walked away from a won selection half a year ago (the demo's agency_demo3)
     agency, membership, user = applicant()
-    record(agency, "DECLINE_WIN", at=timezone.now() - datetime.timedelta(days=180))
+    record_event(agency, "DECLINE_WIN", at=timezone.now() - datetime.timedelta(days=180))
     # when it submits
     result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     # then it is refused with CR-ONB-003 and the decision is stored with its reasons and inputs
@@ -163,7 +93,7 @@ def test_a_serious_record_refuses_entry_and_the_reason_is_kept(supervisor):
 
 def test_the_serious_record_stops_counting_after_the_lookback():
     agency, membership, user = applicant()
-    record(agency, "DECLINE_WIN", at=timezone.now() - relativedelta(months=37))
+    record_event(agency, "DECLINE_WIN", at=timezone.now() - relativedelta(months=37))
     result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     assert result.ok and refetch(membership).state == State.SUBMITTED
 
@@ -177,7 +107,7 @@ def test_green_channel_admits_at_submit_without_a_supervisor():
         member_since=timezone.now() - relativedelta(months=30),
         ended_at=timezone.now() - relativedelta(months=1),
     )
-    record(agency, "HONOUR_TAX_A", at=timezone.now() - relativedelta(months=14))
+    record_event(agency, "HONOUR_TAX_A", at=timezone.now() - relativedelta(months=14))
     agency, membership, user = applicant(agency)
     # when it applies again
     result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
@@ -198,7 +128,7 @@ def test_no_green_channel_with_a_bad_event_in_the_last_twelve_months():
     Membership.objects.create(
         agency=agency, state=State.WITHDRAWN, member_since=timezone.now() - relativedelta(months=30)
     )
-    record(agency, "RATING_POOR", at=timezone.now() - relativedelta(months=5))
+    record_event(agency, "RATING_POOR", at=timezone.now() - relativedelta(months=5))
     agency, membership, user = applicant(agency)
     result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     assert result.ok and not result.decision.fast_track
@@ -246,14 +176,7 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
     first = credit_sweeps.credit_sweep(after)
     assert first["reinstated"] == 1 and first["standings"] >= 1
     again = credit_sweeps.credit_sweep(after)
-    assert again == {
-        "standings": 0,
-        "reinstated": 0,
-        "restricted": 0,
-        "unrestricted": 0,
-        "listings": 0,
-        "cases_expired": 0,
-    }
+    assert again == CREDIT_SWEEP_IDLE
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until, stored.resume_state) == (State.ACTIVE, None, "")
     assert done_logs(membership, "reinstate") == 1
@@ -265,12 +188,8 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
 
 def test_a_suspended_restricted_member_returns_to_restricted(supervisor, member):
     agency, membership, user = member
-    case = case_services.case_propose(
-        agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=3
-    )
-    case_services.case_notify(case=case, actor=supervisor)
-    hearing_lapsed(case)
-    assert case_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制").ok
+    case = applied_case(agency, supervisor, measure="restrict", months=3, facts=OVERLOAD, note="决定限制")
+    assert case.state == CreditCase.State.APPLIED
     assert refetch(membership).state == State.RESTRICTED
     warn(agency, supervisor)
     warn(agency, supervisor)
@@ -283,13 +202,8 @@ def test_a_suspended_restricted_member_returns_to_restricted(supervisor, member)
 
 def test_a_time_limited_restriction_ends_by_itself(supervisor, member):
     agency, membership, user = member
-    case = case_services.case_propose(
-        agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=3
-    )
-    case_services.case_notify(case=case, actor=supervisor)
-    hearing_lapsed(case)
-    case_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
-    end = refetch(case).measure_entry.expires_at
+    case = applied_case(agency, supervisor, measure="restrict", months=3, facts=OVERLOAD, note="决定限制")
+    end = case.measure_entry.expires_at
     credit_sweeps.credit_sweep(end - DAY)
     assert refetch(membership).state == State.RESTRICTED
     result = credit_sweeps.credit_sweep(end)
@@ -326,16 +240,16 @@ def test_a_warning_while_suspended_suspends_three_months(supervisor, member):
 
 def test_three_verified_complaints_expel_blacklist_and_withdraw_open_signups(supervisor, member):
     agency, membership, user = member
-    open_project = project_for(Project.State.OPEN)
-    closed_project = project_for(Project.State.SELECTING)
+    open_project = project_row(Project.State.OPEN)
+    closed_project = project_row(Project.State.SELECTING)
     signup = SignUp.objects.create(project=open_project, agency=agency, submitted_by=user)
     frozen = SignUp.objects.create(project=closed_project, agency=agency, submitted_by=user)
     # two complaints: a member still
-    record(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=8), actor=supervisor)
-    record(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=2), actor=supervisor)
+    record_event(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=8), actor=supervisor)
+    record_event(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=2), actor=supervisor)
     assert refetch(membership).state == State.ACTIVE
     # the third within twelve months expels
-    third = record(agency, "QUALITY_COMPLAINT", actor=supervisor)
+    third = record_event(agency, "QUALITY_COMPLAINT", actor=supervisor)
     stored = refetch(membership)
     assert stored.state == State.EXPELLED
     assert close_to(stored.barred_until, third.effective_at + relativedelta(months=36))
@@ -355,11 +269,10 @@ def test_three_verified_complaints_expel_blacklist_and_withdraw_open_signups(sup
 def test_an_expelled_agency_is_barred_until_the_bar_ends(supervisor, member):
     agency, membership, user = member
     for months in (6, 3, 0):
-        record(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=months), actor=supervisor)
+        record_event(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=months), actor=supervisor)
     barred_until = refetch(membership).barred_until
     # a new application during the bar is refused with the date
-    again = membership_services.membership_start(agency=agency, actor=user)
-    again = membership_services.membership_update_application(membership=again, actor=user, statement="申请重新入驻。")
+    _agency, again, _user = applicant(agency, user=user, statement="申请重新入驻。")
     result = membership_services.membership_submit(membership=again, actor=user, accept_commitment=True)
     assert not result.ok
     [reason] = [r for r in result.refusals if r.rule_code == "CR-ONB-002"]
@@ -383,9 +296,9 @@ def test_an_expelled_agency_is_barred_until_the_bar_ends(supervisor, member):
 def test_grade_d_restricts_and_a_repair_that_lifts_the_grade_unrestricts(supervisor, member):
     agency, membership, user = member
     past = timezone.now() - relativedelta(months=4)
-    ratings = [record(agency, "RATING_POOR", at=past + datetime.timedelta(hours=i)) for i in range(8)]
+    ratings = [record_event(agency, "RATING_POOR", at=past + datetime.timedelta(hours=i)) for i in range(8)]
     assert refetch(membership).state == State.ACTIVE  # 60: grade C
-    ratings.append(record(agency, "RATING_POOR", at=past + datetime.timedelta(hours=9)))
+    ratings.append(record_event(agency, "RATING_POOR", at=past + datetime.timedelta(hours=9)))
     subject = subject_for_agency(agency)
     assert (subject.score, subject.grade, subject.is_restricted) == (55, "D", True)
     assert refetch(membership).state == State.RESTRICTED
@@ -396,7 +309,7 @@ def test_grade_d_restricts_and_a_repair_that_lifts_the_grade_unrestricts(supervi
         entry=ratings[0],
         actor=user,
         correction="已建立成果质量复核制度。",
-        evidence=SimpleUploadedFile("整改.pdf", PDF),
+        evidence=pdf_file("整改.pdf"),
     )
     assert repair_services.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位").ok
     subject = subject_for_agency(agency)
@@ -412,9 +325,9 @@ def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
     agency, membership, user = member
     now = timezone.now()
     window = policy_at(now).event_window_months
-    honour = record(agency, "HONOUR_TAX_A", at=now - relativedelta(months=window) + datetime.timedelta(days=10))
+    honour = record_event(agency, "HONOUR_TAX_A", at=now - relativedelta(months=window) + datetime.timedelta(days=10))
     for i in range(9):
-        record(agency, "RATING_POOR", at=now - datetime.timedelta(days=30) + datetime.timedelta(hours=i))
+        record_event(agency, "RATING_POOR", at=now - datetime.timedelta(days=30) + datetime.timedelta(hours=i))
     subject = subject_for_agency(agency)
     assert (subject.score, subject.grade, subject.is_restricted) == (60, "C", False)
     assert refetch(membership).state == State.ACTIVE
@@ -444,11 +357,12 @@ def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
 def test_a_grade_d_agency_that_leaves_and_returns_is_admitted_restricted(supervisor, member):
     agency, membership, user = member
     for i in range(9):
-        record(agency, "RATING_POOR", at=timezone.now() - datetime.timedelta(days=30) + datetime.timedelta(hours=i))
+        record_event(
+            agency, "RATING_POOR", at=timezone.now() - datetime.timedelta(days=30) + datetime.timedelta(hours=i)
+        )
     assert refetch(membership).state == State.RESTRICTED
     assert membership_services.membership_withdraw(membership=membership, actor=user).ok
-    again = membership_services.membership_start(agency=agency, actor=user)
-    again = membership_services.membership_update_application(membership=again, actor=user, statement="重新申请入驻。")
+    _agency, again, _user = applicant(agency, user=user, statement="重新申请入驻。")
     assert membership_services.membership_submit(membership=again, actor=user, accept_commitment=True).ok
     assert membership_services.membership_review(membership=again, actor=supervisor, decision="approve").ok
     # the restriction is the ledger's, not the old membership's: the new one starts restricted
@@ -461,26 +375,22 @@ def test_repair_too_early_is_refused_with_the_date(supervisor, member):
     warning = warn(agency, supervisor)
     eligible = timezone.localtime(warning.repairable_after).date()
     with pytest.raises(ApplicationError) as refused:
-        repair_services.repair_submit(
-            entry=warning, actor=user, correction="已整改。", evidence=SimpleUploadedFile("整改.pdf", PDF)
-        )
+        repair_services.repair_submit(entry=warning, actor=user, correction="已整改。", evidence=pdf_file("整改.pdf"))
     assert eligible.isoformat() in refused.value.messages[0]
     assert eligible == (timezone.localtime(warning.effective_at) + relativedelta(months=3)).date()
     assert not RepairRequest.objects.exists()
     with clock(warning.repairable_after + DAY):
         request = repair_services.repair_submit(
-            entry=warning, actor=user, correction="已整改。", evidence=SimpleUploadedFile("整改.pdf", PDF)
+            entry=warning, actor=user, correction="已整改。", evidence=pdf_file("整改.pdf")
         )
     assert request.state == RepairRequest.State.SUBMITTED
 
 
 def test_an_expulsion_grade_event_cannot_be_repaired(supervisor, member):
     agency, membership, user = member
-    entry = record(agency, "FALSE_MATERIALS", actor=supervisor)
+    entry = record_event(agency, "FALSE_MATERIALS", actor=supervisor)
     with clock(timezone.now() + relativedelta(months=40)), pytest.raises(ApplicationError):
-        repair_services.repair_submit(
-            entry=entry, actor=user, correction="-", evidence=SimpleUploadedFile("a.pdf", PDF)
-        )
+        repair_services.repair_submit(entry=entry, actor=user, correction="-", evidence=pdf_file("a.pdf"))
     assert refetch(membership).state == State.EXPELLED
 
 
@@ -489,11 +399,8 @@ def test_an_expulsion_grade_event_cannot_be_repaired(supervisor, member):
 
 def test_voluntary_exit_waits_for_open_engagements(member):
     agency, membership, user = member
-    project = project_for(Project.State.IN_SERVICE)
-    accepted = Engagement.objects.create(project=project, agency=agency, state=Engagement.State.ACCEPTED)
-    running = Engagement.objects.create(
-        project=project_for(Project.State.IN_SERVICE), agency=agency, state=Engagement.State.IN_SERVICE
-    )
+    accepted = engagement_row(agency, Engagement.State.ACCEPTED)
+    running = engagement_row(agency, Engagement.State.IN_SERVICE)
     result = membership_services.membership_withdraw(membership=membership, actor=user)
     assert not result.ok
     [reason] = result.refusals
@@ -551,17 +458,10 @@ def test_overturning_a_warning_that_did_not_cause_the_suspension_keeps_it(superv
 # --- external lists ---------------------------------------------------------------------------------------
 
 
-def listing_file(agency, delisted_on: str = "") -> bytes:
-    return (
-        "uscc,name,reason,source,listed_on,delisted_on\n"
-        f"{agency.uscc},{agency.name},未履行生效法律文书确定的义务,失信被执行人名单,2026-01-05,{delisted_on}\n"
-    ).encode()
-
-
 def test_an_external_listing_suspends_a_member_and_delisting_restores_it(member):
     agency, membership, user = member
     bystander, bystander_membership, _ = admitted_agency()
-    batch, affected = external_list_import(content=listing_file(agency), filename="sxbzxr-2026-01.csv")
+    batch, affected = list_agency(agency, filename="sxbzxr-2026-01.csv")
     assert (batch.rows, affected) == (1, 1)
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until) == (State.SUSPENDED, None)
@@ -574,14 +474,14 @@ def test_an_external_listing_suspends_a_member_and_delisting_restores_it(member)
     assert refetch(membership).state == State.SUSPENDED
     # the delisting file restores it
     today = timezone.localdate().isoformat()
-    batch, affected = external_list_import(content=listing_file(agency, today), filename="sxbzxr-2026-02.csv")
+    batch, affected = list_agency(agency, delisted_on=today, filename="sxbzxr-2026-02.csv")
     assert affected == 1
     stored = refetch(membership)
     assert (stored.state, stored.suspended_until) == (State.ACTIVE, None)
     assert not subject_for_agency(agency).is_suspended
     assert signup_gate(agency).allowed
     # importing the same delisting again changes nothing
-    external_list_import(content=listing_file(agency, today), filename="sxbzxr-2026-02.csv")
+    list_agency(agency, delisted_on=today, filename="sxbzxr-2026-02.csv")
     assert done_logs(membership, "reinstate") == 1
 
 
@@ -589,12 +489,13 @@ def test_listing_dates_in_the_file_take_effect_by_themselves(member):
     agency, membership, user = member
     today = timezone.localdate()
     # a file lists the agency from next week until the week after
-    content = (
-        "uscc,name,reason,source,listed_on,delisted_on\n"
-        f"{agency.uscc},{agency.name},未履行生效判决,失信被执行人名单,"
-        f"{(today + datetime.timedelta(days=7)).isoformat()},{(today + datetime.timedelta(days=14)).isoformat()}\n"
-    ).encode()
-    external_list_import(content=content, filename="sxbzxr-future.csv")
+    list_agency(
+        agency,
+        reason="未履行生效判决",
+        listed_on=today + datetime.timedelta(days=7),
+        delisted_on=today + datetime.timedelta(days=14),
+        filename="sxbzxr-future.csv",
+    )
     assert refetch(membership).state == State.ACTIVE
     # the sweep suspends it when the listing starts, and restores it when the listing ends
     start = timezone.now() + datetime.timedelta(days=7, hours=1)
@@ -613,13 +514,8 @@ def test_listing_dates_in_the_file_take_effect_by_themselves(member):
 
 def test_a_restriction_that_ends_during_an_open_ended_suspension_is_forgotten(supervisor, member):
     agency, membership, user = member
-    external_list_import(content=listing_file(agency), filename="sxbzxr.csv")
-    case = case_services.case_propose(
-        agency=agency, actor=supervisor, facts="同时在办项目超出承接能力。", measure="restrict", months=1
-    )
-    case_services.case_notify(case=case, actor=supervisor)
-    hearing_lapsed(case)
-    case_services.case_decide(case=case, actor=supervisor, apply=True, note="决定限制")
+    list_agency(agency, filename="sxbzxr.csv")
+    applied_case(agency, supervisor, measure="restrict", months=1, facts=OVERLOAD, note="决定限制")
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)
     later = timezone.now() + relativedelta(months=2)
@@ -627,13 +523,13 @@ def test_a_restriction_that_ends_during_an_open_ended_suspension_is_forgotten(su
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.ACTIVE)
     with clock(later):
-        external_list_import(content=listing_file(agency, timezone.localdate().isoformat()), filename="delist.csv")
+        list_agency(agency, delisted_on=timezone.localdate(), filename="delist.csv")
     assert refetch(membership).state == State.ACTIVE
 
 
 def test_a_listed_applicant_is_refused_entry(member):
     agency, membership, user = applicant()
-    external_list_import(content=listing_file(agency), filename="sxbzxr.csv")
+    list_agency(agency, filename="sxbzxr.csv")
     result = membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
     assert not result.ok and "CR-ONB-001" in [r.rule_code for r in result.refusals]
     assert refetch(membership).state == State.DRAFT
@@ -645,11 +541,7 @@ def test_a_listed_applicant_is_refused_entry(member):
 def test_an_expired_qualification_stops_counting_without_a_human_step():
     agency = AgencyFactory()
     licence = QualificationFactory(agency=agency, valid_until=timezone.localdate() + datetime.timedelta(days=10))
-    user = agency_user(agency)
-    membership = membership_services.membership_start(agency=agency, actor=user)
-    membership = membership_services.membership_update_application(
-        membership=membership, actor=user, statement="从事房地产估价。"
-    )
+    agency, membership, user = applicant(agency, statement="从事房地产估价。")
     assert membership_services.application_problems(membership) == []
     assert licence in qualifications_valid_on(licence.valid_until)
     assert licence not in qualifications_valid_on(licence.valid_until + DAY)

@@ -4,26 +4,37 @@ confirming or declining a win, contract and result uploads, payment receipt — 
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from credit_rules.models import LedgerEntry
 from credit_rules.rules import REGISTRY
-from marketplace.models import Qualification, QualificationLevel, QualificationType, ServiceCategory
-from tests.factories import AgencyFactory, agency_user, buyer_user, hearing_lapsed, operator_user, supervisor_user
-from workflows.models import Engagement, Payment, PaymentCommand, Project, SignUp, TransitionLog
+from marketplace.models import Qualification, QualificationType, ServiceCategory
+from tests.factories import (
+    AgencyFactory,
+    agencies,
+    agency_user,
+    applied_case,
+    awarded_project,
+    buyer_user,
+    contract_signed,
+    contract_uploaded,
+    contracting_project,
+    draft_project,
+    list_agency,
+    operator_user,
+    published_project,
+    requirement,
+    supervisor_user,
+    suspended_member,
+)
+from tests.helpers import after, page_text, pdf_content, pdf_file, query_count, refetch, wait_past
+from workflows.models import Engagement, Payment, PaymentCommand, SignUp, TransitionLog
 from workflows.selectors.facts import missing_qualifications
-from workflows.services.credit import cases as case_services
-from workflows.services.credit import events as event_services
-from workflows.services.credit.external import external_list_import
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.delivery import engagements as engagement_services
 from workflows.services.delivery import payments as payment_services
@@ -31,49 +42,19 @@ from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
 from workflows.services.procurement import signups as signup_services
 
-from .helpers import after, agencies, project_data, requirement, wait_past
-
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-# --- builders -------------------------------------------------------------------------------------
-
-
-def fresh(obj):
-    """Re-read a row (protected FSM fields are skipped by refresh_from_db)."""
-    return type(obj).objects.get(pk=obj.pk)
-
-
-def publish(*, buyer=None, operator=None, method: str = "draw", requirements=None, avoid=(), **overrides) -> Project:
-    """A project created, submitted and published through the services, with chosen requirements."""
-    buyer = buyer or buyer_user()
-    operator = operator or operator_user()
-    unit = buyer.buyerstaff_set.get().unit
-    project = project_services.project_create(
-        buyer=unit,
-        actor=buyer,
-        data=project_data(method, **overrides),
-        requirements=[requirement()] if requirements is None else requirements,
-        avoid=avoid,
-    )
-    assert project_services.project_submit(project=project, actor=buyer).ok
-    assert project_services.project_review(project=project, actor=operator, publish=True).ok
-    return fresh(project)
-
-
-def level(rank: int) -> QualificationLevel:
-    return QualificationLevel.objects.get(qualification_type__code="Q-RE", rank=rank)
 
 
 def engagements_for(agency, user, n: int, *, buyer, operator, **overrides) -> list[Engagement]:
-    """``n`` direct selections of ``agency`` taken to contracting (an engagement awaiting the contract)."""
+    """``n`` direct selections of ``agency`` taken to contracting (an engagement awaiting the contract).
+
+    The chain of ``tests.factories.contracting_project`` for many projects at once: one sweep closes
+    them all, one ends their publicity (fifty projects in one test stay affordable)."""
     projects = [
-        publish(
+        published_project(
+            "direct",
             buyer=buyer,
             operator=operator,
-            method="direct",
             direct_agency=agency,
             direct_reason="该机构承担过本项目前期估价，熟悉情况。",
             **overrides,
@@ -85,18 +66,14 @@ def engagements_for(agency, user, n: int, *, buyer, operator, **overrides) -> li
     deadlines_sweep(after(max(p.signup_deadline for p in projects)))
     for project in projects:
         winner = SignUp.objects.get(project=project, agency=agency)
-        assert winner.state == "selected", fresh(project).cancel_reason
+        assert winner.state == "selected", refetch(project).cancel_reason
         assert award_services.winner_confirm(signup=winner, actor=user).ok
-    deadlines_sweep(after(max(fresh(p).publicity_ends_at for p in projects)))
+    deadlines_sweep(after(max(refetch(p).publicity_ends_at for p in projects)))
     return list(Engagement.objects.filter(project__in=projects).order_by("pk"))
 
 
 def signup_post(client, project, quote="50000", **files):
     return client.post(reverse("agency-project", args=[project.code]), {"action": "signup", "quote": quote, **files})
-
-
-def page_text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 @pytest.fixture
@@ -113,23 +90,25 @@ def test_list_shows_eligible_projects_only_and_the_all_view_says_why(client, mem
     # given an agency with Q-RE 二级 in 房地产估价, and open projects it does and does not qualify for
     agency, user = member
     buyer, operator = buyer_user(), operator_user()
-    ok = publish(buyer=buyer, operator=operator, name="可报名的估价项目")
-    too_high = publish(buyer=buyer, operator=operator, name="要求一级资质的项目", requirements=[requirement(rank=1)])
-    other = publish(
+    ok = published_project(buyer=buyer, operator=operator, name="可报名的估价项目")
+    too_high = published_project(
+        buyer=buyer, operator=operator, name="要求一级资质的项目", requirements=[requirement(rank=1)]
+    )
+    other = published_project(
         buyer=buyer,
         operator=operator,
         name="可研报告编制项目",
         category=ServiceCategory.objects.get(code="ENG-FS"),
         requirements=[],
     )
-    avoided = publish(
+    avoided = published_project(
         buyer=buyer,
         operator=operator,
         name="需回避的项目",
         avoid=[project_services.Avoid(agency, "该机构为项目业主下属企业的关联方")],
     )
     someone_else = AgencyFactory()
-    direct = publish(
+    direct = published_project(
         buyer=buyer,
         operator=operator,
         method="direct",
@@ -137,9 +116,7 @@ def test_list_shows_eligible_projects_only_and_the_all_view_says_why(client, mem
         direct_agency=someone_else,
         direct_reason="该机构承担了前期工作。",
     )
-    draft = project_services.project_create(
-        buyer=buyer.buyerstaff_set.get().unit, actor=buyer, data=project_data("draw", name="未发布的草稿")
-    )
+    draft = draft_project(buyer, name="未发布的草稿", requirements=[])
     client.force_login(user)
 
     # when the clerk opens the list
@@ -177,7 +154,7 @@ def test_list_shows_eligible_projects_only_and_the_all_view_says_why(client, mem
 def test_an_expired_licence_drops_the_project_from_the_list_without_anyone_acting(client, member):
     # given an eligible project, and then the agency's licence expires
     agency, user = member
-    project = publish()
+    project = published_project()
     client.force_login(user)
     assert [p.code for p in client.get(reverse("agency-projects")).context["page"].rows] == [project.code]
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
@@ -195,7 +172,7 @@ def test_an_expired_licence_drops_the_project_from_the_list_without_anyone_actin
 def test_a_licence_level_too_low_keeps_the_project_off_the_list(client):
     # given an agency holding only Q-RE 三级 and a project asking for 二级
     ((agency, user),) = agencies(1, level_rank=3)
-    project = publish()
+    project = published_project()
     client.force_login(user)
 
     # when it opens the list and the all-view
@@ -212,7 +189,7 @@ def test_all_mode_requirements_need_every_licence(client, member):
     # given a project that requires Q-RE 二级 AND a land appraisal filing the agency lacks
     agency, user = member
     land = QualificationType.objects.get(code="Q-LAND")
-    project = publish(
+    project = published_project(
         qualification_mode="all",
         requirements=[requirement(), project_services.Requirement(land, land.levels.get())],
     )
@@ -227,33 +204,26 @@ def test_all_mode_requirements_need_every_licence(client, member):
     assert missing_qualifications(project, agency, timezone.localdate())
 
 
-def _list_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_project_list_query_count_is_the_same_for_1_and_50_projects(client, member):
     # given one eligible and one ineligible open project
     agency, user = member
     buyer, operator = buyer_user(), operator_user()
-    publish(buyer=buyer, operator=operator)
-    publish(buyer=buyer, operator=operator, requirements=[requirement(rank=1)])
+    published_project(buyer=buyer, operator=operator)
+    published_project(buyer=buyer, operator=operator, requirements=[requirement(rank=1)])
     client.force_login(user)
     url, url_all = reverse("agency-projects"), reverse("agency-projects") + "?all=1"
-    one, one_all = _list_queries(client, url), _list_queries(client, url_all)
+    one, one_all = query_count(client, url), query_count(client, url_all)
 
     # when 49 more of each kind are published
     for _ in range(49):
-        publish(buyer=buyer, operator=operator)
-        publish(buyer=buyer, operator=operator, requirements=[requirement(rank=1)])
+        published_project(buyer=buyer, operator=operator)
+        published_project(buyer=buyer, operator=operator, requirements=[requirement(rank=1)])
 
     # then both views cost the same number of queries
     assert len(client.get(url).context["page"].rows) == 50
     assert len(client.get(url_all).context["page"].rows) == 50  # a page holds 50
-    assert _list_queries(client, url) == one
-    assert _list_queries(client, url_all) == one_all
+    assert query_count(client, url) == one
+    assert query_count(client, url_all) == one_all
 
 
 # --- agency-project: sign-up ----------------------------------------------------------------------
@@ -262,7 +232,7 @@ def test_project_list_query_count_is_the_same_for_1_and_50_projects(client, memb
 def test_sign_up_with_an_in_band_quote(client, member):
     # given an open draw project the agency qualifies for
     agency, user = member
-    project = publish()
+    project = published_project()
     client.force_login(user)
     detail = client.get(reverse("agency-project", args=[project.code]))
     assert detail.status_code == 200
@@ -283,7 +253,7 @@ def test_sign_up_with_an_in_band_quote(client, member):
 def test_scored_comparison_needs_a_real_pdf_proposal(client, member):
     # given a scored comparison
     agency, user = member
-    project = publish(method="scored")
+    project = published_project(method="scored")
     client.force_login(user)
 
     # when the clerk signs up without a proposal, then with a fake PDF
@@ -299,7 +269,7 @@ def test_scored_comparison_needs_a_real_pdf_proposal(client, member):
     assert not SignUp.objects.filter(project=project).exists()
 
     # when it uploads a real PDF
-    response = signup_post(client, project, proposal=SimpleUploadedFile("plan.pdf", PDF))
+    response = signup_post(client, project, proposal=pdf_file("plan.pdf"))
 
     # then the sign-up keeps the proposal
     assert response.status_code == 302
@@ -309,7 +279,7 @@ def test_scored_comparison_needs_a_real_pdf_proposal(client, member):
 def test_discount_rate_projects_ask_for_a_percentage(client, member):
     # given a project quoted as a discount rate of 5–20 %
     agency, user = member
-    project = publish(quote_kind="rate", quote_floor=Decimal("5"), quote_ceiling=Decimal("20"))
+    project = published_project(quote_kind="rate", quote_floor=Decimal("5"), quote_ceiling=Decimal("20"))
     client.force_login(user)
 
     # when the clerk opens it and quotes 25 %, then 12.5 %
@@ -326,7 +296,7 @@ def test_discount_rate_projects_ask_for_a_percentage(client, member):
 
 def test_out_of_band_and_non_numeric_quotes_are_refused_with_nothing_written(client, member):
     agency, user = member
-    project = publish()
+    project = published_project()
     client.force_login(user)
     for quote, says in (
         ("39999", "报价须在 40000.00元 至 80000.00元 之间（含）"),
@@ -341,7 +311,7 @@ def test_out_of_band_and_non_numeric_quotes_are_refused_with_nothing_written(cli
 
 def test_a_second_sign_up_is_refused_as_a_duplicate(client, member):
     agency, user = member
-    project = publish()
+    project = published_project()
     client.force_login(user)
     assert signup_post(client, project).status_code == 302
 
@@ -357,8 +327,8 @@ def test_a_second_sign_up_is_refused_as_a_duplicate(client, member):
 def test_after_the_deadline_sign_up_and_withdrawal_are_refused(client, member, settings):
     agency, user = member
     settings.ZJCS_TIME_SCALE = 300_000  # the sign-up week lasts about two seconds
-    project = publish()
-    other = publish()
+    project = published_project()
+    other = published_project()
     client.force_login(user)
     assert signup_post(client, other).status_code == 302
     wait_past(project.signup_deadline)
@@ -376,7 +346,7 @@ def test_after_the_deadline_sign_up_and_withdrawal_are_refused(client, member, s
 
 def test_withdraw_before_the_deadline_then_sign_up_again(client, member):
     agency, user = member
-    project = publish()
+    project = published_project()
     client.force_login(user)
     signup_post(client, project)
 
@@ -393,39 +363,26 @@ def test_withdraw_before_the_deadline_then_sign_up_again(client, member):
 
 
 def _suspended(sup):
-    ((agency, user),) = agencies(1, supervisor=sup)
-    event_services.warning_issue(agency=agency, actor=sup, facts="逾期提交成果", evidence_summary="逾期提交成果")
-    event_services.warning_issue(agency=agency, actor=sup, facts="成果质量不合格", evidence_summary="质量不合格")
+    agency, user = suspended_member(supervisor=sup)
     return agency, user, {}
-
-
-def _case(agency, sup, measure: str, months: int | None = None) -> None:
-    case = case_services.case_propose(agency=agency, actor=sup, facts="经调查属实。", measure=measure, months=months)
-    assert case_services.case_notify(case=case, actor=sup).ok
-    hearing_lapsed(case)
-    assert case_services.case_decide(case=fresh(case), actor=sup, apply=True, note="维持").ok
 
 
 def _expelled(sup):
     ((agency, user),) = agencies(1, supervisor=sup)
-    _case(agency, sup, "expel")
+    applied_case(agency, sup, measure="expel", months=None, facts="经调查属实。", note="维持")
     return agency, user, {}
 
 
 def _restricted_with_engagement(sup):
     ((agency, user),) = agencies(1, supervisor=sup)
     engagements_for(agency, user, 1, buyer=buyer_user(), operator=operator_user())
-    _case(agency, sup, "restrict", months=3)
+    applied_case(agency, sup, measure="restrict", months=3, facts="经调查属实。", note="维持")
     return agency, user, {}
 
 
 def _listed(sup):
     ((agency, user),) = agencies(1, supervisor=sup)
-    content = (
-        "uscc,name,reason,source,listed_on,delisted_on\n"
-        f"{agency.uscc},{agency.name},未履行生效法律文书确定的义务,失信被执行人名单,2026-01-05,\n"
-    ).encode()
-    external_list_import(content=content, filename="sxbzxr.csv")
+    list_agency(agency)
     return agency, user, {}
 
 
@@ -460,7 +417,7 @@ def _not_member(sup):
 def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(client, setup, code, says, banner):
     # given an agency the sign-up gate refuses, and an open project
     agency, user, project_kwargs = setup(supervisor_user())
-    project = publish(**project_kwargs)
+    project = published_project(**project_kwargs)
     client.force_login(user)
 
     # when its clerk signs up with an in-band quote
@@ -486,12 +443,7 @@ def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(cli
 @pytest.fixture
 def awarded():
     """A draw among three agencies, awarded; returns (project, [(agency, user)] in ranking order)."""
-    pool = agencies(3)
-    project = publish()
-    for agency, user in pool:
-        assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
-    deadlines_sweep(after(project.signup_deadline))
-    project = fresh(project)
+    project, pool = awarded_project(quotes=["50000"] * 3)
     assert project.state == "awarded"
     by_uscc = {a.uscc: (a, u) for a, u in pool}
     return project, [by_uscc[u] for u in project.draw_proof["ranking"]]
@@ -538,7 +490,7 @@ def test_declining_the_win_costs_credit_and_the_alternate_steps_up(client, award
     assert SignUp.objects.get(project=project, agency=winner).state == "declined"
     assert LedgerEntry.objects.filter(subject__agency=winner, code="DECLINE_WIN", points=-10).count() == 1
     assert SignUp.objects.get(project=project, state="selected").agency == second
-    assert fresh(project).draw_proof["ranking"][1] == second.uscc
+    assert refetch(project).draw_proof["ranking"][1] == second.uscc
 
 
 # --- agency-signups ---------------------------------------------------------------------------------
@@ -548,7 +500,7 @@ def test_my_signups_list_states_and_next_actions(client, member):
     agency, user = member
     buyer, operator = buyer_user(), operator_user()
     (engagement,) = engagements_for(agency, user, 1, buyer=buyer, operator=operator, name="直接选取的项目")
-    open_project = publish(buyer=buyer, operator=operator, name="报名中的项目")
+    open_project = published_project(buyer=buyer, operator=operator, name="报名中的项目")
     client.force_login(user)
     signup_post(client, open_project)
 
@@ -559,25 +511,18 @@ def test_my_signups_list_states_and_next_actions(client, member):
     assert reverse("agency-engagement", args=[engagement.pk]) in text
 
 
-def _mine_queries(client) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("agency-signups"))
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_my_signups_query_count_is_the_same_for_1_and_50(client, member):
     agency, user = member
     buyer, operator = buyer_user(), operator_user()
     engagements_for(agency, user, 1, buyer=buyer, operator=operator)
     client.force_login(user)
-    one = _mine_queries(client)
+    one = query_count(client, reverse("agency-signups"))
 
     engagements_for(agency, user, 49, buyer=buyer, operator=operator)
 
     page = client.get(reverse("agency-signups")).context["page"]
     assert (len(page.signups), len(page.engagements)) == (50, 50)
-    assert _mine_queries(client) == one
+    assert query_count(client, reverse("agency-signups")) == one
 
 
 # --- agency-engagement ------------------------------------------------------------------------------
@@ -599,64 +544,60 @@ def test_contract_upload_refuses_bad_files_and_takes_a_real_pdf(client, engageme
     fake = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.pdf", b"hello")})
     exe = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.exe", b"MZ\x90\x00")})
     settings.MAX_UPLOAD_BYTES = 20
-    big = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.pdf", PDF)})
+    big = client.post(url, {"action": "contract", "file": pdf_file("contract.pdf")})
     settings.MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
     assert fake.status_code == exe.status_code == big.status_code == 200
     assert "文件内容与扩展名不符" in page_text(fake)
     assert "只接受 PDF、PNG 或 JPG 文件" in page_text(exe)
     assert "文件过大" in page_text(big)
-    assert not fresh(engagement).contract_file
+    assert not refetch(engagement).contract_file
 
-    good = client.post(url, {"action": "contract", "file": SimpleUploadedFile("contract.pdf", PDF)}, follow=True)
+    good = client.post(url, {"action": "contract", "file": pdf_file("contract.pdf")}, follow=True)
     assert "合同已上传" in page_text(good)
-    assert fresh(engagement).contract_file.name.endswith(".pdf")
+    assert refetch(engagement).contract_file.name.endswith(".pdf")
 
 
 def test_contract_upload_after_the_contract_deadline_is_refused(client, member, settings):
     agency, user = member
     settings.ZJCS_TIME_SCALE = 1_000_000  # ten days to sign pass in about a second
-    project = publish(method="direct", direct_agency=agency, direct_reason="前期工作由该机构承担。")
-    assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote="50000").ok
-    wait_past(project.signup_deadline)
-    deadlines_sweep()
-    assert award_services.winner_confirm(signup=SignUp.objects.get(project=project), actor=user).ok
-    wait_past(fresh(project).publicity_ends_at)
-    deadlines_sweep()
-    engagement = Engagement.objects.get(project=project)
+    _project, engagement, winner, _user = contracting_project(
+        "direct",
+        pool=[member],
+        quotes=["50000"],
+        wait=True,
+        direct_agency=agency,
+        direct_reason="前期工作由该机构承担。",
+    )
+    assert engagement.signup_id == winner.pk and winner.agency == agency  # its sign-up won
+    assert winner.state == SignUp.State.CONFIRMED  # and it confirmed the win
     wait_past(engagement.contract_due)
     client.force_login(user)
 
     response = client.post(
         reverse("agency-engagement", args=[engagement.pk]),
-        {"action": "contract", "file": SimpleUploadedFile("contract.pdf", PDF)},
+        {"action": "contract", "file": pdf_file("contract.pdf")},
         follow=True,
     )
 
     assert "签约期限已于" in page_text(response)
-    assert not fresh(engagement).contract_file
-
-
-def _sign(engagement, user, buyer):
-    engagement_services.contract_upload(engagement=engagement, actor=user, file=ContentFile(PDF, name="contract.pdf"))
-    assert engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=Decimal("50000")).ok
-    return fresh(engagement)
+    assert not refetch(engagement).contract_file
 
 
 def test_result_submission_rework_and_resubmission(client, engagement_setup):
     engagement, user, buyer = engagement_setup
-    engagement = _sign(engagement, user, buyer)
+    engagement = contract_signed(contract_uploaded(engagement, user), buyer, Decimal("50000"))
     client.force_login(user)
     url = reverse("agency-engagement", args=[engagement.pk])
     text = page_text(client.get(url))
     assert "服务中" in text and "服务截止" in text and "提交成果" in text
 
     bad = client.post(url, {"action": "result", "file": SimpleUploadedFile("report.pdf", b"not a pdf")})
-    assert "文件内容与扩展名不符" in page_text(bad) and fresh(engagement).state == "in_service"
+    assert "文件内容与扩展名不符" in page_text(bad) and refetch(engagement).state == "in_service"
 
-    done = client.post(url, {"action": "result", "file": SimpleUploadedFile("report.pdf", PDF)}, follow=True)
+    done = client.post(url, {"action": "result", "file": pdf_file("report.pdf")}, follow=True)
     assert "服务成果已提交" in page_text(done) and "DELIVERY_LATE" not in page_text(done)
-    assert fresh(engagement).state == "result_submitted"
+    assert refetch(engagement).state == "result_submitted"
 
     # the buyer returns it; the agency sees the note and resubmits
     assert engagement_services.result_review(
@@ -664,9 +605,9 @@ def test_result_submission_rework_and_resubmission(client, engagement_setup):
     ).ok
     text = page_text(client.get(url))
     assert "退回整改" in text and "估价报告缺少测算依据" in text
-    again = client.post(url, {"action": "result", "file": SimpleUploadedFile("report-v2.pdf", PDF)}, follow=True)
+    again = client.post(url, {"action": "result", "file": pdf_file("report-v2.pdf")}, follow=True)
     assert "服务成果已提交" in page_text(again)
-    assert fresh(engagement).state == "result_submitted"
+    assert refetch(engagement).state == "result_submitted"
 
 
 def test_a_late_result_says_a_delivery_late_event_was_recorded(client, member, settings):
@@ -674,13 +615,13 @@ def test_a_late_result_says_a_delivery_late_event_was_recorded(client, member, s
     buyer = buyer_user()
     (engagement,) = engagements_for(agency, user, 1, buyer=buyer, operator=operator_user(), service_days=1)
     settings.ZJCS_TIME_SCALE = 1_000_000  # the one-day service period passes in a tenth of a second
-    engagement = _sign(engagement, user, buyer)
+    engagement = contract_signed(contract_uploaded(engagement, user), buyer, Decimal("50000"))
     wait_past(engagement.service_end)
     client.force_login(user)
     url = reverse("agency-engagement", args=[engagement.pk])
     assert "现在提交将记录逾期交付" in page_text(client.get(url))
 
-    response = client.post(url, {"action": "result", "file": SimpleUploadedFile("report.pdf", PDF)}, follow=True)
+    response = client.post(url, {"action": "result", "file": pdf_file("report.pdf")}, follow=True)
 
     assert "平台已记录逾期交付（DELIVERY_LATE）信用事件" in page_text(response)
     assert LedgerEntry.objects.filter(subject__agency=agency, code="DELIVERY_LATE").count() == 1
@@ -688,8 +629,8 @@ def test_a_late_result_says_a_delivery_late_event_was_recorded(client, member, s
 
 def test_payment_receipt_is_confirmed_once_however_often_the_form_is_sent(client, engagement_setup):
     engagement, user, buyer = engagement_setup
-    engagement = _sign(engagement, user, buyer)
-    assert engagement_services.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="r.pdf")).ok
+    engagement = contract_signed(contract_uploaded(engagement, user), buyer, Decimal("50000"))
+    assert engagement_services.result_submit(engagement=engagement, actor=user, file=pdf_content("r.pdf")).ok
     assert engagement_services.result_review(engagement=engagement, actor=buyer, accept=True).ok
     engagement_services.rating_submit(
         engagement=engagement,
@@ -717,11 +658,11 @@ def test_payment_receipt_is_confirmed_once_however_often_the_form_is_sent(client
 
     # then the payment is confirmed exactly once
     assert "已确认收款" in page_text(first) and "已确认收款" in page_text(second)
-    assert fresh(payment).state == "paid"
+    assert refetch(payment).state == "paid"
     assert PaymentCommand.objects.filter(payment=payment, command="confirm").count() == 1
     settles = TransitionLog.objects.filter(object_id=payment.pk, transition="settle", outcome="done")
     assert settles.count() == 1
-    assert fresh(engagement.project).state == "closed"
+    assert refetch(engagement.project).state == "closed"
 
     # a fresh form sent after that is refused by state, without an error page
     late = client.post(url, {"action": "payment", "key": "confirm-other"}, follow=True)
@@ -733,9 +674,7 @@ def test_payment_receipt_is_confirmed_once_however_often_the_form_is_sent(client
 
 def test_pages_need_an_agency_account_and_keep_to_its_own_rows(client, engagement_setup):
     engagement, user, buyer = engagement_setup
-    draft = project_services.project_create(
-        buyer=buyer.buyerstaff_set.get().unit, actor=buyer, data=project_data("draw", name="草稿")
-    )
+    draft = draft_project(buyer, name="草稿", requirements=[])
     ((other_agency, other_user),) = agencies(1)
 
     # anonymous: to the login page
@@ -753,9 +692,9 @@ def test_pages_need_an_agency_account_and_keep_to_its_own_rows(client, engagemen
     assert client.get(reverse("agency-engagement", args=[engagement.pk])).status_code == 404
     response = client.post(
         reverse("agency-engagement", args=[engagement.pk]),
-        {"action": "contract", "file": SimpleUploadedFile("c.pdf", PDF)},
+        {"action": "contract", "file": pdf_file("c.pdf")},
     )
-    assert response.status_code == 404 and not fresh(engagement).contract_file
+    assert response.status_code == 404 and not refetch(engagement).contract_file
     assert client.get(reverse("agency-project", args=[draft.code])).status_code == 404
     assert client.get(reverse("agency-project", args=["ZJCS-1999-999999"])).status_code == 404
     # the published project is public, but there is nothing of the other agency's to act on

@@ -1,0 +1,28 @@
+"""Sealed quotes (workflows.services.procurement.sealing): a quote is stored sealed and cannot be opened
+before the sign-up deadline; after it, it opens to the amount given."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import agencies, published_project
+from tests.helpers import wait_past
+from workflows.services.procurement import signups as signup_services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_quotes_stay_sealed_until_the_deadline(settings):
+    from workflows.services.procurement.sealing import QuoteSealed, quote_open
+
+    ((agency, user),) = agencies(1)
+    settings.ZJCS_TIME_SCALE = 300_000
+    project = published_project("draw")
+    outcome = signup_services.signup_submit(project=project, agency=agency, actor=user, quote="52345.67")
+    assert "52345" not in outcome.signup.sealed_quote and outcome.signup.quote is None
+    with pytest.raises(QuoteSealed):
+        quote_open(project, outcome.signup.sealed_quote)
+    wait_past(project.signup_deadline)
+    assert quote_open(project, outcome.signup.sealed_quote) == Decimal("52345.67")
