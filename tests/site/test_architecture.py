@@ -157,3 +157,15 @@ def test_imports_flow_one_way_between_apps(app):
         if target.split(".")[0] != app and target.split(".")[0] not in MAY_IMPORT[app]
     }
     assert crossings == set()
+
+
+def test_one_decorator_per_role_and_one_file_helper():
+    # The role decorators and the private-file helper are defined once, in workflows/views/common.py.
+    pattern = re.compile(r"^def (\w+_required|_?file_response)\(", re.M)
+    definitions = sorted(
+        f"{path.relative_to(ROOT)}:{name}"
+        for app in APPS
+        for path in _modules(app).values()
+        for name in pattern.findall(path.read_text(encoding="utf-8"))
+    )
+    assert definitions == ["workflows/views/common.py:file_response", "workflows/views/common.py:role_required"]

@@ -2,44 +2,26 @@
 or return with a note.
 
 Every page needs a signed-in account in the operator role; writes go through
-``workflows.services.projects.project_review``, whose transition refuses a second publish or return
+``workflows.services.procurement.projects.project_review``, whose transition refuses a second publish or return
 by state, so a re-sent form never writes twice.
 """
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
 
-from .. import permissions
 from ..forms.operator import ReturnForm
 from ..models import Project
 from ..selectors.operator import OperatorProjectPage, project_get_for_operator_project, project_list_for_operator_queue
 from ..services.procurement.projects import project_review
-
-
-def operator_required(view):
-    """Signed in and in the operator role."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not permissions.operator(None, request.user):
-            raise PermissionDenied(_("该页面仅限平台运营机构使用。"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+from .common import operator_required, refusal_show
 
 
 @require_http_methods(["GET"])
@@ -83,8 +65,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
                     % {"deadline": deadline, "commitment": project.draw_commitment},
                 )
         else:
-            for message in result.messages:
-                messages.error(request, message)
+            refusal_show(request, result)
         return redirect("operator-project", code=code)
     if action == "return":
         form = ReturnForm(request.POST)
@@ -96,20 +77,12 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
                 project=page.project, actor=request.user, publish=False, note=form.cleaned_data["note"]
             )
         except ApplicationError as exc:
-            for message in exc.messages:
-                form.add_error("note", message)
+            refusal_show(request, exc, form=form, field="note")
             return _project_render(request, page, form)
         if result.ok:
             messages.success(request, _("项目「%(code)s」已退回项目业主修改。") % {"code": code})
             return redirect("operator-queue")
-        for message in result.messages:
-            messages.error(request, message)
+        refusal_show(request, result)
         return redirect("operator-project", code=code)
     messages.error(request, _("无法识别的操作，请刷新页面后重试。"))
     return redirect("operator-project", code=code)
-
-
-urlpatterns = [
-    path("", queue, name="operator-queue"),
-    path("projects/<str:code>/", project_detail, name="operator-project"),
-]
