@@ -49,10 +49,13 @@ STATEMENT = "依法诚信执业，按约定时限和质量提交服务成果。"
 CLERK_POSITION = "经办人"
 # How long before submitting the application was opened (its clerk's account and membership row created).
 DRAFTING = datetime.timedelta(days=3)
-# The gate's context for a first application, as membership_submit and membership_review pass it
-# (no earlier membership, so no member_since; the submit is the agency's own act).
-SUBMIT_CONTEXT: dict[str, Any] = {"member_since": None, "actor_role": "agency"}
-APPROVE_CONTEXT: dict[str, Any] = {"member_since": None}
+
+
+def gate_context(state: str, **given: Any) -> dict[str, Any]:
+    """The gate's facts for a first application, as the runner finds them (``gate_facts``) and the
+    entry services add them (no earlier membership, so no member_since)."""
+    label = str(Membership.State(state).label)
+    return {"member_state": state, "member_state_label": label, "open_engagements": 0, **given}
 
 
 def clerk_username(uscc: str) -> str:
@@ -224,8 +227,15 @@ def _admissions_write(rows: list[_Row], clerks: dict[int, int], shared: _Shared)
     for row, subject in zip(rows, subjects, strict=True):
         _opened, submitted, decided = history(row.pk, shared.now)
         letter = shared.letter_at(submitted)
-        submit = shared.decision(subject, "membership.submit", submitted, SUBMIT_CONTEXT)
-        approve = shared.decision(subject, "membership.approve", decided, APPROVE_CONTEXT)
+        submit = shared.decision(
+            subject,
+            "membership.submit",
+            submitted,
+            gate_context(Membership.State.DRAFT, member_since=None, actor_role="agency"),
+        )
+        approve = shared.decision(
+            subject, "membership.approve", decided, gate_context(Membership.State.SUBMITTED, member_since=None)
+        )
         # A refusal or a green-channel fast track takes another course: the services will follow it.
         if letter is None or not all(d.allowed and not d.fast_track for d in (submit, approve)):
             others.append(row)

@@ -10,7 +10,8 @@ from .credit import CreditCase, Objection, RepairRequest
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
 from .membership import Membership
-from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification, ProposalMark, SignUp
+from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification
+from .selection import ProposalMark, SignUp
 from .uploads import contract_upload_to, evidence_upload_to
 
 __all__ = [

@@ -16,6 +16,7 @@ from marketplace.models import Agency
 from marketplace.validators import validate_document_upload
 
 from .. import permissions as perm
+from ..gating import exempt, gated
 from .uploads import evidence_upload_to
 
 
@@ -71,13 +72,25 @@ class CreditCase(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.agency} — {self.get_measure_display() or self.ground_code}"
 
-    @transition(field=state, source=State.PROPOSED, target=State.NOTIFIED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.PROPOSED,
+        target=State.NOTIFIED,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("due process: the agency is told of the proposed measure and may answer"),
+    )
     def notify(self, *, at: datetime.datetime, response_due: datetime.datetime) -> None:
         """The agency is told of the proposed measure and may respond until the due date."""
         self.notified_at = at
         self.response_due = response_due
 
-    @transition(field=state, source=State.NOTIFIED, target=State.APPLIED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.NOTIFIED,
+        target=State.APPLIED,
+        permission=perm.supervisor_in_scope,
+        custom=gated("due_process"),
+    )
     def apply(self, *, at: datetime.datetime, user, note: str) -> None:
         """The supervisor decides to apply the measure after the response (or its deadline)."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
@@ -87,6 +100,7 @@ class CreditCase(FSMModelMixin, models.Model):
         source=[State.PROPOSED, State.NOTIFIED],
         target=State.DISMISSED,
         permission=perm.supervisor_in_scope,
+        custom=exempt("the supervisor drops the case: nothing is recorded against the agency"),
     )
     def dismiss(self, *, at: datetime.datetime, user, note: str) -> None:
         """The supervisor drops the case."""
@@ -97,19 +111,38 @@ class CreditCase(FSMModelMixin, models.Model):
         source=[State.APPLIED, State.UPHELD],
         target=State.OBJECTED,
         permission=perm.any_of(perm.agency_staff, perm.system),
+        custom=exempt("objecting is the agency's right, never refused for its credit"),
     )
     def object(self) -> None:
         """The agency objects to the applied measure."""
 
-    @transition(field=state, source=State.OBJECTED, target=State.UPHELD, permission=perm.supervisor_or_system)
+    @transition(
+        field=state,
+        source=State.OBJECTED,
+        target=State.UPHELD,
+        permission=perm.supervisor_or_system,
+        custom=exempt("follows the decision on the agency's objection"),
+    )
     def uphold(self) -> None:
         """The objection fails: the measure stands."""
 
-    @transition(field=state, source=State.OBJECTED, target=State.OVERTURNED, permission=perm.supervisor_or_system)
+    @transition(
+        field=state,
+        source=State.OBJECTED,
+        target=State.OVERTURNED,
+        permission=perm.supervisor_or_system,
+        custom=exempt("follows the decision on the agency's objection"),
+    )
     def overturn(self) -> None:
         """The objection succeeds: the measure is reversed."""
 
-    @transition(field=state, source=[State.APPLIED, State.UPHELD], target=State.EXPIRED, permission=perm.system)
+    @transition(
+        field=state,
+        source=[State.APPLIED, State.UPHELD],
+        target=State.EXPIRED,
+        permission=perm.system,
+        custom=exempt("the measure's period ran out by itself"),
+    )
     def expire(self) -> None:
         """The measure's period has run out."""
 
@@ -118,6 +151,7 @@ class CreditCase(FSMModelMixin, models.Model):
         source=[State.APPLIED, State.UPHELD, State.EXPIRED],
         target=State.REPAIRED,
         permission=perm.supervisor_or_system,
+        custom=exempt("follows an approved credit repair"),
     )
     def repair(self) -> None:
         """Credit repair approved: the measure no longer counts."""
@@ -160,12 +194,24 @@ class Objection(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.agency} — {self.entry.title}"
 
-    @transition(field=state, source=State.SUBMITTED, target=State.UPHELD, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.UPHELD,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("a decision on the agency's objection to its own record: due process, not gated by that record"),
+    )
     def uphold(self, *, at: datetime.datetime, user, note: str) -> None:
         """The record stands."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
 
-    @transition(field=state, source=State.SUBMITTED, target=State.OVERTURNED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.OVERTURNED,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("a decision on the agency's objection to its own record: due process, not gated by that record"),
+    )
     def overturn(self, *, at: datetime.datetime, user, note: str) -> None:
         """The record was wrong: a reversal entry stops it counting."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
@@ -203,12 +249,24 @@ class RepairRequest(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.agency} — {self.entry.title}"
 
-    @transition(field=state, source=State.SUBMITTED, target=State.APPROVED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.APPROVED,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("a decision on credit repair of the agency's own record: due process, not gated by that record"),
+    )
     def approve(self, *, at: datetime.datetime, user, note: str) -> None:
         """Repair granted: the entry stops counting and its notice is withdrawn."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.REJECTED,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("a decision on credit repair of the agency's own record: due process, not gated by that record"),
+    )
     def reject(self, *, at: datetime.datetime, user, note: str) -> None:
         """Repair refused, with the reason."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note

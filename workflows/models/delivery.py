@@ -14,7 +14,9 @@ from marketplace.models import Agency
 from marketplace.validators import validate_document_upload
 
 from .. import permissions as perm
-from .procurement import Project, SignUp
+from ..gating import exempt, gated
+from .procurement import Project
+from .selection import SignUp
 from .uploads import contract_upload_to
 
 
@@ -73,13 +75,25 @@ class Engagement(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.project.code} / {self.agency}"
 
-    @transition(field=state, source=State.AWAITING_CONTRACT, target=State.CONTRACTED, permission=perm.project_buyer)
+    @transition(
+        field=state,
+        source=State.AWAITING_CONTRACT,
+        target=State.CONTRACTED,
+        permission=perm.project_buyer,
+        custom=gated("contract"),
+    )
     def sign(self, *, at: datetime.datetime, amount) -> None:
         """The buyer confirms the contract the agency uploaded."""
         self.contracted_at = at
         self.amount = amount
 
-    @transition(field=state, source=State.CONTRACTED, target=State.IN_SERVICE, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.CONTRACTED,
+        target=State.IN_SERVICE,
+        permission=perm.system,
+        custom=exempt("follows the contract signed at engagement.sign in the same transaction"),
+    )
     def start(self, *, service_end: datetime.datetime) -> None:
         """Service starts at signing; its end date is fixed now."""
         self.service_end = service_end
@@ -89,26 +103,41 @@ class Engagement(FSMModelMixin, models.Model):
         source=[State.IN_SERVICE, State.RETURNED_FOR_REWORK],
         target=State.RESULT_SUBMITTED,
         permission=perm.agency_staff,
+        custom=gated("service"),
     )
     def submit_result(self, *, at: datetime.datetime) -> None:
         """The agency delivers its result."""
         self.result_submitted_at = at
 
     @transition(
-        field=state, source=State.RESULT_SUBMITTED, target=State.RETURNED_FOR_REWORK, permission=perm.project_buyer
+        field=state,
+        source=State.RESULT_SUBMITTED,
+        target=State.RETURNED_FOR_REWORK,
+        permission=perm.project_buyer,
+        custom=exempt("the buyer's review of the result"),
     )
     def return_for_rework(self, *, note: str) -> None:
         """The buyer returns the result with what to fix."""
         self.rework_note = note
 
-    @transition(field=state, source=State.RESULT_SUBMITTED, target=State.ACCEPTED, permission=perm.project_buyer)
+    @transition(
+        field=state,
+        source=State.RESULT_SUBMITTED,
+        target=State.ACCEPTED,
+        permission=perm.project_buyer,
+        custom=exempt("the buyer's acceptance of the result"),
+    )
     def accept(self, *, at: datetime.datetime, rating_due: datetime.datetime) -> None:
         """The buyer accepts the result; the rating window and payment due date start."""
         self.accepted_at = at
         self.rating_due = rating_due
 
     @transition(
-        field=state, source=State.ACCEPTED, target=State.RATED, permission=perm.any_of(perm.project_buyer, perm.system)
+        field=state,
+        source=State.ACCEPTED,
+        target=State.RATED,
+        permission=perm.any_of(perm.project_buyer, perm.system),
+        custom=gated("service"),
     )
     def rate(self) -> None:
         """The service is rated (by the buyer, or closed unrated when the window ends)."""
@@ -118,6 +147,7 @@ class Engagement(FSMModelMixin, models.Model):
         source=[State.AWAITING_CONTRACT, State.CONTRACTED, State.IN_SERVICE, State.RETURNED_FOR_REWORK],
         target=State.TERMINATED,
         permission=perm.any_of(perm.project_buyer, perm.system),
+        custom=exempt("the service stops with a reason: the buyer's decision, or the consequence of a revoked award"),
     )
     def terminate(self, *, reason: str) -> None:
         """The service is stopped (服务中止) with a reason, or the award was revoked before contract."""
@@ -177,7 +207,11 @@ class Payment(FSMModelMixin, models.Model):
         return self.engagement.project
 
     @transition(
-        field=state, source=State.DUE, target=State.RECORDED, permission=perm.any_of(perm.project_buyer, perm.system)
+        field=state,
+        source=State.DUE,
+        target=State.RECORDED,
+        permission=perm.any_of(perm.project_buyer, perm.system),
+        custom=exempt("the buyer pays; paying late is recorded against the buyer (政务诚信) by the payment sweep"),
     )
     def record_transfer(self, *, at: datetime.datetime, reference: str, provider: str) -> None:
         """The buyer records the bank transfer reference."""
@@ -188,6 +222,7 @@ class Payment(FSMModelMixin, models.Model):
         source=[State.DUE, State.RECORDED],
         target=State.PAID,
         permission=perm.any_of(perm.agency_staff, perm.system),
+        custom=exempt("the agency confirms the money arrived"),
     )
     def settle(self, *, at: datetime.datetime) -> None:
         """The money arrived: the agency confirms receipt (or the sandbox settles at once)."""

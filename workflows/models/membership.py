@@ -15,6 +15,7 @@ from credit_rules.models import CommitmentLetter
 from marketplace.models import Agency
 
 from .. import permissions as perm
+from ..gating import exempt, gated
 
 
 class Membership(FSMModelMixin, models.Model):
@@ -74,13 +75,25 @@ class Membership(FSMModelMixin, models.Model):
     def is_admitted(self) -> bool:
         return self.state in self.ADMITTED
 
-    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED, permission=perm.agency_staff)
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED],
+        target=State.SUBMITTED,
+        permission=perm.agency_staff,
+        custom=gated("entry"),
+    )
     def submit(self, *, at: datetime.datetime) -> None:
         """The agency submits its application with the accepted commitment letter."""
         self.submitted_at = at
         self.review_note = ""
 
-    @transition(field=state, source=State.SUBMITTED, target=State.ACTIVE, permission=perm.supervisor_or_system)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.ACTIVE,
+        permission=perm.supervisor_or_system,
+        custom=gated("entry"),
+    )
     def approve(
         self, *, at: datetime.datetime, term_years: int = 3, fast_tracked: bool = False, note: str = ""
     ) -> None:
@@ -91,13 +104,25 @@ class Membership(FSMModelMixin, models.Model):
         self.fast_tracked = fast_tracked
         self.review_note = note
 
-    @transition(field=state, source=State.SUBMITTED, target=State.RETURNED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.RETURNED,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("the supervisor returns the application for changes; the approval that may follow is gated"),
+    )
     def send_back(self, *, at: datetime.datetime, note: str) -> None:
         """A supervisor returns the application for changes, saying what to change."""
         self.decided_at = at
         self.review_note = note
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission=perm.supervisor_in_scope)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.REJECTED,
+        permission=perm.supervisor_in_scope,
+        custom=exempt("the supervisor refuses entry with a reason; refusing needs no credit check"),
+    )
     def reject(self, *, at: datetime.datetime, note: str) -> None:
         """A supervisor refuses entry with a reason."""
         self.decided_at = at
@@ -109,6 +134,7 @@ class Membership(FSMModelMixin, models.Model):
         source=[State.ACTIVE, State.RESTRICTED],
         target=None,
         permission=perm.any_of(perm.supervisor_in_scope, perm.agency_staff, perm.system),
+        custom=gated("entry"),
     )
     def renew(self, *, at: datetime.datetime, term_years: int = 3) -> None:
         """The membership term is extended (supervisor review, or green channel)."""
@@ -120,6 +146,9 @@ class Membership(FSMModelMixin, models.Model):
         source=[State.ACTIVE, State.SUSPENDED],
         target=RETURN_VALUE(State.RESTRICTED, State.SUSPENDED),
         permission=perm.supervisor_or_system,
+        custom=exempt(
+            "mirrors a restriction the ledger holds: the measure is the gate's own order, applied by measures_apply"
+        ),
     )
     def restrict(self) -> str:
         """Restrict trading (限); while suspended it takes effect when the suspension ends."""
@@ -133,6 +162,7 @@ class Membership(FSMModelMixin, models.Model):
         source=[State.RESTRICTED, State.SUSPENDED],
         target=RETURN_VALUE(State.ACTIVE, State.SUSPENDED),
         permission=perm.supervisor_or_system,
+        custom=exempt("mirrors the end of a restriction in the ledger"),
     )
     def unrestrict(self) -> str:
         """Lift the restriction (grade recovered, or overturned)."""
@@ -146,6 +176,7 @@ class Membership(FSMModelMixin, models.Model):
         source=[State.ACTIVE, State.RESTRICTED, State.SUSPENDED],
         target=State.SUSPENDED,
         permission=perm.supervisor_or_system,
+        custom=exempt("mirrors a suspension the ledger holds: the measure is the gate's own order"),
     )
     def suspend(self, *, until: datetime.datetime | None) -> None:
         """Suspend trading (停) until the end of the suspensions in force (None: until lifted)."""
@@ -154,7 +185,11 @@ class Membership(FSMModelMixin, models.Model):
         self.suspended_until = until
 
     @transition(
-        field=state, source=State.SUSPENDED, target=RETURN_VALUE(State.ACTIVE, State.RESTRICTED), permission=perm.system
+        field=state,
+        source=State.SUSPENDED,
+        target=RETURN_VALUE(State.ACTIVE, State.RESTRICTED),
+        permission=perm.system,
+        custom=exempt("the suspension in the ledger has ended: the state follows the ledger"),
     )
     def reinstate(self) -> str:
         """The suspension has ended: back to the state it interrupted, by itself."""
@@ -168,6 +203,7 @@ class Membership(FSMModelMixin, models.Model):
         source=[State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACTIVE, State.RESTRICTED, State.SUSPENDED],
         target=State.EXPELLED,
         permission=perm.supervisor_or_system,
+        custom=exempt("mirrors an expulsion the ledger holds: the measure is the gate's own order"),
     )
     def expel(self, *, at: datetime.datetime, barred_until: datetime.datetime | None) -> None:
         """Expel (退): membership ends, the agency is blacklisted and barred from re-entry."""
@@ -176,7 +212,11 @@ class Membership(FSMModelMixin, models.Model):
         self.suspended_until = None
 
     @transition(
-        field=state, source=[State.ACTIVE, State.RESTRICTED], target=State.WITHDRAWN, permission=perm.agency_staff
+        field=state,
+        source=[State.ACTIVE, State.RESTRICTED],
+        target=State.WITHDRAWN,
+        permission=perm.agency_staff,
+        custom=gated("exit"),
     )
     def withdraw(self, *, at: datetime.datetime) -> None:
         """Voluntary exit; refused by the gate while engagements are open."""

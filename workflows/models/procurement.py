@@ -1,4 +1,4 @@
-"""Procurement: the buyer's project, its requirements and avoid list, sign-ups with sealed quotes, scorers' marks."""
+"""Procurement: the buyer's project (采购项目), its qualification requirements and avoid list, its code counter."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from marketplace.models import Agency
-from marketplace.validators import validate_document_upload
 
 from .. import permissions as perm
-from .uploads import evidence_upload_to
+from ..gating import exempt, gated
 
 
 class CodeCounter(models.Model):
@@ -129,19 +126,37 @@ class Project(FSMModelMixin, models.Model):
         return f"{self.code} {self.name}"
 
     @transition(
-        field=state, source=[State.DRAFT, State.RETURNED], target=State.PENDING_REVIEW, permission=perm.buyer_staff
+        field=state,
+        source=[State.DRAFT, State.RETURNED],
+        target=State.PENDING_REVIEW,
+        permission=perm.buyer_staff,
+        custom=exempt(
+            "buyers are government units: their credit (政务诚信) is recorded and published, never a bar to buying"
+        ),
     )
     def submit(self, *, at: datetime.datetime) -> None:
         """The buyer sends the project for the operator's review."""
         self.submitted_at = at
         self.review_note = ""
 
-    @transition(field=state, source=State.PENDING_REVIEW, target=State.RETURNED, permission=perm.operator)
+    @transition(
+        field=state,
+        source=State.PENDING_REVIEW,
+        target=State.RETURNED,
+        permission=perm.operator,
+        custom=exempt("the operator's review of the project's terms"),
+    )
     def send_back(self, *, note: str) -> None:
         """The operator returns the project with what to change."""
         self.review_note = note
 
-    @transition(field=state, source=State.PENDING_REVIEW, target=State.OPEN, permission=perm.operator)
+    @transition(
+        field=state,
+        source=State.PENDING_REVIEW,
+        target=State.OPEN,
+        permission=perm.operator,
+        custom=exempt("the operator's review of the project's terms"),
+    )
     def publish(
         self, *, at: datetime.datetime, signup_deadline: datetime.datetime, secret_hex: str, commitment: str
     ) -> None:
@@ -151,7 +166,13 @@ class Project(FSMModelMixin, models.Model):
         self.draw_secret = secret_hex
         self.draw_commitment = commitment
 
-    @transition(field=state, source=State.OPEN, target=State.SELECTING, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.SELECTING,
+        permission=perm.system,
+        custom=exempt("the deadline passed; each sign-up in the pool is gated at signup.admit"),
+    )
     def close_signup(self) -> None:
         """The sign-up deadline passed: the pool is checked and frozen."""
 
@@ -160,6 +181,7 @@ class Project(FSMModelMixin, models.Model):
         source=[State.OPEN, State.SELECTING, State.AWARDED, State.CONTRACTING],
         target=State.FAILED,
         permission=perm.system,
+        custom=exempt("too few eligible sign-ups or no alternate left: a fact about the pool"),
     )
     def fail(self, *, at: datetime.datetime, reason: str) -> None:
         """Fewer eligible sign-ups than the method needs, or no alternate left (流标)."""
@@ -167,7 +189,11 @@ class Project(FSMModelMixin, models.Model):
         self.cancel_reason = reason
 
     @transition(
-        field=state, source=State.SELECTING, target=State.AWARDED, permission=perm.any_of(perm.system, perm.buyer_staff)
+        field=state,
+        source=State.SELECTING,
+        target=State.AWARDED,
+        permission=perm.any_of(perm.system, perm.buyer_staff),
+        custom=exempt("the declared method's result; the winner itself is gated at signup.select"),
     )
     def award(self, *, at: datetime.datetime, publicity_ends_at: datetime.datetime, proof: dict | None = None) -> None:
         """The declared method picked the winner; the result is public for the publicity period."""
@@ -181,33 +207,70 @@ class Project(FSMModelMixin, models.Model):
         source=State.AWARDED,
         target=State.CONTRACTING,
         permission=perm.any_of(perm.system, perm.buyer_staff),
+        custom=gated("selection", subject="winner"),
     )
     def confirm_winner(self) -> None:
         """Publicity ended with the winner's confirmation: contracting starts."""
 
-    @transition(field=state, source=State.CONTRACTING, target=State.AWARDED, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.CONTRACTING,
+        target=State.AWARDED,
+        permission=perm.system,
+        custom=exempt("the next alternate steps up; it is gated at signup.select"),
+    )
     def reopen_award(self, *, at: datetime.datetime, publicity_ends_at: datetime.datetime) -> None:
         """The winner was revoked or declined: the alternate steps up with its own publicity."""
         self.awarded_at = at
         self.publicity_ends_at = publicity_ends_at
 
-    @transition(field=state, source=State.CONTRACTING, target=State.IN_SERVICE, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.CONTRACTING,
+        target=State.IN_SERVICE,
+        permission=perm.system,
+        custom=exempt("mirrors the contract signed at engagement.sign, which is gated"),
+    )
     def start_service(self) -> None:
         """The contract is signed and the service runs."""
 
-    @transition(field=state, source=State.IN_SERVICE, target=State.RESULT_SUBMITTED, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.IN_SERVICE,
+        target=State.RESULT_SUBMITTED,
+        permission=perm.system,
+        custom=exempt("mirrors the result submitted at engagement.submit_result, which is gated"),
+    )
     def result_in(self) -> None:
         """The agency submitted its result."""
 
-    @transition(field=state, source=State.RESULT_SUBMITTED, target=State.IN_SERVICE, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.RESULT_SUBMITTED,
+        target=State.IN_SERVICE,
+        permission=perm.system,
+        custom=exempt("mirrors the buyer's review of the result"),
+    )
     def rework(self) -> None:
         """The buyer returned the result for rework."""
 
-    @transition(field=state, source=State.RESULT_SUBMITTED, target=State.ACCEPTED, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.RESULT_SUBMITTED,
+        target=State.ACCEPTED,
+        permission=perm.system,
+        custom=exempt("mirrors the buyer's acceptance"),
+    )
     def accept(self) -> None:
         """The buyer accepted the result."""
 
-    @transition(field=state, source=State.ACCEPTED, target=State.RATED, permission=perm.system)
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.RATED,
+        permission=perm.system,
+        custom=exempt("mirrors the engagement's rating"),
+    )
     def rate(self) -> None:
         """The buyer rated the service (or the rating window closed)."""
 
@@ -216,6 +279,7 @@ class Project(FSMModelMixin, models.Model):
         source=[State.RATED, State.IN_SERVICE, State.CONTRACTING],
         target=State.CLOSED,
         permission=perm.system,
+        custom=exempt("rated and paid, or the service was terminated: the project is complete"),
     )
     def close(self, *, at: datetime.datetime) -> None:
         """Rated and paid (or the service was terminated): the project is complete."""
@@ -226,6 +290,7 @@ class Project(FSMModelMixin, models.Model):
         source=[State.DRAFT, State.RETURNED, State.PENDING_REVIEW, State.OPEN, State.SELECTING, State.AWARDED],
         target=State.CANCELLED,
         permission=perm.buyer_staff,
+        custom=exempt("the buyer ends its own project with a published reason"),
     )
     def cancel(self, *, at: datetime.datetime, reason: str) -> None:
         """The buyer ends the project with a published reason (终止)."""
@@ -255,119 +320,3 @@ class AvoidEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "agency"], name="uniq_project_avoid")]
-
-
-class SignUp(FSMModelMixin, models.Model):
-    """An agency's sign-up and sealed quote for a project (报名)."""
-
-    class State(models.TextChoices):
-        SUBMITTED = "submitted", _("已报名")
-        WITHDRAWN = "withdrawn", _("已撤回")
-        ADMITTED = "admitted", _("有效报名")
-        REJECTED = "rejected", _("无效报名")
-        RANKED = "ranked", _("备选")
-        SELECTED = "selected", _("中选")
-        NOT_SELECTED = "not_selected", _("未中选")
-        CONFIRMED = "confirmed", _("已确认中选")
-        DECLINED = "declined", _("放弃中选")
-        REVOKED = "revoked", _("撤销中选资格")
-
-    OPEN = (State.SUBMITTED, State.ADMITTED, State.RANKED, State.SELECTED)
-
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="signups")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="signups")
-    state = FSMField(_("状态"), default=State.SUBMITTED, choices=State.choices, protected=True, db_index=True)
-    # Fernet token; unreadable by everyone (buyer, operator, supervisor) until the sign-up deadline.
-    sealed_quote = models.TextField(blank=True)
-    quote = models.DecimalField(_("报价"), max_digits=14, decimal_places=2, null=True, blank=True)
-    proposal = models.FileField(
-        _("服务方案"), upload_to=evidence_upload_to, blank=True, validators=[validate_document_upload]
-    )
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField(default=timezone.now)
-    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
-    score = models.DecimalField(_("综合得分"), max_digits=7, decimal_places=3, null=True, blank=True)
-    credit_score = models.IntegerField(_("信用分"), null=True, blank=True)
-    selected_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(_("说明"), blank=True)
-
-    class Meta:
-        ordering = ["project", "rank", "submitted_at"]
-        verbose_name = _("报名")
-        verbose_name_plural = _("报名")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "agency"], condition=~Q(state="withdrawn"), name="one_live_signup_per_agency"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project.code} / {self.agency}"
-
-    @transition(
-        field=state,
-        source=[State.SUBMITTED, State.ADMITTED],
-        target=State.WITHDRAWN,
-        permission=perm.any_of(perm.agency_staff, perm.system),
-    )
-    def withdraw(self, *, note: str = "") -> None:
-        """The agency withdraws before the deadline (or the platform withdraws it on expulsion)."""
-        self.note = note
-
-    @transition(field=state, source=State.SUBMITTED, target=State.ADMITTED, permission=perm.system)
-    def admit(self, *, quote, credit_score: int) -> None:
-        """At sign-up close the agency passed the re-check: it is in the frozen pool; the quote opens."""
-        self.quote = quote
-        self.credit_score = credit_score
-
-    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission=perm.system)
-    def reject(self, *, note: str) -> None:
-        """At sign-up close the agency failed the re-check (a measure since it signed up, say)."""
-        self.note = note
-
-    @transition(field=state, source=State.ADMITTED, target=State.RANKED, permission=perm.system)
-    def rank_at(self, *, rank: int, score=None) -> None:
-        """The method placed this sign-up at ``rank`` (1 wins; the rest are alternates in order)."""
-        self.rank = rank
-        self.score = score
-
-    @transition(field=state, source=State.RANKED, target=State.SELECTED, permission=perm.system)
-    def select(self, *, at: datetime.datetime) -> None:
-        """This agency is the winner (first place, or the alternate stepping up)."""
-        self.selected_at = at
-
-    @transition(field=state, source=State.RANKED, target=State.NOT_SELECTED, permission=perm.system)
-    def unselect(self) -> None:
-        """The project ended without reaching this alternate."""
-
-    @transition(field=state, source=State.SELECTED, target=State.CONFIRMED, permission=perm.agency_staff)
-    def confirm(self) -> None:
-        """The winner confirms it will sign the contract."""
-
-    @transition(
-        field=state,
-        source=[State.SELECTED, State.CONFIRMED],
-        target=State.DECLINED,
-        permission=perm.any_of(perm.agency_staff, perm.system),
-    )
-    def decline(self, *, note: str) -> None:
-        """The winner gives up the win (without cause this costs credit)."""
-        self.note = note
-
-    @transition(field=state, source=[State.SELECTED, State.CONFIRMED], target=State.REVOKED, permission=perm.system)
-    def revoke(self, *, note: str) -> None:
-        """The win is revoked (撤销中选资格): a measure since selection, or the contract deadline missed."""
-        self.note = note
-
-
-class ProposalMark(models.Model):
-    """A scorer's mark (0–100) for a sign-up's proposal in a scored comparison (比选)."""
-
-    signup = models.ForeignKey(SignUp, on_delete=models.PROTECT, related_name="marks")
-    scorer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    mark = models.DecimalField(_("方案得分"), max_digits=5, decimal_places=2)
-    note = models.CharField(_("评分说明"), max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["signup", "scorer"], name="uniq_mark_per_scorer")]

@@ -1,4 +1,5 @@
-"""What the gate and the services ask about an agency's place in the market: its open membership, its open engagements, what it lacks for a project, the sign-up facts."""
+"""What the gate and the services ask about an agency's place in the market: its open membership, its open
+engagements, what it lacks for a project, the facts the gate is told at each transition."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from marketplace.models import Agency
 from marketplace.selectors import qualifications_valid_on
 
-from ..models import AvoidEntry, Engagement, Membership, Project
+from ..models import AvoidEntry, Engagement, Membership, Project, SignUp
 
 
 def current_membership(agency: Agency) -> Membership | None:
@@ -59,3 +60,31 @@ def signup_context(project: Project, agency: Agency, at: datetime.datetime) -> d
         "method": project.method,
         "project": project.code,
     }
+
+
+def gate_facts(agency: Agency, obj: Any, at: datetime.datetime) -> dict[str, Any]:
+    """What the gate is told about the agency when a transition of ``obj`` concerns it.
+
+    Its membership, and its open engagements — other than ``obj`` itself, when ``obj`` is one, so a
+    restricted agency's own pending contract does not count against its cap. For a sign-up, also
+    the project's facts (``signup_context``); for an engagement, when its agency was selected.
+    """
+    if isinstance(obj, SignUp):
+        facts = signup_context(obj.project, agency, at)
+        facts["selected_at"] = obj.selected_at
+        return facts
+    membership = current_membership(agency)
+    others = Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN)
+    if isinstance(obj, Engagement):
+        others = others.exclude(pk=obj.pk)
+    facts: dict[str, Any] = {
+        "member_state": membership.state if membership else "none",
+        "member_state_label": str(membership.get_state_display() if membership else _("未入驻")),
+        "open_engagements": others.count(),
+    }
+    project = obj if isinstance(obj, Project) else getattr(obj, "project", None)
+    if project is not None:
+        facts.update(method=project.method, project=project.code)
+    if isinstance(obj, Engagement):
+        facts["selected_at"] = obj.signup.selected_at if obj.signup_id else None
+    return facts

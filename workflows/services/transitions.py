@@ -5,6 +5,11 @@ the credit gate, records the decision, applies the transition, logs it, and runs
 explicit side effects (ledger entries, notice requests, follow-on transitions). A refusal by
 state, permission or credit is a normal, recorded outcome: the row is unchanged and the result
 says why.
+
+Whether the gate is asked is the transition's own declaration (``workflows.gating``): a gated
+transition is checked on every path that fires it — the subject and the facts are found here when
+the caller does not give them — and a transition that declares nothing is refused as a programming
+error.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +29,11 @@ from django_fsm import can_proceed, has_transition_perm
 from credit_rules import gate
 from credit_rules.gate import Decision
 from credit_rules.models import CreditSubject, DecisionRecord
-from credit_rules.services import decision_record
+from credit_rules.services import decision_record, subject_for_agency, subject_for_buyer
 
-from ..models import TransitionLog
+from ..gating import Gated, declaration, gate_label
+from ..models import SignUp, TransitionLog
+from ..selectors.facts import gate_facts
 
 M = TypeVar("M", bound=models.Model)
 
@@ -78,6 +86,21 @@ def target_label(obj: models.Model) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}"
 
 
+def _gate_subject(obj: Any, gate: Gated) -> tuple[CreditSubject | None, Any]:
+    """Whose credit a gated transition asks about, and that organisation (None if there is none yet)."""
+    if gate.subject == "buyer":
+        project = obj if hasattr(obj, "buyer_id") else obj.project
+        return subject_for_buyer(project.buyer), None
+    if gate.subject == "winner":
+        winner = (
+            SignUp.objects.filter(project_id=obj.pk, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED])
+            .select_related("agency")
+            .first()
+        )
+        return (subject_for_agency(winner.agency), winner) if winner else (None, None)
+    return subject_for_agency(obj.agency), obj
+
+
 def _log(obj, name, from_state, to_state, outcome, actor, record=None, note="") -> TransitionLog:
     return TransitionLog.objects.create(
         content_type=ContentType.objects.get_for_model(type(obj)),
@@ -114,7 +137,10 @@ def transition_run(
     locked: Any = model._default_manager.select_for_update().get(pk=obj.pk)
     method = getattr(locked, name)
     from_state = locked.state
-    label = f"{model._meta.model_name}.{name}"
+    label = gate_label(model, name)
+    declared = declaration(model, name)
+    if declared is None:
+        raise ImproperlyConfigured(f"transition {label} declares neither gated(...) nor exempt(...)")
 
     if not can_proceed(method):
         log = _log(locked, name, from_state, from_state, TransitionLog.Outcome.REFUSED_STATE, actor, note=note)
@@ -128,6 +154,14 @@ def transition_run(
             TransitionLog.Outcome.REFUSED_PERMISSION, locked, log=log, messages=[_("您无权执行该操作。")]
         )
 
+    if isinstance(declared, Gated):
+        about = locked
+        if subject is None:
+            subject, about = _gate_subject(locked, declared)
+        if about is not None:
+            context = {**gate_facts(about.agency, about, at), **(context or {})}
+    elif subject is not None:
+        raise ImproperlyConfigured(f"transition {label} is exempt from the gate but was given a credit subject")
     if subject is not None:
         decision = gate.evaluate(subject, label, at, context)
     else:
