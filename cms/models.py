@@ -166,6 +166,7 @@ class NoticeRequest(models.Model):
         WARNING = "warning", _("信用警告")
         SUSPENSION = "suspension", _("暂停公告")
         EXPULSION = "expulsion", _("清退公告")
+        REVOCATION = "revocation", _("撤销中选资格公告")
         RED_LIST = "red_list", _("红名单")
         REPAIR = "repair", _("信用修复/撤销公告")
 

@@ -17,6 +17,7 @@ CREDIT_KINDS = (
     NoticeRequest.Kind.WARNING,
     NoticeRequest.Kind.SUSPENSION,
     NoticeRequest.Kind.EXPULSION,
+    NoticeRequest.Kind.REVOCATION,
     NoticeRequest.Kind.RED_LIST,
     NoticeRequest.Kind.REPAIR,
 )

@@ -66,9 +66,7 @@ class MeasureOrder:
 
     @property
     def basis(self) -> str:
-        # A supervisor's case decision (CR-SUP-001) is no gate rule: "" lets the measure's own basis apply.
-        rule = REGISTRY.get(self.rule_code)
-        return str(rule.basis) if rule else ""
+        return str(REGISTRY[self.rule_code].basis)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +79,27 @@ class MeasureOrder:
 
 
 @dataclass(frozen=True)
+class EventOrder:
+    """A catalogue event a rule records as the consequence of a step (a decline, a late delivery, a rating)."""
+
+    rule_code: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def basis(self) -> str:
+        return str(REGISTRY[self.rule_code].basis)
+
+    @property
+    def summary(self) -> str:
+        """The rule's message for this event, in the active language: the record's evidence summary."""
+        return REGISTRY[self.rule_code].render(self.params)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rule": self.rule_code, "event": self.code, "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
 class Decision:
     """The gate's answer for one subject, transition and moment."""
 
@@ -90,6 +109,7 @@ class Decision:
     allowed: bool
     reasons: tuple[Reason, ...] = ()
     measures: tuple[MeasureOrder, ...] = ()
+    events: tuple[EventOrder, ...] = ()
     fast_track: bool = False
     policy_id: int | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -210,6 +230,7 @@ def evaluate(
     facts = facts_load(subject, at, context)
     reasons: list[Reason] = []
     measures: list[MeasureOrder] = []
+    events: list[EventOrder] = []
     fast = False
     for code in sorted(REGISTRY):
         rule = REGISTRY[code]
@@ -223,6 +244,8 @@ def evaluate(
                 measures.append(MeasureOrder(code, outcome.measure, outcome.months, outcome.ends_at))
             elif outcome.kind == "lift":
                 measures.append(MeasureOrder(code, "lift", lifts_entry=outcome.lifts_entry))
+            elif outcome.kind == "record":
+                events.append(EventOrder(code, outcome.event, dict(outcome.params)))
     allowed = not any(r.outcome == "refuse" for r in reasons)
     return Decision(
         transition=transition,
@@ -231,6 +254,7 @@ def evaluate(
         allowed=allowed,
         reasons=tuple(reasons),
         measures=tuple(measures),
+        events=tuple(events),
         fast_track=fast and allowed,
         policy_id=facts.policy.version.pk,
         inputs=facts.as_inputs(),

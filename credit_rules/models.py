@@ -144,6 +144,17 @@ class PolicyVersion(models.Model):
     moderate_measure_notices = models.BooleanField(_("措施公告须审核后发布"), default=True)
     rating_excellent_min = models.DecimalField(_("评价优秀的平均分下限"), max_digits=3, decimal_places=2, default=4.5)
     rating_poor_max = models.DecimalField(_("评价差的平均分上限"), max_digits=3, decimal_places=2, default=2.5)
+    # A measure arriving mid-service (清退, or a suspension where the policy stops service).
+    measure_decision_days = models.PositiveSmallIntegerField(_("措施后业主决定是否继续服务的期限（日）"), default=10)
+    measure_decision_default = models.CharField(
+        _("业主逾期未决定时"),
+        max_length=10,
+        choices=[("terminate", _("中止服务")), ("continue", _("继续服务"))],
+        default="terminate",
+    )
+    suspension_halts_service = models.BooleanField(_("暂停期间中止在办服务"), default=False)
+    # Severities of a new event that revoke the agency's open wins (撤销中选资格) until acceptance.
+    revoke_wins_on = models.JSONField(_("撤销中选资格的失信记录严重程度"), default=list, blank=True)
 
     class Meta:
         ordering = ["-effective_from"]

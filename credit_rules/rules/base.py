@@ -97,14 +97,15 @@ def _jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one rule says: refuse, fast-track, or order a measure (or lift one)."""
+    """What one rule says: refuse, fast-track, order a measure (or lift one), or record a catalogue event."""
 
-    kind: str  # "refuse" | "fast_track" | "measure" | "lift"
+    kind: str  # "refuse" | "fast_track" | "measure" | "lift" | "record"
     params: Mapping[str, Any] = field(default_factory=dict)
     measure: str = ""
     months: int | None = None
     ends_at: datetime.datetime | None = None
     lifts_entry: int | None = None
+    event: str = ""
 
 
 def refuse(**params: Any) -> Outcome:
@@ -127,6 +128,16 @@ def order(
 
 def lift(entry_id: int, **params: Any) -> Outcome:
     return Outcome("lift", params, lifts_entry=entry_id)
+
+
+def record(event: str, /, **params: Any) -> Outcome:
+    """The step writes catalogue event ``event`` to the subject's record (a consequence, never a refusal)."""
+    return Outcome("record", params, event=event)
+
+
+def recorded(f: Facts, event: str, /, **params: Any) -> Outcome | None:
+    """``record(event)`` where the policy in force lists the item; a policy without it records nothing."""
+    return record(event, **params) if event in f.policy.catalogue else None
 
 
 # A rule says nothing (None), one thing, or several (e.g. refuse and order a measure: CR-CON-001).

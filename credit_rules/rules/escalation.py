@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from .. import citations as doc
 from ..models import MeasureKind
 from .base import Facts, Outcome, lift, order, rule
 
@@ -129,4 +130,18 @@ def listing_cleared(f: Facts) -> Outcome | None:
         for m in f.measures:
             if m.kind == MeasureKind.SUSPEND and m.rule_code == "CR-LST-001":
                 return lift(m.entry_id)
+    return None
+
+
+@rule(
+    code="CR-ESC-006",
+    title=_("服务期间出现严重失信记录撤销中选资格"),
+    transitions=RECORDED,
+    basis=f"{doc.JOINT_REWARD_PUNISHMENT}：对失信主体依法依规实施约束和惩戒，限制其参与政府采购活动。",
+    message=_("中选后至验收前新增「%(title)s」记录，撤销尚未验收的中选资格（%(count)s 项）。"),
+)
+def serious_record_revokes(f: Facts) -> Outcome | None:
+    """A new record of a class the policy names revokes the agency's wins not yet accepted (撤销中选资格)."""
+    if f.context.get("new_severity") in (f.policy.revoke_wins_on or []) and int(f.context.get("open_wins", 0)):
+        return order(MeasureKind.REVOKE, title=f.context.get("new_title", ""), count=f.context.get("open_wins"))
     return None

@@ -10,12 +10,18 @@ from ..models import MeasureKind
 from .base import Facts, Outcome, fmt_date, order, refuse, rule
 
 SIGNUP = {"signup.submit", "signup.admit"}
+# Who may be in the frozen pool and be selected: at sign-up, at the close, and when its turn comes to
+# win (first place at the award, or an alternate stepping up).
+POOL = SIGNUP | {"signup.select"}
+# After the award, until the contract: the winner's confirmation, the buyer's (or the sweep's)
+# confirmation of the result, and the contract. Standing in force at that moment is what counts.
+AFTER_AWARD = {"signup.confirm", "project.confirm_winner", "engagement.sign"}
 
 
 @rule(
     code="CR-SEL-001",
     title=_("暂停期间不得报名"),
-    transitions=SIGNUP,
+    transitions=POOL,
     basis=_("《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得报名或中选，在办项目继续履行。"),
     message=_("贵机构暂停交易资格至 %(until)s（%(rule)s），暂停期间不得报名或中选。"),
 )
@@ -30,7 +36,7 @@ def suspended(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-002",
     title=_("黑名单机构不得报名"),
-    transitions=SIGNUP,
+    transitions=POOL,
     basis=_("《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，不得参与选取。"),
     message=_("贵机构已被清退并列入黑名单（禁入期至 %(until)s），不得报名。"),
 )
@@ -45,7 +51,7 @@ def expelled(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-003",
     title=_("外部失信名单"),
-    transitions=SIGNUP,
+    transitions=POOL,
     basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得参与政府采购活动。"),
     message=_("贵机构被列入「%(source)s」（列入日期 %(listed_on)s），不得参与选取。"),
 )
@@ -59,7 +65,7 @@ def listed(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-004",
     title=_("限制期间在办项目上限"),
-    transitions=SIGNUP,
+    transitions=POOL | AFTER_AWARD,
     basis=_(
         "《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构，同时在办项目不得超过 1 个，且不得参与直接选取。"
     ),
@@ -75,7 +81,7 @@ def restricted_capacity(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-005",
     title=_("限制期间不得直接选取"),
-    transitions=SIGNUP,
+    transitions=POOL,
     basis=_("《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构不得参与直接选取。"),
     message=_("该机构处于限制交易期间，不得被直接选取。"),
 )
@@ -89,7 +95,7 @@ def restricted_direct(f: Facts) -> Outcome | None:
 @rule(
     code="CR-SEL-006",
     title=_("非在册机构"),
-    transitions=SIGNUP,
+    transitions=POOL | AFTER_AWARD,
     basis=_("《中介服务网上交易平台管理办法》第十条：只有入驻审核通过的机构方可参与选取。"),
     message=_("贵机构当前入驻状态为「%(state)s」，须为正常或限制状态方可报名。"),
 )
@@ -133,19 +139,19 @@ def avoided(f: Facts) -> Outcome | None:
 
 @rule(
     code="CR-CON-001",
-    title=_("中选后出现失信措施"),
-    transitions={"engagement.sign"},
+    title=_("中选后签约前处于失信措施期间"),
+    transitions=AFTER_AWARD,
     basis=_(
         "《中介服务网上交易平台管理办法》第二十五条：中选后至签约前被暂停、清退的，撤销中选资格，由排名下一位的机构递补。"
     ),
-    message=_("中选后贵机构被采取「%(measure)s」措施（%(since)s 起），撤销中选资格。"),
+    message=_("贵机构正处于「%(measure)s」措施期间（%(since)s 起），撤销中选资格。"),
 )
-def measure_since_selection(f: Facts) -> list[Outcome] | None:
-    """A suspension or expulsion since selection refuses the contract and revokes the win."""
-    selected_at = f.context.get("selected_at")
+def measure_in_force(f: Facts) -> list[Outcome] | None:
+    """A suspension or expulsion in force when the win is confirmed or contracted — whenever it began —
+    refuses the step and revokes the win."""
     for kind in (MeasureKind.EXPEL, MeasureKind.SUSPEND):
         m = f.measure(kind)
-        if m and (selected_at is None or m.starts_at >= selected_at or kind == MeasureKind.EXPEL):
+        if m:
             params: dict[str, Any] = {"measure": str(MeasureKind(kind).label), "since": fmt_date(m.starts_at)}
             return [refuse(**params), order(MeasureKind.REVOKE, **params)]
     return None

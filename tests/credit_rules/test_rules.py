@@ -12,7 +12,7 @@ from credit_rules.gate import _outcomes
 from credit_rules.models import MeasureKind, PolicyVersion
 from credit_rules.policy import Policy, policy_at
 from credit_rules.rules import REGISTRY, Facts
-from credit_rules.rules.base import EventRow, Listing, fast_track, lift, order, refuse
+from credit_rules.rules.base import EventRow, Listing, fast_track, lift, order, record, refuse
 from credit_rules.standing import ActiveMeasure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
@@ -163,10 +163,14 @@ CASES = [
         ],
     ),
     (
+        # A suspension in force when the win is confirmed or contracted counts whenever it began.
         "CR-CON-001",
-        "suspended-before-selection",
+        "suspended-before-selection-still-revokes",
         {"measures": (SUSPENDED,), "context": {"selected_at": moment(2026, 2, 10)}},
-        [],
+        [
+            refuse(measure=SUSPEND_LABEL, since="2026-02-01"),
+            order(MeasureKind.REVOKE, measure=SUSPEND_LABEL, since="2026-02-01"),
+        ],
     ),
     (
         "CR-CON-001",
@@ -187,7 +191,90 @@ CASES = [
         ],
     ),
     ("CR-CON-001", "no-measure", {"context": {"selected_at": moment(2026, 1, 20)}}, []),
+    # --- service and payment ----------------------------------------------------------------
+    (
+        "CR-SVC-001",
+        "declined",
+        {"context": {"project": "ZJCS-2026-000001", "reason": "人员调整"}},
+        [record("DECLINE_WIN", project="ZJCS-2026-000001", reason="人员调整")],
+    ),
+    (
+        "CR-SVC-002",
+        "contract-missed",
+        {"context": {"project": "ZJCS-2026-000001", "due": "2026-03-01 17:00"}},
+        [
+            record("CONTRACT_LATE", project="ZJCS-2026-000001", due="2026-03-01 17:00"),
+            order(MeasureKind.REVOKE, project="ZJCS-2026-000001", due="2026-03-01 17:00"),
+        ],
+    ),
+    (
+        "CR-SVC-003",
+        "late",
+        {"context": {"project": "ZJCS-2026-000001", "due": "2026-03-01 17:00"}},
+        [record("DELIVERY_LATE", project="ZJCS-2026-000001", due="2026-03-01 17:00")],
+    ),
+    (
+        "CR-SVC-004",
+        "excellent",
+        {"context": {"project": "P", "average": "4.6"}},
+        [record("RATING_EXCELLENT", project="P", average="4.6")],
+    ),
+    (
+        "CR-SVC-004",
+        "poor",
+        {"context": {"project": "P", "average": "2.4"}},
+        [record("RATING_POOR", project="P", average="2.4")],
+    ),
+    ("CR-SVC-001", "item-not-in-policy", {"policy": {"catalogue_without": ("DECLINE_WIN",)}}, []),
+    (
+        "CR-SVC-002",
+        "item-not-in-policy-still-revokes",
+        {"policy": {"catalogue_without": ("CONTRACT_LATE",)}, "context": {"project": "P", "due": "D"}},
+        [order(MeasureKind.REVOKE, project="P", due="D")],
+    ),
+    ("CR-SVC-002", "win-already-gone", {"context": {"win_open": False}}, []),
+    ("CR-SVC-003", "item-not-in-policy", {"policy": {"catalogue_without": ("DELIVERY_LATE",)}}, []),
+    ("CR-PAY-001", "item-not-in-policy", {"policy": {"catalogue_without": ("BUYER_LATE_PAYMENT",)}}, []),
+    ("CR-SVC-004", "middling", {"context": {"project": "P", "average": "3.6"}}, []),
+    ("CR-SVC-004", "closed-unrated", {"context": {"project": "P"}}, []),
+    ("CR-SVC-005", "expelled", {"measures": (EXPELLED,)}, [refuse(since="2025-06-01")]),
+    ("CR-SVC-005", "expelled-buyer-continues", {"measures": (EXPELLED,), "context": {"buyer_continues": True}}, []),
+    ("CR-SVC-005", "not-expelled", {"measures": (SUSPENDED,)}, []),
+    (
+        "CR-PAY-001",
+        "late",
+        {"context": {"project": "P", "due": "2026-03-01"}},
+        [record("BUYER_LATE_PAYMENT", project="P", due="2026-03-01")],
+    ),
+    (
+        "CR-SUP-001",
+        "suspend-two-months",
+        {"context": {"measure": MeasureKind.SUSPEND, "months": 2}},
+        [order(MeasureKind.SUSPEND, months=2, measure_label=SUSPEND_LABEL)],
+    ),
+    ("CR-SUP-001", "finding-only", {"context": {"measure": ""}}, []),
     # --- escalation -----------------------------------------------------------------------------
+    (
+        "CR-ESC-006",
+        "serious-record-with-open-wins",
+        {
+            "policy": {"revoke_wins_on": ["serious"]},
+            "context": {"new_severity": "serious", "new_title": "T", "open_wins": 2},
+        },
+        [order(MeasureKind.REVOKE, title="T", count=2)],
+    ),
+    (
+        "CR-ESC-006",
+        "minor-record",
+        {"policy": {"revoke_wins_on": ["serious"]}, "context": {"new_severity": "minor", "open_wins": 2}},
+        [],
+    ),
+    (
+        "CR-ESC-006",
+        "no-open-win",
+        {"policy": {"revoke_wins_on": ["serious"]}, "context": {"new_severity": "serious", "open_wins": 0}},
+        [],
+    ),
     (
         "CR-ESC-001",
         "second-warning",
@@ -253,11 +340,12 @@ CASES = [
 ]
 
 
-def policy_with(**changes) -> Policy:
-    """Policy v1 with some thresholds changed, as an unsaved draft would hold them."""
+def policy_with(*, catalogue_without: tuple[str, ...] = (), **changes) -> Policy:
+    """Policy v1 with some thresholds changed (and some catalogue items left out), as an unsaved draft would hold them."""
     base = policy_at(AT)
     values = {f.name: getattr(base.version, f.name) for f in PolicyVersion._meta.concrete_fields}
-    return Policy(PolicyVersion(**{**values, **changes, "id": None}), base.catalogue)
+    catalogue = {code: item for code, item in base.catalogue.items() if code not in catalogue_without}
+    return Policy(PolicyVersion(**{**values, **changes, "id": None}), catalogue)
 
 
 def facts(**overrides) -> Facts:

@@ -358,9 +358,9 @@ def test_blacklist_lists_expelled_agencies_with_bar_end_rule_and_reason(client):
 @pytest.mark.django_db
 def test_blacklist_reason_falls_back_to_the_measure_for_unregistered_rule_codes(client):
     agency = AgencyFactory()
-    _measure(agency, MeasureKind.EXPEL, rule_code="CR-SUP-001", summary="串通报价经查实")
+    _measure(agency, MeasureKind.EXPEL, rule_code="CR-OLD-901", summary="串通报价经查实")
     body = client.get(reverse("blacklist")).content.decode()
-    assert "CR-SUP-001" in body and "清退并列入黑名单" in body and "串通报价经查实" in body
+    assert "CR-OLD-901" in body and "清退并列入黑名单" in body and "串通报价经查实" in body
 
 
 @pytest.mark.django_db

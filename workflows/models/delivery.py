@@ -65,6 +65,12 @@ class Engagement(FSMModelMixin, models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     rating_due = models.DateTimeField(_("评价截止"), null=True, blank=True, db_index=True)
     terminated_reason = models.TextField(_("中止原因"), blank=True)
+    # A measure reached the agency during the service (清退, or a suspension where policy stops service):
+    # the buyer decides by ``measure_decision_due`` whether the agency finishes it.
+    measure_decision_due = models.DateTimeField(_("业主决定期限"), null=True, blank=True, db_index=True)
+    measure_reason = models.TextField(_("信用措施"), blank=True)
+    measure_rule_code = models.CharField(_("措施规则"), max_length=20, blank=True)
+    buyer_continues = models.BooleanField(_("业主决定继续服务"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -144,7 +150,13 @@ class Engagement(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.AWAITING_CONTRACT, State.CONTRACTED, State.IN_SERVICE, State.RETURNED_FOR_REWORK],
+        source=[
+            State.AWAITING_CONTRACT,
+            State.CONTRACTED,
+            State.IN_SERVICE,
+            State.RETURNED_FOR_REWORK,
+            State.RESULT_SUBMITTED,
+        ],
         target=State.TERMINATED,
         permission=perm.any_of(perm.project_buyer, perm.system),
         custom=exempt("the service stops with a reason: the buyer's decision, or the consequence of a revoked award"),

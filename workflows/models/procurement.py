@@ -178,13 +178,21 @@ class Project(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.OPEN, State.SELECTING, State.AWARDED, State.CONTRACTING],
+        source=[
+            State.OPEN,
+            State.SELECTING,
+            State.AWARDED,
+            State.CONTRACTING,
+            State.IN_SERVICE,
+            State.RESULT_SUBMITTED,
+        ],
         target=State.FAILED,
         permission=perm.system,
         custom=exempt("too few eligible sign-ups or no alternate left: a fact about the pool"),
     )
     def fail(self, *, at: datetime.datetime, reason: str) -> None:
-        """Fewer eligible sign-ups than the method needs, or no alternate left (流标)."""
+        """Fewer eligible sign-ups than the method needs, no eligible alternate left, or the win revoked once
+        the service had begun (流标); the buyer may relaunch."""
         self.closed_at = at
         self.cancel_reason = reason
 

@@ -128,6 +128,17 @@ class SignUp(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
+        source=State.RANKED,
+        target=State.NOT_SELECTED,
+        permission=perm.system,
+        custom=exempt("an alternate the gate refused at signup.select is passed over; the refusal is recorded there"),
+    )
+    def pass_over(self, *, note: str) -> None:
+        """When its turn came the gate refused this alternate (a measure, the cap): passed over, with why."""
+        self.note = note
+
+    @transition(
+        field=state,
         source=State.SELECTED,
         target=State.CONFIRMED,
         permission=perm.agency_staff,

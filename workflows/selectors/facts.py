@@ -25,6 +25,16 @@ def open_engagement_count(agency: Agency) -> int:
     return Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN).count()
 
 
+def open_win_count(agency: Agency) -> int:
+    """Wins not yet accepted: selected or confirmed sign-ups whose engagement (if any) is not accepted or rated."""
+    done = [Engagement.State.ACCEPTED, Engagement.State.RATED, Engagement.State.TERMINATED]
+    return (
+        SignUp.objects.filter(agency=agency, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED])
+        .exclude(engagement__state__in=done)
+        .count()
+    )
+
+
 def missing_qualifications(project: Project, agency: Agency, day: datetime.date) -> list[str]:
     """What the agency lacks for this project, judged on licences valid on ``day``."""
     missing: list[str] = []
@@ -70,9 +80,7 @@ def gate_facts(agency: Agency, obj: Any, at: datetime.datetime) -> dict[str, Any
     the project's facts (``signup_context``); for an engagement, when its agency was selected.
     """
     if isinstance(obj, SignUp):
-        facts = signup_context(obj.project, agency, at)
-        facts["selected_at"] = obj.selected_at
-        return facts
+        return {**signup_context(obj.project, agency, at), "selected_at": obj.selected_at}
     membership = current_membership(agency)
     others = Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN)
     if isinstance(obj, Engagement):
@@ -86,5 +94,7 @@ def gate_facts(agency: Agency, obj: Any, at: datetime.datetime) -> dict[str, Any
     if project is not None:
         facts.update(method=project.method, project=project.code)
     if isinstance(obj, Engagement):
-        facts["selected_at"] = obj.signup.selected_at if obj.signup_id else None
+        facts["selected_at"] = obj.signup.selected_at if obj.signup is not None else None
+        # Set when the buyer decided the agency finishes a service a measure reached.
+        facts["buyer_continues"] = bool(obj.buyer_continues)
     return facts

@@ -1,4 +1,5 @@
-"""Credit events: a catalogue entry recorded (and published if asked), then escalated by the policy; supervisors' warnings."""
+"""Credit events: a catalogue entry recorded (and published if asked), then escalated by the policy; the
+events the rules record as the consequence of a step; supervisors' warnings."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from credit_rules import gate
+from credit_rules.gate import Decision
 from credit_rules.models import CreditSubject, LedgerEntry, Source
 from credit_rules.policy import policy_at
-from credit_rules.services import (
-    event_record,
-    subject_for_agency,
-)
+from credit_rules.services import decision_record, event_record, subject_for_agency
 from marketplace.models import Agency
 
+from ...selectors.facts import open_win_count
 from .measures import escalate
 from .notices import entry_publish
 
@@ -61,11 +62,60 @@ def credit_event_record(
                 "new_is_warning": item.is_warning,
                 "new_is_quality_complaint": item.is_quality_complaint,
                 "new_expels": item.expels,
+                "new_severity": item.severity,
+                "open_wins": open_win_count(subject.agency) if subject.agency else 0,
             },
             actor=actor,
             at=at,
         )
     return entry
+
+
+def decision_events_record(
+    decision: Decision,
+    *,
+    subject: CreditSubject,
+    source: str = Source.RULE,
+    evidence: dict | None = None,
+    actor=None,
+) -> list[LedgerEntry]:
+    """Write the events the rules recorded in ``decision`` (each with its rule, basis and summary), then escalate."""
+    return [
+        credit_event_record(
+            subject=subject,
+            code=event.code,
+            source=source,
+            actor=actor,
+            evidence={"summary": event.summary, **(evidence or {})},
+            basis=event.basis,
+            rule_code=event.rule_code,
+            at=decision.at,
+        )
+        for event in decision.events
+    ]
+
+
+def consequences_record(
+    *,
+    subject: CreditSubject,
+    step: str,
+    context: dict,
+    target: str = "",
+    source: str = Source.RULE,
+    evidence: dict | None = None,
+    actor=None,
+    at: datetime.datetime | None = None,
+) -> Decision:
+    """Ask the rules what ``step`` (a late delivery, a missed contract, a late payment) means for the
+    subject's record, keep the decision when it says something, and write the events it names.
+
+    Measures it orders (a revocation, say) are returned in the decision for the caller to carry out.
+    """
+    decision = gate.evaluate(subject, step, at, context)
+    if decision.events or decision.measures:
+        decision_record(decision=decision, target=target, actor=actor)
+    decision_events_record(decision, subject=subject, source=source, evidence=evidence, actor=actor)
+    return decision
 
 
 def warning_issue(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from credit_rules import gate
 from credit_rules.gate import Decision, MeasureOrder
 from credit_rules.models import CreditSubject, LedgerEntry, MeasureKind, Source
+from credit_rules.rules import REGISTRY
 from credit_rules.services import (
     decision_record,
     entry_neutralise,
@@ -23,6 +24,7 @@ from marketplace.models import Agency
 from ...models import Membership
 from ...selectors.facts import current_membership
 from ..periods import after_months
+from ..procurement.revocation import measure_reaches_service, wins_revoke
 from ..procurement.signups import agency_open_signups_withdraw
 from ..transitions import transition_run
 from .notices import NOTICE_FOR_MEASURE, entry_publish
@@ -105,7 +107,11 @@ def measures_apply(
             )
             continue
         if order.kind == MeasureKind.REVOKE:
-            continue  # revocation belongs to the engagement that asked for it
+            # A rule revokes the agency's wins for a new record: each win is its own revocation measure.
+            if agency is not None:
+                reason = f"{order.rule_code} {REGISTRY[order.rule_code].title}"
+                wins_revoke(agency, rule_code=order.rule_code, reason=reason, at=at, in_service=True)
+            continue
         ends_at = order.ends_at or (after_months(at, order.months) if order.months else None)
         entry = measure_record(
             subject=subject,
@@ -123,6 +129,8 @@ def measures_apply(
             entry_publish(entry, NOTICE_FOR_MEASURE[order.kind])
         if order.kind == MeasureKind.EXPEL and agency is not None:
             _expel(agency, entry, actor=actor, at=at)
+        if agency is not None:
+            measure_reaches_service(agency, entry, at)
     if agency is not None:
         membership_sync(agency, actor=actor, at=at)
     return entries

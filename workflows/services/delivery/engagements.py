@@ -1,4 +1,5 @@
-"""The service (服务): contract under a second credit gate, delivery (late is a credit event), acceptance, rating."""
+"""The service (服务): contract under a second credit gate, delivery (late is a credit event), acceptance,
+rating, and the buyer's decision when a measure reaches the agency mid-service."""
 
 from __future__ import annotations
 
@@ -10,20 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.services import notice_request
-from credit_rules.models import Source
-from credit_rules.policy import policy_at
-from credit_rules.services import (
-    subject_for_agency,
-)
+from credit_rules.gate import Decision
+from credit_rules.models import MeasureKind, Source
+from credit_rules.services import decision_record, subject_for_agency
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.selectors import acts_for_agency, acts_for_buyer_unit
 
-from ...models import Engagement, Payment, Project, Rating
-from ..credit.events import credit_event_record
+from ...models import Engagement, Payment, Project, Rating, SignUp
+from ..credit.events import consequences_record, decision_events_record
 from ..periods import after_days
-from ..procurement.award import winner_revoke
+from ..procurement.award import refused_win_revoke
 from ..procurement.notices import project_snapshot
-from ..transitions import TransitionResult, row_reload, transition_run
+from ..procurement.revocation import IN_SERVICE, win_revoke
+from ..transitions import TransitionResult, row_reload, target_label, transition_run
 
 
 def _project_follow(engagement: Engagement, name: str, at: datetime.datetime, **params) -> None:
@@ -48,8 +48,8 @@ def contract_upload(*, engagement: Engagement, actor, file) -> Engagement:
 def contract_sign(*, engagement: Engagement, actor, amount: Decimal | None = None) -> TransitionResult:
     """The buyer confirms the contract; the winner passes the credit gate again first.
 
-    A suspension or expulsion since selection refuses the contract (CR-CON-001): the win is
-    revoked and the next-ranked alternate steps up, with no redraw.
+    A suspension or expulsion in force now — whenever it began — or a restricted winner at its cap
+    refuses the contract: the win is revoked and the next eligible alternate steps up, with no redraw.
     """
     now = timezone.now()
     engagement = Engagement.objects.select_related("project", "agency", "signup").get(pk=engagement.pk)
@@ -90,23 +90,12 @@ def contract_sign(*, engagement: Engagement, actor, amount: Decimal | None = Non
             },
         )
 
-    result = transition_run(
-        obj=engagement,
-        name="sign",
-        actor=actor,
-        subject=subject_for_agency(engagement.agency),
-        context={
-            "selected_at": engagement.signup.selected_at if engagement.signup else None,
-            "method": engagement.project.method,
-        },
-        params={"at": now, "amount": amount},
-        at=now,
-        on_done=started,
-    )
-    if not result.ok and result.decision is not None and any(m.kind == "revoke" for m in result.decision.measures):
-        reason = "；".join(f"{r.rule_code} {r.message}" for r in result.refusals)
+    with transaction.atomic():
+        result = transition_run(
+            obj=engagement, name="sign", actor=actor, params={"at": now, "amount": amount}, at=now, on_done=started
+        )
         assert engagement.signup is not None  # engagements are created from the winning sign-up only
-        winner_revoke(signup=engagement.signup, reason=reason, at=now)
+        refused_win_revoke(engagement.signup, result, now)
     return result
 
 
@@ -130,19 +119,17 @@ def service_extend(*, engagement: Engagement, actor, days: int, reason: str) -> 
 
 
 def late_delivery_record(engagement: Engagement, at: datetime.datetime) -> None:
-    """Record late delivery once per engagement (CR-SVC-003)."""
+    """The service end date passed without a result: the rules record it once per engagement."""
     updated = Engagement.objects.filter(pk=engagement.pk, late_recorded=False).update(late_recorded=True)
     if updated:
-        credit_event_record(
+        code = engagement.project.code
+        due = f"{timezone.localtime(engagement.service_end):%Y-%m-%d %H:%M}" if engagement.service_end else ""
+        consequences_record(
             subject=subject_for_agency(engagement.agency),
-            code="DELIVERY_LATE",
-            source=Source.RULE,
-            rule_code="CR-SVC-003",
-            evidence={
-                "summary": f"项目 {engagement.project.code} 服务期限至 "
-                f"{timezone.localtime(engagement.service_end):%Y-%m-%d %H:%M}，逾期未提交成果。",
-                "project": engagement.project.code,
-            },
+            step="engagement.late",
+            context={"project": code, "due": due},
+            target=target_label(engagement),
+            evidence={"project": code},
             at=at,
         )
 
@@ -218,30 +205,16 @@ def rating_submit(*, engagement: Engagement, actor, marks: dict[str, int], comme
             rating = Rating.objects.create(engagement=engagement, rated_by=actor, comment=comment, at=now, **marks)
     except IntegrityError:
         raise Conflict(_("该服务已评价，请勿重复提交。")) from None
-    result = transition_run(obj=engagement, name="rate", actor=actor, at=now)
+    code = engagement.project.code
+    result = transition_run(
+        obj=engagement, name="rate", actor=actor, context={"average": str(rating.average), "project": code}, at=now
+    )
     if not result.ok:
         raise ApplicationError(result.messages)
-    policy = policy_at(now)
-    average = Decimal(str(rating.average))
-    code = (
-        "RATING_EXCELLENT"
-        if average >= policy.rating_excellent_min
-        else "RATING_POOR"
-        if average <= policy.rating_poor_max
-        else ""
+    assert result.decision is not None  # the rating step is gated: the rules say what the average means
+    decision_events_record(
+        result.decision, subject=subject_for_agency(engagement.agency), source=Source.RATING, evidence={"project": code}
     )
-    if code:
-        credit_event_record(
-            subject=subject_for_agency(engagement.agency),
-            code=code,
-            source=Source.RATING,
-            rule_code="CR-SVC-004",
-            evidence={
-                "summary": f"项目 {engagement.project.code} 服务评价平均 {average:.1f} 分。",
-                "project": engagement.project.code,
-            },
-            at=now,
-        )
     _project_follow(engagement, "rate", now)
     project_close_if_done(engagement, now)
     return rating
@@ -255,13 +228,67 @@ def rating_window_close(engagement: Engagement, at: datetime.datetime) -> None:
 
 
 def contract_deadline_missed(engagement: Engagement, at: datetime.datetime) -> None:
-    """The contract was not signed in time: a credit event, the win revoked, the alternate steps up."""
+    """The contract was not signed in time: the rules record it and revoke the win; the alternate steps up."""
     if engagement.signup is None:
         return
-    winner_revoke(
-        signup=engagement.signup,
-        reason=_("未在规定期限（%(due)s）内签订合同")
-        % {"due": timezone.localtime(engagement.contract_due).strftime("%Y-%m-%d %H:%M")},
+    code = engagement.project.code
+    due = timezone.localtime(engagement.contract_due).strftime("%Y-%m-%d %H:%M") if engagement.contract_due else ""
+    decision = consequences_record(
+        subject=subject_for_agency(engagement.agency),
+        step="engagement.contract_missed",
+        context={
+            "project": code,
+            "due": due,
+            "win_open": engagement.signup.state in (SignUp.State.SELECTED, SignUp.State.CONFIRMED),
+        },
+        target=target_label(engagement),
+        evidence={"project": code},
         at=at,
-        event_code="CONTRACT_LATE",
     )
+    for order in decision.measures:
+        if order.kind == MeasureKind.REVOKE:
+            win_revoke(
+                engagement.signup,
+                rule_code=order.rule_code,
+                reason=_("未在规定期限（%(due)s）内签订合同") % {"due": due},
+                at=at,
+            )
+
+
+def service_after_measure_decide(*, engagement: Engagement, actor, continue_service: bool, note: str) -> Engagement:
+    """The buyer decides whether the agency a measure reached mid-service finishes it.
+
+    Continuing is kept as a credit decision record; terminating revokes the win (撤销中选资格, a
+    measure on the agency's record) and the project fails, for the buyer to relaunch.
+    """
+    if not note.strip():
+        raise ApplicationError(_("请写明决定的理由。"))
+    with transaction.atomic():
+        locked = Engagement.objects.select_for_update().select_related("project", "agency").get(pk=engagement.pk)
+        if actor is not None and not acts_for_buyer_unit(actor, locked.project.buyer):
+            raise NotPermitted(_("您无权就该服务作出决定。"))
+        if locked.measure_decision_due is None or locked.buyer_continues is not None:
+            raise ApplicationError(_("该服务当前无需作出是否继续的决定。"))
+        if locked.state not in IN_SERVICE:
+            raise ApplicationError(_("该服务已不在服务中。"))
+        now = timezone.now()
+        subject = subject_for_agency(locked.agency)
+        decision_record(
+            decision=Decision(
+                transition="engagement.after_measure",
+                at=now,
+                subject_id=subject.pk,
+                allowed=continue_service,
+                inputs={"measure": locked.measure_reason, "buyer_continues": continue_service, "note": note[:500]},
+            ),
+            target=target_label(locked),
+            actor=actor,
+        )
+        if continue_service:
+            Engagement.objects.filter(pk=locked.pk).update(buyer_continues=True)
+        else:
+            Engagement.objects.filter(pk=locked.pk).update(buyer_continues=False)
+            assert locked.signup is not None  # engagements are created from the winning sign-up only
+            win_revoke(locked.signup, rule_code=locked.measure_rule_code, reason=note, at=now)
+        row_reload(locked)
+        return locked

@@ -10,13 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit_rules.models import Source
 from credit_rules.services import subject_for_buyer
 from marketplace.errors import ApplicationError
 
 from ...models import Payment, PaymentCommand
-from ..credit.events import credit_event_record
-from ..transitions import row_reload, transition_run
+from ..credit.events import consequences_record
+from ..transitions import row_reload, target_label, transition_run
 from .engagements import project_close_if_done
 
 
@@ -112,15 +111,12 @@ def payment_late(payment: Payment, at: datetime.datetime) -> bool:
     if not Payment.objects.filter(pk=payment.pk, late_recorded=False).update(late_recorded=True):
         return False
     project = payment.engagement.project
-    credit_event_record(
+    consequences_record(
         subject=subject_for_buyer(project.buyer),
-        code="BUYER_LATE_PAYMENT",
-        source=Source.RULE,
-        rule_code="CR-PAY-001",
-        evidence={
-            "summary": f"项目 {project.code} 服务费应于 {timezone.localtime(payment.due_at):%Y-%m-%d} 前支付，逾期未付。",
-            "project": project.code,
-        },
+        step="payment.late",
+        context={"project": project.code, "due": f"{timezone.localtime(payment.due_at):%Y-%m-%d}"},
+        target=target_label(payment),
+        evidence={"project": project.code},
         at=at,
     )
     return True

@@ -1,4 +1,11 @@
-"""After the award: the winner confirms or declines, a win is revoked, the next alternate steps up (never a redraw), contracting starts."""
+"""After the award: the winner confirms or declines, the buyer (or the sweep) confirms the result and
+contracting starts.
+
+Confirming is gated twice — the winner's own confirmation and the confirmation of the result both
+ask the gate about the winner's standing in force at that moment. A refusal after the award means the
+win cannot go on: it is revoked (撤销中选资格, a measure of the ladder) and the next eligible alternate
+steps up (``revocation``).
+"""
 
 from __future__ import annotations
 
@@ -8,66 +15,51 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit_rules.models import Source
-from credit_rules.services import (
-    subject_for_agency,
-)
+from credit_rules.gate import Decision
+from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
 
 from ...models import Engagement, Project, SignUp
-from ..credit.events import credit_event_record
-from ..periods import after_days, after_working_days
-from ..transitions import TransitionResult, row_reload, transition_run
-from .notices import result_notice
-from .selection import project_fail
+from ..credit.events import decision_events_record
+from ..periods import after_days
+from ..transitions import TransitionResult, transition_run
+from .revocation import alternate_step_up, engagement_stop, win_revoke, winner_rows_lock
+from .selection import refusal_note
+
+
+def revoking_rule(decision: Decision) -> str:
+    """The rule a refused post-award step revokes the win under: the one that ordered it, else the first refusal."""
+    ordered = next((m.rule_code for m in decision.measures if m.kind == "revoke"), None)
+    return ordered or decision.refusals[0].rule_code
+
+
+def refused_win_revoke(signup: SignUp, result: TransitionResult, at: datetime.datetime) -> None:
+    """A credit refusal after the award: the win is revoked under the refusing rule, with its reasons."""
+    if result.decision is not None and result.refusals:
+        win_revoke(signup, rule_code=revoking_rule(result.decision), reason=refusal_note(result.refusals), at=at)
 
 
 def winner_confirm(*, signup: SignUp, actor) -> TransitionResult:
-    """The winner confirms it will sign."""
-    return transition_run(obj=signup, name="confirm", actor=actor)
+    """The winner confirms it will sign; under a measure in force (or at its cap) the win is revoked instead."""
+    at = timezone.now()
+    with transaction.atomic():
+        winner_rows_lock(signup)
+        result = transition_run(obj=signup, name="confirm", actor=actor, at=at)
+        refused_win_revoke(signup, result, at)
+    return result
 
 
-def _next_alternate(project: Project) -> SignUp | None:
-    return (
-        SignUp.objects.filter(project=project, state=SignUp.State.RANKED)
-        .select_related("agency")
-        .order_by("rank")
-        .first()
-    )
+def _declined(reason: str, at: datetime.datetime):
+    """The side effects of a decline: the rules' record (无故放弃中选资格), the engagement ended, the alternate."""
 
-
-def alternate_step_up(project: Project, at: datetime.datetime, reason: str) -> TransitionResult | None:
-    """The next-ranked alternate becomes the winner (no redraw); with none left the project fails."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    alternate = _next_alternate(project)
-    if alternate is None:
-        return project_fail(
-            project, _("中选机构%(reason)s，且无排序在后的备选机构，项目流标。") % {"reason": reason}, at
+    def effects(locked: SignUp, decision: Decision) -> None:
+        decision_events_record(
+            decision, subject=subject_for_agency(locked.agency), evidence={"project": locked.project.code}
         )
-    transition_run(obj=alternate, name="select", actor=None, params={"at": at}, at=at)
-    publicity = after_working_days(at, project.publicity_days)
-    step = SignUp.objects.filter(project=project, state__in=[SignUp.State.DECLINED, SignUp.State.REVOKED]).count()
-    if project.state == Project.State.CONTRACTING:
-        transition_run(
-            obj=project, name="reopen_award", actor=None, params={"at": at, "publicity_ends_at": publicity}, at=at
-        )
-    else:
-        Project.objects.filter(pk=project.pk).update(publicity_ends_at=publicity)
-    row_reload(project)
-    ranking = list(SignUp.objects.filter(project=project, rank__isnull=False).select_related("agency").order_by("rank"))
-    row_reload(alternate)
-    result_notice(project, alternate, ranking, step=step)
-    return None
+        engagement_stop(locked, _("中选机构放弃中选资格"), at)
+        alternate_step_up(locked.project, at, reason)
 
-
-def _winner_rows_lock(signup: SignUp) -> None:
-    """Lock the winner's engagement (if any) and project before its sign-up, the order the sweeps use.
-
-    The sweeps claim an engagement or a project first and reach the sign-up after; a decline or a
-    revocation taking the sign-up first (then the project, for the alternate) could deadlock with them.
-    """
-    list(Engagement.objects.select_for_update().filter(signup_id=signup.pk).values_list("pk", flat=True))
-    list(Project.objects.select_for_update().filter(pk=signup.project_id).values_list("pk", flat=True))
+    return effects
 
 
 def winner_decline(*, signup: SignUp, actor, reason: str) -> TransitionResult:
@@ -75,78 +67,39 @@ def winner_decline(*, signup: SignUp, actor, reason: str) -> TransitionResult:
     if not reason.strip():
         raise ApplicationError(_("放弃中选资格须说明理由。"))
     now = timezone.now()
-
-    def effects(locked: SignUp, _decision) -> None:
-        credit_event_record(
-            subject=subject_for_agency(locked.agency),
-            code="DECLINE_WIN",
-            source=Source.RULE,
-            rule_code="CR-SVC-001",
-            evidence={
-                "summary": f"项目 {locked.project.code} 中选后放弃：{reason[:200]}",
-                "project": locked.project.code,
-            },
-            at=now,
-        )
-        _terminate_for(locked, _("中选机构放弃中选资格"), now)
-        alternate_step_up(locked.project, now, _("放弃中选资格"))
-
     with transaction.atomic():
-        _winner_rows_lock(signup)
-        return transition_run(obj=signup, name="decline", actor=actor, params={"note": reason}, at=now, on_done=effects)
+        winner_rows_lock(signup)
+        return transition_run(
+            obj=signup,
+            name="decline",
+            actor=actor,
+            context={"reason": reason[:200]},
+            params={"note": reason},
+            at=now,
+            on_done=_declined(_("放弃中选资格"), now),
+        )
 
 
 def winner_decline_unconfirmed(*, signup: SignUp, at: datetime.datetime) -> TransitionResult:
     """Publicity ended without the winner's confirmation: it counts as giving up the win."""
-
-    def effects(locked: SignUp, _decision) -> None:
-        credit_event_record(
-            subject=subject_for_agency(locked.agency),
-            code="DECLINE_WIN",
-            source=Source.RULE,
-            rule_code="CR-SVC-001",
-            evidence={"summary": f"项目 {locked.project.code} 公示期满未确认中选。", "project": locked.project.code},
-            at=at,
-        )
-        alternate_step_up(locked.project, at, _("公示期满未确认中选"))
-
+    note = _("公示期满未确认中选")
     return transition_run(
-        obj=signup, name="decline", actor=None, params={"note": _("公示期满未确认中选")}, at=at, on_done=effects
+        obj=signup,
+        name="decline",
+        actor=None,
+        context={"reason": note},
+        params={"note": note},
+        at=at,
+        on_done=_declined(note, at),
     )
 
 
-def _terminate_for(signup: SignUp, reason: str, at: datetime.datetime) -> None:
-    engagement = Engagement.objects.filter(signup=signup).first()
-    if engagement is not None and engagement.state in Engagement.OPEN:
-        transition_run(obj=engagement, name="terminate", actor=None, params={"reason": reason}, at=at)
-
-
-def winner_revoke(
-    *, signup: SignUp, reason: str, at: datetime.datetime | None = None, event_code: str = ""
-) -> TransitionResult:
-    """Revoke the win (撤销中选资格) — a measure since selection, or the contract deadline missed."""
-    at = at or timezone.now()
-
-    def effects(locked: SignUp, _decision) -> None:
-        if event_code:
-            credit_event_record(
-                subject=subject_for_agency(locked.agency),
-                code=event_code,
-                source=Source.RULE,
-                rule_code="CR-SVC-002",
-                evidence={"summary": f"项目 {locked.project.code}：{reason[:200]}", "project": locked.project.code},
-                at=at,
-            )
-        _terminate_for(locked, reason, at)
-        alternate_step_up(locked.project, at, _("被撤销中选资格"))
-
-    with transaction.atomic():
-        _winner_rows_lock(signup)
-        return transition_run(obj=signup, name="revoke", actor=None, params={"note": reason}, at=at, on_done=effects)
-
-
 def project_confirm_winner(*, project: Project, actor=None, at: datetime.datetime | None = None) -> TransitionResult:
-    """After publicity, with the winner's confirmation, contracting starts (buyer, or the sweep)."""
+    """After publicity, with the winner's confirmation, contracting starts (buyer, or the sweep).
+
+    The winner's standing is checked again now: under a measure in force the win is revoked and the
+    next eligible alternate steps up with its own publicity.
+    """
     at = at or timezone.now()
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -168,10 +121,13 @@ def project_confirm_winner(*, project: Project, actor=None, at: datetime.datetim
                 contract_due=after_days(at, p.contract_days),
             )
 
-        return transition_run(obj=locked, name="confirm_winner", actor=actor, at=at, on_done=contracting)
+        result = transition_run(obj=locked, name="confirm_winner", actor=actor, at=at, on_done=contracting)
+        refused_win_revoke(winner, result, at)
+        return result
 
 
 def publicity_end(project: Project, now: datetime.datetime) -> None:
+    """Publicity is over: a confirmed winner goes on to contracting; a silent one is taken to have declined."""
     # Lock the winner before reading its state: a confirmation committing meanwhile must be seen, or a
     # winner who confirmed in time would be declined as silent (losing credit and the win).
     winner = (

@@ -138,17 +138,47 @@ def project_fail(project: Project, reason: str, at: datetime.datetime) -> Transi
     )
 
 
+def refusal_note(reasons) -> str:
+    """The gate's refusal as one line for a note: each rule code and message."""
+    return "；".join(f"{r.rule_code} {r.message}" for r in reasons)
+
+
+def winner_select(project: Project, at: datetime.datetime) -> SignUp | None:
+    """The next-ranked sign-up the gate lets win becomes the winner; those it refuses are passed over.
+
+    Each refusal is kept (the decision record and the transition log of ``signup.select``, and the
+    reason on the passed-over sign-up); there is never a redraw. None when no ranked sign-up is left.
+    """
+    while True:
+        candidate = (
+            SignUp.objects.filter(project=project, state=SignUp.State.RANKED)
+            .select_related("agency", "project")
+            .order_by("rank")
+            .first()
+        )
+        if candidate is None:
+            return None
+        result = transition_run(obj=candidate, name="select", actor=None, params={"at": at}, at=at)
+        if result.ok:
+            return result.obj
+        transition_run(
+            obj=candidate, name="pass_over", actor=None, params={"note": refusal_note(result.refusals)}, at=at
+        )
+
+
 def _award(project: Project, ranked: list[SignUp], proof: dict | None, at: datetime.datetime) -> TransitionResult:
     for position, signup in enumerate(ranked, start=1):
         transition_run(obj=signup, name="rank_at", actor=None, params={"rank": position, "score": signup.score}, at=at)
-    transition_run(obj=ranked[0], name="select", actor=None, params={"at": at}, at=at)
+    winner = winner_select(project, at)
+    if winner is None:
+        return project_fail(project, _("排名在前的机构均未通过中选时的信用审查，无可中选的机构，项目流标。"), at)
     publicity = after_working_days(at, project.publicity_days)
 
     def publish(locked: Project, _decision) -> None:
-        fresh = list(
+        ranking = list(
             SignUp.objects.filter(project=locked, rank__isnull=False).select_related("agency").order_by("rank")
         )
-        result_notice(locked, fresh[0], fresh)
+        result_notice(locked, next(s for s in ranking if s.pk == winner.pk), ranking)
 
     return transition_run(
         obj=project,
