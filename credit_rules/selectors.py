@@ -28,6 +28,7 @@ from marketplace.models import Agency, Qualification, ServiceCategory
 from .models import CommitmentLetter, CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
 from .rules import REGISTRY
+from .rules.escalation import THRESHOLDS, TRIGGERED
 from .standing import MEASURE_FLAGS, in_force, neutralised_by
 
 # Short public names of the measures shown as badges and offered as directory filters.
@@ -243,16 +244,6 @@ def commitment_current() -> CommitmentLetter:
     return letter
 
 
-# Measures the escalation rules ordered stand only while the events they count still count.
-THRESHOLD_RULES = {
-    "CR-ESC-001": ("is_warning", "warnings_window_months", "warnings_to_suspend"),
-    "CR-ESC-002": ("is_quality_complaint", "complaints_window_months", "complaints_to_expel"),
-}
-
-
-TRIGGERED_RULES = ("CR-ESC-001", "CR-ESC-002", "CR-ESC-003")
-
-
 def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[LedgerEntry]:
     """Measures that fall with an overturned entry: it triggered them, or without it their threshold is not met."""
     found = []
@@ -260,7 +251,7 @@ def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[Ledge
         LedgerEntry.objects.filter(
             subject_id=entry.subject_id,
             kind=LedgerEntry.Kind.MEASURE,
-            rule_code__in=TRIGGERED_RULES,
+            rule_code__in=TRIGGERED,
             effective_at__gte=entry.effective_at,
         )
         .exclude(neutralised_by(at))
@@ -270,7 +261,7 @@ def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[Ledge
         if measure.evidence.get("trigger_entry") == entry.pk:
             found.append(measure)
             continue
-        spec = THRESHOLD_RULES.get(measure.rule_code)
+        spec = THRESHOLDS.get(measure.rule_code)
         if spec is None or not getattr(entry, spec[0]):
             continue
         flag, window, needed = spec

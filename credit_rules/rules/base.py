@@ -205,6 +205,11 @@ def rule(
     return register
 
 
+def code_of(func: RuleFunc) -> str:
+    """The code a rule function is registered under: how code outside the registry names a rule."""
+    return str(func.__dict__["rule_code"])
+
+
 def fmt_date(value: datetime.datetime | datetime.date | None) -> str:
     """Dates in messages: local calendar date, or a dash for open-ended periods."""
     if value is None:

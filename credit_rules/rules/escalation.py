@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import citations as doc
 from ..models import MeasureKind
-from .base import Facts, Outcome, lift, order, rule
+from .base import Facts, Outcome, code_of, lift, order, rule
 
 RECORDED = {"ledger.recorded"}
 
@@ -145,3 +145,17 @@ def serious_record_revokes(f: Facts) -> Outcome | None:
     if f.context.get("new_severity") in (f.policy.revoke_wins_on or []) and int(f.context.get("open_wins", 0)):
         return order(MeasureKind.REVOKE, title=f.context.get("new_title", ""), count=f.context.get("open_wins"))
     return None
+
+
+# Measures these rules order stand only while the events they count still count: overturning an
+# entry takes down a measure it triggered, or one whose threshold it no longer meets without it.
+# For each threshold rule: the entry flag it counts, the policy's window and threshold fields.
+THRESHOLDS: dict[str, tuple[str, str, str]] = {
+    code_of(warnings_suspend): ("is_warning", "warnings_window_months", "warnings_to_suspend"),
+    code_of(complaints_expel): ("is_quality_complaint", "complaints_window_months", "complaints_to_expel"),
+}
+TRIGGERED: tuple[str, ...] = (*THRESHOLDS, code_of(grave_expel))
+# The restriction grade D brings, and the suspension an external listing brings: the credit sweep
+# lifts them when their cause is gone.
+GRADE_D_RESTRICTION: str = code_of(grade_d_restrict)
+LISTING_SUSPENSION: str = code_of(listing_suspends)

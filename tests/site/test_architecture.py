@@ -169,3 +169,17 @@ def test_one_decorator_per_role_and_one_file_helper():
         for name in pattern.findall(path.read_text(encoding="utf-8"))
     )
     assert definitions == ["workflows/views/common.py:file_response", "workflows/views/common.py:role_required"]
+
+
+def test_rule_codes_appear_only_in_the_registry():
+    # A rule exists once, in credit_rules/rules/, with its code; everything else names it by its function.
+    pattern = re.compile(r"CR-[A-Z]+-\d{3}")
+    sources = [p for app in APPS for p in _modules(app).values()] + sorted((ROOT / "templates").rglob("*.html"))
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sources
+        if "rules" not in path.relative_to(ROOT).parts[:2] or path.relative_to(ROOT).parts[0] != "credit_rules"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

@@ -19,6 +19,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from credit_rules.models import LedgerEntry, Source
+from credit_rules.rules.base import code_of
+from credit_rules.rules.service import rating_result
 from credit_rules.services import subject_for_agency
 from marketplace import services as market
 from marketplace.models import Agency, AgencyStaff, BuyerUnit, Qualification, QualificationLevel, ServiceCategory
@@ -256,7 +258,7 @@ def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m:
         subject=subject_for_agency(repaired_agency),
         code="RATING_POOR",
         source=Source.RATING,
-        rule_code="CR-SVC-004",
+        rule_code=code_of(rating_result),
         evidence={"summary": "惠州市某学校改扩建项目服务评价平均 2.2 分。"},
         at=timezone.now() - datetime.timedelta(days=150),
     )

@@ -7,6 +7,8 @@ import datetime
 from django.utils import timezone
 from faker import Faker
 
+from credit_rules.rules.base import code_of
+from credit_rules.rules.service import decline_without_cause
 from credit_rules.services import subject_for_agency
 from marketplace import services as market
 from marketplace.models import Agency, AgencyStaff
@@ -105,7 +107,7 @@ def scenarios_seed(accounts, supervisor) -> None:
             subject=subject,
             code="DECLINE_WIN",
             source="rule",
-            rule_code="CR-SVC-010",
+            rule_code=code_of(decline_without_cause),
             evidence={"summary": "中选惠州市某道路工程造价咨询项目后，无正当理由放弃中选资格。"},
             at=now - datetime.timedelta(days=180),
         )

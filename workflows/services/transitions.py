@@ -134,13 +134,13 @@ def transition_run(
     # ``_default_manager`` is ``objects`` on every model that goes through here (none declares
     # another manager); unlike ``objects`` it is known to exist on any model class. The row is an
     # FSM model whose ``state`` field and transition methods are looked up by name, hence ``Any``.
-    locked: Any = model._default_manager.select_for_update().get(pk=obj.pk)
-    method = getattr(locked, name)
-    from_state = locked.state
     label = gate_label(model, name)
     declared = declaration(model, name)
     if declared is None:
         raise ImproperlyConfigured(f"transition {label} declares neither gated(...) nor exempt(...)")
+    locked: Any = model._default_manager.select_for_update().get(pk=obj.pk)
+    method = getattr(locked, name)
+    from_state = locked.state
 
     if not can_proceed(method):
         log = _log(locked, name, from_state, from_state, TransitionLog.Outcome.REFUSED_STATE, actor, note=note)

@@ -180,7 +180,7 @@ def _engagement(unit: BuyerUnit, code: str) -> Engagement:
 @buyer_required
 @project_step
 def contract_sign(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
-    """Confirm the contract; a credit refusal (CR-CON-001) revokes the win and the alternate steps up."""
+    """Confirm the contract; a credit refusal revokes the win and the next eligible alternate steps up."""
     engagement = _engagement(unit, code)
     form = ContractForm(request.POST)
     if not form.is_valid():

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit_rules.gate import MeasureOrder
 from credit_rules.models import LedgerEntry, MeasureKind, Source
 from credit_rules.policy import policy_at
 from credit_rules.services import (
@@ -111,7 +110,11 @@ def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> Transitio
     if not apply:
         return transition_run(obj=case, name="dismiss", actor=actor, params={"at": now, "user": actor, "note": note})
 
-    def effects(locked: CreditCase, _decision) -> None:
+    locked_case = CreditCase.objects.get(pk=case.pk)
+    policy = policy_at(now)
+    months = locked_case.months or (policy.reentry_bar_months if locked_case.measure == MeasureKind.EXPEL else None)
+
+    def effects(locked: CreditCase, decision) -> None:
         subject = locked.subject
         evidence = {"summary": locked.facts[:300], "case": locked.pk}
         entries: list[LedgerEntry] = []
@@ -121,12 +124,11 @@ def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> Transitio
                     subject=subject, code=locked.ground_code, source=Source.SUPERVISOR, actor=actor, evidence=evidence
                 )
             )
-        if locked.measure:
-            p = policy_at(now)
-            months = locked.months or (p.reentry_bar_months if locked.measure == MeasureKind.EXPEL else None)
+        if decision.measures:
+            # The case's measure, as the rule for a decided case orders it.
             entries += measures_apply(
                 subject=subject,
-                orders=[MeasureOrder("CR-SUP-001", locked.measure, months=months)],
+                orders=decision.measures,
                 actor=actor,
                 source=Source.SUPERVISOR,
                 evidence=evidence,
@@ -137,7 +139,12 @@ def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> Transitio
             CreditCase.objects.filter(pk=locked.pk).update(measure_entry=measure_entry)
 
     return transition_run(
-        obj=case, name="apply", actor=actor, params={"at": now, "user": actor, "note": note}, on_done=effects
+        obj=case,
+        name="apply",
+        actor=actor,
+        context={"measure": locked_case.measure, "months": months},
+        params={"at": now, "user": actor, "note": note},
+        on_done=effects,
     )
 
 

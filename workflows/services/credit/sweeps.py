@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from credit_rules.models import CreditSubject, ExternalListing, Grade, LedgerEntry, MeasureKind
+from credit_rules.rules.escalation import GRADE_D_RESTRICTION, LISTING_SUSPENSION
 from credit_rules.services import (
     subject_for_agency,
 )
@@ -34,7 +35,7 @@ def suspensions_expire(now: datetime.datetime | None = None, batch: int = 200) -
 def grade_d_restrictions_begin(now: datetime.datetime | None = None, batch: int = 200) -> int:
     """Restrict members whose grade fell to D with time, no entry causing it (an honour's points expiring).
 
-    A new entry that lowers the grade escalates at once (CR-ESC-004 after ``ledger.recorded``); this
+    A new entry that lowers the grade escalates at once (the grade D rule, after ``ledger.recorded``); this
     review catches the fall the clock causes. Idempotent and safe with several workers.
     """
     now = now or timezone.now()
@@ -71,7 +72,7 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
             subject_id=OuterRef("pk"),
             kind=LedgerEntry.Kind.MEASURE,
             measure=MeasureKind.RESTRICT,
-            rule_code="CR-ESC-004",
+            rule_code=GRADE_D_RESTRICTION,
         )
         .filter(in_force(now))
         .exclude(neutralised_by(now))
@@ -99,7 +100,7 @@ def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> i
             subject__agency=OuterRef("agency"),
             kind=LedgerEntry.Kind.MEASURE,
             measure=MeasureKind.SUSPEND,
-            rule_code="CR-LST-001",
+            rule_code=LISTING_SUSPENSION,
         )
         .filter(in_force(now))
         .exclude(neutralised_by(now))
