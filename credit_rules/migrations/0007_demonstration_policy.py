@@ -4,15 +4,17 @@
   repairability and bases of ``credit_rules.defaults`` now: every basis cites real documents only.
 - Every catalogue row of any version: ``repairable`` from the old ``repairable_after_months`` (None meant
   never; the period itself now comes from the class, so 0008 drops the column); the retired class
-  "grave" becomes "serious" (严重). A basis that still cites the documents once shipped by mistake (their
-  names all contain 中介服务网上交易平台) is replaced by the default basis of its code.
+  "grave" becomes "serious" (严重). A basis still beginning as one of the texts once shipped (citing
+  documents that do not exist, all titled 中介服务网上交易平台…, or the payment regulation with an
+  article and wording this migration cannot vouch for) is replaced by the default basis of its code.
 - Ledger entries are untouched: the ledger is append-only, its stored classes stay readable (``minor``
   is 一般, ``serious`` 严重, the retired ``grave`` reads as 严重) and its recorded bases are history.
 """
 
 from django.db import migrations
 
-SHIPPED_BY_MISTAKE = "中介服务网上交易平台"
+# The beginnings of the bases once shipped (title marks as escapes: no title is cited here).
+SHIPPED_BY_MISTAKE = ("\u300a中介服务网上交易平台", "\u300a保障中小企业款项支付条例\u300b第八条：机关、事业单位应当自验收之日起")
 OLD_REPAIR_MONTHS = {"slight": 0, "minor": 3, "serious": 12}
 
 
@@ -30,7 +32,7 @@ def forwards(apps, schema_editor):
         item = items.get(row.code)
         if item is not None and row.policy.version == 1:
             fields.update(severity=item.severity, repairable=item.repairable, basis=item.basis)
-        elif item is not None and SHIPPED_BY_MISTAKE in row.basis:
+        elif item is not None and row.basis.startswith(SHIPPED_BY_MISTAKE):
             fields["basis"] = item.basis
         CatalogueEntry.objects.filter(pk=row.pk).update(**fields)
 
