@@ -94,6 +94,7 @@ def notices_load(count: int, seed: int = 2026) -> float:
     from django.utils import timezone
 
     from cms.bulk import ImportedNotice, notice_pages_import
+    from credit_rules.defaults import MEASURE_BASIS
     from marketplace.validators import org_code_for_serial, uscc_build
 
     rng = random.Random(seed)
@@ -119,7 +120,7 @@ def notices_load(count: int, seed: int = 2026) -> float:
                     "entry_title": CREDIT_TITLES[kind],
                     "points": -5,
                     "rule_code": "CR-ESC-001",
-                    "basis": "《惠州市中介服务网上交易平台信用管理办法》第二十条",
+                    "basis": MEASURE_BASIS["suspend"],
                     "evidence_summary": "成果文件逾期提交，经核实。",
                     "starts_at": at.date().isoformat(),
                 }

@@ -128,6 +128,7 @@ def load(now: datetime.datetime, seed: int) -> None:
     from django.db import connection, transaction
     from psycopg.types.json import Jsonb
 
+    from credit_rules.defaults import MEASURE_CLASS
     from credit_rules.models import GENESIS_HASH, LedgerEntry, MeasureKind
     from credit_rules.policy import policy_at
     from credit_rules.services import MEASURE_TITLES
@@ -177,7 +178,7 @@ def load(now: datetime.datetime, seed: int) -> None:
                 months = measure_ends[kind]
                 fields = {
                     "kind": LedgerEntry.Kind.MEASURE, "code": f"MEASURE_{kind.upper()}", "title": MEASURE_TITLES[kind],
-                    "measure": kind, "severity": "serious" if kind == MeasureKind.SUSPEND else "minor", "source": "rule",
+                    "measure": kind, "severity": MEASURE_CLASS[kind], "source": "rule",
                     "rule_code": measure_rules[kind], "expires_at": add_months(at, months) if months else None,
                 }  # fmt: skip
             elif roll < 0.16 and events:  # an objection lodged
@@ -189,7 +190,7 @@ def load(now: datetime.datetime, seed: int) -> None:
                 }  # fmt: skip
             else:
                 item = catalogue[rng.choices(codes, weights)[0]]
-                repair = item.repairable_after_months
+                repair = policy.periods(item.severity).repair_months if item.repairable else None
                 fields = {
                     "kind": LedgerEntry.Kind.EVENT, "code": item.code, "title": item.name, "points": item.points,
                     "severity": item.severity, "source": "rating" if item.code.startswith("RATING") else "supervisor",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import resolve, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -15,6 +19,12 @@ from .text import search_grams
 
 # The list rows never show the snapshot itself: leave the two large columns in the database.
 LIST_DEFER = ("payload", "body_text")
+
+
+def notice_shown(today: datetime.date | None = None) -> Q:
+    """Notices on the active lists: not withdrawn, and within their publication period if they have one."""
+    today = today or timezone.localdate()
+    return Q(withdrawn=False) & (Q(public_until__isnull=True) | Q(public_until__gte=today))
 
 
 class PublicCachedPageMixin:
@@ -85,6 +95,8 @@ class NoticePage(PublicCachedPageMixin, Page):
     body_text: models.TextField = models.TextField(_("正文"), blank=True)
     withdrawn: models.BooleanField = models.BooleanField(_("已撤销"), default=False, db_index=True)
     withdrawn_reason: models.CharField = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    # The end of a credit notice's publication period (its class's, by the credit policy); None: no end.
+    public_until: models.DateField = models.DateField(_("公示期至"), null=True, blank=True, db_index=True)
 
     parent_page_types = ["cms.NoticeIndexPage"]
     subpage_types: list[str] = []
@@ -96,6 +108,7 @@ class NoticePage(PublicCachedPageMixin, Page):
         index.SearchField("search_text"),
         index.FilterField("kind"),
         index.FilterField("withdrawn"),
+        index.FilterField("public_until"),
         index.FilterField("subject_uscc"),
         index.AutocompleteField("subject_name"),
     ]
@@ -105,6 +118,7 @@ class NoticePage(PublicCachedPageMixin, Page):
         FieldPanel("body_text", read_only=True),
         FieldPanel("withdrawn", read_only=True),
         FieldPanel("withdrawn_reason", read_only=True),
+        FieldPanel("public_until", read_only=True),
     ]
 
     class Meta:
@@ -115,8 +129,13 @@ class NoticePage(PublicCachedPageMixin, Page):
     def latest(cls, limit: int = 8) -> list[NoticePage]:
         """The latest live active notices, for the front page."""
         return list(
-            cls.objects.live().filter(withdrawn=False).defer(*LIST_DEFER).order_by("-first_published_at", "-id")[:limit]
+            cls.objects.live().filter(notice_shown()).defer(*LIST_DEFER).order_by("-first_published_at", "-id")[:limit]
         )
+
+    @property
+    def publication_ended(self) -> bool:
+        """Its publication period is over: it has left the active lists for the archive."""
+        return self.public_until is not None and self.public_until < timezone.localdate()
 
     def get_kind_display(self) -> str:
         return str(NoticeRequest.Kind(self.kind).label) if self.kind in NoticeRequest.Kind.values else self.kind

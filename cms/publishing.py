@@ -87,6 +87,7 @@ def notice_request_publish(request_id: int) -> int | None:
             body_text=payload_text(payload),
             withdrawn=bool(request.withdrawn_at),
             withdrawn_reason=request.withdrawn_reason,
+            public_until=_date(payload.get("public_until")),
             live=False,  # Wagtail's default is live: a page goes live only by publishing its revision
         )
         index.add_child(instance=page)
@@ -103,6 +104,11 @@ def notice_request_publish(request_id: int) -> int | None:
     request.attempts += 1
     request.save(update_fields=["page", "status", "published_at", "attempts"])
     return existing.pk
+
+
+def _date(value) -> datetime.date | None:
+    """A snapshot's ISO date ("" or missing: none)."""
+    return datetime.date.fromisoformat(value) if value else None
 
 
 def notice_slug(request: NoticeRequest) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, QuerySet
 from django.utils import timezone
 from wagtail.search.backends.base import BaseSearchResults
 
-from .models import LIST_DEFER, NoticePage, NoticeRequest
+from .models import LIST_DEFER, NoticePage, NoticeRequest, notice_shown
 from .text import search_query
 
 # Credit notices name an agency (name and USCC); the USCC filter applies to them.
@@ -44,8 +44,10 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def notice_list_for_public(filters: NoticeFilters) -> QuerySet[NoticePage] | BaseSearchResults:
-    """Live notices newest first — active ones, or withdrawn ones for the archive — filtered and searched."""
-    notices = NoticePage.objects.live().filter(withdrawn=filters.archive)
+    """Live notices newest first — active ones, or for the archive those withdrawn or past their
+    publication period — filtered and searched."""
+    shown = notice_shown()
+    notices = NoticePage.objects.live().filter(~shown if filters.archive else shown)
     if filters.kind:
         notices = notices.filter(kind=filters.kind)
     if filters.uscc:
@@ -65,12 +67,18 @@ def notice_list_for_public(filters: NoticeFilters) -> QuerySet[NoticePage] | Bas
 
 
 def notice_counts_for_tabs() -> dict[str, int]:
-    """Live active notices per kind, plus ``""`` for all of them and ``"archive"`` for withdrawn ones."""
+    """Live active notices per kind, plus ``""`` for all of them and ``"archive"`` for withdrawn or expired ones."""
     counts = dict.fromkeys(NoticeRequest.Kind.values, 0)
     counts[""] = counts["archive"] = 0
-    rows = NoticePage.objects.live().values_list("kind", "withdrawn").annotate(n=Count("id")).order_by()
-    for kind, withdrawn, n in rows:
-        if withdrawn:
+    rows = (
+        NoticePage.objects.live()
+        .annotate(shown=ExpressionWrapper(notice_shown(), output_field=BooleanField()))
+        .values_list("kind", "shown")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for kind, shown, n in rows:
+        if not shown:
             counts["archive"] += n
         else:
             counts[kind] = counts.get(kind, 0) + n
@@ -80,7 +88,7 @@ def notice_counts_for_tabs() -> dict[str, int]:
 
 def notice_list_for_feed(kind: str = "", limit: int = 30) -> list[NoticePage]:
     """The latest live active notices (of one kind, if given) for the RSS and Atom feeds."""
-    notices = NoticePage.objects.live().filter(withdrawn=False)
+    notices = NoticePage.objects.live().filter(notice_shown())
     if kind:
         notices = notices.filter(kind=kind)
     return list(notices.defer("body_text").order_by("-first_published_at", "-id")[:limit])

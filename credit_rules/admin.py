@@ -1,9 +1,13 @@
-"""Back office for credit: supervisors edit the policy as versioned drafts and publish them.
+"""Back office for credit: supervisors edit the policy as versioned drafts and publish them — its
+thresholds, class periods, catalogue and each code's local basis (the deployment's own measures).
 
 Ledger, decisions and listings are read-only here: the ledger is append-only and corrections go
 through the services (objection, repair), never through an admin form.
 """
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -15,9 +19,12 @@ from .models import (
     ExternalListImport,
     ExternalListing,
     LedgerEntry,
+    LocalBasis,
+    MeasureKind,
     PolicyVersion,
 )
 from .policy import policy_draft_from, policy_publish
+from .rules import REGISTRY
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,7 +52,7 @@ class CatalogueInline(admin.TabularInline):
         "is_warning",
         "is_quality_complaint",
         "expels",
-        "repairable_after_months",
+        "repairable",
         "public",
         "basis",
     ]
@@ -60,16 +67,57 @@ class CatalogueInline(admin.TabularInline):
         return obj is None or not obj.is_published
 
 
+def local_basis_codes() -> list[tuple[Any, Any]]:
+    """The codes a local basis may be entered for: every rule, catalogue code and measure."""
+    rules = [(code, f"{code} {rule.title}") for code, rule in sorted(REGISTRY.items())]
+    events = sorted(set(CatalogueEntry.objects.values_list("code", flat=True)))
+    measures = [(f"MEASURE_{kind.upper()}", f"MEASURE_{kind.upper()} {label}") for kind, label in MeasureKind.choices]
+    return [(_("规则"), rules), (_("信用事项"), [(c, c) for c in events]), (_("信用措施"), measures)]
+
+
+class LocalBasisForm(forms.ModelForm):
+    code = forms.ChoiceField(label=_("规则或事项代码"))
+
+    class Meta:
+        model = LocalBasis
+        fields = ["code", "text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["code"]).choices = local_basis_codes()
+
+
+class LocalBasisInline(CatalogueInline):
+    """The deployment's own basis per code, shown after the national basis; frozen once published."""
+
+    model = LocalBasis  # type: ignore[assignment]
+    form = LocalBasisForm
+    fields = ["code", "text"]
+
+
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
     """Drafts are editable; a published version is frozen and a new draft copies it."""
 
-    list_display = ["version", "effective_from", "published_at", "note", "created_by"]
-    inlines = [CatalogueInline]
+    list_display = ["version", "effective_from", "published_at", "is_demonstration", "note", "created_by"]
+    inlines = [CatalogueInline, LocalBasisInline]
     actions = ["publish", "new_draft"]
     readonly_fields = ["published_at", "created_by", "created_at"]
     fieldsets = [
-        (None, {"fields": ["version", "effective_from", "note", "published_at", "created_by", "created_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "version",
+                    "effective_from",
+                    "note",
+                    "is_demonstration",
+                    "published_at",
+                    "created_by",
+                    "created_at",
+                ]
+            },
+        ),
         (
             _("计分与等级"),
             {"fields": ["base_score", "grade_a_min", "grade_b_min", "grade_c_min", "event_window_months"]},
@@ -101,6 +149,22 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                     "moderate_measure_notices",
                     "rating_excellent_min",
                     "rating_poor_max",
+                ]
+            },
+        ),
+        (
+            _("失信信息类别的公示与修复期限（《信用修复管理办法》）"),
+            {
+                "fields": [
+                    "slight_published",
+                    "slight_publish_max_months",
+                    "slight_repair_months",
+                    "general_publish_min_months",
+                    "general_publish_max_months",
+                    "general_repair_months",
+                    "serious_publish_min_months",
+                    "serious_publish_max_months",
+                    "serious_repair_months",
                 ]
             },
         ),

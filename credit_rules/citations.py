@@ -10,6 +10,10 @@ demonstration policy and says so on its public page.
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.utils.functional import Promise, lazy
+
 # National documents.
 CREDIT_SYSTEM_PLAN = "《社会信用体系建设规划纲要（2014—2020年）》（国发〔2014〕21号）"
 JOINT_REWARD_PUNISHMENT = (
@@ -29,3 +33,34 @@ GUANGDONG_MARKETPLACE = "《广东省网上中介服务超市管理办法》（�
 JIANGXI_MARKETPLACE = "《江西省网上中介服务超市管理办法》（赣府厅发〔2022〕22号）"
 HUKOU_NEGATIVE_LIST = "《湖口县中介服务机构负面行为清单及评分管理办法》（湖府办发〔2025〕5号）"
 WUJIANG_EVALUATION = "《苏州市吴江区中介机构评价管理办法》（吴数据规发〔2024〕1号）"
+
+# Every document above: what a basis may name (tests/credit_rules/test_citations.py checks the code against it).
+DOCUMENTS = (
+    CREDIT_SYSTEM_PLAN,
+    JOINT_REWARD_PUNISHMENT,
+    CREDIT_BASED_SUPERVISION,
+    CREDIT_REPAIR_MEASURES,
+    JUDGMENT_DEBTOR_MEMORANDUM,
+    BUSINESS_ENVIRONMENT_REGULATION,
+    SME_PAYMENT_REGULATION,
+    JIANGSU_MARKETPLACE,
+    GUANGDONG_MARKETPLACE,
+    JIANGXI_MARKETPLACE,
+    HUKOU_NEGATIVE_LIST,
+    WUJIANG_EVALUATION,
+)
+
+
+def _cite(message: str | Promise, documents: dict[str, str]) -> str:
+    return str(message) % documents
+
+
+_cite_lazy = lazy(_cite, str)
+
+
+def cite(message: str | Promise, **documents: str) -> Promise:
+    """A rule's basis: a translatable summary naming its documents as ``%(name)s``, filled when shown.
+
+    The summary says only what the documents say; the titles are filled in untranslated.
+    """
+    return cast(Promise, _cite_lazy(message, documents))

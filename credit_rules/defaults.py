@@ -1,150 +1,197 @@
-"""The default credit policy (its event catalogue with points, severity and legal basis) and commitment letter.
+"""The default credit policy (its event catalogue with points, class and legal basis) and commitment letter.
 
-Shipped as policy version 1; editable afterwards as new versions.
+Shipped as policy version 1, a demonstration policy: its bases cite only real national documents
+(``citations.py``), with real local ones as examples, and say where the deployment's own marketplace
+measures decide; those are entered in the back office as local bases. Editable afterwards as new versions.
 """
 
-# code, name, name_en, points, severity, flags, repairable_after_months (None = never), basis
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .citations import (
+    CREDIT_BASED_SUPERVISION,
+    CREDIT_REPAIR_MEASURES,
+    CREDIT_SYSTEM_PLAN,
+    HUKOU_NEGATIVE_LIST,
+    JOINT_REWARD_PUNISHMENT,
+    JUDGMENT_DEBTOR_MEMORANDUM,
+    SME_PAYMENT_REGULATION,
+    WUJIANG_EVALUATION,
+)
+from .models import Severity
+
+# Local rules a deployment supplies (its province's or city's marketplace measures) are said to be so here,
+# and entered per code in the back office as the local basis (credit_rules.local_basis).
+LOCAL = "由部署地中介超市管理办法规定"
+
+
+class Item(NamedTuple):
+    """One catalogue entry of the default policy; its publication and repair periods are its class's."""
+
+    code: str
+    name: str
+    name_en: str
+    points: int
+    severity: str  # a Severity value: info, slight (轻微), minor (一般), serious (严重)
+    flags: dict
+    repairable: bool
+    basis: str
+
+
+def _rating(excellent: bool) -> str:
+    return (
+        f"{JOINT_REWARD_PUNISHMENT}：褒扬诚信、惩戒失信。按项目评价{'加分' if excellent else '扣分'}{LOCAL}"
+        f"（示例：{WUJIANG_EVALUATION}由逐项目评价形成中介机构年度评价）。"
+    )
+
+
+def _hukou(behaviour: str) -> str:
+    return (
+        f"{CREDIT_SYSTEM_PLAN}：建立中介服务机构信用记录和披露制度。扣分标准{LOCAL}"
+        f"（示例：{HUKOU_NEGATIVE_LIST}将{behaviour}列为一般违规行为）。"
+    )
+
+
+def _grave(behaviour: str) -> str:
+    return (
+        f"{CREDIT_BASED_SUPERVISION}：市场主体作出信用承诺，违背承诺的记入信用记录；"
+        f"{CREDIT_REPAIR_MEASURES}：严重失信信息公示期最短 1 年、最长 3 年。{behaviour}予以清退、不可修复，{LOCAL}。"
+    )
+
+
+S = Severity
 CATALOGUE = [
-    (
-        "RATING_EXCELLENT",
-        "服务评价优秀",
-        "Excellent service rating",
-        2,
-        "info",
-        {},
-        None,
-        "《中介服务网上交易平台信用评价管理办法》第十二条：评价结果为优秀的，加 2 分。",
-    ),
-    (
-        "RATING_POOR",
-        "服务评价差",
-        "Poor service rating",
-        -5,
-        "minor",
-        {},
-        3,
-        "《中介服务网上交易平台信用评价管理办法》第十二条：评价结果为差的，扣 5 分。",
-    ),
-    (
+    Item("RATING_EXCELLENT", "服务评价优秀", "Excellent service rating", 2, S.INFO, {}, False, _rating(True)),
+    Item("RATING_POOR", "服务评价差", "Poor service rating", -5, S.SLIGHT, {}, True, _rating(False)),
+    Item(
         "DECLINE_WIN",
         "无故放弃中选资格",
         "Declined a won selection without cause",
         -10,
-        "serious",
+        S.SERIOUS,  # kept from before the national classes: entry is refused within the look-back
         {},
-        12,
-        "《中介服务网上交易平台管理办法》第二十四条：中选机构无正当理由放弃中选资格的，扣 10 分。",
+        True,
+        f"{CREDIT_SYSTEM_PLAN}：建立中介服务机构信用记录和披露制度；{JOINT_REWARD_PUNISHMENT}：对失信主体实施联合惩戒。"
+        f"类别和扣分{LOCAL}（示例：{HUKOU_NEGATIVE_LIST}将无正当理由放弃中选资格列为一般违规行为；本示范政策列为严重）。",
     ),
-    (
+    Item(
         "CONTRACT_LATE",
         "未按时签订合同",
         "Contract not signed in time",
         -5,
-        "minor",
+        S.GENERAL,
         {},
-        3,
-        "《中介服务网上交易平台管理办法》第二十六条：未在规定期限内签订服务合同的，扣 5 分。",
+        True,
+        _hukou("未按时签订合同"),
     ),
-    (
+    Item(
         "DELIVERY_LATE",
         "逾期提交服务成果",
         "Late delivery of the service result",
         -5,
-        "minor",
+        S.GENERAL,
         {},
-        3,
-        "《中介服务网上交易平台管理办法》第二十八条：未按合同约定时限提交服务成果的，扣 5 分。",
+        True,
+        _hukou("无正当理由逾期超过 10 个工作日完成服务"),
     ),
-    (
+    Item(
         "QUALITY_COMPLAINT",
         "质量投诉经查实",
         "Verified quality complaint",
         -5,
-        "minor",
+        S.GENERAL,
         {"is_quality_complaint": True},
-        3,
-        "《中介服务网上交易平台信用评价管理办法》第十五条：服务质量投诉经查证属实的，扣 5 分；12 个月内累计 3 次的，予以清退。",
+        True,
+        _hukou("未按公告和合同约定提供服务、服务成果质量不达标被主管部门退回"),
     ),
-    (
+    Item(
         "CREDIT_WARNING",
         "信用警告",
         "Credit warning",
         -5,
-        "minor",
+        S.GENERAL,
         {"is_warning": True},
-        3,
-        "《中介服务网上交易平台信用评价管理办法》第十六条：监管部门对失信行为发出信用警告的，扣 5 分；12 个月内累计 2 次的，暂停 1 个月。",
+        True,
+        f"{CREDIT_BASED_SUPERVISION}：以信用为基础实施分级分类监管；{JOINT_REWARD_PUNISHMENT}：对失信主体实施联合惩戒。"
+        f"信用警告及其扣分{LOCAL}。",
     ),
-    (
+    Item(
         "FALSE_MATERIALS",
         "提供虚假材料",
         "False materials",
         -40,
-        "grave",
+        S.SERIOUS,
         {"expels": True},
-        None,
-        "《中介服务网上交易平台管理办法》第三十二条：提供虚假材料骗取入驻或中选的，予以清退，3 年内不得重新入驻。",
+        False,
+        _grave("提供虚假材料骗取入驻或中选的"),
     ),
-    (
-        "COLLUSION",
-        "串通报价",
-        "Collusion in quoting",
-        -40,
-        "grave",
-        {"expels": True},
-        None,
-        "《中介服务网上交易平台管理办法》第三十二条：与其他机构或业主串通的，予以清退，3 年内不得重新入驻。",
+    Item(
+        "COLLUSION", "串通报价", "Collusion in quoting", -40, S.SERIOUS, {"expels": True}, False, _grave("串通报价的")
     ),
-    (
+    Item(
         "EXTERNAL_LISTED",
         "列入外部失信名单",
         "On an external dishonesty list",
         0,
-        "info",
+        S.INFO,
         {},
-        None,
-        "《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得入驻，已入驻的暂停其交易资格。",
+        False,
+        f"{JUDGMENT_DEBTOR_MEMORANDUM}：限制失信被执行人参与政府采购活动。",
     ),
-    (
+    Item(
         "HONOUR_TAX_A",
         "纳税信用 A 级",
         "Tax credit grade A",
         5,
-        "info",
+        S.INFO,
         {},
-        None,
-        "《中介服务网上交易平台信用评价管理办法》第十三条：获评纳税信用 A 级的，加 5 分。",
+        False,
+        f"{JOINT_REWARD_PUNISHMENT}：对守信主体实施联合激励。加分{LOCAL}。",
     ),
-    (
+    Item(
         "HONOUR_RED_LIST",
         "列入红名单或获表彰",
         "Red list or public commendation",
         5,
-        "info",
+        S.INFO,
         {},
-        None,
-        "《中介服务网上交易平台信用评价管理办法》第十三条：列入红名单或获得市级以上表彰的，加 5 分。",
+        False,
+        f"{JOINT_REWARD_PUNISHMENT}：褒扬诚信，对守信主体实施联合激励。加分{LOCAL}。",
     ),
-    (
+    Item(
         "BUYER_LATE_PAYMENT",
         "逾期支付中介服务费",
         "Late payment of service fees (buyer)",
         -5,
-        "minor",
+        S.SLIGHT,
         {},
-        3,
-        "《保障中小企业款项支付条例》第八条：机关、事业单位应当自验收之日起 30 日内支付款项。",
+        True,
+        f"{SME_PAYMENT_REGULATION}：机关、事业单位应当自服务交付之日起 30 日内向中小企业支付款项；"
+        "合同另有约定的，付款期限最长不得超过 60 日。",
     ),
 ]
 
-# Measures have fixed codes in the ledger; their legal basis shown to the agency.
+# Measures have fixed codes in the ledger (MEASURE_<KIND>); the basis shown when no rule ordered them.
 MEASURE_BASIS = {
-    "reward": "《中介服务网上交易平台信用评价管理办法》第十八条：连续 12 个月 A 级的，给予绿色通道激励（续期免审、竞价同分优先、列入红名单）。",
-    "restrict": "《中介服务网上交易平台信用评价管理办法》第十九条：信用等级为 D 级的，限制其参与直接选取，且同时在办项目不得超过 1 个。",
-    "suspend": "《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得报名或中选，在办项目继续履行。",
-    "expel": "《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，禁入期内不得重新入驻。",
-    "revoke": "《中介服务网上交易平台管理办法》第二十五条：中选后至签约前出现失信措施的，撤销中选资格，由排名下一位的机构递补。",
+    "reward": f"{JOINT_REWARD_PUNISHMENT}：对守信主体实行“绿色通道”、减少检查频次等激励措施。",
+    "restrict": f"{CREDIT_BASED_SUPERVISION}：以信用为基础实施分级分类监管。限制交易的条件与内容{LOCAL}。",
+    "suspend": f"{JOINT_REWARD_PUNISHMENT}：对失信主体实施联合惩戒，让失信者受限。暂停期间不得报名或中选、在办项目继续履行，{LOCAL}。",
+    "expel": f"{CREDIT_BASED_SUPERVISION}：建立严重失信主体名单制度；{JOINT_REWARD_PUNISHMENT}：对严重失信主体加大惩戒力度。"
+    f"清退的机构列入黑名单，禁入期限{LOCAL}。",
+    "revoke": f"{JOINT_REWARD_PUNISHMENT}：对失信主体实施联合惩戒。中选后至签约前被暂停或清退的，撤销中选资格、"
+    f"由排名下一位的机构递补，{LOCAL}。",
 }
+
+# The class each measure implies (《信用修复管理办法》); expulsion is never repairable.
+MEASURE_CLASS = {
+    "reward": S.INFO,
+    "restrict": S.GENERAL,
+    "suspend": S.SERIOUS,
+    "expel": S.SERIOUS,
+    "revoke": S.INFO,  # a consequence of a suspension or expulsion, which are the records
+}
+MEASURE_NEVER_REPAIRABLE = frozenset({"expel"})
 
 COMMITMENT_LETTER = """本机构自愿申请入驻中介服务网上交易平台（中介超市），郑重承诺：
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from marketplace.models import Agency
 
 from .models import CreditSubject, ExternalListing, LedgerEntry, Severity
-from .policy import policy_at
+from .policy import basis_join, policy_at
 from .rules import REGISTRY, Facts, Outcome
 from .rules.base import EventRow, Listing
 from .standing import ActiveMeasure, in_force, neutralised_by, points_in_force
@@ -33,6 +33,7 @@ class Reason:
     rule_code: str
     outcome: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    local_basis: str = ""  # the policy's local basis for the rule, shown after the national one
 
     @property
     def rule(self):
@@ -48,10 +49,11 @@ class Reason:
 
     @property
     def basis(self) -> str:
-        return str(self.rule.basis)
+        return basis_join(str(self.rule.basis), self.local_basis)
 
     def as_json(self) -> dict[str, Any]:
-        return {"rule": self.rule_code, "outcome": self.outcome, "params": dict(self.params), "message": self.message}
+        found = {"rule": self.rule_code, "outcome": self.outcome, "params": dict(self.params), "message": self.message}
+        return {**found, "local_basis": self.local_basis} if self.local_basis else found
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,11 @@ class MeasureOrder:
     months: int | None = None
     ends_at: datetime.datetime | None = None
     lifts_entry: int | None = None
+    local_basis: str = ""
 
     @property
     def basis(self) -> str:
-        return str(REGISTRY[self.rule_code].basis)
+        return basis_join(str(REGISTRY[self.rule_code].basis), self.local_basis)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -85,10 +88,11 @@ class EventOrder:
     rule_code: str
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    local_basis: str = ""
 
     @property
     def basis(self) -> str:
-        return str(REGISTRY[self.rule_code].basis)
+        return basis_join(str(REGISTRY[self.rule_code].basis), self.local_basis)
 
     @property
     def summary(self) -> str:
@@ -236,16 +240,17 @@ def evaluate(
         rule = REGISTRY[code]
         if transition not in rule.transitions or not rule.in_force(at):
             continue
+        local = facts.policy.local.get(code, "")
         for outcome in _outcomes(rule.func(facts)):
-            reasons.append(Reason(code, outcome.kind, dict(outcome.params)))
+            reasons.append(Reason(code, outcome.kind, dict(outcome.params), local))
             if outcome.kind == "fast_track":
                 fast = True
             elif outcome.kind == "measure":
-                measures.append(MeasureOrder(code, outcome.measure, outcome.months, outcome.ends_at))
+                measures.append(MeasureOrder(code, outcome.measure, outcome.months, outcome.ends_at, local_basis=local))
             elif outcome.kind == "lift":
-                measures.append(MeasureOrder(code, "lift", lifts_entry=outcome.lifts_entry))
+                measures.append(MeasureOrder(code, "lift", lifts_entry=outcome.lifts_entry, local_basis=local))
             elif outcome.kind == "record":
-                events.append(EventOrder(code, outcome.event, dict(outcome.params)))
+                events.append(EventOrder(code, outcome.event, dict(outcome.params), local_basis=local))
     allowed = not any(r.outcome == "refuse" for r in reasons)
     return Decision(
         transition=transition,

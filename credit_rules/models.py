@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Agency, BuyerUnit
 
+from .local_basis import LocalBasis as LocalBasis  # a model of this app, in its own module
+
 GENESIS_HASH = "0" * 64
 
 
@@ -44,12 +46,16 @@ class MeasureKind(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    """How grave an event is; serious events refuse entry within the look-back period."""
+    """轻微 / 一般 / 严重 of 《信用修复管理办法》, or informational; stored "minor" is 一般, retired "grave" reads 严重."""
 
-    INFO = "info", _("提示")
-    MINOR = "minor", _("一般")
+    INFO = "info", _("非失信信息")
+    SLIGHT = "slight", _("轻微")
+    GENERAL = "minor", _("一般")
     SERIOUS = "serious", _("严重")
-    GRAVE = "grave", _("特别严重")
+    GRAVE = "grave", _("严重")
+
+
+CATALOGUE_CLASSES = [(value, label) for value, label in Severity.choices if value != Severity.GRAVE]
 
 
 class Source(models.TextChoices):
@@ -155,6 +161,17 @@ class PolicyVersion(models.Model):
     suspension_halts_service = models.BooleanField(_("暂停期间中止在办服务"), default=False)
     # Severities of a new event that revoke the agency's open wins (撤销中选资格) until acceptance.
     revoke_wins_on = models.JSONField(_("撤销中选资格的失信记录严重程度"), default=list, blank=True)
+    is_demonstration = models.BooleanField(_("示范政策"), default=False, help_text=_("部署时按本地办法配置"))
+    # Publication and repair periods of each class (defaults: 《信用修复管理办法》); 轻微 is repairable once fulfilled.
+    slight_published = models.BooleanField(_("轻微失信信息予以公示"), default=False)
+    slight_publish_max_months = models.PositiveSmallIntegerField(_("轻微：最长公示期（月）"), default=3)
+    slight_repair_months = models.PositiveSmallIntegerField(_("轻微：可申请修复的最短期限（月）"), default=0)
+    general_publish_min_months = models.PositiveSmallIntegerField(_("一般：最短公示期（月）"), default=3)
+    general_publish_max_months = models.PositiveSmallIntegerField(_("一般：最长公示期（月）"), default=12)
+    general_repair_months = models.PositiveSmallIntegerField(_("一般：可申请修复的最短期限（月）"), default=3)
+    serious_publish_min_months = models.PositiveSmallIntegerField(_("严重：最短公示期（月）"), default=12)
+    serious_publish_max_months = models.PositiveSmallIntegerField(_("严重：最长公示期（月）"), default=36)
+    serious_repair_months = models.PositiveSmallIntegerField(_("严重：可申请修复的最短期限（月）"), default=12)
 
     class Meta:
         ordering = ["-effective_from"]
@@ -178,6 +195,14 @@ class PolicyVersion(models.Model):
             return Grade.C
         return Grade.D
 
+    def clean(self):
+        # The national bounds (《信用修复管理办法》): 轻微 at most 3 months, 一般 3–12, 严重 12–36; repair after the minimum.
+        for cls, name, low, high in ((Severity.SLIGHT, "slight", 0, 3), (Severity.GENERAL, "general", 3, 12), (Severity.SERIOUS, "serious", 12, 36)):  # fmt: skip
+            least, most = getattr(self, f"{name}_publish_min_months", 0), getattr(self, f"{name}_publish_max_months")
+            if not low <= least <= most <= high or getattr(self, f"{name}_repair_months") < least:
+                msg = _("%(cls)s：公示期须在 %(low)s–%(high)s 个月之间，且修复期限不短于最短公示期。")
+                raise ValidationError(msg % {"cls": cls.label, "low": low, "high": high})
+
     def save(self, *args, **kwargs):
         if self.pk and PolicyVersion.objects.filter(pk=self.pk, published_at__isnull=False).exists():
             raise ValidationError(_("已发布的政策版本不可修改，请新建版本。"))
@@ -185,20 +210,18 @@ class PolicyVersion(models.Model):
 
 
 class CatalogueEntry(models.Model):
-    """A kind of credit event in a policy version: its points, severity and repair rules."""
+    """A kind of credit event in a policy version: its points, class (its periods are the policy's) and basis."""
 
     policy = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="catalogue")
     code = models.CharField(_("事项代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
     points = models.IntegerField(_("分值"))
-    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, default=Severity.MINOR)
+    severity = models.CharField(_("类别"), max_length=10, choices=CATALOGUE_CLASSES, default=Severity.GENERAL)
     is_warning = models.BooleanField(_("计为信用警告"), default=False)
     is_quality_complaint = models.BooleanField(_("计为质量投诉"), default=False)
     expels = models.BooleanField(_("直接清退"), default=False)
-    repairable_after_months = models.PositiveSmallIntegerField(
-        _("可申请修复的最短期限（月）"), null=True, blank=True, help_text=_("留空表示不可修复")
-    )
+    repairable = models.BooleanField(_("可修复"), default=True, help_text=_("修复期限按类别；不勾选表示不可修复"))
     public = models.BooleanField(_("公开"), default=True)
     basis = models.TextField(_("依据"), blank=True)
 
@@ -283,7 +306,7 @@ class LedgerEntry(models.Model):
     code = models.CharField(_("代码"), max_length=40)
     title = models.CharField(_("事项"), max_length=200)
     points = models.IntegerField(_("分值"), default=0)
-    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.INFO)
+    severity = models.CharField(_("类别"), max_length=10, choices=Severity.choices, default=Severity.INFO)
     source = models.CharField(max_length=12, choices=Source.choices)
     measure = models.CharField(max_length=10, choices=MeasureKind.choices, blank=True)
     reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)

@@ -4,21 +4,69 @@ from __future__ import annotations
 
 import datetime
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from .models import CatalogueEntry, PolicyVersion
+from .models import CatalogueEntry, LocalBasis, PolicyVersion, Severity
+
+# Values the ledger still holds but no longer writes, read as the class they became.
+RETIRED_CLASSES = {Severity.GRAVE.value: Severity.SERIOUS.value}
+
+
+def severity_class(value: str) -> str:
+    """The class a stored severity value means now (the retired "grave" is 严重)."""
+    return RETIRED_CLASSES.get(value, value)
+
+
+@dataclass(frozen=True)
+class ClassPeriods:
+    """What a policy version says of one class: published by default, for how long, repairable when."""
+
+    severity: str
+    published: bool
+    publish_min_months: int
+    publish_max_months: int | None  # None: no limit of the class (informational records)
+    repair_months: int | None  # None: nothing to repair (informational records)
+
+    @property
+    def publication_text(self) -> str:
+        """The publication period in words, in the active language."""
+        if self.publish_max_months is None:
+            return "—"
+        if not self.published:
+            return gettext("原则上不公示；公示的，最长 %(max)s 个月") % {"max": self.publish_max_months}
+        return gettext("%(min)s–%(max)s 个月") % {"min": self.publish_min_months, "max": self.publish_max_months}
+
+    @property
+    def repair_text(self) -> str:
+        """When repair may be applied for, in words, in the active language."""
+        if self.repair_months is None:
+            return "—"
+        if self.repair_months == 0:
+            return gettext("履行相关义务后即可申请")
+        return gettext("满 %(months)s 个月后可申请") % {"months": self.repair_months}
+
+
+def basis_join(national: str, local: str) -> str:
+    """The national basis, then the deployment's local basis if it entered one."""
+    local = (local or "").strip()
+    if not local:
+        return national
+    label = gettext("本地依据")
+    return f"{national.rstrip('。；; ')}；{label}：{local}" if national else f"{label}：{local}"
 
 
 @dataclass(frozen=True)
 class Policy:
-    """A published policy version with its catalogue, detached from the database."""
+    """A published policy version with its catalogue and local bases, detached from the database."""
 
     version: PolicyVersion
     catalogue: dict[str, CatalogueEntry]
+    local: dict[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str):
         return getattr(self.version, name)
@@ -31,6 +79,35 @@ class Policy:
 
     def months(self, n: int) -> relativedelta:
         return relativedelta(months=n)
+
+    def basis(self, national: str, code: str) -> str:
+        """A national basis followed by this version's local basis for ``code`` (a rule, catalogue or measure code)."""
+        return basis_join(national, self.local.get(code, ""))
+
+    def periods(self, severity: str) -> ClassPeriods:
+        """The publication and repair periods of a class under this version."""
+        v, cls = self.version, severity_class(severity)
+        if cls == Severity.SLIGHT:
+            return ClassPeriods(cls, v.slight_published, 0, v.slight_publish_max_months, v.slight_repair_months)
+        if cls == Severity.GENERAL:
+            return ClassPeriods(
+                cls, True, v.general_publish_min_months, v.general_publish_max_months, v.general_repair_months
+            )
+        if cls == Severity.SERIOUS:
+            return ClassPeriods(
+                cls, True, v.serious_publish_min_months, v.serious_publish_max_months, v.serious_repair_months
+            )
+        return ClassPeriods(Severity.INFO, True, 0, None, None)
+
+    def repairable_after(self, severity: str, at: datetime.datetime) -> datetime.datetime | None:
+        """When a record of this class made at ``at`` may be repaired (None: it has nothing to repair)."""
+        months = self.periods(severity).repair_months
+        return None if months is None else at + relativedelta(months=months)
+
+    def publication_end(self, severity: str, at: datetime.datetime) -> datetime.datetime | None:
+        """The end of the longest publication of a record of this class made at ``at`` (None: no class limit)."""
+        months = self.periods(severity).publish_max_months
+        return None if months is None else at + relativedelta(months=months)
 
 
 _lock = threading.Lock()
@@ -49,10 +126,13 @@ def _versions() -> list[Policy]:
     if versions is None:
         published = list(
             PolicyVersion.objects.filter(published_at__isnull=False)
-            .prefetch_related("catalogue")
+            .prefetch_related("catalogue", "local_bases")
             .order_by("-effective_from")
         )
-        versions = [Policy(v, {c.code: c for c in v.catalogue.all()}) for v in published]
+        versions = [
+            Policy(v, {c.code: c for c in v.catalogue.all()}, {b.code: b.text for b in v.local_bases.all()})
+            for v in published
+        ]
         with _lock:
             _cache["versions"] = versions
     return versions  # type: ignore[return-value]
@@ -98,4 +178,6 @@ def policy_draft_from(*, base: PolicyVersion, note: str = "", user=None) -> Poli
         entry.pk = None
         entry.policy = draft
         entry.save()
+    for local in base.local_bases.all():
+        LocalBasis.objects.create(policy=draft, code=local.code, text=local.text)
     return draft

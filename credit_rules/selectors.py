@@ -1,5 +1,5 @@
 """Reads of the credit records: the public credit pages (agency directory, credit profile, black list
-and red list), and what the services ask of the ledger (the commitment letter in force, the measures
+and red list, the policy in force), and what the services ask of the ledger (the commitment letter in force, the measures
 that rest on an entry).
 
 Each selector returns one query set shaped for its page, so a page's query count does not grow
@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification, ServiceCategory
 
-from .models import CommitmentLetter, CreditSubject, Grade, LedgerEntry, MeasureKind
-from .policy import policy_at
+from .defaults import MEASURE_BASIS, MEASURE_CLASS, MEASURE_NEVER_REPAIRABLE
+from .models import CatalogueEntry, CommitmentLetter, CreditSubject, Grade, LedgerEntry, MeasureKind, Severity
+from .policy import ClassPeriods, Policy, policy_at
 from .rules import REGISTRY
 from .rules.escalation import THRESHOLDS, TRIGGERED
 from .standing import MEASURE_FLAGS, in_force, neutralised_by
@@ -175,6 +176,74 @@ def subject_list_for_redlist(at: datetime.datetime | None = None) -> QuerySet[Cr
         )
         .order_by("-score", "name", "pk")
     )
+
+
+# --- the policy in force, for the public ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """A class of record and its periods under the policy."""
+
+    label: str
+    periods: ClassPeriods
+
+
+@dataclass(frozen=True)
+class BasisRow:
+    """A catalogue entry, rule or measure with what it is based on (national, then local)."""
+
+    code: str
+    title: str
+    basis: str
+    entry: CatalogueEntry | None = None
+    periods: ClassPeriods | None = None
+    repairable: bool = True
+
+
+@dataclass(frozen=True)
+class PolicyPage:
+    """The public page of the policy in force: version, bands, classes, catalogue, rules and measures."""
+
+    policy: Policy
+    classes: list[ClassRow]
+    catalogue: list[BasisRow]
+    rules: list[BasisRow]
+    measures: list[BasisRow]
+
+
+def policy_for_public(at: datetime.datetime | None = None) -> PolicyPage:
+    """The policy in force at ``at`` as the public reads it (no query once the policy is cached)."""
+    at = at or timezone.now()
+    policy = policy_at(at)
+    classes = [Severity.SLIGHT, Severity.GENERAL, Severity.SERIOUS, Severity.INFO]
+    catalogue = [
+        BasisRow(
+            code,
+            entry.label,
+            policy.basis(entry.basis, code),
+            entry=entry,
+            periods=policy.periods(entry.severity),
+            repairable=entry.repairable,
+        )
+        for code, entry in sorted(policy.catalogue.items())
+    ]
+    rules = [
+        BasisRow(code, str(rule.title), policy.basis(str(rule.basis), code))
+        for code, rule in sorted(REGISTRY.items())
+        if rule.in_force(at)
+    ]
+    measures = [
+        BasisRow(
+            f"MEASURE_{kind.upper()}",
+            str(MeasureKind(kind).label),
+            policy.basis(basis, f"MEASURE_{kind.upper()}"),
+            periods=policy.periods(MEASURE_CLASS[kind]),
+            repairable=kind not in MEASURE_NEVER_REPAIRABLE and kind != MeasureKind.REWARD,
+        )
+        for kind, basis in MEASURE_BASIS.items()
+    ]
+    return PolicyPage(policy, [ClassRow(str(c.label), policy.periods(c)) for c in classes], catalogue, rules, measures)
 
 
 def rule_title(code: str) -> str:

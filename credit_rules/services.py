@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from marketplace.models import Agency, BuyerUnit
 
-from .models import CreditSubject, DecisionRecord, LedgerEntry, MeasureKind, Source
-from .policy import policy_at
+from .defaults import MEASURE_BASIS, MEASURE_CLASS, MEASURE_NEVER_REPAIRABLE
+from .models import CreditSubject, DecisionRecord, LedgerEntry, MeasureKind, Severity, Source
+from .policy import basis_join, policy_at
 from .standing import Standing, standing_refresh
 
 
@@ -69,7 +70,11 @@ def event_record(
     rule_code: str = "",
     at: datetime.datetime | None = None,
 ) -> LedgerEntry:
-    """Record a catalogue event with the points, severity and windows of the policy in force."""
+    """Record a catalogue event with the points, class, periods and basis of the policy in force.
+
+    The entry keeps its class and, from the policy's periods of that class, when it may be repaired
+    (whether it is published as a notice is asked of its class when a notice is requested).
+    """
     at = at or timezone.now()
     policy = policy_at(at)
     item = policy.entry(code)
@@ -83,16 +88,12 @@ def event_record(
         severity=item.severity,
         source=source,
         rule_code=rule_code,
-        basis=basis or item.basis,
+        basis=basis or policy.basis(item.basis, code),
         evidence=evidence or {},
         is_warning=item.is_warning,
         is_quality_complaint=item.is_quality_complaint,
         public=item.public,
-        repairable_after=(
-            at + relativedelta(months=item.repairable_after_months)
-            if item.repairable_after_months is not None
-            else None
-        ),
+        repairable_after=policy.repairable_after(item.severity, at) if item.repairable else None,
         effective_at=at,
         expires_at=at + relativedelta(months=policy.event_window_months),
         policy=policy.version,
@@ -107,8 +108,6 @@ MEASURE_TITLES: dict[str, str] = {
     MeasureKind.EXPEL: "清退并列入黑名单",
     MeasureKind.REVOKE: "撤销中选资格",
 }
-# Months after which an applied measure may be repaired (None = never).
-MEASURE_REPAIR_MONTHS: dict[str, int] = {MeasureKind.SUSPEND: 12, MeasureKind.RESTRICT: 3}
 
 
 def measure_record(
@@ -123,27 +122,34 @@ def measure_record(
     actor=None,
     evidence: dict | None = None,
 ) -> LedgerEntry:
-    """Record a measure of the ladder with its period (``ends_at`` None: until lifted)."""
-    from .defaults import MEASURE_BASIS
+    """Record a measure of the ladder with its period (``ends_at`` None: until lifted).
 
+    The entry takes the class its measure implies (``defaults.MEASURE_CLASS``) and, from the policy's
+    periods of that class, when it may be repaired (never for an expulsion). Without a rule's basis
+    (a supervisor's decision), the measure's own national basis and its local basis are recorded.
+    """
     starts_at = starts_at or timezone.now()
-    months = MEASURE_REPAIR_MONTHS.get(kind)
+    policy = policy_at(starts_at)
+    code = f"MEASURE_{kind.upper()}"
+    severity = MEASURE_CLASS.get(kind, Severity.GENERAL)
+    repairable = kind not in MEASURE_NEVER_REPAIRABLE
     return ledger_append(
         subject=subject,
         actor=actor,
         kind=LedgerEntry.Kind.MEASURE,
-        code=f"MEASURE_{kind.upper()}",
+        code=code,
         title=MEASURE_TITLES[kind],
         measure=kind,
-        severity="serious" if kind in (MeasureKind.SUSPEND, MeasureKind.EXPEL) else "minor",
+        severity=severity,
         source=source,
         rule_code=rule_code,
-        basis=basis or MEASURE_BASIS.get(kind, ""),
+        basis=basis
+        or basis_join(MEASURE_BASIS.get(kind, ""), policy.local.get(rule_code) or policy.local.get(code, "")),
         evidence=evidence or {},
-        repairable_after=starts_at + relativedelta(months=months) if months else None,
+        repairable_after=policy.repairable_after(severity, starts_at) if repairable else None,
         effective_at=starts_at,
         expires_at=ends_at,
-        policy=policy_at(starts_at).version,
+        policy=policy.version,
     )
 
 

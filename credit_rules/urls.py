@@ -1,4 +1,4 @@
-"""Public credit pages: agency directory and profiles, black list, red list."""
+"""Public credit pages: agency directory and profiles, black list, red list, the policy in force."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("agencies/<str:uscc>/", views.agency_profile, name="agency-profile"),
     path("credit/blacklist/", views.blacklist, name="blacklist"),
     path("credit/redlist/", views.redlist, name="redlist"),
+    path("credit/policy/", views.policy_public, name="credit-policy"),
 ]

@@ -1,4 +1,4 @@
-"""Public credit pages (no login): agency directory, an agency's credit profile, black list, red list.
+"""Public credit pages (no login): agency directory, an agency's credit profile, black list, red list, the policy.
 
 Reads go through ``credit_rules.selectors``; nothing here writes. These pages show organisation
 data only — never contact persons, phone numbers, legal representatives or users' names.
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.models import ServiceCategory
 from marketplace.selectors import category_tree
 
+from .citations import CREDIT_REPAIR_MEASURES
 from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
 from .selectors import (
@@ -27,6 +28,7 @@ from .selectors import (
     agency_list_for_directory,
     agency_profile_for_public,
     entry_status,
+    policy_for_public,
     rule_title,
     subject_list_for_blacklist,
     subject_list_for_redlist,
@@ -155,6 +157,12 @@ def blacklist(request):
         summary = str(measure.evidence.get("summary", "")) if measure and isinstance(measure.evidence, dict) else ""
         rows.append({"subject": subject, "measure": measure, "reason": reason, "summary": summary})
     return render(request, "credit_rules/public_blacklist.html", {"page_obj": page, "rows": rows})
+
+
+def policy_public(request):
+    """信用政策: the policy in force — version (a demonstration policy says so), bands, classes, catalogue, rules."""
+    context = {"page": policy_for_public(), "repair_measures": CREDIT_REPAIR_MEASURES}
+    return render(request, "credit_rules/public_policy.html", context)
 
 
 def redlist(request):

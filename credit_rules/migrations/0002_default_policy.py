@@ -16,17 +16,17 @@ def load(apps, schema_editor):
         version=1, defaults={"effective_from": start, "published_at": start, "note": "初始版本（默认政策）"}
     )
     if created:
-        for code, name, name_en, points, severity, flags, repair, basis in defaults.CATALOGUE:
+        # The catalogue as the code defines it now; its classes and repairability are completed by 0007.
+        for item in defaults.CATALOGUE:
             CatalogueEntry.objects.create(
                 policy=policy,
-                code=code,
-                name=name,
-                name_en=name_en,
-                points=points,
-                severity=severity,
-                repairable_after_months=repair,
-                basis=basis,
-                **flags,
+                code=item.code,
+                name=item.name,
+                name_en=item.name_en,
+                points=item.points,
+                severity=item.severity,
+                basis=item.basis,
+                **item.flags,
             )
     CommitmentLetter.objects.get_or_create(
         version=1, defaults={"body": defaults.COMMITMENT_LETTER, "effective_from": start}

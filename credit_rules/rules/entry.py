@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from ..citations import CREDIT_REPAIR_MEASURES, JOINT_REWARD_PUNISHMENT, JUDGMENT_DEBTOR_MEMORANDUM, cite
 from ..models import MeasureKind
 from .base import Facts, Outcome, fast_track, fmt_date, refuse, rule
 
@@ -14,7 +15,13 @@ ENTRY = {"membership.submit", "membership.approve", "membership.renew"}
     code="CR-ONB-001",
     title=_("外部失信名单"),
     transitions=ENTRY,
-    basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得入驻中介服务网上交易平台。"),
+    basis=cite(
+        _(
+            "%(debtors)s：限制失信被执行人参与政府采购活动；%(joint)s：对失信主体实施联合惩戒。名单有效期间不予入驻，由部署地中介超市管理办法规定。"
+        ),
+        debtors=JUDGMENT_DEBTOR_MEMORANDUM,
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("贵机构被列入「%(source)s」（%(reason)s，列入日期 %(listed_on)s），名单有效期间不得入驻。"),
 )
 def external_listing(f: Facts) -> Outcome | None:
@@ -29,7 +36,13 @@ def external_listing(f: Facts) -> Outcome | None:
     code="CR-ONB-002",
     title=_("清退禁入期"),
     transitions=ENTRY,
-    basis=_("《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，禁入期内不得重新入驻。"),
+    basis=cite(
+        _(
+            "%(joint)s：褒扬诚信、惩戒失信，对严重失信主体加大惩戒力度；%(repair)s：严重失信信息公示期最长 3 年。清退后的禁入期限由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+        repair=CREDIT_REPAIR_MEASURES,
+    ),
     message=_("贵机构已被清退并列入黑名单，禁入期至 %(until)s，期满前不得重新申请入驻。"),
 )
 def reentry_bar(f: Facts) -> Outcome | None:
@@ -44,7 +57,13 @@ def reentry_bar(f: Facts) -> Outcome | None:
     code="CR-ONB-003",
     title=_("严重失信记录"),
     transitions={"membership.submit", "membership.approve"},
-    basis=_("《中介服务网上交易平台信用评价管理办法》第九条：申请入驻前 36 个月内有严重失信记录的，不予入驻。"),
+    basis=cite(
+        _(
+            "%(joint)s：对严重失信主体加大惩戒力度；%(repair)s：严重失信信息公示期最短 1 年、最长 3 年。入驻审查的回溯期限由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+        repair=CREDIT_REPAIR_MEASURES,
+    ),
     message=_("贵机构于 %(date)s 有严重失信记录「%(title)s」，仍在 %(months)s 个月审查期内，暂不予入驻。"),
 )
 def serious_record(f: Facts) -> Outcome | None:
@@ -59,7 +78,12 @@ def serious_record(f: Facts) -> Outcome | None:
     code="CR-ONB-004",
     title=_("暂停期间不得入驻"),
     transitions={"membership.submit", "membership.approve"},
-    basis=_("《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得申请入驻或续期。"),
+    basis=cite(
+        _(
+            "%(joint)s：褒扬诚信、惩戒失信，让守信者受益、失信者受限。暂停交易资格期间不得申请入驻，由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("贵机构处于暂停交易资格期间（至 %(until)s），期满后方可申请。"),
 )
 def suspended_applicant(f: Facts) -> Outcome | None:
@@ -74,9 +98,7 @@ def suspended_applicant(f: Facts) -> Outcome | None:
     code="CR-ONB-005",
     title=_("绿色通道快速通过"),
     transitions={"membership.submit", "membership.renew"},
-    basis=_(
-        "《中介服务网上交易平台信用评价管理办法》第十八条：连续 12 个月信用等级为 A 级的机构，入驻及续期免于人工审核。"
-    ),
+    basis=cite(_("%(joint)s：对守信主体实行“绿色通道”等激励措施。"), joint=JOINT_REWARD_PUNISHMENT),
     message=_("贵机构连续 %(months)s 个月保持 A 级信用，适用绿色通道，免于人工审核。"),
 )
 def green_channel(f: Facts) -> Outcome | None:
@@ -94,7 +116,12 @@ def green_channel(f: Facts) -> Outcome | None:
     code="CR-ONB-006",
     title=_("续期须人工审核"),
     transitions={"membership.renew"},
-    basis=_("《中介服务网上交易平台管理办法》第十一条：入驻期满续期的，由监管部门审核；绿色通道机构除外。"),
+    basis=cite(
+        _(
+            "%(joint)s：对守信主体实行“绿色通道”等激励措施。不符合条件的机构续期由监管部门审核，由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("贵机构未达到绿色通道条件，续期申请已转监管部门审核。"),
 )
 def renewal_needs_review(f: Facts) -> Outcome | None:

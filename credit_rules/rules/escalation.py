@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from .. import citations as doc
+from ..citations import (
+    CREDIT_BASED_SUPERVISION,
+    HUKOU_NEGATIVE_LIST,
+    JOINT_REWARD_PUNISHMENT,
+    JUDGMENT_DEBTOR_MEMORANDUM,
+    cite,
+)
 from ..models import MeasureKind
+from ..policy import severity_class
 from .base import Facts, Outcome, code_of, lift, order, rule
 
 RECORDED = {"ledger.recorded"}
@@ -15,8 +22,12 @@ RECORDED = {"ledger.recorded"}
     code="CR-ESC-001",
     title=_("警告累计暂停"),
     transitions=RECORDED,
-    basis=_(
-        "《中介服务网上交易平台信用评价管理办法》第十六条：12 个月内累计受到 2 次信用警告的，暂停交易资格 1 个月；暂停期间再次触发的，暂停 3 个月。"
+    basis=cite(
+        _(
+            "%(supervision)s：以信用为基础实施分级分类监管；%(joint)s：对失信主体实施联合惩戒。信用警告的累计次数、累计期间和暂停期限由部署地中介超市管理办法规定。"
+        ),
+        supervision=CREDIT_BASED_SUPERVISION,
+        joint=JOINT_REWARD_PUNISHMENT,
     ),
     message=_("%(window)s 个月内累计 %(count)s 次信用警告，暂停交易资格 %(months)s 个月。"),
 )
@@ -35,8 +46,12 @@ def warnings_suspend(f: Facts) -> Outcome | None:
     code="CR-ESC-002",
     title=_("质量投诉累计清退"),
     transitions=RECORDED,
-    basis=_(
-        "《中介服务网上交易平台信用评价管理办法》第十五条：12 个月内质量投诉经查实累计 3 次的，予以清退，3 年内不得重新入驻。"
+    basis=cite(
+        _(
+            "%(supervision)s：以信用为基础实施分级分类监管。质量投诉经查实的累计次数、累计期间和清退由部署地中介超市管理办法规定（示例：%(hukou)s将服务成果质量不达标被主管部门退回列为一般违规行为）。"
+        ),
+        supervision=CREDIT_BASED_SUPERVISION,
+        hukou=HUKOU_NEGATIVE_LIST,
     ),
     message=_("%(window)s 个月内经查实的质量投诉累计 %(count)s 次，予以清退并列入黑名单。"),
 )
@@ -57,7 +72,13 @@ def complaints_expel(f: Facts) -> Outcome | None:
     code="CR-ESC-003",
     title=_("虚假材料或串通清退"),
     transitions=RECORDED,
-    basis=_("《中介服务网上交易平台管理办法》第三十二条：提供虚假材料或串通的，予以清退，3 年内不得重新入驻。"),
+    basis=cite(
+        _(
+            "%(supervision)s：市场主体作出信用承诺，违背承诺的记入信用记录；%(joint)s：对严重失信主体加大惩戒力度。清退及禁入期限由部署地中介超市管理办法规定。"
+        ),
+        supervision=CREDIT_BASED_SUPERVISION,
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("经查实「%(title)s」，予以清退并列入黑名单，禁入 %(months)s 个月。"),
 )
 def grave_expel(f: Facts) -> Outcome | None:
@@ -71,8 +92,11 @@ def grave_expel(f: Facts) -> Outcome | None:
     code="CR-ESC-004",
     title=_("D 级限制交易"),
     transitions=RECORDED | {"standing.review"},
-    basis=_(
-        "《中介服务网上交易平台信用评价管理办法》第十九条：信用等级为 D 级的，限制交易：不得参与直接选取，同时在办项目不超过 1 个。"
+    basis=cite(
+        _(
+            "%(supervision)s：以信用为基础实施分级分类监管。D 级的分数界限和限制交易的内容由部署地中介超市管理办法规定。"
+        ),
+        supervision=CREDIT_BASED_SUPERVISION,
     ),
     message=_("信用分 %(score)s，等级降为 D 级，限制交易直至等级回升。"),
 )
@@ -90,7 +114,12 @@ def grade_d_restrict(f: Facts) -> Outcome | None:
     code="CR-ESC-005",
     title=_("等级回升解除限制"),
     transitions=RECORDED | {"standing.review"},
-    basis=_("《中介服务网上交易平台信用评价管理办法》第十九条：等级回升至 C 级及以上的，解除因 D 级实施的限制。"),
+    basis=cite(
+        _(
+            "%(supervision)s：以信用为基础实施分级分类监管。等级回升后解除因 D 级实施的限制，由部署地中介超市管理办法规定。"
+        ),
+        supervision=CREDIT_BASED_SUPERVISION,
+    ),
     message=_("信用分回升至 %(score)s（%(grade)s 级），解除 D 级限制。"),
 )
 def grade_recovered(f: Facts) -> Outcome | None:
@@ -105,8 +134,11 @@ def grade_recovered(f: Facts) -> Outcome | None:
     code="CR-LST-001",
     title=_("列入外部失信名单暂停"),
     transitions={"listing.recorded"},
-    basis=_(
-        "《关于对失信被执行人实施联合惩戒的合作备忘录》：已入驻机构被列为失信被执行人的，暂停其交易资格至移出名单。"
+    basis=cite(
+        _(
+            "%(debtors)s：限制失信被执行人参与政府采购活动。已入驻机构列入名单期间暂停其交易资格，由部署地中介超市管理办法规定。"
+        ),
+        debtors=JUDGMENT_DEBTOR_MEMORANDUM,
     ),
     message=_("被列入「%(source)s」，暂停交易资格至移出名单。"),
 )
@@ -121,7 +153,10 @@ def listing_suspends(f: Facts) -> Outcome | None:
     code="CR-LST-002",
     title=_("移出外部失信名单恢复"),
     transitions={"listing.recorded", "standing.review"},
-    basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：移出失信名单后，恢复其交易资格。"),
+    basis=cite(
+        _("%(debtors)s：联合惩戒的对象是失信被执行人。移出名单后恢复交易资格，由部署地中介超市管理办法规定。"),
+        debtors=JUDGMENT_DEBTOR_MEMORANDUM,
+    ),
     message=_("已移出外部失信名单，解除相应暂停。"),
 )
 def listing_cleared(f: Facts) -> Outcome | None:
@@ -137,12 +172,18 @@ def listing_cleared(f: Facts) -> Outcome | None:
     code="CR-ESC-006",
     title=_("服务期间出现严重失信记录撤销中选资格"),
     transitions=RECORDED,
-    basis=f"{doc.JOINT_REWARD_PUNISHMENT}：对失信主体依法依规实施约束和惩戒，限制其参与政府采购活动。",
+    basis=cite(
+        _(
+            "%(joint)s：对失信主体实施联合惩戒。中选后至验收前出现何种严重程度的新失信记录应撤销中选资格，由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("中选后至验收前新增「%(title)s」记录，撤销尚未验收的中选资格（%(count)s 项）。"),
 )
 def serious_record_revokes(f: Facts) -> Outcome | None:
     """A new record of a class the policy names revokes the agency's wins not yet accepted (撤销中选资格)."""
-    if f.context.get("new_severity") in (f.policy.revoke_wins_on or []) and int(f.context.get("open_wins", 0)):
+    severity = severity_class(str(f.context.get("new_severity", "")))
+    if severity in (f.policy.revoke_wins_on or []) and int(f.context.get("open_wins", 0)):
         return order(MeasureKind.REVOKE, title=f.context.get("new_title", ""), count=f.context.get("open_wins"))
     return None
 

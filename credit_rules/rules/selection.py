@@ -6,6 +6,14 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from ..citations import (
+    BUSINESS_ENVIRONMENT_REGULATION,
+    CREDIT_BASED_SUPERVISION,
+    HUKOU_NEGATIVE_LIST,
+    JOINT_REWARD_PUNISHMENT,
+    JUDGMENT_DEBTOR_MEMORANDUM,
+    cite,
+)
 from ..models import MeasureKind
 from .base import Facts, Outcome, fmt_date, order, refuse, rule
 
@@ -22,7 +30,12 @@ AFTER_AWARD = {"signup.confirm", "project.confirm_winner", "engagement.sign"}
     code="CR-SEL-001",
     title=_("暂停期间不得报名"),
     transitions=POOL,
-    basis=_("《中介服务网上交易平台信用评价管理办法》第二十条：暂停期间不得报名或中选，在办项目继续履行。"),
+    basis=cite(
+        _(
+            "%(joint)s：对失信主体实施联合惩戒，让失信者受限。暂停期间不得报名或中选、在办项目继续履行，由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("贵机构暂停交易资格至 %(until)s（%(rule)s），暂停期间不得报名或中选。"),
 )
 def suspended(f: Facts) -> Outcome | None:
@@ -37,7 +50,10 @@ def suspended(f: Facts) -> Outcome | None:
     code="CR-SEL-002",
     title=_("黑名单机构不得报名"),
     transitions=POOL,
-    basis=_("《中介服务网上交易平台管理办法》第三十二条：清退的机构列入黑名单，不得参与选取。"),
+    basis=cite(
+        _("%(joint)s：对严重失信主体加大惩戒力度。清退的机构在禁入期内不得参与选取，由部署地中介超市管理办法规定。"),
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("贵机构已被清退并列入黑名单（禁入期至 %(until)s），不得报名。"),
 )
 def expelled(f: Facts) -> Outcome | None:
@@ -52,7 +68,7 @@ def expelled(f: Facts) -> Outcome | None:
     code="CR-SEL-003",
     title=_("外部失信名单"),
     transitions=POOL,
-    basis=_("《关于对失信被执行人实施联合惩戒的合作备忘录》：失信被执行人不得参与政府采购活动。"),
+    basis=cite(_("%(debtors)s：限制失信被执行人参与政府采购活动。"), debtors=JUDGMENT_DEBTOR_MEMORANDUM),
     message=_("贵机构被列入「%(source)s」（列入日期 %(listed_on)s），不得参与选取。"),
 )
 def listed(f: Facts) -> Outcome | None:
@@ -66,8 +82,11 @@ def listed(f: Facts) -> Outcome | None:
     code="CR-SEL-004",
     title=_("限制期间在办项目上限"),
     transitions=POOL | AFTER_AWARD,
-    basis=_(
-        "《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构，同时在办项目不得超过 1 个，且不得参与直接选取。"
+    basis=cite(
+        _(
+            "%(supervision)s：以信用为基础实施分级分类监管。限制交易期间同时在办项目的上限由部署地中介超市管理办法规定。"
+        ),
+        supervision=CREDIT_BASED_SUPERVISION,
     ),
     message=_("贵机构处于限制交易期间，已有 %(open)s 个在办项目，完成后方可再报名。"),
 )
@@ -82,7 +101,10 @@ def restricted_capacity(f: Facts) -> Outcome | None:
     code="CR-SEL-005",
     title=_("限制期间不得直接选取"),
     transitions=POOL,
-    basis=_("《中介服务网上交易平台信用评价管理办法》第十九条：被限制交易的机构不得参与直接选取。"),
+    basis=cite(
+        _("%(supervision)s：以信用为基础实施分级分类监管。限制交易期间不得被直接选取，由部署地中介超市管理办法规定。"),
+        supervision=CREDIT_BASED_SUPERVISION,
+    ),
     message=_("该机构处于限制交易期间，不得被直接选取。"),
 )
 def restricted_direct(f: Facts) -> Outcome | None:
@@ -96,7 +118,12 @@ def restricted_direct(f: Facts) -> Outcome | None:
     code="CR-SEL-006",
     title=_("非在册机构"),
     transitions=POOL | AFTER_AWARD,
-    basis=_("《中介服务网上交易平台管理办法》第十条：只有入驻审核通过的机构方可参与选取。"),
+    basis=cite(
+        _(
+            "%(environment)s：维护公开、公平的中介服务市场，不得为市场主体指定中介服务机构。参与选取的须为入驻在册的机构，由部署地中介超市管理办法规定。"
+        ),
+        environment=BUSINESS_ENVIRONMENT_REGULATION,
+    ),
     message=_("贵机构当前入驻状态为「%(state)s」，须为正常或限制状态方可报名。"),
 )
 def not_member(f: Facts) -> Outcome | None:
@@ -111,7 +138,12 @@ def not_member(f: Facts) -> Outcome | None:
     code="CR-SEL-007",
     title=_("资质不符"),
     transitions=SIGNUP,
-    basis=_("《中介服务网上交易平台管理办法》第十六条：报名机构应当具备项目要求的有效资质。"),
+    basis=cite(
+        _(
+            "报名机构应当具备项目要求的有效资质，由部署地中介超市管理办法规定（示例：%(hukou)s将资质过期列为一般违规行为）。"
+        ),
+        hukou=HUKOU_NEGATIVE_LIST,
+    ),
     message=_("贵机构缺少本项目要求的有效资质：%(missing)s。"),
 )
 def unqualified(f: Facts) -> Outcome | None:
@@ -126,7 +158,12 @@ def unqualified(f: Facts) -> Outcome | None:
     code="CR-SEL-008",
     title=_("回避"),
     transitions=SIGNUP,
-    basis=_("《中介服务网上交易平台管理办法》第十七条：与项目业主存在利害关系的机构应当回避。"),
+    basis=cite(
+        _(
+            "%(environment)s：维护公开、公平的中介服务市场。与项目业主存在利害关系的机构应当回避，由部署地中介超市管理办法规定。"
+        ),
+        environment=BUSINESS_ENVIRONMENT_REGULATION,
+    ),
     message=_("项目业主已申请该机构回避本项目：%(reason)s。"),
 )
 def avoided(f: Facts) -> Outcome | None:
@@ -141,8 +178,11 @@ def avoided(f: Facts) -> Outcome | None:
     code="CR-CON-001",
     title=_("中选后签约前处于失信措施期间"),
     transitions=AFTER_AWARD,
-    basis=_(
-        "《中介服务网上交易平台管理办法》第二十五条：中选后至签约前被暂停、清退的，撤销中选资格，由排名下一位的机构递补。"
+    basis=cite(
+        _(
+            "%(joint)s：对失信主体实施联合惩戒。中选后至签约前处于暂停或清退期间的，撤销中选资格、由排名下一位可中选的机构递补，由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
     ),
     message=_("贵机构正处于「%(measure)s」措施期间（%(since)s 起），撤销中选资格。"),
 )

@@ -11,7 +11,15 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from .. import citations as doc
+from ..citations import (
+    CREDIT_BASED_SUPERVISION,
+    CREDIT_SYSTEM_PLAN,
+    HUKOU_NEGATIVE_LIST,
+    JOINT_REWARD_PUNISHMENT,
+    SME_PAYMENT_REGULATION,
+    WUJIANG_EVALUATION,
+    cite,
+)
 from ..models import MeasureKind
 from .base import Facts, Outcome, fmt_date, order, recorded, refuse, rule
 
@@ -20,7 +28,13 @@ from .base import Facts, Outcome, fmt_date, order, recorded, refuse, rule
     code="CR-SVC-001",
     title=_("无故放弃中选资格"),
     transitions={"signup.decline"},
-    basis=f"{doc.HUKOU_NEGATIVE_LIST}：无正当理由放弃中选资格属一般违规行为。",
+    basis=cite(
+        _(
+            "%(plan)s：建立中介服务机构信用记录和披露制度。放弃中选资格记入信用记录，类别和扣分由部署地中介超市管理办法规定（示例：%(hukou)s将无正当理由放弃中选资格列为一般违规行为）。"
+        ),
+        plan=CREDIT_SYSTEM_PLAN,
+        hukou=HUKOU_NEGATIVE_LIST,
+    ),
     message=_("项目 %(project)s 中选后放弃中选资格：%(reason)s"),
 )
 def decline_without_cause(f: Facts) -> Outcome | None:
@@ -32,7 +46,13 @@ def decline_without_cause(f: Facts) -> Outcome | None:
     code="CR-SVC-002",
     title=_("未按时签订合同"),
     transitions={"engagement.contract_missed"},
-    basis=f"{doc.HUKOU_NEGATIVE_LIST}：未按时签订合同属一般违规行为。",
+    basis=cite(
+        _(
+            "%(plan)s：建立中介服务机构信用记录和披露制度。未按时签订合同的记入信用记录并撤销中选资格，由部署地中介超市管理办法规定（示例：%(hukou)s将不按时签订合同列为一般违规行为）。"
+        ),
+        plan=CREDIT_SYSTEM_PLAN,
+        hukou=HUKOU_NEGATIVE_LIST,
+    ),
     message=_("项目 %(project)s 未在规定期限（%(due)s）内签订合同，撤销中选资格。"),
 )
 def contract_missed(f: Facts) -> list[Outcome] | None:
@@ -49,7 +69,13 @@ def contract_missed(f: Facts) -> list[Outcome] | None:
     code="CR-SVC-003",
     title=_("逾期提交服务成果"),
     transitions={"engagement.late"},
-    basis=f"{doc.HUKOU_NEGATIVE_LIST}：无正当理由逾期完成服务属一般违规行为。",
+    basis=cite(
+        _(
+            "%(plan)s：建立中介服务机构信用记录和披露制度。逾期提交服务成果的记入信用记录，由部署地中介超市管理办法规定（示例：%(hukou)s将无正当理由超期完成服务列为一般违规行为）。"
+        ),
+        plan=CREDIT_SYSTEM_PLAN,
+        hukou=HUKOU_NEGATIVE_LIST,
+    ),
     message=_("项目 %(project)s 服务期限至 %(due)s，逾期未提交成果。"),
 )
 def late_delivery(f: Facts) -> Outcome | None:
@@ -61,7 +87,13 @@ def late_delivery(f: Facts) -> Outcome | None:
     code="CR-SVC-004",
     title=_("服务评价结果"),
     transitions={"engagement.rate"},
-    basis=f"{doc.WUJIANG_EVALUATION}：依据项目业主对每个项目的服务评价开展中介机构评价。",
+    basis=cite(
+        _(
+            "%(joint)s：褒扬诚信、惩戒失信。评价优秀与差的分数线是信用政策数据，加减分由部署地中介超市管理办法规定（示例：%(wujiang)s由逐项目评价形成中介机构评价）。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+        wujiang=WUJIANG_EVALUATION,
+    ),
     message=_("项目 %(project)s 服务评价平均 %(average)s 分。"),
 )
 def rating_result(f: Facts) -> Outcome | None:
@@ -82,7 +114,12 @@ def rating_result(f: Facts) -> Outcome | None:
     code="CR-SVC-005",
     title=_("清退后不得继续服务"),
     transitions={"engagement.submit_result"},
-    basis=f"{doc.JOINT_REWARD_PUNISHMENT}：对严重失信主体依法依规实施联合惩戒。",
+    basis=cite(
+        _(
+            "%(joint)s：对严重失信主体加大惩戒力度。清退的机构在服务中的项目由项目业主决定是否由其继续完成，由部署地中介超市管理办法规定。"
+        ),
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("贵机构已被清退（%(since)s 起），项目业主未决定由贵机构继续完成本服务，不能提交成果。"),
 )
 def expelled_serving(f: Facts) -> Outcome | None:
@@ -97,7 +134,12 @@ def expelled_serving(f: Facts) -> Outcome | None:
     code="CR-PAY-001",
     title=_("逾期支付中介服务费"),
     transitions={"payment.late"},
-    basis=f"{doc.SME_PAYMENT_REGULATION}：机关、事业单位从中小企业采购货物、工程、服务，应当自验收之日起30日内支付款项。",
+    basis=cite(
+        _(
+            "%(payment)s：机关、事业单位从中小企业采购，应当自验收之日起 30 日内支付款项，合同另有约定的从其约定但最长不超过 60 日。"
+        ),
+        payment=SME_PAYMENT_REGULATION,
+    ),
     message=_("项目 %(project)s 服务费应于 %(due)s 前支付，逾期未付。"),
 )
 def late_payment(f: Facts) -> Outcome | None:
@@ -109,7 +151,11 @@ def late_payment(f: Facts) -> Outcome | None:
     code="CR-SUP-001",
     title=_("监管部门决定的信用措施"),
     transitions={"creditcase.apply"},
-    basis=f"{doc.CREDIT_BASED_SUPERVISION}：依法依规对失信主体实施惩戒，保障其陈述申辩的权利。",
+    basis=cite(
+        _("%(supervision)s：依法依规对失信主体采取信用监管措施；%(joint)s：保护当事人合法权益，给予陈述申辩的机会。"),
+        supervision=CREDIT_BASED_SUPERVISION,
+        joint=JOINT_REWARD_PUNISHMENT,
+    ),
     message=_("经告知和陈述申辩，监管部门决定采取「%(measure_label)s」措施。"),
 )
 def case_measure(f: Facts) -> Outcome | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cms.models import NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from cms.services import notice_request
+from credit_rules.defaults import MEASURE_BASIS
 from marketplace.validators import org_code_for_serial, uscc_build
 from tests.helpers import days_ago
 
@@ -29,7 +30,7 @@ def credit_payload(kind: str = "warning", *, name: str = "", uscc: str = "", sum
         "entry_title": title,
         "points": -5,
         "rule_code": "CR-ESC-001",
-        "basis": "《惠州市中介服务网上交易平台信用管理办法》第二十条",
+        "basis": MEASURE_BASIS["suspend"],
         "evidence_summary": summary or "测绘成果精度不达标，经复核属实。",
         "starts_at": timezone.localdate().isoformat(),
         "ends_at": "",

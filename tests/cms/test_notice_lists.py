@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
-from cms.models import NoticeIndexPage
+from cms.models import NoticeIndexPage, NoticePage
 from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
 from tests.helpers import days_ago, query_count
@@ -78,6 +81,36 @@ def test_withdrawn_notice_leaves_the_list_and_stays_in_the_archive(client):
     # and its own page still answers, saying it was withdrawn
     page = client.get(repaired.url).content.decode()
     assert "本公告已撤销：信用修复，已撤销公示" in page
+
+
+def test_a_credit_notice_past_its_publication_period_leaves_the_lists_for_the_archive(client):
+    # given three warnings: one whose publication period ended yesterday, one ending today, one without an end
+    today = timezone.localdate()
+    ended = publish(
+        "warning", payload={**credit_payload(), "public_until": (today - datetime.timedelta(days=1)).isoformat()}
+    )
+    last_day = publish("warning", payload={**credit_payload(), "public_until": today.isoformat()})
+    open_ended = publish("warning")
+    assert ended.public_until == today - datetime.timedelta(days=1) and open_ended.public_until is None
+
+    # when the lists, the archive, a search, the feed and the front page are read
+    active = listed(client, reverse("notice-list"))
+    archive = listed(client, reverse("notice-list"), archive="1")
+    searched = listed(client, reverse("notice-list-kind", kwargs={"kind": "warning"}), q="测试评估")
+    feed = client.get(reverse("notice-feed-rss")).content.decode()
+
+    # then the ended one is only in the archive, marked as ended on its date; the others stay
+    assert last_day.title in active and open_ended.title in active and ended.title not in active
+    assert ended.title in archive and last_day.title not in archive and open_ended.title not in archive
+    assert f"公示期满（{ended.public_until:%Y-%m-%d}）" in archive
+    assert ended.title not in searched and last_day.title in searched
+    assert ended.title in listed(client, reverse("notice-list"), archive="1", q="测试评估")
+    assert ended.title not in feed and last_day.title in feed
+    assert ended.pk not in {n.pk for n in NoticePage.latest()}
+    assert "信用警告 (2)" in active and "已撤销及期满公告 (1)" in active
+    # and its own page still answers, with the end of its publication
+    page = client.get(ended.url).content.decode()
+    assert f"公示期至</dt><dd>{ended.public_until:%Y-%m-%d}（公示期满）" in page
 
 
 def test_search_finds_chinese_words_inside_longer_names(client):

@@ -1,4 +1,5 @@
-"""The policy shipped as version 1: its thresholds, grade bands, catalogue (credit_rules/defaults.py) and repair periods."""
+"""The policy shipped as version 1: its thresholds, grade bands, catalogue (credit_rules/defaults.py), the
+national classes' periods, and that it is a demonstration policy."""
 
 from __future__ import annotations
 
@@ -7,27 +8,28 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from credit_rules.defaults import MEASURE_CLASS, MEASURE_NEVER_REPAIRABLE
 from credit_rules.models import CommitmentLetter, MeasureKind, PolicyVersion
 from credit_rules.policy import policy_at
-from credit_rules.services import MEASURE_REPAIR_MONTHS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy_cache")]
 
-# The default catalogue (credit_rules/defaults.py), restated: code -> (points, severity, is_warning, is_quality_complaint, expels, repairable after months)
+# The default catalogue (credit_rules/defaults.py), restated: code -> (points, class, is_warning, is_quality_complaint, expels, repairable)
+# Classes: info (not untrustworthy information), slight 轻微, minor 一般, serious 严重 (《信用修复管理办法》).
 CATALOGUE = {
-    "RATING_EXCELLENT": (2, "info", False, False, False, None),
-    "RATING_POOR": (-5, "minor", False, False, False, 3),
-    "DECLINE_WIN": (-10, "serious", False, False, False, 12),
-    "CONTRACT_LATE": (-5, "minor", False, False, False, 3),
-    "DELIVERY_LATE": (-5, "minor", False, False, False, 3),
-    "QUALITY_COMPLAINT": (-5, "minor", False, True, False, 3),
-    "CREDIT_WARNING": (-5, "minor", True, False, False, 3),
-    "FALSE_MATERIALS": (-40, "grave", False, False, True, None),
-    "COLLUSION": (-40, "grave", False, False, True, None),
-    "EXTERNAL_LISTED": (0, "info", False, False, False, None),
-    "HONOUR_TAX_A": (5, "info", False, False, False, None),
-    "HONOUR_RED_LIST": (5, "info", False, False, False, None),
-    "BUYER_LATE_PAYMENT": (-5, "minor", False, False, False, 3),
+    "RATING_EXCELLENT": (2, "info", False, False, False, False),
+    "RATING_POOR": (-5, "slight", False, False, False, True),
+    "DECLINE_WIN": (-10, "serious", False, False, False, True),
+    "CONTRACT_LATE": (-5, "minor", False, False, False, True),
+    "DELIVERY_LATE": (-5, "minor", False, False, False, True),
+    "QUALITY_COMPLAINT": (-5, "minor", False, True, False, True),
+    "CREDIT_WARNING": (-5, "minor", True, False, False, True),
+    "FALSE_MATERIALS": (-40, "serious", False, False, True, False),
+    "COLLUSION": (-40, "serious", False, False, True, False),
+    "EXTERNAL_LISTED": (0, "info", False, False, False, False),
+    "HONOUR_TAX_A": (5, "info", False, False, False, False),
+    "HONOUR_RED_LIST": (5, "info", False, False, False, False),
+    "BUYER_LATE_PAYMENT": (-5, "slight", False, False, False, True),
 }
 
 
@@ -68,7 +70,7 @@ def test_grade_bands_match_design(score, grade):
 def test_catalogue_matches_design():
     catalogue = policy_at().catalogue
     assert set(catalogue) == set(CATALOGUE)
-    for code, (points, severity, warning, complaint, expels, repair) in CATALOGUE.items():
+    for code, (points, severity, warning, complaint, expels, repairable) in CATALOGUE.items():
         entry = catalogue[code]
         assert (
             entry.points,
@@ -76,19 +78,40 @@ def test_catalogue_matches_design():
             entry.is_warning,
             entry.is_quality_complaint,
             entry.expels,
-            entry.repairable_after_months,
-        ) == (points, severity, warning, complaint, expels, repair), code
+            entry.repairable,
+        ) == (points, severity, warning, complaint, expels, repairable), code
         assert entry.name and entry.name_en and entry.basis, code
 
 
+def test_class_periods_are_the_national_defaults():
+    # 《信用修复管理办法》: 轻微 not published by default (at most 3 months), repairable once fulfilled;
+    # 一般 published 3–12 months, repairable after 3; 严重 published 12–36 months, repairable after 12
+    p = policy_at()
+    slight, general, serious = p.periods("slight"), p.periods("minor"), p.periods("serious")
+    assert (slight.published, slight.publish_max_months, slight.repair_months) == (False, 3, 0)
+    assert (general.published, general.publish_min_months, general.publish_max_months) == (True, 3, 12)
+    assert general.repair_months == 3
+    assert (serious.published, serious.publish_min_months, serious.publish_max_months) == (True, 12, 36)
+    assert serious.repair_months == 12
+    assert p.periods("grave") == serious  # the retired value, still on old ledger entries, reads as 严重
+    assert p.periods("info").repair_months is None and p.periods("info").publish_max_months is None
+
+
 def test_repair_periods_match_design():
-    # 3 months after a warning or a poor rating, 12 after a suspension, never for expulsion-grade events
+    # a warning after 3 months (一般), a suspension after 12 (严重), never expulsion-grade events
     catalogue = policy_at().catalogue
-    assert catalogue["CREDIT_WARNING"].repairable_after_months == 3
-    assert catalogue["RATING_POOR"].repairable_after_months == 3
-    assert MEASURE_REPAIR_MONTHS[MeasureKind.SUSPEND] == 12
-    assert MeasureKind.EXPEL not in MEASURE_REPAIR_MONTHS
-    assert all(e.repairable_after_months is None for e in catalogue.values() if e.expels)
+    p = policy_at()
+    assert p.periods(catalogue["CREDIT_WARNING"].severity).repair_months == 3
+    assert p.periods(MEASURE_CLASS[MeasureKind.SUSPEND]).repair_months == 12
+    assert MeasureKind.EXPEL in MEASURE_NEVER_REPAIRABLE
+    assert all(not e.repairable for e in catalogue.values() if e.expels)
+
+
+def test_version_one_is_a_demonstration_policy_without_local_bases():
+    v1 = PolicyVersion.objects.get(version=1)
+    assert v1.is_demonstration is True
+    assert not v1.local_bases.exists()
+    assert policy_at().local == {}
 
 
 def test_commitment_letter_version_one_exists():

@@ -249,7 +249,7 @@ def test_profile_shows_grade_measures_and_public_events_with_basis(client):
     assert [m.measure.kind for m in measures] == [MeasureKind.SUSPEND]
     assert "CR-ESC-001" in body and "暂停期间不得报名或中选" in body
     # public events with title, points, basis and evidence summary; the private entry stays hidden
-    assert "未按时签订合同" in body and "第二十六条" in body and "CONTRACT_LATE 事实摘要" in body
+    assert "未按时签订合同" in body and "湖府办发〔2025〕5号" in body and "CONTRACT_LATE 事实摘要" in body
     assert "-10" in body and "-5" in body
     assert "内部核查记录不公开" not in body
     titles = [row.entry.title for row in response.context["active_rows"]]

@@ -235,7 +235,7 @@ def _reasons_shown(stored: list[dict[str, Any]]) -> list[ShownReason]:
             continue
         code = item.get("rule", "")
         if code in REGISTRY:
-            reason = Reason(code, "refuse", item.get("params") or {})
+            reason = Reason(code, "refuse", item.get("params") or {}, item.get("local_basis", ""))
             shown.append(ShownReason(code, reason.title, reason.message, reason.basis))
         else:
             shown.append(ShownReason(code, "", str(item.get("message", "")), ""))

@@ -198,7 +198,7 @@ def test_credit_refusal_at_submit_shows_reasons_and_keeps_draft(client):
     assert response.status_code == 200
     assert "CR-ONB-003" in page
     assert "无故放弃中选资格" in page
-    assert "申请入驻前 36 个月内有严重失信记录的，不予入驻。" in page
+    assert "严重失信信息公示期最短 1 年、最长 3 年" in page and "国发〔2016〕33号" in page
     assert "信用审查未通过，申请未提交，状态保持不变。" in page
     assert membership_of(agency).state == Membership.State.DRAFT
     assert DecisionRecord.objects.filter(subject__agency=agency, allowed=False).count() == 1
@@ -223,7 +223,7 @@ def test_expelled_agency_inside_its_bar_is_refused_at_submit(client):
     # then the re-entry bar refuses it and the application stays a draft
     page = response.content.decode()
     assert "CR-ONB-002" in page
-    assert "禁入期内不得重新入驻" in page
+    assert "清退后的禁入期限由部署地中介超市管理办法规定" in page
     assert membership_of(agency).state == Membership.State.DRAFT
 
 
@@ -257,7 +257,7 @@ def test_refusals_are_rendered_from_the_stored_rule_codes(client):
     page = client.get(CREDIT).content.decode()
     assert "申请退出" in page and "CR-EXIT-001" in page
     assert "贵机构尚有 2 个在办项目未完结，完结后方可申请退出。" in page
-    assert "应当先履行完毕在办项目" in page
+    assert "申请退出前应当履行完毕在办项目" in page
     assert "stored text" not in page
 
 
@@ -466,12 +466,12 @@ def test_bad_objection_upload_is_refused(client):
 
 
 def test_repair_eligibility_message_then_submit_after_the_period(client):
-    # given a poor rating today (repairable after 3 months) and one 4 months old
+    # given a late delivery today (一般: repairable after 3 months) and one 4 months old
     agency, _membership, user = applicant(statement=None)
     subject = subject_for_agency(agency)
-    recent = event_record(subject=subject, code="RATING_POOR", source="rating")
+    recent = event_record(subject=subject, code="DELIVERY_LATE", source="rule")
     aged = event_record(
-        subject=subject, code="RATING_POOR", source="rating", at=timezone.now() - relativedelta(months=4)
+        subject=subject, code="DELIVERY_LATE", source="rule", at=timezone.now() - relativedelta(months=4)
     )
     client.force_login(user)
     date = timezone.localtime(recent.repairable_after).date().isoformat()

@@ -188,7 +188,7 @@ def test_approve_refused_by_credit_shows_cr_onb_003_and_state_stays_submitted(su
     # then the page shows the refusal with its rule code and basis, and the state is unchanged
     page = response.content.decode()
     assert response.status_code == 200
-    assert "CR-ONB-003" in page and "无故放弃中选资格" in page and "第九条" in page
+    assert "CR-ONB-003" in page and "无故放弃中选资格" in page and "国发〔2016〕33号" in page
     assert refetch(membership).state == Membership.State.SUBMITTED
     assert membership.agency.credit_cases.count() == 0
 

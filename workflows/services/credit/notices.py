@@ -27,8 +27,14 @@ def entry_notice_key(entry: LedgerEntry) -> str:
 
 
 def entry_notice_payload(entry: LedgerEntry, **extra: Any) -> dict[str, Any]:
-    """A snapshot of a credit entry for a public notice: organisation data only, never persons."""
+    """A snapshot of a credit entry for a public notice: organisation data only, never persons.
+
+    ``public_until`` is the end of the publication period of the entry's class under the policy in
+    force when it took effect (《信用修复管理办法》's maximum by default); the notice leaves the active
+    lists after it. Informational records (red list, repair notices) have no such end.
+    """
     subject = entry.subject
+    until = policy_at(entry.effective_at).publication_end(entry.severity, entry.effective_at)
     return {
         "title": f"{entry.title}：{subject.name}",
         "agency": {"name": subject.name, "uscc": subject.uscc},
@@ -41,6 +47,7 @@ def entry_notice_payload(entry: LedgerEntry, **extra: Any) -> dict[str, Any]:
         "evidence_summary": str(entry.evidence.get("summary", "")),
         "starts_at": timezone.localtime(entry.effective_at).date().isoformat(),
         "ends_at": timezone.localtime(entry.expires_at).date().isoformat() if entry.expires_at else "",
+        "public_until": timezone.localtime(until).date().isoformat() if until else "",
         "how_to_object": HOW_TO_OBJECT,
         "ledger_hash": entry.hash,
         **extra,
@@ -48,7 +55,10 @@ def entry_notice_payload(entry: LedgerEntry, **extra: Any) -> dict[str, Any]:
 
 
 def entry_publish(entry: LedgerEntry, kind: str) -> None:
+    """Ask for the entry's notice, unless the policy does not publish its class (轻微, by default)."""
     policy = policy_at(entry.effective_at)
+    if not policy.periods(entry.severity).published:
+        return
     notice_request(
         kind=kind,
         source_key=entry_notice_key(entry),

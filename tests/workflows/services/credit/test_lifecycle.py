@@ -79,7 +79,7 @@ def test_a_serious_record_refuses_entry_and_the_reason_is_kept(supervisor):
     assert [r.rule_code for r in result.refusals] == ["CR-ONB-003"]
     reason = result.refusals[0]
     assert "无故放弃中选资格" in reason.message and "36" in reason.message
-    assert "第九条" in reason.basis
+    assert "国发〔2016〕33号" in reason.basis and "信用修复管理办法" in reason.basis
     assert refetch(membership).state == State.DRAFT
     stored = DecisionRecord.objects.get(target=f"workflows.membership:{membership.pk}")
     assert stored.allowed is False and stored.transition == "membership.submit"

@@ -26,7 +26,7 @@ Outcome = TransitionLog.Outcome
 
 @pytest.fixture
 def repair_request(member):
-    """A repair request for a poor rating recorded four months ago (repairable after three)."""
+    """A repair request for a poor rating recorded four months ago (轻微: repairable once fulfilled)."""
     agency, membership, user = member
     entry = record_event(agency, "RATING_POOR", at=timezone.now() - relativedelta(months=4))
     return repair_services.repair_submit(

@@ -4,15 +4,15 @@ from django.db import migrations, models
 
 
 def shipped_policy_revokes_for_serious_records(apps, schema_editor):
-    """The shipped policy: a serious or grave new record revokes the agency's open wins until acceptance."""
+    """The shipped policy: a new 严重 (serious) record revokes the agency's open wins until acceptance."""
     PolicyVersion = apps.get_model("credit_rules", "PolicyVersion")
-    PolicyVersion.objects.filter(version=1).update(revoke_wins_on=["serious", "grave"])
+    PolicyVersion.objects.filter(version=1).update(revoke_wins_on=["serious"])
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credit_rules', '0005_rating_thresholds'),
+        ('credit_rules', '0008_remove_catalogueentry_repairable_after_months'),
     ]
 
     operations = [

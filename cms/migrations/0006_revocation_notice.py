@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0004_notice_moderation'),
+        ('cms', '0005_notice_public_until'),
     ]
 
     operations = [
