@@ -126,11 +126,13 @@ def measure_record(
 
     The entry takes the class its measure implies (``defaults.MEASURE_CLASS``) and, from the policy's
     periods of that class, when it may be repaired (never for an expulsion). Without a rule's basis
-    (a supervisor's decision), the measure's own national basis and its local basis are recorded.
+    (or with a rule the deployment gave no local basis), the measure's own local basis is added.
     """
     starts_at = starts_at or timezone.now()
     policy = policy_at(starts_at)
     code = f"MEASURE_{kind.upper()}"
+    if basis and not policy.local.get(rule_code) and policy.local.get(code):
+        basis = basis_join(basis, policy.local[code])
     severity = MEASURE_CLASS.get(kind, Severity.GENERAL)
     repairable = kind not in MEASURE_NEVER_REPAIRABLE
     return ledger_append(
