@@ -39,6 +39,7 @@ buyer_urls = [
     ),
     path("buyer/projects/<str:code>/contract/", buyer_project.contract_sign, name="buyer-contract-sign"),
     path("buyer/projects/<str:code>/extend/", buyer_project.service_extend, name="buyer-service-extend"),
+    path("buyer/projects/<str:code>/after-measure/", buyer_project.service_after_measure, name="buyer-after-measure"),
     path("buyer/projects/<str:code>/result/", buyer_project.result_review, name="buyer-result-review"),
     path("buyer/projects/<str:code>/rating/", buyer_project.rating_submit, name="buyer-rating"),
     path("buyer/projects/<str:code>/payment/", buyer_project.payment_record, name="buyer-payment"),

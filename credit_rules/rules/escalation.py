@@ -182,6 +182,8 @@ def listing_cleared(f: Facts) -> Outcome | None:
 )
 def serious_record_revokes(f: Facts) -> Outcome | None:
     """A new record of a class the policy names revokes the agency's wins not yet accepted (撤销中选资格)."""
+    if f.context.get("new_expels"):
+        return None  # an expulsion has its own effect on the wins and services (the buyer decides)
     severity = severity_class(str(f.context.get("new_severity", "")))
     if severity in (f.policy.revoke_wins_on or []) and int(f.context.get("open_wins", 0)):
         return order(MeasureKind.REVOKE, title=f.context.get("new_title", ""), count=f.context.get("open_wins"))

@@ -113,7 +113,7 @@ def test_demo_agency_with_a_serious_record_sees_the_refusal(bad_record_agency, p
     reasons = page.locator(".reasons[role=alert]").first.inner_text()
     assert "CR-ONB-003" in reasons
     assert "无故放弃中选资格" in reasons
-    assert "申请入驻前 36 个月内有严重失信记录的，不予入驻。" in reasons
+    assert "国家发展和改革委员会令第36号" in reasons
     assert page.locator("#membership-state").inner_text() == "填写中"
     assert Membership.objects.get(pk=membership.pk).state == Membership.State.DRAFT
 

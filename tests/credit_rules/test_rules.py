@@ -271,6 +271,15 @@ CASES = [
     ),
     (
         "CR-ESC-006",
+        "the-record-expels",
+        {
+            "policy": {"revoke_wins_on": ["serious"]},
+            "context": {"new_severity": "serious", "open_wins": 2, "new_expels": True},
+        },
+        [],
+    ),
+    (
+        "CR-ESC-006",
         "no-open-win",
         {"policy": {"revoke_wins_on": ["serious"]}, "context": {"new_severity": "serious", "open_wins": 0}},
         [],

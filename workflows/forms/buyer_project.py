@@ -146,3 +146,20 @@ class PaymentForm(forms.Form):
         if data.get("provider") == "bank_transfer" and not (data.get("reference") or "").strip():
             self.add_error("reference", _("请填写银行转账流水号。"))
         return data
+
+
+class AfterMeasureForm(forms.Form):
+    """The buyer's decision when a measure reached the agency mid-service: continue, or terminate."""
+
+    decision = forms.ChoiceField(
+        label=_("决定"),
+        choices=[("continue", _("由该机构继续完成本服务")), ("terminate", _("中止服务，撤销其中选资格"))],
+        widget=INLINE_RADIOS,
+        error_messages={"required": _("请选择是否由该机构继续服务。")},
+    )
+    note = forms.CharField(
+        label=_("理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请写明决定的理由。")},
+    )

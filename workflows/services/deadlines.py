@@ -16,9 +16,15 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ..models import Engagement, Payment, Project
-from .delivery.engagements import contract_deadline_missed, late_delivery_record, rating_window_close
+from .delivery.engagements import (
+    contract_deadline_missed,
+    late_delivery_record,
+    measure_decision_lapsed,
+    rating_window_close,
+)
 from .delivery.payments import payment_late
 from .procurement.award import publicity_end
+from .procurement.revocation import IN_SERVICE
 from .procurement.selection import signup_close
 from .sweeps import sweep_each
 
@@ -76,6 +82,13 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
         "rating_closed": _sweep(
             Engagement.objects.filter(state=Engagement.State.ACCEPTED, rating_due__lte=now),
             lambda e: rating_window_close(e, now),
+            batch,
+        ),
+        "measure_decision_lapsed": _sweep(
+            Engagement.objects.filter(
+                measure_decision_due__lte=now, buyer_continues__isnull=True, state__in=IN_SERVICE
+            ),
+            lambda e: measure_decision_lapsed(e, now),
             batch,
         ),
         "payment_late": _sweep(

@@ -202,6 +202,7 @@ def _engagement_render(
     contract_form: ContractUploadForm | None = None,
     result_form: ResultSubmitForm | None = None,
     payment_form: PaymentConfirmForm | None = None,
+    refusals=(),
 ) -> HttpResponse:
     context = {
         "page": page,
@@ -210,6 +211,7 @@ def _engagement_render(
         "contract_form": contract_form or ContractUploadForm(),
         "result_form": result_form or ResultSubmitForm(),
         "payment_form": payment_form or PaymentConfirmForm.fresh(),
+        "refusals": refusals,
     }
     return render(request, "workflows/agency_project_engagement.html", context)
 
@@ -271,6 +273,12 @@ def _result_post(request: HttpRequest, page: EngagementPage) -> HttpResponse:
         late = Engagement.objects.filter(pk=engagement.pk, late_recorded=True).exists()
         if late and was_late:
             messages.warning(request, _("成果提交时已超过服务截止时间，平台已记录逾期交付（DELIVERY_LATE）信用事件。"))
+    elif result.refusals:
+        # The gate refused (an expelled agency the buyer did not keep on): each reason with its rule and basis.
+        messages.error(request, _("信用审查未通过，成果未提交。"))
+        return _engagement_render(
+            request, _engagement_page(page.engagement.agency, engagement.pk), refusals=result.refusals
+        )
     return redirect("agency-engagement", pk=engagement.pk)
 
 

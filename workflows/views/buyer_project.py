@@ -23,6 +23,7 @@ from marketplace.errors import ApplicationError
 from marketplace.models import BuyerUnit
 
 from ..forms.buyer_project import (
+    AfterMeasureForm,
     CancelForm,
     ContractForm,
     ExtendForm,
@@ -61,6 +62,7 @@ def _page_render(request: HttpRequest, unit: BuyerUnit, code: str, **extra) -> H
         "review_form": ResultReviewForm(),
         "rating_form": RatingForm(),
         "payment_form": PaymentForm(),
+        "after_measure_form": AfterMeasureForm(),
     }
     forms_.update({k: v for k, v in extra.items() if k.endswith("_form")})
     marks_form = cast(MarksForm, forms_["marks_form"])
@@ -204,6 +206,26 @@ def contract_sign(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRespo
             refused_agency=engagement.agency,
             refused_action=_("确认合同"),
         )
+    return project_redirect(code)
+
+
+@require_POST
+@buyer_required
+@project_step
+def service_after_measure(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
+    """Decide whether the agency a measure reached mid-service finishes the service, or it stops here."""
+    engagement = _engagement(unit, code)
+    form = AfterMeasureForm(request.POST)
+    if not form.is_valid():
+        return _page_render(request, unit, code, after_measure_form=form)
+    continuing = form.cleaned_data["decision"] == "continue"
+    engagement_services.service_after_measure_decide(
+        engagement=engagement, actor=request.user, continue_service=continuing, note=form.cleaned_data["note"]
+    )
+    messages.success(
+        request,
+        _("已决定由该机构继续完成本服务。") if continuing else _("已中止服务并撤销其中选资格；项目流标，可重新发起。"),
+    )
     return project_redirect(code)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from cms.services import notice_request
 from credit_rules.gate import Decision
 from credit_rules.models import MeasureKind, Source
+from credit_rules.policy import policy_at
 from credit_rules.services import decision_record, subject_for_agency
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.selectors import acts_for_agency, acts_for_buyer_unit
@@ -255,7 +256,9 @@ def contract_deadline_missed(engagement: Engagement, at: datetime.datetime) -> N
             )
 
 
-def service_after_measure_decide(*, engagement: Engagement, actor, continue_service: bool, note: str) -> Engagement:
+def service_after_measure_decide(
+    *, engagement: Engagement, actor, continue_service: bool, note: str, at: datetime.datetime | None = None
+) -> Engagement:
     """The buyer decides whether the agency a measure reached mid-service finishes it.
 
     Continuing is kept as a credit decision record; terminating revokes the win (撤销中选资格, a
@@ -271,7 +274,7 @@ def service_after_measure_decide(*, engagement: Engagement, actor, continue_serv
             raise ApplicationError(_("该服务当前无需作出是否继续的决定。"))
         if locked.state not in IN_SERVICE:
             raise ApplicationError(_("该服务已不在服务中。"))
-        now = timezone.now()
+        now = at or timezone.now()
         subject = subject_for_agency(locked.agency)
         decision_record(
             decision=Decision(
@@ -292,3 +295,16 @@ def service_after_measure_decide(*, engagement: Engagement, actor, continue_serv
             win_revoke(locked.signup, rule_code=locked.measure_rule_code, reason=note, at=now)
         row_reload(locked)
         return locked
+
+
+def measure_decision_lapsed(engagement: Engagement, at: datetime.datetime) -> None:
+    """The buyer let the decision period pass: the policy's default decides (continue, or terminate)."""
+    policy = policy_at(at)
+    continuing = policy.measure_decision_default == "continue"
+    service_after_measure_decide(
+        engagement=engagement,
+        actor=None,
+        continue_service=continuing,
+        note=_("项目业主未在期限内作出决定，按信用政策默认处理。"),
+        at=at,
+    )
