@@ -53,14 +53,14 @@ class WithdrawForm(forms.Form):
     )
 
 
-def _authority_required(request) -> None:
+def _authority_check(request) -> None:
     if not has_notice_authority(request.user):
         raise PermissionDenied(_("仅监管部门或平台信用管理部门可以撤回公告。"))
 
 
 def notice_authority_list(request):
     """The notices of agencies in the account's authority, newest first, each with its withdrawal."""
-    _authority_required(request)
+    _authority_check(request)
     query = request.GET.get("q", "").strip()
     notices = notices_in_authority(request.user).defer(*LIST_DEFER).order_by("-first_published_at", "-pk")
     if query:
@@ -82,7 +82,7 @@ def notice_authority_list(request):
 
 def notice_authority_withdraw(request, page_id: int):
     """Withdraw one notice in the account's authority through the notice service, with a reason."""
-    _authority_required(request)
+    _authority_check(request)
     page = get_object_or_404(NoticePage, pk=page_id)
     if not notices_in_authority(request.user).filter(pk=page.pk).exists():
         raise PermissionDenied(_("该公告所涉机构不在您的监管范围内。"))

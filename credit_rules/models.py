@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Agency, BuyerUnit
 
+from .letters import CommitmentLetterQuerySet, ImmutableOnceInForce
+
 GENESIS_HASH = "0" * 64
 
 
@@ -212,41 +214,11 @@ class CatalogueEntry(models.Model):
         super().save(*args, **kwargs)
 
 
-# What an agency signs: once a letter is in force (or anyone holds its digest) none of these change.
-LETTER_FROZEN_FIELDS = ("version", "title", "body", "effective_from")
-
-
-def _letter_frozen_error(version) -> ValidationError:
-    return ValidationError(
-        _("信用承诺书 v%(v)s 已生效或已有机构签署，其文本不可修改或删除；修改须新建版本并设定新的生效时间。"),
-        code="letter_frozen",
-        params={"v": version},
-    )
-
-
-class CommitmentLetterQuerySet(models.QuerySet):
-    """Bulk writes meet the same rule as ``save``: a letter in force keeps its wording and its row."""
-
-    def update(self, **kwargs):
-        if set(LETTER_FROZEN_FIELDS) & kwargs.keys():
-            frozen = self.filter(effective_from__lte=timezone.now()).values_list("version", flat=True).first()
-            if frozen is not None:
-                raise _letter_frozen_error(frozen)
-        return super().update(**kwargs)
-
-    def delete(self):
-        frozen = self.filter(effective_from__lte=timezone.now()).values_list("version", flat=True).first()
-        if frozen is not None:
-            raise _letter_frozen_error(frozen)
-        return super().delete()
-
-
-class CommitmentLetter(models.Model):
+class CommitmentLetter(ImmutableOnceInForce, models.Model):
     """A version of the credit commitment letter (信用承诺书) agencies accept on entry.
 
-    Immutable once in force, or once any row (a membership) refers to it: every acceptance records the
-    digest of the text, and the text must stay the one that digest proves. A change of wording is a new
-    version with a later effective date (the platform credit office adds it in the admin).
+    Immutable once in force, or once any row (a membership) refers to it (``letters.py``): a change
+    of wording is a new version with a later effective date, added by the platform credit office.
     """
 
     version = models.PositiveIntegerField(_("版本号"), unique=True)
@@ -268,45 +240,6 @@ class CommitmentLetter(models.Model):
     def digest(self) -> str:
         """SHA-256 of the text, recorded with every acceptance so the wording signed is provable."""
         return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
-
-    def is_frozen(self) -> bool:
-        """Whether the stored letter is in force or referred to by any row (a membership that accepted it)."""
-        if self.pk is None:
-            return False
-        stored = type(self)._base_manager.filter(pk=self.pk).values_list("effective_from", flat=True).first()
-        if stored is not None and stored <= timezone.now():
-            return True
-        return any(
-            rel.related_model._base_manager.filter(**{rel.field.name: self.pk}).exists()  # type: ignore[union-attr]
-            for rel in self._meta.related_objects
-        )
-
-    def clean(self) -> None:
-        """A new version takes effect from now on, after every earlier version: never retroactively."""
-        super().clean()
-        if not self._state.adding or self.effective_from is None:
-            return
-        errors = {}
-        if self.effective_from < timezone.now() - datetime.timedelta(minutes=5):
-            errors["effective_from"] = _("新版本的生效时间不得早于当前时间：已签署的承诺书不得被追溯替换。")
-        latest = type(self)._base_manager.order_by("-effective_from").values_list("effective_from", flat=True).first()
-        if latest is not None and self.effective_from <= latest:
-            errors["effective_from"] = _("新版本的生效时间须晚于现有各版本。")
-        if errors:
-            raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding and self.is_frozen():
-            fields = kwargs.get("update_fields") or LETTER_FROZEN_FIELDS
-            stored = type(self)._base_manager.filter(pk=self.pk).values(*LETTER_FROZEN_FIELDS).first() or {}
-            if any(f in LETTER_FROZEN_FIELDS and stored.get(f) != getattr(self, f) for f in fields):
-                raise _letter_frozen_error(stored.get("version", self.version))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self.is_frozen():
-            raise _letter_frozen_error(self.version)
-        return super().delete(*args, **kwargs)
 
 
 class LedgerQuerySet(models.QuerySet):
