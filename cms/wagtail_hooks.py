@@ -30,31 +30,47 @@ from . import admin_views
 from .models import NoticeIndexPage, NoticePage, notice_moderator_everywhere, notices_visible_to
 
 
+def _is_frozen(page) -> bool:
+    """Whether the page is a notice or the notice index."""
+    return page.specific_class in (NoticePage, NoticeIndexPage)
+
+
 def _holds_notices(page) -> bool:
-    """Whether the page is a notice, the notice index, or has either below it."""
-    if page.specific_class in (NoticePage, NoticeIndexPage):
+    """Whether the page is a notice or the notice index, or has either below it (deleting, moving or
+    copying it would delete, move or duplicate notices)."""
+    if _is_frozen(page):
         return True
     return NoticePage.objects.descendant_of(page).exists() or NoticeIndexPage.objects.descendant_of(page).exists()
 
 
-def _refuse_if_frozen(request, page, *args, **kwargs):
+def _refused():
+    return PermissionDenied(_("公告是事件的快照，任何人不得修改、下线、移动、复制或删除；撤回请使用「公告撤回」。"))
+
+
+@hooks.register("before_edit_page")
+@hooks.register("before_convert_alias_page")
+def refuse_editing_notices(request, page):
+    if _is_frozen(page):
+        raise _refused()
+
+
+@hooks.register("before_delete_page")
+@hooks.register("before_copy_page")
+def refuse_deleting_or_copying_notices(request, page):
     if _holds_notices(page):
-        raise PermissionDenied(_("公告是事件的快照，任何人不得修改、下线、移动、复制或删除；撤回请使用「公告撤回」。"))
-
-
-for _hook in ("before_edit_page", "before_delete_page", "before_copy_page", "before_convert_alias_page"):
-    hooks.register(_hook, _refuse_if_frozen)
-
-
-@hooks.register("before_create_page")
-def refuse_notices_by_hand(request, parent_page, page_class):
-    if page_class is NoticePage or parent_page.specific_class in (NoticePage, NoticeIndexPage):
-        raise PermissionDenied(_("公告只能由业务事件经公告服务生成，不能在后台手工添加。"))
+        raise _refused()
 
 
 @hooks.register("before_move_page")
 def refuse_moving_notices(request, page, destination):
-    _refuse_if_frozen(request, page)
+    if _holds_notices(page):
+        raise _refused()
+
+
+@hooks.register("before_create_page")
+def refuse_notices_by_hand(request, parent_page, page_class):
+    if page_class is NoticePage or _is_frozen(parent_page):
+        raise PermissionDenied(_("公告只能由业务事件经公告服务生成，不能在后台手工添加。"))
 
 
 @hooks.register("before_bulk_action")

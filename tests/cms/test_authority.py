@@ -230,6 +230,8 @@ def test_the_home_page_cannot_be_deleted_with_the_notices_under_it():
     # then it is refused by the hook (the permission tester allows a superuser to delete a home page)
     assert refused(response)
     assert HomePage.objects.exists() and NoticePage.objects.count() == 1
+    # while the home page itself is still the superuser's to edit
+    assert logged_in(superuser()).get(reverse("wagtailadmin_pages:edit", args=(home.pk,))).status_code == 200
 
 
 def test_approval_publishes_exactly_the_snapshot_whatever_was_saved_since(world):
