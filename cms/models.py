@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.template.response import TemplateResponse
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import GroupApprovalTask, Page, PagePermissionTester
 from wagtail.search import index
+
+from marketplace.authority import agencies_in_authority, is_credit_office
+from marketplace.roles import Role, has_role
 
 from .text import search_grams
 
@@ -62,6 +68,68 @@ class HomePage(PublicCachedPageMixin, Page):
         return context
 
 
+class FrozenPagePermissionTester(PagePermissionTester):
+    """What anyone — supervisor, operator, superuser — may do to a notice, or to the notice index, in /cms/.
+
+    Nothing that changes one: no edit (content, slug, dates, privacy), unpublish, delete, move, copy,
+    lock, publish by hand, resubmission, or new child page. A notice is a frozen snapshot of a domain
+    event; it is created by the outbox publisher, approved as it is in the moderation workflow
+    (``NoticeApprovalTask``), and withdrawn only through ``cms.services.notice_withdraw`` (the
+    「撤回公告」 page of /cms/, ``cms.admin_views``). The index holds every notice: moving, deleting or
+    unpublishing it would move or take down all of them, and a page added under it by hand would be a
+    notice no domain event asked for. Wagtail's views, bulk actions and its own publish action all ask
+    this object; the hooks in ``cms.wagtail_hooks`` refuse the same again.
+    """
+
+    def can_add_subpage(self):
+        return False
+
+    def can_edit(self):
+        return False
+
+    def can_delete(self, ignore_bulk=False):
+        return False
+
+    def can_unpublish(self):
+        return False
+
+    def can_publish(self):
+        return False
+
+    def can_submit_for_moderation(self):
+        return False
+
+    def can_set_view_restrictions(self):
+        return False
+
+    def can_unschedule(self):
+        return False
+
+    def can_lock(self):
+        return False
+
+    def can_unlock(self):
+        return False
+
+    def can_publish_subpage(self):
+        return False
+
+    def can_reorder_children(self):
+        return False
+
+    def can_move(self):
+        return False
+
+    def can_copy(self):
+        return False
+
+    def can_move_to(self, destination):
+        return False
+
+    def can_copy_to(self, destination, recursive=False):
+        return False
+
+
 class NoticeIndexPage(Page):
     """The container of every published notice (公告公示).
 
@@ -80,6 +148,9 @@ class NoticeIndexPage(Page):
     def serve(self, request, *args, **kwargs):
         # The view that owns the list's URL serves it; found by URL, so the model imports no view.
         return resolve(reverse("notice-list")).func(request)
+
+    def permissions_for_user(self, user):
+        return FrozenPagePermissionTester(user, self)
 
 
 class NoticePage(PublicCachedPageMixin, Page):
@@ -167,6 +238,91 @@ class NoticePage(PublicCachedPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["body_html"] = notice_body_html(self, request)
         return context
+
+    def permissions_for_user(self, user):
+        return FrozenPagePermissionTester(user, self)
+
+
+# --- who sees and moderates which notice in /cms/ -------------------------------------------------------
+
+
+def notice_moderator_everywhere(user) -> bool:
+    """Platform staff moderate every notice: superusers, operators and the platform credit office."""
+    return bool(
+        getattr(user, "is_active", False)
+        and (user.is_superuser or has_role(user, Role.OPERATOR) or is_credit_office(user))
+    )
+
+
+def notices_visible_to(user) -> models.QuerySet[NoticePage]:
+    """The notices a /cms/ user may see and moderate.
+
+    Platform staff: all. Anyone else: the notices whose subject (``subject_uscc``) is an agency in its
+    credit authority — for a supervisor, its region and category scope (``supervisor_scope_q``); for
+    an account with no authority, none. Notices with no agency as subject (projects) are platform
+    staff's only.
+    """
+    if notice_moderator_everywhere(user):
+        return NoticePage.objects.all()
+    return NoticePage.objects.exclude(subject_uscc="").filter(
+        subject_uscc__in=agencies_in_authority(user).values("uscc")
+    )
+
+
+class NoticeApprovalTask(GroupApprovalTask):
+    """The one step of 「措施公告审核」: Wagtail's group approval, limited to the notices in the moderator's scope.
+
+    A plain ``GroupApprovalTask`` lets every member of its groups see and act on every page on the task;
+    a supervisor's authority ends at its scope. Here a member sees (dashboard, workflow preview) and
+    acts (approve, request changes) only on the notices ``notices_visible_to`` gives it, ``on_action``
+    checks again the page the task state belongs to (Wagtail's view checks the page in the URL, not
+    the task state's), nobody opens the editor during moderation, and the approved revision is published
+    exactly as the snapshot (``cms.moderation.notice_workflow_finish``). A proxy of
+    ``GroupApprovalTask``: the task row keeps its groups; its content type says which class acts.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("公告审核（按监管范围）")
+        verbose_name_plural = _("公告审核（按监管范围）")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.id:  # Task records its concrete class; this one is the proxy
+            self.content_type = ContentType.objects.get_for_model(self, for_concrete_model=False)
+
+    def _covers(self, obj, user) -> bool:
+        if notice_moderator_everywhere(user):
+            return True
+        return isinstance(obj, Page) and notices_visible_to(user).filter(pk=obj.pk).exists()
+
+    def user_can_access_editor(self, obj, user):
+        return False  # a notice is a snapshot: approve or request changes, never edit
+
+    def locked_for_user(self, obj, user):
+        return True
+
+    def user_can_lock(self, obj, user):
+        return False
+
+    def get_actions(self, obj, user):
+        if not self._covers(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if notice_moderator_everywhere(user):
+            return states
+        keys = notices_visible_to(user).annotate(key=Cast("pk", models.CharField())).values("key")
+        return states.filter(workflow_state__object_id__in=keys)
+
+    @transaction.atomic
+    def on_action(self, task_state, user, action_name, **kwargs):
+        page = task_state.workflow_state.content_object
+        if action_name not in {name for name, _label, _modal in self.get_actions(page, user)}:
+            raise PermissionDenied(_("该公告不在您的审核范围内。"))
+        return super().on_action(task_state, user, action_name, **kwargs)
 
 
 class NoticeRequest(models.Model):

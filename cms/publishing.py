@@ -8,14 +8,21 @@ A moderated request (measure notices, when the credit policy says so) becomes a 
 submitted to the notice index's Wagtail workflow (``公告审核``, created by migration 0004); a
 moderator approves it in /cms/ and Wagtail publishes it. The ``page_published`` receiver in
 ``cms.signals`` then marks the request published — bookkeeping of the outbox only.
+
+Nothing in the project unpublishes a notice, and Wagtail refuses it to everyone (cms.models,
+cms.wagtail_hooks). Should a page still go offline (a shell, a future code path), the
+``page_unpublished`` receiver turns its request back to pending, and the resend sweep brings the
+snapshot back here (``_republish``): a request never says "published" of a page that is not.
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from wagtail.models import Page
 
@@ -66,7 +73,10 @@ def notice_request_publish(request_id: int) -> int | None:
     request = NoticeRequest.objects.select_for_update().get(pk=request_id)
     if request.page_id:
         page = NoticePage.objects.get(pk=request.page_id)
-        if request.withdrawn_at and not page.withdrawn:
+        if request.status == NoticeRequest.Status.PENDING and not page.live:
+            # It was published, then taken offline outside this service (cms.signals set it pending).
+            _republish(page, request)
+        elif request.withdrawn_at and not page.withdrawn:
             _withdraw(page, request.withdrawn_reason)
         return page.pk
     existing = NoticePage.objects.filter(source_key=request.source_key).first()
@@ -74,20 +84,10 @@ def notice_request_publish(request_id: int) -> int | None:
         index = notice_index()
         Page.objects.select_for_update().get(pk=index.pk)  # serialise tree inserts under this parent
         index.refresh_from_db()
-        payload = request.payload
         page = NoticePage(
-            title=payload.get("title") or request.get_kind_display(),
-            slug=notice_slug(request),
-            kind=request.kind,
-            source_key=request.source_key,
-            payload=payload,
-            subject_name=(payload.get("agency") or {}).get("name", ""),
-            subject_uscc=(payload.get("agency") or {}).get("uscc", ""),
-            project_code=(payload.get("project") or {}).get("code", ""),
-            body_text=payload_text(payload),
+            **notice_snapshot(request),
             withdrawn=bool(request.withdrawn_at),
             withdrawn_reason=request.withdrawn_reason,
-            public_until=_date(payload.get("public_until")),
             live=False,  # Wagtail's default is live: a page goes live only by publishing its revision
         )
         index.add_child(instance=page)
@@ -111,6 +111,30 @@ def _date(value) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
+def notice_snapshot(request: NoticeRequest) -> dict[str, Any]:
+    """The page fields a request fixes for good: what its notice says and where it lives.
+
+    The publisher builds the page from these; approving a moderated notice
+    (``cms.moderation.notice_workflow_finish``) and putting back a notice taken offline compare or
+    restore them, so a notice is always exactly its snapshot.
+    """
+    payload = request.payload
+    with translation.override(settings.LANGUAGE_CODE):  # the same title whichever language the caller has
+        title = payload.get("title") or str(request.get_kind_display())
+    return {
+        "title": title,
+        "slug": notice_slug(request),
+        "kind": request.kind,
+        "source_key": request.source_key,
+        "payload": payload,
+        "subject_name": (payload.get("agency") or {}).get("name", ""),
+        "subject_uscc": (payload.get("agency") or {}).get("uscc", ""),
+        "project_code": (payload.get("project") or {}).get("code", ""),
+        "body_text": payload_text(payload),
+        "public_until": _date(payload.get("public_until")),
+    }
+
+
 def notice_slug(request: NoticeRequest) -> str:
     """The page slug of a request: its source key made URL-safe, never a list's path segment."""
     slug = slugify(request.source_key.replace(":", "-").replace("/", "-"))[:200] or f"notice-{request.pk}"
@@ -122,6 +146,21 @@ def _moderation_start(page: NoticePage) -> None:
     workflow = page.get_workflow()
     if workflow is not None:
         workflow.start(page, None)  # requested by the system, not by a person
+
+
+def _republish(page: NoticePage, request: NoticeRequest) -> None:
+    """Put a notice taken offline outside the service back as its snapshot, and say so on its request."""
+    for name, value in notice_snapshot(request).items():
+        setattr(page, name, value)
+    page.withdrawn, page.withdrawn_reason = bool(request.withdrawn_at), request.withdrawn_reason
+    page.go_live_at = page.expire_at = None
+    page.expired = False
+    page.save_revision().publish()
+    request.status = NoticeRequest.Status.PUBLISHED
+    request.published_at = page.first_published_at or timezone.now()
+    request.attempts += 1
+    request.last_error = ""
+    request.save(update_fields=["status", "published_at", "attempts", "last_error"])
 
 
 def _withdraw(page: NoticePage, reason: str) -> None:

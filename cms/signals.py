@@ -28,6 +28,22 @@ def notice_page_published(sender, instance: NoticePage, **kwargs) -> None:
 
 
 @receiver(page_unpublished, sender=NoticePage)
+def notice_page_unpublished(sender, instance: NoticePage, **kwargs) -> None:
+    """A live notice went offline (or is being deleted) outside the notice service: its request stops saying so.
+
+    Wagtail refuses this to everyone (a notice is a frozen snapshot; withdrawal is
+    ``cms.services.notice_withdraw``), so only a shell or a future code path gets here. The request
+    goes back to pending, and the resend sweep (``cms.tasks.notice_requests_resend``) publishes the
+    snapshot again (``cms.publishing``).
+    """
+    NoticeRequest.objects.filter(page_id=instance.pk, status=NoticeRequest.Status.PUBLISHED).update(
+        status=NoticeRequest.Status.PENDING,
+        published_at=None,
+        last_error="页面在公告服务之外被下线，等待重新发布。",
+    )
+
+
+@receiver(page_unpublished, sender=NoticePage)
 @receiver(page_published, sender=HomePage)
 @receiver(page_unpublished, sender=HomePage)
 def public_page_changed(sender, **kwargs) -> None:

@@ -1,15 +1,27 @@
-"""Back office for credit: supervisors edit the policy as versioned drafts and publish them — its
-thresholds, class periods, catalogue and each code's local basis (the deployment's own measures).
+"""Back office for credit: the platform credit office edits the policy as versioned drafts and publishes them —
+its thresholds, class periods, catalogue and each code's local basis (the deployment's own measures).
+
+Only the platform credit office (group ``credit_office``, 平台信用管理) writes here: policy drafts,
+their publication, and new commitment letter versions. The role is checked as well as Django's model
+permissions (which the ``credit_office`` group holds, marketplace migration 0004), so a permission
+granted to another group by hand does not make it a policy author; a superuser reads but does not
+write unless it is also in the group. Plain supervisors have no Django admin at all: their pages are
+/supervisor/, filtered to their scope.
 
 Ledger, decisions and listings are read-only here: the ledger is append-only and corrections go
-through the services (objection, repair), never through an admin form.
+through the services (objection, repair), never through an admin form. A commitment letter in force
+is read-only too (the model refuses to change it): a new wording is a new version.
 """
 
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.authority import is_credit_office
 
 from .models import (
     CatalogueEntry,
@@ -40,7 +52,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class CatalogueInline(admin.TabularInline):
+class CreditOfficeWrites:
+    """Adding, changing and deleting need the platform credit office role as well as the model permission."""
+
+    def has_add_permission(self, request, *args):
+        return is_credit_office(request.user) and super().has_add_permission(request, *args)  # type: ignore[misc]
+
+    def has_change_permission(self, request, obj=None):
+        return is_credit_office(request.user) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request, obj=None):
+        return is_credit_office(request.user) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class CatalogueInline(CreditOfficeWrites, admin.TabularInline):
     model = CatalogueEntry
     extra = 0
     fields = [
@@ -58,13 +83,13 @@ class CatalogueInline(admin.TabularInline):
     ]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+        return (obj is None or not obj.is_published) and super().has_change_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+        return (obj is None or not obj.is_published) and super().has_add_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+        return (obj is None or not obj.is_published) and super().has_delete_permission(request, obj)
 
 
 def local_basis_codes() -> list[tuple[Any, Any]]:
@@ -96,8 +121,8 @@ class LocalBasisInline(CatalogueInline):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
-    """Drafts are editable; a published version is frozen and a new draft copies it."""
+class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
+    """Drafts are editable; a published version is frozen and a new draft copies it (credit office only)."""
 
     list_display = ["version", "effective_from", "published_at", "is_demonstration", "note", "created_by"]
     inlines = [CatalogueInline, LocalBasisInline]
@@ -181,15 +206,15 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+        return (obj is None or not obj.is_published) and super().has_delete_permission(request, obj)
 
-    @admin.action(description=_("发布所选草稿（自其生效时间起适用）"))
+    @admin.action(description=_("发布所选草稿（自其生效时间起适用）"), permissions=["change"])
     def publish(self, request, queryset):
         for version in queryset.filter(published_at__isnull=True):
             policy_publish(version=version)
             self.message_user(request, _("政策 v%(v)s 已发布。") % {"v": version.version}, messages.SUCCESS)
 
-    @admin.action(description=_("以所选版本为基础新建草稿"))
+    @admin.action(description=_("以所选版本为基础新建草稿"), permissions=["add"])
     def new_draft(self, request, queryset):
         for version in queryset:
             draft = policy_draft_from(base=version, note=f"基于 v{version.version}", user=request.user)
@@ -197,8 +222,32 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommitmentLetter)
-class CommitmentLetterAdmin(admin.ModelAdmin):
-    list_display = ["version", "title", "effective_from"]
+class CommitmentLetterAdmin(CreditOfficeWrites, admin.ModelAdmin):
+    """A letter in force (or signed by anyone) is read-only; a new wording is a new version, from a later date."""
+
+    list_display = ["version", "title", "effective_from", "in_force", "digest"]
+    fields = ["version", "title", "body", "effective_from", "digest"]
+    readonly_fields = ["version", "digest"]
+
+    @admin.display(boolean=True, description=_("已生效"))
+    def in_force(self, obj: CommitmentLetter) -> bool:
+        return obj.effective_from <= timezone.now()
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_frozen():
+            return self.fields
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or not obj.is_frozen()) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or not obj.is_frozen()) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.version = (CommitmentLetter.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(CreditSubject)

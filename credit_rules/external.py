@@ -83,11 +83,16 @@ def _rows(content: bytes, filename: str) -> list[tuple[int, dict]]:
 
 def parse_listings(content: bytes, filename: str) -> list[dict]:
     """Validate every row; raise ImportRejected with all errors by line if any row is bad."""
+    return [row for _line, row in listing_rows(content, filename)]
+
+
+def listing_rows(content: bytes, filename: str) -> list[tuple[int, dict]]:
+    """``parse_listings`` with each row's line (CSV) or item number (JSON), to name a row refused later."""
     rows = _rows(content, filename)
     if len(rows) > MAX_ROWS:
         raise ImportRejected([RowError(0, _("文件"), _("单次最多导入 %(n)s 行。") % {"n": MAX_ROWS})])
     errors: list[RowError] = []
-    clean: list[dict] = []
+    clean: list[tuple[int, dict]] = []
     seen: set[tuple] = set()
     for line, row in rows:
         values = {f: str(row.get(f) or "").strip() for f in FIELDS}
@@ -108,14 +113,17 @@ def parse_listings(content: bytes, filename: str) -> list[dict]:
             errors.append(RowError(line, "uscc", _("与前面的行重复。")))
         seen.add(key)
         clean.append(
-            {
-                "uscc": uscc,
-                "name": values["name"][:200],
-                "reason": values["reason"][:300],
-                "source": values["source"][:100],
-                "listed_on": listed,
-                "delisted_on": delisted,
-            }
+            (
+                line,
+                {
+                    "uscc": uscc,
+                    "name": values["name"][:200],
+                    "reason": values["reason"][:300],
+                    "source": values["source"][:100],
+                    "listed_on": listed,
+                    "delisted_on": delisted,
+                },
+            )
         )
     if errors:
         raise ImportRejected(errors)

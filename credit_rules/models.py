@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.models import Agency, BuyerUnit
 
 from .kinds import CATALOGUE_CLASSES, Grade, MeasureKind, Severity, Source
+from .letters import CommitmentLetterQuerySet, ImmutableOnceInForce
 from .local_basis import LocalBasis as LocalBasis  # a model of this app, in its own module
 
 GENESIS_HASH = "0" * 64
@@ -207,13 +208,19 @@ class CatalogueEntry(models.Model):
         super().save(*args, **kwargs)
 
 
-class CommitmentLetter(models.Model):
-    """A version of the credit commitment letter (信用承诺书) agencies accept on entry."""
+class CommitmentLetter(ImmutableOnceInForce, models.Model):
+    """A version of the credit commitment letter (信用承诺书) agencies accept on entry.
+
+    Immutable once in force, or once any row (a membership) refers to it (``letters.py``): a change
+    of wording is a new version with a later effective date, added by the platform credit office.
+    """
 
     version = models.PositiveIntegerField(_("版本号"), unique=True)
     title = models.CharField(_("标题"), max_length=100, default="中介机构信用承诺书")
     body = models.TextField(_("正文"))
     effective_from = models.DateTimeField(_("生效时间"))
+
+    objects = CommitmentLetterQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective_from"]

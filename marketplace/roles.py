@@ -1,4 +1,11 @@
-"""The four signed-in roles; each is a Django group. The public needs no account."""
+"""The signed-in roles; each is a Django group. The public needs no account.
+
+Four roles act for an organisation or a scope: buyer, agency, supervisor (region and category scope,
+``SupervisorProfile``), operator. ``credit_office`` (平台信用管理) is the platform-level credit
+authority: the only role that publishes a credit policy version or a commitment letter version, and
+imports an external dishonesty list for every agency. Who may do what is written out in
+docs/architecture.md ("Authority"); the scope questions are answered in ``marketplace.authority``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ class Role(models.TextChoices):
     AGENCY = "agency", _("中介机构")
     SUPERVISOR = "supervisor", _("监管部门")
     OPERATOR = "operator", _("运营机构")
+    CREDIT_OFFICE = "credit_office", _("平台信用管理")
 
 
 def roles_of(user) -> frozenset[str]:

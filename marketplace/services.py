@@ -136,8 +136,19 @@ def supervisor_create(
     profile.categories.set(categories)
     group, _ = Group.objects.get_or_create(name=Role.SUPERVISOR)
     user.groups.add(group)
-    # Supervisors edit the credit policy in the Django admin (permissions come with the group).
+    # No Django admin: a supervisor works in /supervisor/ and moderates in /cms/ (docs/architecture.md, Authority).
+    return profile
+
+
+@transaction.atomic
+def credit_office_add(*, user) -> None:
+    """Make an account the platform credit office (平台信用管理): policy, commitment letters, platform-wide lists.
+
+    It edits and publishes the credit policy and commitment letters in the Django admin, so it is staff;
+    what it may do there comes with the ``credit_office`` group (marketplace migration 0004).
+    """
+    group, _ = Group.objects.get_or_create(name=Role.CREDIT_OFFICE)
+    user.groups.add(group)
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    return profile

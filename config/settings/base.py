@@ -201,6 +201,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# An approved notice is published as the revision approved, and only if it is still its snapshot.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.moderation.notice_workflow_finish"
 
 # Direct selection (直接选取) is allowed only up to this budget, in yuan.
 ZJCS_DIRECT_MAX_AMOUNT = os.environ.get("ZJCS_DIRECT_MAX_AMOUNT", "300000")

@@ -9,9 +9,9 @@ from wagtail.models import WorkflowState
 from cms.models import NoticePage, NoticeRequest
 from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
-from tests.factories import agency_user, operator_user, supervisor_user
+from tests.factories import AgencyFactory, agency_user, operator_user, supervisor_user
 
-from .notices import publish, request_for
+from .notices import credit_payload, publish, request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,10 @@ def test_moderated_notice_waits_for_approval_then_goes_live(client):
 
 
 def test_supervisor_approves_in_the_cms(client):
-    # given an expulsion notice waiting for moderation, and a supervisor signed in to /cms/
-    page = publish("expulsion", moderated=True)
+    # given an expulsion notice of a registered agency waiting for moderation, and a supervisor signed in
+    # to /cms/ (a supervisor's scope covers agencies on the platform: the notice names one)
+    agency = AgencyFactory()
+    page = publish("expulsion", payload=credit_payload("expulsion", name=agency.name, uscc=agency.uscc), moderated=True)
     supervisor = supervisor_user()
     client.force_login(supervisor)
     dashboard = client.get("/cms/")

@@ -129,3 +129,10 @@ def supervisor_user(*, regions=None, categories=None, all_regions=False, all_cat
 
 def operator_user(username: str | None = None):
     return UserFactory(role=Role.OPERATOR, **({"username": username} if username else {}))
+
+
+def credit_office_user(username: str | None = None):
+    """A platform credit office account (平台信用管理): policy, commitment letters, lists for everyone."""
+    user = UserFactory(**({"username": username} if username else {}))
+    services.credit_office_add(user=user)
+    return user

@@ -81,7 +81,7 @@ def test_seed_demo_is_idempotent_and_prints_logins(capsys):
     assert Agency.categories.through.objects.values("servicecategory__parent").distinct().count() >= 8
     assert SupervisorProfile.objects.count() >= 1
     assert get_user_model().objects.filter(groups__name="operator").exists()
-    for username in ("buyer_demo", "agency_demo", "supervisor_demo", "operator_demo"):
+    for username in ("buyer_demo", "agency_demo", "supervisor_demo", "credit_office_demo", "operator_demo"):
         assert username in out
 
 

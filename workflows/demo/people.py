@@ -78,7 +78,8 @@ def buyers_seed(fake: Faker) -> list[DemoLogin]:
 
 
 def officials_seed(fake: Faker) -> list[DemoLogin]:
-    """Two supervisors (one for everything, one for environmental services), the operator and the admin."""
+    """Two supervisors (one for everything, one for environmental services), the platform credit office,
+    the operator and the admin."""
     sup = account("supervisor_demo", None, full_name=fake.name())
     if not SupervisorProfile.objects.filter(user=sup).exists():
         market.supervisor_create(
@@ -97,8 +98,13 @@ def officials_seed(fake: Faker) -> list[DemoLogin]:
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     )
     account("admin", None, full_name="平台管理员", superuser=True)
+    # A fixed name: the seeded Faker stream, and so every name after it, stays what it was.
+    office = account("credit_office_demo", None, full_name="平台信用管理员")
+    market.credit_office_add(user=office)
     return [
         DemoLogin("监管部门 Supervisor", "supervisor_demo", "惠州市发展和改革局（信用办），全部地区与事项"),
+        DemoLogin("监管部门 Supervisor", "supervisor_env", "惠州市生态环境局，惠州市内的环境服务事项"),
+        DemoLogin("平台信用管理 Credit office", "credit_office_demo", "信用政策与承诺书版本、全平台失信名单导入"),
         DemoLogin("运营机构 Operator", "operator_demo", "平台运营"),
         DemoLogin("系统管理员 Admin", "admin", "/admin/ 与 /cms/"),
     ]

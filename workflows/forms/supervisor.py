@@ -7,9 +7,11 @@ import uuid
 from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credit_rules.external import ImportRejected, RowError, listing_rows
 from credit_rules.models import MeasureKind
 from credit_rules.policy import policy_at
 from marketplace.forms import USCCField
@@ -242,7 +244,20 @@ class CaseDecisionForm(NoteDecisionForm):
 
 
 class ExternalListForm(forms.Form):
-    """An external dishonesty list file (失信名单) to import."""
+    """An external dishonesty list file (失信名单) to import.
+
+    ``agencies`` is the importer's authority: None for the platform credit office (every organisation,
+    on the platform or not), else the agencies a supervisor's scope covers. A scoped import is all or
+    nothing like any other: a row naming an organisation outside the scope — another region's or
+    category's member, or one not registered on the platform — refuses the whole file, each such row
+    named (``scope_check``). Importing the rest and acting only on members in scope would not be
+    scoped: a listing is platform-wide data the gate reads for every later step of that organisation
+    (entry, sign-up), wherever it is, so it would still act outside the scope, with no hearing.
+    """
+
+    def __init__(self, *args, agencies: QuerySet[Agency] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = agencies
 
     file = forms.FileField(
         label=_("名单文件"),
@@ -263,3 +278,34 @@ class ExternalListForm(forms.Form):
                 params={"limit": EXTERNAL_LIST_MAX_BYTES // (1024 * 1024)},
             )
         return upload
+
+    def scope_check(self, content: bytes) -> None:
+        """Refuse the file (``ImportRejected``, each row named) if a row lies outside the importer's authority.
+
+        A file with bad rows is refused here with the same errors the import itself would give.
+        """
+        if self.agencies is None:
+            return
+        rows = listing_rows(content, self.cleaned_data["file"].name or "")
+        usccs = sorted({row["uscc"] for _line, row in rows})
+        covered: set[str] = set()
+        registered: dict[str, str] = {}
+        for start in range(0, len(usccs), 5000):  # a list may hold 200,000 rows: stay under SQL variable limits
+            part = usccs[start : start + 5000]
+            covered.update(self.agencies.filter(uscc__in=part).values_list("uscc", flat=True))
+            registered.update(Agency.objects.filter(uscc__in=part).values_list("uscc", "name"))
+        errors = []
+        for line, row in rows:
+            if row["uscc"] in covered:
+                continue
+            if row["uscc"] in registered:
+                message = _("「%(name)s」不在您的监管范围内；超出范围的名单须由平台信用管理部门导入。") % {
+                    "name": registered[row["uscc"]]
+                }
+            else:
+                message = _("%(uscc)s 不是本平台登记的中介机构；平台外机构的名单须由平台信用管理部门导入。") % {
+                    "uscc": row["uscc"]
+                }
+            errors.append(RowError(line, "uscc", str(message)))
+        if errors:
+            raise ImportRejected(errors)

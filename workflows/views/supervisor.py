@@ -1,7 +1,8 @@
 """Supervisor pages (监管部门): the work queue, entry review, credit events, cases, objections, repairs, lists.
 
 Every page needs a signed-in supervisor; every object is looked up within the supervisor's region and
-category scope (outside it: 404). Writes go through the services in ``workflows.services``.
+category scope (outside it: 404). The external list import also admits the platform credit office,
+which imports for every organisation. Writes go through the services in ``workflows.services``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
@@ -20,7 +23,9 @@ from django.views.decorators.http import require_POST
 from credit_rules.external import ImportRejected
 from credit_rules.models import CreditSubject, Source
 from credit_rules.services import subject_for_agency
+from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.errors import ApplicationError
+from marketplace.selectors import supervisor_profile_of
 
 from ..forms.supervisor import (
     EVENT_CODES,
@@ -333,21 +338,31 @@ def repair_detail(request, profile, pk: int):
 # --- external dishonesty lists ----------------------------------------------------------------------
 
 
-@supervisor_required
-def external_import(request, profile):
-    """Import an external dishonesty list: every row valid or nothing imported; listed members suspended."""
-    form = ExternalListForm(request.POST or None, request.FILES or None)
-    context: dict = {"form": form}
+@login_required
+def external_import(request):
+    """Import an external dishonesty list: every row valid or nothing imported; listed members suspended.
+
+    The platform credit office imports for every organisation; a supervisor only a list whose every
+    row names an agency in its scope (``ExternalListForm.scope_check``); anyone else gets a 403.
+    """
+    platform = is_credit_office(request.user)
+    profile = supervisor_profile_of(request.user)
+    if not platform and profile is None:
+        raise PermissionDenied(_("该页面仅限监管部门或平台信用管理部门使用。"))
+    agencies = None if platform else agencies_in_authority(request.user)
+    form = ExternalListForm(request.POST or None, request.FILES or None, agencies=agencies)
+    context: dict = {"form": form, "platform": platform, "profile": profile}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        content = upload.read()
         try:
-            batch, affected = external_list_import(content=upload.read(), filename=upload.name, actor=request.user)
+            form.scope_check(content)
+            batch, affected = external_list_import(content=content, filename=upload.name, actor=request.user)
         except ImportRejected as exc:
             context["errors"] = exc.errors
         else:
             context.update({"batch": batch, "affected": affected})
-            form = ExternalListForm()
-            context["form"] = form
+            context["form"] = ExternalListForm(agencies=agencies)
     return render(request, "workflows/supervisor_external_import.html", context)
 
 
