@@ -103,6 +103,17 @@ def agency_rows(start: int, stop: int, fake: Faker, rng: random.Random) -> list[
 
 def agencies_seed(count: int, fake: Faker, rng: random.Random, progress: Callable[[str], None]) -> None:
     """Bulk-insert agencies with their categories and qualifications, skipping those already there."""
+    for start in range(0, count, BATCH):
+        stop = min(count, start + BATCH)
+        agencies_insert(agency_rows(start, stop, fake, rng), first=start, rng=rng)
+        progress(f"  agencies {stop}/{count}")
+
+
+def agencies_insert(
+    planned: list[tuple[Agency, list[ServiceCategory]]], *, first: int, rng: random.Random | None = None
+) -> None:
+    """Insert planned agencies (numbered from ``first``) not already there, with categories and licences."""
+    rng = rng or random.Random(first)
     today = timezone.localdate()
     qtypes = {
         cat_id: qt
@@ -111,39 +122,34 @@ def agencies_seed(count: int, fake: Faker, rng: random.Random, progress: Callabl
     }
     levels = {qt.pk: list(qt.levels.all()) for qt in QualificationType.objects.prefetch_related("levels")}
     through = Agency.categories.through
-    for start in range(0, count, BATCH):
-        stop = min(count, start + BATCH)
-        planned = agency_rows(start, stop, fake, rng)
-        existing = set(Agency.objects.filter(uscc__in=[a.uscc for a, _ in planned]).values_list("uscc", flat=True))
-        fresh = [(a, cats) for a, cats in planned if a.uscc not in existing]
-        if not fresh:
-            continue
-        with transaction.atomic():
-            Agency.objects.bulk_create([a for a, _ in fresh], batch_size=BATCH)
-            ids = dict(Agency.objects.filter(uscc__in=[a.uscc for a, _ in fresh]).values_list("uscc", "pk"))
-            links, quals = [], []
-            for serial_offset, (agency, cats) in enumerate(fresh):
-                agency_id = ids[agency.uscc]
-                seen_types = set()
-                for cat in cats:
-                    links.append(through(agency_id=agency_id, servicecategory_id=cat.pk))
-                    qt = qtypes.get(cat.pk)
-                    if qt and qt.pk not in seen_types:
-                        seen_types.add(qt.pk)
-                        lvls = levels[qt.pk]
-                        # A few licences have lapsed, so expiry visibly removes eligibility.
-                        lapsed = (start + serial_offset) % 17 == 5
-                        quals.append(
-                            Qualification(
-                                agency_id=agency_id,
-                                qualification_type=qt,
-                                level=lvls[(start + serial_offset) % len(lvls)],
-                                certificate_no=f"{qt.code[2:]}-{agency.uscc[8:16]}",
-                                issued_by=qt.issuing_body,
-                                valid_until=today
-                                + datetime.timedelta(days=-20 if lapsed else 200 + rng.randint(0, 900)),
-                            )
+    existing = set(Agency.objects.filter(uscc__in=[a.uscc for a, _ in planned]).values_list("uscc", flat=True))
+    fresh = [(a, cats) for a, cats in planned if a.uscc not in existing]
+    if not fresh:
+        return
+    with transaction.atomic():
+        Agency.objects.bulk_create([a for a, _ in fresh], batch_size=BATCH)
+        ids = dict(Agency.objects.filter(uscc__in=[a.uscc for a, _ in fresh]).values_list("uscc", "pk"))
+        links, quals = [], []
+        for serial_offset, (agency, cats) in enumerate(fresh):
+            agency_id = ids[agency.uscc]
+            seen_types = set()
+            for cat in cats:
+                links.append(through(agency_id=agency_id, servicecategory_id=cat.pk))
+                qt = qtypes.get(cat.pk)
+                if qt and qt.pk not in seen_types:
+                    seen_types.add(qt.pk)
+                    lvls = levels[qt.pk]
+                    # A few licences have lapsed, so expiry visibly removes eligibility.
+                    lapsed = (first + serial_offset) % 17 == 5
+                    quals.append(
+                        Qualification(
+                            agency_id=agency_id,
+                            qualification_type=qt,
+                            level=lvls[(first + serial_offset) % len(lvls)],
+                            certificate_no=f"{qt.code[2:]}-{agency.uscc[8:16]}",
+                            issued_by=qt.issuing_body,
+                            valid_until=today + datetime.timedelta(days=-20 if lapsed else 200 + rng.randint(0, 900)),
                         )
-            through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
-            Qualification.objects.bulk_create(quals, batch_size=BATCH)
-        progress(f"  agencies {stop}/{count}")
+                    )
+        through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+        Qualification.objects.bulk_create(quals, batch_size=BATCH)
