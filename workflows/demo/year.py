@@ -18,6 +18,7 @@ import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import time_machine
 from django.test.utils import override_settings
@@ -128,11 +129,11 @@ class Report:
 class Cast:
     """The simulated people: officials, buyers and their officers, member agencies and their clerks."""
 
-    supervisor: object
-    operator: object
-    office: object
-    buyers: list[tuple[BuyerUnit, object]]
-    members: list[tuple[Agency, object]]
+    supervisor: Any
+    operator: Any
+    office: Any
+    buyers: list[tuple[BuyerUnit, Any]]
+    members: list[tuple[Agency, Any]]
     categories: list[ServiceCategory]
 
 

@@ -84,7 +84,12 @@ class Day:
 
     def user_of(self, agency: Agency):
         """The clerk who acts for the agency."""
-        return self.clerks.get(agency.pk) or agency.staff.first().user
+        clerk = self.clerks.get(agency.pk)
+        if clerk is None:
+            link = agency.staff.first()
+            assert link is not None  # every simulated agency opened its account with a clerk
+            clerk = link.user
+        return clerk
 
     def officer_of(self, project: Project):
         """The buyer's officer who runs the project."""
