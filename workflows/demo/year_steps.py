@@ -294,11 +294,9 @@ def applicant_arrives(day: Day, serial: int) -> None:
     user = market.user_create(username=f"sim_applicant_{serial}", password=PASSWORD, role="agency")
     market.agency_staff_add(agency=agency, user=user, is_admin=True, position="经办人")
     for qualification in agency.qualifications.filter(valid_until__lt=timezone.localdate()):
-        level = (
-            QualificationLevel.objects.filter(qualification_type=qualification.qualification_type)
-            .order_by("rank")
-            .first()
-        )
+        level = QualificationLevel.objects.filter(qualification_type=qualification.qualification_type).order_by("rank")[
+            0
+        ]
         membership_services.qualification_add(
             agency=agency,
             actor=user,
