@@ -41,6 +41,8 @@ def buyer_failure_record(
     """Ask the rules what ``step`` means for the buyer unit's record, write what they name, then see
     whether the failures now warrant a warning."""
     subject = subject_for_buyer(unit)
+    # The project a record is about is part of it: the buyer's page links each record to the project.
+    evidence = {"project": context.get("project", ""), **(evidence or {})}
     decision = consequences_record(subject=subject, step=step, context=context, target=target, evidence=evidence, at=at)
     if decision.events:
         buyer_warning_review(unit, subject=subject, at=at)
