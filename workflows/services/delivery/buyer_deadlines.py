@@ -7,7 +7,8 @@ if the extended deadline passes too, the service is terminated and the project f
 notice (the buyer may relaunch it), so that nothing waits for ever and no second record is written for
 the same contract. When the agency could not have been contracted at that moment — the gate refuses
 ``engagement.sign`` (a measure in force, a lapsed term) — it is not the buyer's failure: the win is
-revoked under the refusing rule, as the contract itself would have done.
+revoked under the refusing rule, as the contract itself would have done. A contract uploaded only after
+the deadline is the agency's lateness (CR-SVC-002), as if none had been uploaded.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..procurement.notices import termination_notice
 from ..procurement.revocation import win_revoke
 from ..procurement.selection import refusal_note
 from ..transitions import target_label, transition_run
+from .engagements import contract_deadline_missed
 
 
 def _local(moment: datetime.datetime | None) -> str:
@@ -40,6 +42,11 @@ def contract_unsigned(engagement: Engagement, at: datetime.datetime) -> None:
     """The contract deadline passed with the agency's contract uploaded and unsigned (see the module)."""
     engagement = Engagement.objects.select_related("project__buyer", "agency", "signup").get(pk=engagement.pk)
     if engagement.signup is None or engagement.state != Engagement.State.AWAITING_CONTRACT:
+        return
+    uploaded, due = engagement.contract_uploaded_at, engagement.contract_due
+    if not engagement.buyer_contract_late_recorded and uploaded and due and uploaded > due:
+        # Uploaded only after the deadline (before the sweep came round): the agency was late, not the buyer.
+        contract_deadline_missed(engagement, at)
         return
     decision = gate.evaluate(
         subject_for_agency(engagement.agency), "engagement.sign", at, gate_facts(engagement.agency, engagement, at)

@@ -29,7 +29,7 @@ from tests.factories import (
     delivered_engagement,
     submitted_project,
 )
-from tests.helpers import after, clock, close_to, refetch
+from tests.helpers import after, clock, close_to, pdf_content, refetch
 from workflows.models import Engagement, Payment, Project, SignUp
 from workflows.services.credit.buyers import buyer_failure_record
 from workflows.services.deadlines import deadlines_sweep
@@ -238,3 +238,16 @@ def test_a_warned_buyer_is_never_refused_from_buying():
     assert len(buyer_events(unit, "BUYER_WARNING")) == 1
     project = submitted_project(buyer)
     assert project.state == Project.State.PENDING_REVIEW
+
+
+def test_a_contract_uploaded_after_the_deadline_is_the_agencys_lateness_not_the_buyers():
+    # given the contract deadline passed before the winner uploaded, and the sweep comes round after
+    deal = contracting_project()
+    engagement = deal.engagement
+    with clock(after(engagement.contract_due, 30)):
+        engagement_services.contract_upload(engagement=engagement, actor=deal.winner_user, file=pdf_content())
+    deadlines_sweep(after(engagement.contract_due, 60))
+    # then it is the agency's missed contract (its win revoked), and nothing is recorded against the buyer
+    assert refetch(deal.winner).state == SignUp.State.REVOKED
+    assert "CONTRACT_LATE" in agency_records(deal.winner.agency)
+    assert buyer_events(deal.project.buyer) == []
