@@ -8,7 +8,7 @@ notice (the buyer may relaunch it), so that nothing waits for ever and no second
 the same contract. When the agency could not have been contracted at that moment — the gate refuses
 ``engagement.sign`` (a measure in force, a lapsed term) — it is not the buyer's failure: the win is
 revoked under the refusing rule, as the contract itself would have done. A contract uploaded only after
-the deadline is the agency's lateness (CR-SVC-002), as if none had been uploaded.
+the deadline is the agency's lateness (the missed-contract rule), as if none had been uploaded.
 """
 
 from __future__ import annotations
