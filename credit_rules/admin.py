@@ -193,6 +193,18 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("政务诚信与入驻有效期"),
+            {
+                "fields": [
+                    "buyer_failures_to_warn",
+                    "buyer_failures_window_months",
+                    "buyer_acceptance_days",
+                    "buyer_contract_grace_days",
+                    "term_notice_days",
+                ]
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):

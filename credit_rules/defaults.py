@@ -13,6 +13,7 @@ from .citations import (
     CREDIT_BASED_SUPERVISION,
     CREDIT_REPAIR_MEASURES,
     CREDIT_SYSTEM_PLAN,
+    GOVERNMENT_INTEGRITY,
     HUKOU_NEGATIVE_LIST,
     JOINT_REWARD_PUNISHMENT,
     JUDGMENT_DEBTOR_MEMORANDUM,
@@ -57,6 +58,13 @@ def _grave(behaviour: str) -> str:
     return (
         f"{CREDIT_BASED_SUPERVISION}：市场主体作出信用承诺，违背承诺的记入信用记录；"
         f"{CREDIT_REPAIR_MEASURES}：严重失信信息公示期最短 1 年、最长 3 年。{behaviour}予以清退、不可修复，{LOCAL}。"
+    )
+
+
+def _buyer(behaviour: str) -> str:
+    return (
+        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键；{GOVERNMENT_INTEGRITY}：建立健全政务失信记录，"
+        f"加强政府采购领域政务诚信建设。{behaviour}记入项目业主的政务诚信记录，扣分{LOCAL}。"
     )
 
 
@@ -169,6 +177,49 @@ CATALOGUE = [
         True,
         f"{SME_PAYMENT_REGULATION}：机关、事业单位应当自服务交付之日起 30 日内向中小企业支付款项；"
         "合同另有约定的，付款期限最长不得超过 60 日。",
+    ),
+    # Government integrity (政务诚信): a buyer unit's other failures, and the warning their number warrants.
+    Item(
+        "BUYER_CONTRACT_LATE",
+        "项目业主未按时签订合同",
+        "Contract not signed by the buyer in time",
+        -5,
+        S.SLIGHT,
+        {},
+        True,
+        _buyer("中选机构已提交合同、项目业主未在签约期限内签订的"),
+    ),
+    Item(
+        "BUYER_ACCEPTANCE_LATE",
+        "项目业主逾期未验收",
+        "Result neither accepted nor returned in time (buyer)",
+        -5,
+        S.SLIGHT,
+        {},
+        True,
+        f"{SME_PAYMENT_REGULATION}：合同双方应当在合同中约定明确、合理的检验或者验收期限，并在该期限内完成检验或者验收；"
+        f"拖延检验或者验收的，付款期限自约定的检验或者验收期限届满之日起算。验收期限和扣分{LOCAL}。",
+    ),
+    Item(
+        "BUYER_RATING_MISSED",
+        "项目业主逾期未评价",
+        "Service not rated in time (buyer)",
+        -2,
+        S.SLIGHT,
+        {},
+        True,
+        _buyer("评价期满未对中介服务作出评价的"),
+    ),
+    Item(
+        "BUYER_WARNING",
+        "信用警告（政务诚信）",
+        "Credit warning (government integrity)",
+        0,
+        S.GENERAL,
+        {},
+        True,
+        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键；{GOVERNMENT_INTEGRITY}：建立健全政务失信记录。"
+        f"累计失信次数、累计期间及警告的公示{LOCAL}。",
     ),
 ]
 

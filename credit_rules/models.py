@@ -123,6 +123,14 @@ class PolicyVersion(models.Model):
     suspension_halts_service = models.BooleanField(_("暂停期间中止在办服务"), default=False)
     # Severities of a new event that revoke the agency's open wins (撤销中选资格) until acceptance.
     revoke_wins_on = models.JSONField(_("撤销中选资格的失信记录严重程度"), default=list, blank=True)
+    # Government integrity (政务诚信): the buyer's periods, and how many failures within a window warrant a warning.
+    buyer_acceptance_days = models.PositiveSmallIntegerField(_("项目业主验收期限（日）"), default=15)
+    buyer_contract_grace_days = models.PositiveSmallIntegerField(_("项目业主逾期未签约的延长期（日）"), default=5)
+    buyer_failures_to_warn = models.PositiveSmallIntegerField(
+        _("触发政务诚信警告的失信次数"), default=3, help_text=_("0 表示不警告")
+    )
+    buyer_failures_window_months = models.PositiveSmallIntegerField(_("政务失信累计期（月）"), default=12)
+    term_notice_days = models.PositiveSmallIntegerField(_("入驻有效期届满前提醒（日）"), default=60)
     is_demonstration = models.BooleanField(_("示范政策"), default=False, help_text=_("部署时按本地办法配置"))
     # Publication and repair periods of each class (defaults: 《信用修复管理办法》); 轻微 is repairable once fulfilled.
     slight_published = models.BooleanField(_("轻微失信信息予以公示"), default=False)

@@ -1,4 +1,4 @@
-"""Public credit pages: agency directory and profiles, black list, red list, the policy in force."""
+"""Public credit pages: agency directory and profiles, black list, red list, the policy in force, buyer units' records."""
 
 from django.urls import path
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("credit/blacklist/", views.blacklist, name="blacklist"),
     path("credit/redlist/", views.redlist, name="redlist"),
     path("credit/policy/", views.policy_public, name="credit-policy"),
+    path("buyers/", views.buyer_directory, name="buyer-directory"),
+    path("buyers/<str:uscc>/", views.buyer_profile, name="buyer-record"),
 ]

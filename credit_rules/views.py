@@ -1,4 +1,5 @@
-"""Public credit pages (no login): agency directory, an agency's credit profile, black list, red list, the policy.
+"""Public credit pages (no login): agency directory, an agency's credit profile, black list, red list, the policy,
+and the buyer units' government integrity (政务诚信): their directory and each unit's record.
 
 Reads go through ``credit_rules.selectors``; nothing here writes. These pages show organisation
 data only — never contact persons, phone numbers, legal representatives or users' names.
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.models import ServiceCategory
 from marketplace.selectors import category_tree
 
+from .buyer_record import buyer_list_for_directory, buyer_record, buyer_unit_for_record
 from .citations import CREDIT_REPAIR_MEASURES
 from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
@@ -169,3 +171,16 @@ def redlist(request):
     """红名单: agencies with the green channel, or grade A with an honour in force."""
     page = Paginator(subject_list_for_redlist(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "credit_rules/public_redlist.html", {"page_obj": page})
+
+
+def buyer_directory(request):
+    """项目业主政务诚信: every buyer unit with its failures and warnings in force; search by name or USCC."""
+    q = (request.GET.get("q") or "")[:100]
+    page = Paginator(buyer_list_for_directory(q), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "credit_rules/public_buyer_directory.html", {"page_obj": page, "q": q})
+
+
+def buyer_profile(request, uscc: str):
+    """A buyer unit's government-integrity record: warnings in force, counts by kind, every public record."""
+    unit = get_object_or_404(buyer_unit_for_record(uscc))
+    return render(request, "credit_rules/public_buyer_record.html", {"record": buyer_record(unit)})

@@ -112,6 +112,9 @@ class Organisation(models.Model):
 class BuyerUnit(Organisation):
     """A government department or public institution that buys services (项目业主/采购人)."""
 
+    # The department the unit answers to (an organisation, never a person): told of its credit warnings.
+    supervising_department = models.CharField(_("主管部门"), max_length=200, blank=True)
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("项目业主")

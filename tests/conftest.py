@@ -87,6 +87,16 @@ def _media_root(tmp_path, settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in English leaves English active in the thread that served it: every test starts over
+    in the site's language, whatever ran before it on the same worker."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def fresh_policy_cache():
     """The per-process credit-policy cache emptied before and after the test (tests that publish or

@@ -115,6 +115,11 @@ STEPS = {
     "engagement.late": "the service end date passed without a result",
     "engagement.contract_missed": "the contract deadline passed unsigned",
     "payment.late": "a payment passed its due date",
+    "engagement.buyer_contract_missed": "the contract deadline passed with the agency's contract uploaded: the buyer's failure",
+    "engagement.acceptance_late": "the buyer neither accepted nor returned the result within the policy's period",
+    "engagement.rating_missed": "the rating window closed without the buyer's rating",
+    "buyer.recorded": "a new failure on a buyer unit's record (政务诚信): the warning threshold",
+    "membership.term_ended": "the deadline sweep finds a membership past its term without renewal: it lapses",
 }
 
 

@@ -127,9 +127,9 @@ def restricted_direct(f: Facts) -> Outcome | None:
     message=_("贵机构当前入驻状态为「%(state)s」，须为正常或限制状态方可报名。"),
 )
 def not_member(f: Facts) -> Outcome | None:
-    """Only admitted agencies (active or restricted) take part."""
+    """Only admitted agencies (active or restricted) take part; a lapsed term is the term rule's to say (CR-ONB-007)."""
     state = f.context.get("member_state")
-    if state is not None and state not in ("active", "restricted"):
+    if state is not None and state not in ("active", "restricted", "lapsed"):
         return refuse(state=f.context.get("member_state_label", state))
     return None
 

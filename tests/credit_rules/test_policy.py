@@ -30,6 +30,11 @@ CATALOGUE = {
     "HONOUR_TAX_A": (5, "info", False, False, False, False),
     "HONOUR_RED_LIST": (5, "info", False, False, False, False),
     "BUYER_LATE_PAYMENT": (-5, "slight", False, False, False, True),
+    # Government integrity (政务诚信): the buyer's other failures and the warning their number warrants.
+    "BUYER_CONTRACT_LATE": (-5, "slight", False, False, False, True),
+    "BUYER_ACCEPTANCE_LATE": (-5, "slight", False, False, False, True),
+    "BUYER_RATING_MISSED": (-2, "slight", False, False, False, True),
+    "BUYER_WARNING": (0, "minor", False, False, False, True),
 }
 
 
@@ -56,6 +61,10 @@ def test_thresholds_match_design():
     assert p.restrict_on_grade_d is True
     assert p.objection_decide_working_days == 10
     assert p.green_channel_months == 12
+    # government integrity: 3 failures within 12 months warn; 15 days to accept, a contract deadline extended 5 days
+    assert (p.buyer_failures_to_warn, p.buyer_failures_window_months) == (3, 12)
+    assert (p.buyer_acceptance_days, p.buyer_contract_grace_days) == (15, 5)
+    assert p.term_notice_days == 60  # the agency and the supervisor are prompted 60 days before a term ends
 
 
 @pytest.mark.parametrize(

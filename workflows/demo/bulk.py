@@ -55,7 +55,7 @@ def gate_context(state: str, **given: Any) -> dict[str, Any]:
     """The gate's facts for a first application, as the runner finds them (``gate_facts``) and the
     entry services add them (no earlier membership, so no member_since)."""
     label = str(Membership.State(state).label)
-    return {"member_state": state, "member_state_label": label, "open_engagements": 0, **given}
+    return {"member_state": state, "member_state_label": label, "term_until": None, "open_engagements": 0, **given}
 
 
 def clerk_username(uscc: str) -> str:

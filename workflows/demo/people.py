@@ -16,14 +16,14 @@ from marketplace.validators import org_code_for_serial, uscc_build
 DEMO_PASSWORD = "demo-2026"
 
 BUYERS = [
-    # (name, region code, admin username)
-    ("惠州市住房和城乡建设局", "441300", "buyer_demo"),
-    ("惠州市发展和改革局", "441300", "buyer_fgj"),
-    ("惠州市自然资源局", "441300", "buyer_zrzy"),
-    ("惠州市生态环境局", "441300", "buyer_sthj"),
-    ("惠州市教育局", "441300", "buyer_jyj"),
-    ("惠城区财政局", "441302", "buyer_hccz"),
-    ("惠阳区交通运输局", "441303", "buyer_hyjt"),
+    # (name, region code, admin username, supervising department: told of the unit's credit warnings)
+    ("惠州市住房和城乡建设局", "441300", "buyer_demo", "惠州市人民政府"),
+    ("惠州市发展和改革局", "441300", "buyer_fgj", "惠州市人民政府"),
+    ("惠州市自然资源局", "441300", "buyer_zrzy", "惠州市人民政府"),
+    ("惠州市生态环境局", "441300", "buyer_sthj", "惠州市人民政府"),
+    ("惠州市教育局", "441300", "buyer_jyj", "惠州市人民政府"),
+    ("惠城区财政局", "441302", "buyer_hccz", "惠州市惠城区人民政府"),
+    ("惠阳区交通运输局", "441303", "buyer_hyjt", "惠州市惠阳区人民政府"),
 ]
 
 
@@ -54,13 +54,14 @@ def buyers_seed(fake: Faker) -> list[DemoLogin]:
     """The buyer units (项目业主), each with an administrator and a delegated officer."""
     regions = {r.code: r for r in Region.objects.all()}
     logins = []
-    for i, (name, region_code, username) in enumerate(BUYERS):
+    for i, (name, region_code, username, department) in enumerate(BUYERS):
         uscc = uscc_build(authority="1", kind="1", region_code=region_code, org_code=org_code_for_serial(i + 1, "GW"))
         unit, _ = BuyerUnit.objects.get_or_create(
             uscc=uscc,
             defaults={
                 "name": name,
                 "region": regions[region_code],
+                "supervising_department": department,
                 "address": f"惠州市{fake.street_name()}{fake.building_number()}号",
                 "contact_name": fake.name(),
                 "contact_phone": fake.phone_number(),

@@ -1,8 +1,9 @@
 """Demo projects and credit stories that produce every kind of public notice through the real services.
 
 One seeding shortcut here: to show finished projects without waiting days, the demo moves a
-project's stored sign-up deadline or publicity end to "just now" (a plain date field) and then lets
-the real deadline sweep act on it. Every state change still goes through the services.
+project's stored sign-up deadline or publicity end (or a payment's due date) to "just now" (a plain
+date field) and then lets the real deadline sweep act on it. Every state change still goes through the
+services.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from marketplace import services as market
 from marketplace.models import Agency, AgencyStaff, BuyerUnit, Qualification, QualificationLevel, ServiceCategory
 from marketplace.roles import Role
 
-from ..models import Membership, Project, SignUp
+from ..models import Engagement, Membership, Payment, Project, SignUp
 from ..services.credit import events as event_services
 from ..services.credit import repairs as repair_services
 from ..services.deadlines import deadlines_sweep
@@ -127,8 +128,8 @@ def _run_to_award(project: Project) -> Project:
     return project
 
 
-def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> None:
-    """The winner confirms, publicity ends, then contract, result, acceptance, rating and payment."""
+def _run_to_acceptance(project: Project, pool, buyer_user) -> tuple[Engagement, SignUp, AbstractBaseUser]:
+    """The winner confirms, publicity ends, then contract, result and acceptance."""
     winner = SignUp.objects.get(project=project, state=SignUp.State.SELECTED)
     user = next(u for a, u in pool if a.pk == winner.agency_id)
     award_services.winner_confirm(signup=winner, actor=user)
@@ -139,6 +140,12 @@ def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> 
     engagement_services.contract_sign(engagement=engagement, actor=buyer_user, amount=winner.quote)
     engagement_services.result_submit(engagement=engagement, actor=user, file=ContentFile(PDF, name="成果报告.pdf"))
     engagement_services.result_review(engagement=engagement, actor=buyer_user, accept=True)
+    return engagement, winner, user
+
+
+def _run_to_close(project: Project, pool, buyer_user, marks: dict[str, int]) -> None:
+    """The winner confirms, publicity ends, then contract, result, acceptance, rating and payment."""
+    engagement, winner, user = _run_to_acceptance(project, pool, buyer_user)
     engagement_services.rating_submit(
         engagement=engagement, actor=buyer_user, marks=marks, comment="服务规范，按期交付。"
     )
@@ -270,3 +277,18 @@ def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m:
     )
     repair_services.repair_decide(request=request, actor=supervisor, approve=True, note="整改到位，准予修复。")
     progress("  demo: suspension and repair notices")
+
+    # the buyer's own record (政务诚信): a result accepted and its fee left unpaid past the due date
+    unpaid = _post(
+        buyer_user,
+        operator,
+        name="惠城区征收补偿房屋估价（竞价，逾期付款）",
+        method="price",
+        category=appraisal,
+        req=_requirement("Q-RE", 3),
+    )
+    _sign(unpaid, pool[:3], ("57000", "54000", "59000"))
+    engagement, _winner, _user = _run_to_acceptance(_run_to_award(unpaid), pool, buyer_user)
+    Payment.objects.filter(engagement=engagement).update(due_at=timezone.now() - datetime.timedelta(seconds=1))
+    deadlines_sweep()
+    progress("  demo: a buyer's late payment on its 政务诚信 record")

@@ -61,6 +61,11 @@ class Engagement(FSMModelMixin, models.Model):
         _("服务成果"), upload_to=contract_upload_to, blank=True, validators=[validate_document_upload]
     )
     result_submitted_at = models.DateTimeField(null=True, blank=True)
+    # The buyer accepts or returns the result by then (the policy's period); late is the buyer's record (政务诚信).
+    acceptance_due = models.DateTimeField(_("验收期限"), null=True, blank=True, db_index=True)
+    acceptance_late_recorded = models.BooleanField(default=False)
+    # The buyer let the contract deadline pass with the agency's contract uploaded: recorded once, deadline extended once.
+    buyer_contract_late_recorded = models.BooleanField(default=False)
     rework_note = models.TextField(_("整改意见"), blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     rating_due = models.DateTimeField(_("评价截止"), null=True, blank=True, db_index=True)
@@ -111,9 +116,11 @@ class Engagement(FSMModelMixin, models.Model):
         permission=perm.agency_staff,
         custom=gated("service"),
     )
-    def submit_result(self, *, at: datetime.datetime) -> None:
-        """The agency delivers its result."""
+    def submit_result(self, *, at: datetime.datetime, acceptance_due: datetime.datetime | None = None) -> None:
+        """The agency delivers its result; the buyer's period to accept or return it starts."""
         self.result_submitted_at = at
+        self.acceptance_due = acceptance_due
+        self.acceptance_late_recorded = False  # each submission is a period of its own
 
     @transition(
         field=state,

@@ -29,11 +29,14 @@ class Membership(FSMModelMixin, models.Model):
         ACTIVE = "active", _("正常")
         RESTRICTED = "restricted", _("限制交易")
         SUSPENDED = "suspended", _("暂停交易")
+        LAPSED = "lapsed", _("入驻已到期")
         EXPELLED = "expelled", _("已清退")
         WITHDRAWN = "withdrawn", _("已退出")
 
     FINAL = (State.REJECTED, State.EXPELLED, State.WITHDRAWN)
     ADMITTED = (State.ACTIVE, State.RESTRICTED, State.SUSPENDED)
+    # Renewable: the admitted members free to trade, and those whose term lapsed (not admitted: they do not trade).
+    RENEWABLE = (State.ACTIVE, State.RESTRICTED, State.LAPSED)
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
@@ -50,6 +53,9 @@ class Membership(FSMModelMixin, models.Model):
     fast_tracked = models.BooleanField(_("绿色通道"), default=False)
     member_since = models.DateTimeField(_("入驻时间"), null=True, blank=True)
     term_until = models.DateField(_("入驻有效期至"), null=True, blank=True)
+    # The agency asked to renew and the gate sent it to a supervisor (no green channel): in the renewals queue.
+    renewal_requested_at = models.DateTimeField(_("申请续期时间"), null=True, blank=True)
+    lapsed_at = models.DateTimeField(_("到期停止交易时间"), null=True, blank=True)
     suspended_until = models.DateTimeField(_("暂停至"), null=True, blank=True, db_index=True)
     resume_state = models.CharField(max_length=20, blank=True)
     barred_until = models.DateTimeField(_("禁入期至"), null=True, blank=True)
@@ -131,15 +137,35 @@ class Membership(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.ACTIVE, State.RESTRICTED],
-        target=None,
+        source=[State.ACTIVE, State.RESTRICTED, State.LAPSED],
+        target=RETURN_VALUE(State.ACTIVE, State.RESTRICTED),
         permission=perm.any_of(perm.supervisor_in_scope, perm.agency_staff, perm.system),
         custom=gated("entry"),
     )
-    def renew(self, *, at: datetime.datetime, term_years: int = 3) -> None:
-        """The membership term is extended (supervisor review, or green channel)."""
+    def renew(self, *, at: datetime.datetime, term_years: int = 3) -> str:
+        """The membership term is extended (supervisor review, or green channel); a lapsed one trades again."""
         base = max(self.term_until or timezone.localdate(), timezone.localtime(at).date())
         self.term_until = base + datetime.timedelta(days=365 * term_years)
+        self.renewal_requested_at = None
+        self.lapsed_at = None
+        # Back from a lapse as active: the measures still in force are mirrored right after (membership_sync).
+        return self.State.ACTIVE if self.state == self.State.LAPSED else self.state
+
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.RESTRICTED, State.SUSPENDED],
+        target=State.LAPSED,
+        permission=perm.system,
+        custom=exempt(
+            "the term ended without renewal: the sweep asks the term rule at membership.term_ended and records its decision"
+        ),
+    )
+    def lapse(self, *, at: datetime.datetime) -> None:
+        """The term ended without renewal (到期): the membership stops trading until it is renewed."""
+        self.lapsed_at = at
+        # The ledger keeps any measure in force; renewal mirrors it again.
+        self.suspended_until = None
+        self.resume_state = ""
 
     @transition(
         field=state,
@@ -200,7 +226,15 @@ class Membership(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACTIVE, State.RESTRICTED, State.SUSPENDED],
+        source=[
+            State.DRAFT,
+            State.SUBMITTED,
+            State.RETURNED,
+            State.ACTIVE,
+            State.RESTRICTED,
+            State.SUSPENDED,
+            State.LAPSED,
+        ],
         target=State.EXPELLED,
         permission=perm.supervisor_or_system,
         custom=exempt("mirrors an expulsion the ledger holds: the measure is the gate's own order"),
@@ -213,7 +247,7 @@ class Membership(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.ACTIVE, State.RESTRICTED],
+        source=[State.ACTIVE, State.RESTRICTED, State.LAPSED],
         target=State.WITHDRAWN,
         permission=perm.agency_staff,
         custom=gated("exit"),

@@ -188,11 +188,15 @@ class Project(FSMModelMixin, models.Model):
         ],
         target=State.FAILED,
         permission=perm.system,
-        custom=exempt("too few eligible sign-ups or no alternate left: a fact about the pool"),
+        custom=exempt(
+            "too few eligible sign-ups or no alternate left: a fact about the pool; or the buyer left the contract"
+            " unsigned past its extended deadline, which its own record (政务诚信) shows"
+        ),
     )
     def fail(self, *, at: datetime.datetime, reason: str) -> None:
-        """Fewer eligible sign-ups than the method needs, no eligible alternate left, or the win revoked once
-        the service had begun (流标); the buyer may relaunch."""
+        """Fewer eligible sign-ups than the method needs, no eligible alternate left, the win revoked once
+        the service had begun, or the contract left unsigned by the buyer past its extended deadline (流标);
+        the buyer may relaunch."""
         self.closed_at = at
         self.cancel_reason = reason
 

@@ -46,6 +46,8 @@ class MembershipPage:
     problems: list[str]
     letter: CommitmentLetter | None
     today: datetime.date
+    term_notice_days: int = 60
+    lapse_reasons: list[ShownReason] = field(default_factory=list)
 
     @property
     def editable(self) -> bool:
@@ -59,11 +61,31 @@ class MembershipPage:
         return self.membership is not None and self.membership.is_admitted
 
     @property
+    def holds_term(self) -> bool:
+        """Admitted, or lapsed: the membership has a term to show (and, but for a suspension, to renew)."""
+        return self.membership is not None and (self.admitted or self.membership.state == Membership.State.LAPSED)
+
+    @property
     def can_leave_or_renew(self) -> bool:
-        return self.membership is not None and self.membership.state in (
-            Membership.State.ACTIVE,
-            Membership.State.RESTRICTED,
-        )
+        return self.membership is not None and self.membership.state in Membership.RENEWABLE
+
+    @property
+    def renewal_pending(self) -> bool:
+        """The agency asked to renew and a supervisor has yet to review it."""
+        return self.membership is not None and self.membership.renewal_requested_at is not None
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the term ends (0 on its last day; negative once it has passed)."""
+        if self.membership is None or self.membership.term_until is None:
+            return None
+        return (self.membership.term_until - self.today).days
+
+    @property
+    def term_ending_soon(self) -> bool:
+        """Within the policy's days before the end of a term still running: the page prompts to renew."""
+        days = self.days_left
+        return self.admitted and days is not None and 0 <= days <= self.term_notice_days
 
 
 def membership_token(membership: Membership | None) -> str:
@@ -88,6 +110,17 @@ def membership_for_agency_page(agency: Agency) -> MembershipPage:
     problems = []
     if membership is not None and membership.state in (Membership.State.DRAFT, Membership.State.RETURNED):
         problems = application_problems(membership)
+    lapse_reasons: list[ShownReason] = []
+    if membership is not None and membership.state == Membership.State.LAPSED:
+        # Why it lapsed: the term rule's decision, kept when the sweep asked it.
+        lapse = (
+            DecisionRecord.objects.filter(
+                target=f"{membership._meta.label_lower}:{membership.pk}", transition="membership.term_ended"
+            )
+            .order_by("-at", "-pk")
+            .first()
+        )
+        lapse_reasons = _reasons_shown(lapse.reasons) if lapse else []
     return MembershipPage(
         agency=agency,
         membership=membership,
@@ -101,6 +134,8 @@ def membership_for_agency_page(agency: Agency) -> MembershipPage:
         problems=problems,
         letter=letter,
         today=timezone.localdate(),
+        term_notice_days=policy_at().term_notice_days,
+        lapse_reasons=lapse_reasons,
     )
 
 
@@ -183,6 +218,7 @@ TRANSITION_LABELS: dict[str, Promise] = {
     "membership.approve": gettext_lazy("入驻审核"),
     "membership.renew": gettext_lazy("入驻续期"),
     "membership.withdraw": gettext_lazy("申请退出"),
+    "membership.term_ended": gettext_lazy("入驻有效期届满"),
     "signup.submit": gettext_lazy("项目报名"),
 }
 

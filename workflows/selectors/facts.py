@@ -64,6 +64,7 @@ def signup_context(project: Project, agency: Agency, at: datetime.datetime) -> d
     return {
         "member_state": state,
         "member_state_label": str(label),
+        "term_until": membership.term_until if membership else None,
         "open_engagements": open_engagement_count(agency),
         "missing_qualifications": missing_qualifications(project, agency, timezone.localtime(at).date()),
         "avoid_reason": avoid or "",
@@ -75,19 +76,20 @@ def signup_context(project: Project, agency: Agency, at: datetime.datetime) -> d
 def gate_facts(agency: Agency, obj: Any, at: datetime.datetime) -> dict[str, Any]:
     """What the gate is told about the agency when a transition of ``obj`` concerns it.
 
-    Its membership, and its open engagements — other than ``obj`` itself, when ``obj`` is one, so a
+    Its membership (state and term), and its open engagements — other than ``obj`` itself, when ``obj`` is one, so a
     restricted agency's own pending contract does not count against its cap. For a sign-up, also
     the project's facts (``signup_context``); for an engagement, when its agency was selected.
     """
     if isinstance(obj, SignUp):
         return {**signup_context(obj.project, agency, at), "selected_at": obj.selected_at}
-    membership = current_membership(agency)
+    membership = obj if isinstance(obj, Membership) else current_membership(agency)
     others = Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN)
     if isinstance(obj, Engagement):
         others = others.exclude(pk=obj.pk)
     facts: dict[str, Any] = {
         "member_state": membership.state if membership else "none",
         "member_state_label": str(membership.get_state_display() if membership else _("未入驻")),
+        "term_until": membership.term_until if membership else None,
         "open_engagements": others.count(),
     }
     project = obj if isinstance(obj, Project) else getattr(obj, "project", None)

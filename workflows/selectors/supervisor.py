@@ -21,7 +21,6 @@ from marketplace.selectors import supervisor_scope_q
 
 from ..models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
 
-RENEWAL_HORIZON_DAYS = 60
 SEARCH_LIMIT = 20
 RECENT_ENTRIES = 12
 
@@ -85,11 +84,11 @@ def repair_list_for_supervisor_queue(profile: SupervisorProfile) -> QuerySet[Rep
 
 
 def membership_list_for_supervisor_renewals(profile: SupervisorProfile, until: datetime.date) -> QuerySet[Membership]:
-    """Admitted memberships in scope whose term ends by ``until`` (already lapsed ones included)."""
+    """Renewable memberships in scope (active, restricted or lapsed) whose term ends by ``until`` — lapsed
+    ones included — or whose agency asked to renew and was sent to review; soonest end first."""
     return (
-        Membership.objects.filter(
-            state__in=[Membership.State.ACTIVE, Membership.State.RESTRICTED], term_until__lte=until
-        )
+        Membership.objects.filter(state__in=Membership.RENEWABLE)
+        .filter(Q(term_until__lte=until) | Q(renewal_requested_at__isnull=False))
         .filter(supervisor_scope_q(profile, prefix="agency__"))
         .select_related("agency", "agency__credit")
         .order_by("term_until", "pk")
@@ -100,7 +99,8 @@ def supervisor_queue(profile: SupervisorProfile) -> SupervisorQueue:
     """The supervisor's work queue: one query per section (plus the categories prefetch)."""
     now = timezone.now()
     today = timezone.localdate(now)
-    horizon = today + datetime.timedelta(days=RENEWAL_HORIZON_DAYS)
+    # The policy's notice before a term ends: the agency is prompted from then, and the supervisor sees it.
+    horizon = today + datetime.timedelta(days=policy_at(now).term_notice_days)
     return SupervisorQueue(
         applications=list(membership_list_for_supervisor_applications(profile)),
         cases=list(credit_case_list_for_supervisor_queue(profile)),

@@ -15,7 +15,8 @@ from typing import TypeVar
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..models import Engagement, Payment, Project
+from ..models import Engagement, Membership, Payment, Project
+from .delivery.buyer_deadlines import acceptance_late_record, contract_unsigned
 from .delivery.engagements import (
     contract_deadline_missed,
     late_delivery_record,
@@ -23,6 +24,7 @@ from .delivery.engagements import (
     rating_window_close,
 )
 from .delivery.payments import payment_late
+from .membership import membership_lapse
 from .procurement.award import publicity_end
 from .procurement.revocation import IN_SERVICE
 from .procurement.selection import signup_close
@@ -52,6 +54,7 @@ def _sweep(queryset: models.QuerySet[M], action: Callable[[M], object], batch: i
 def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> dict[str, int]:
     """Act on every deadline that has passed; returns how many rows each step handled."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
     return {
         "signup_closed": _sweep(
             Project.objects.filter(state=Project.State.OPEN, signup_deadline__lte=now),
@@ -70,6 +73,14 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
             lambda e: contract_deadline_missed(e, now),
             batch,
         ),
+        # The agency uploaded its contract and the buyer did not sign: the buyer's failure (政务诚信).
+        "contract_unsigned": _sweep(
+            Engagement.objects.filter(state=Engagement.State.AWAITING_CONTRACT, contract_due__lte=now).exclude(
+                contract_file=""
+            ),
+            lambda e: contract_unsigned(e, now),
+            batch,
+        ),
         "late_delivery": _sweep(
             Engagement.objects.filter(
                 state__in=[Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK],
@@ -77,6 +88,13 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
                 late_recorded=False,
             ),
             lambda e: late_delivery_record(e, now),
+            batch,
+        ),
+        "acceptance_late": _sweep(
+            Engagement.objects.filter(
+                state=Engagement.State.RESULT_SUBMITTED, acceptance_due__lte=now, acceptance_late_recorded=False
+            ),
+            lambda e: acceptance_late_record(e, now),
             batch,
         ),
         "rating_closed": _sweep(
@@ -94,6 +112,15 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
         "payment_late": _sweep(
             Payment.objects.filter(due_at__lte=now, late_recorded=False).exclude(state=Payment.State.PAID),
             lambda p: payment_late(p, now),
+            batch,
+        ),
+        # Memberships past their term (a date, inclusive) without renewal stop trading.
+        "memberships_lapsed": _sweep(
+            Membership.objects.filter(
+                state__in=[Membership.State.ACTIVE, Membership.State.RESTRICTED, Membership.State.SUSPENDED],
+                term_until__lt=today,
+            ).select_related("agency"),
+            lambda m: membership_lapse(m, now),
             batch,
         ),
     }

@@ -1,4 +1,5 @@
-"""The agency's entry (入驻) and exit (退出): apply, submit, review, renew, withdraw."""
+"""The agency's entry (入驻) and exit (退出): apply, submit, review, renew (or ask a supervisor to), withdraw;
+and the lapse of a term that ended without renewal."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credit_rules import gate
+from credit_rules.rules.base import code_of
+from credit_rules.rules.entry import renewal_needs_review
 from credit_rules.selectors import commitment_current
-from credit_rules.services import subject_for_agency
+from credit_rules.services import decision_record, subject_for_agency
 from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency, Qualification, QualificationLevel, QualificationType, ServiceCategory
 from marketplace.selectors import acts_for_agency, qualifications_valid_on
@@ -19,7 +23,7 @@ from marketplace.selectors import acts_for_agency, qualifications_valid_on
 from ..models import Membership
 from ..selectors.facts import current_membership, open_engagement_count
 from .credit.measures import membership_sync
-from .transitions import TransitionResult, transition_run
+from .transitions import TransitionResult, target_label, transition_run
 
 
 def _member_since(agency: Agency):
@@ -201,10 +205,21 @@ def membership_review(*, membership: Membership, actor, decision: str, note: str
     raise ValueError(decision)
 
 
+def renewal_sent_for_review(result: TransitionResult) -> bool:
+    """The agency's renewal was refused only because it needs a supervisor's review: it is a request, not a no."""
+    codes = {r.rule_code for r in result.refusals}
+    return not result.ok and codes == {code_of(renewal_needs_review)}
+
+
 def membership_renew(*, membership: Membership, actor, as_role: str) -> TransitionResult[Membership]:
-    """Extend the term: green-channel agencies by themselves, others by a supervisor after review."""
+    """Extend the term: green-channel agencies by themselves, others by a supervisor after review.
+
+    An agency without the green channel is sent to review: its request is kept on the membership
+    (``renewal_requested_at``) and puts it in the supervisors' renewals queue. A lapsed membership
+    renewed trades again, under the measures still in force.
+    """
     now = timezone.now()
-    return transition_run(
+    result = transition_run(
         obj=membership,
         name="renew",
         actor=actor,
@@ -212,7 +227,27 @@ def membership_renew(*, membership: Membership, actor, as_role: str) -> Transiti
         context={"member_since": _member_since(membership.agency), "actor_role": as_role},
         params={"at": now},
         at=now,
+        on_done=_admitted,
     )
+    if as_role == "agency" and renewal_sent_for_review(result):
+        Membership.objects.filter(pk=membership.pk, renewal_requested_at__isnull=True).update(renewal_requested_at=now)
+    return result
+
+
+def membership_lapse(membership: Membership, at: datetime.datetime) -> TransitionResult | None:
+    """A membership past its term without renewal stops trading (入驻已到期), if the term rule says so.
+
+    The rule is asked at ``membership.term_ended`` and its decision kept; the lapse names it. None when the
+    rule finds the term not ended (renewed a moment ago). The agency is told on its membership page.
+    """
+    decision = gate.evaluate(
+        subject_for_agency(membership.agency), "membership.term_ended", at, {"term_until": membership.term_until}
+    )
+    if decision.allowed:
+        return None
+    decision_record(decision=decision, target=target_label(membership))
+    note = "；".join(f"{r.rule_code} {r.message}" for r in decision.refusals)
+    return transition_run(obj=membership, name="lapse", actor=None, params={"at": at}, at=at, note=note)
 
 
 def membership_withdraw(*, membership: Membership, actor) -> TransitionResult:

@@ -181,6 +181,10 @@ def _membership_change(request: HttpRequest, agency: Agency, action: str, token:
         else:
             messages.success(request, _("已退出平台。如需再次入驻，可重新提交入驻申请。"))
         return redirect("agency-membership")
+    if action == "renew" and membership_services.renewal_sent_for_review(result):
+        # Not a refusal: without the green channel a supervisor reviews the renewal (in the renewals queue).
+        messages.success(request, _("续期申请已提交，请等待监管部门审核；审核通过后入驻有效期将延长。"))
+        return redirect("agency-membership")
     if result.decision is not None and result.refusals:
         if action == "renew":
             messages.warning(request, _("未能自动续期，见下方说明。"))

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from credit_rules.buyer_record import buyer_record, buyer_unit_for_record
 from marketplace.errors import ApplicationError
 from marketplace.models import BuyerUnit
 
@@ -43,13 +44,22 @@ OPEN_FORMS_KEPT = 20
 
 @buyer_required
 def project_list(request: HttpRequest, unit: BuyerUnit) -> HttpResponse:
-    """The unit's projects with state, sign-up deadline, sign-up count and the next step."""
+    """The unit's projects with state, sign-up deadline, sign-up count and the next step; and the unit's own
+    government-integrity record (政务诚信), the same rows as its public page."""
     state = request.GET.get("state", "")
     if state not in Project.State.values:
         state = ""
     page = Paginator(sel.project_list_for_buyer_projects(unit, state), 50).get_page(request.GET.get("page"))
     rows = [(p, sel.next_action(p)) for p in page.object_list]
-    context = {"unit": unit, "page": page, "rows": rows, "state": state, "states": Project.State.choices}
+    record = buyer_record(buyer_unit_for_record(unit.uscc).get())
+    context = {
+        "unit": unit,
+        "page": page,
+        "rows": rows,
+        "state": state,
+        "states": Project.State.choices,
+        "record": record,
+    }
     return render(request, "workflows/buyer_projects.html", context)
 
 

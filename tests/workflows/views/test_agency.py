@@ -338,12 +338,18 @@ def test_same_certificate_twice_is_registered_once(client):
 
 
 def test_renew_without_green_channel_goes_to_review(client):
+    # given a fresh grade-A member (no green channel yet: not a member for 12 months)
     agency, membership, user = admitted_agency()
     client.force_login(user)
-    response = client.post(MEMBERSHIP, {"action": "renew", "token": membership_token(membership)})
+    # when it asks to renew
+    response = client.post(MEMBERSHIP, {"action": "renew", "token": membership_token(membership)}, follow=True)
     page = response.content.decode()
-    assert "CR-ONB-006" in page and "续期申请已转监管部门审核" in page
-    assert membership_of(agency).term_until == membership.term_until
+    # then it is told its request went to review — no red refusal panel — and the button gives way to the request
+    assert "续期申请已提交，请等待监管部门审核" in page
+    assert 'class="reasons"' not in page and "信用审查未通过" not in page
+    assert 'id="renewal-pending"' in page and 'value="renew"' not in page
+    stored = membership_of(agency)
+    assert stored.term_until == membership.term_until and stored.renewal_requested_at is not None
 
 
 def test_green_channel_renews_at_once_and_a_resent_form_does_not_renew_twice(client):

@@ -19,6 +19,7 @@ from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.selectors import acts_for_agency, acts_for_buyer_unit
 
 from ...models import Engagement, Payment, Project, Rating, SignUp
+from ..credit.buyers import buyer_failure_record
 from ..credit.events import consequences_record, decision_events_record
 from ..periods import after_days
 from ..procurement.award import refused_win_revoke
@@ -136,8 +137,10 @@ def late_delivery_record(engagement: Engagement, at: datetime.datetime) -> None:
 
 
 def result_submit(*, engagement: Engagement, actor, file) -> TransitionResult:
-    """The agency delivers its result; after the service end date it is late (a credit event)."""
+    """The agency delivers its result; after the service end date it is late (a credit event). The buyer's
+    period to accept or return it (the policy's) starts."""
     now = timezone.now()
+    acceptance_due = after_days(now, policy_at(now).buyer_acceptance_days)
 
     def effects(locked: Engagement, _decision) -> None:
         locked.result_file = file
@@ -148,7 +151,12 @@ def result_submit(*, engagement: Engagement, actor, file) -> TransitionResult:
             _project_follow(locked, "result_in", now)
 
     return transition_run(
-        obj=engagement, name="submit_result", actor=actor, params={"at": now}, at=now, on_done=effects
+        obj=engagement,
+        name="submit_result",
+        actor=actor,
+        params={"at": now, "acceptance_due": acceptance_due},
+        at=now,
+        on_done=effects,
     )
 
 
@@ -168,9 +176,11 @@ def result_review(*, engagement: Engagement, actor, accept: bool, note: str = ""
 
     def accepted(locked: Engagement, _decision) -> None:
         _project_follow(locked, "accept", now)
+        # Accepted after its period: the payment period runs from the end of that period (保障中小企业款项支付条例).
+        start = min(now, locked.acceptance_due) if locked.acceptance_due else now
         Payment.objects.get_or_create(
             engagement=locked,
-            defaults={"amount": locked.amount or Decimal(0), "due_at": after_days(now, locked.project.payment_days)},
+            defaults={"amount": locked.amount or Decimal(0), "due_at": after_days(start, locked.project.payment_days)},
         )
 
     project = Project.objects.get(pk=engagement.project_id)
@@ -222,8 +232,20 @@ def rating_submit(*, engagement: Engagement, actor, marks: dict[str, int], comme
 
 
 def rating_window_close(engagement: Engagement, at: datetime.datetime) -> None:
-    """The rating window ended unrated: the engagement is closed without a rating event."""
-    transition_run(obj=engagement, name="rate", actor=None, at=at, note="评价期满未评价")
+    """The rating window ended unrated: the engagement is closed without a rating event for the agency,
+    and the rules record the missed rating against the buyer (政务诚信)."""
+    result = transition_run(obj=engagement, name="rate", actor=None, at=at, note="评价期满未评价")
+    if result.ok:
+        project = Project.objects.select_related("buyer").get(pk=engagement.project_id)
+        due = f"{timezone.localtime(engagement.rating_due):%Y-%m-%d %H:%M}" if engagement.rating_due else ""
+        buyer_failure_record(
+            unit=project.buyer,
+            step="engagement.rating_missed",
+            context={"project": project.code, "due": due},
+            target=target_label(engagement),
+            evidence={"project": project.code},
+            at=at,
+        )
     _project_follow(engagement, "rate", at)
     project_close_if_done(engagement, at)
 

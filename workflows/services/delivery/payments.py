@@ -10,11 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit_rules.services import subject_for_buyer
 from marketplace.errors import ApplicationError
 
 from ...models import Payment, PaymentCommand
-from ..credit.events import consequences_record
+from ..credit.buyers import buyer_failure_record
 from ..transitions import row_reload, target_label, transition_run
 from .engagements import project_close_if_done
 
@@ -107,12 +106,12 @@ def payment_confirm(*, payment: Payment, actor, key: str) -> Payment:
 
 
 def payment_late(payment: Payment, at: datetime.datetime) -> bool:
-    """A payment past its due date writes one credit event against the buyer unit (政务诚信)."""
+    """A payment past its due date writes one credit event against the buyer unit (政务诚信), which may warrant a warning."""
     if not Payment.objects.filter(pk=payment.pk, late_recorded=False).update(late_recorded=True):
         return False
     project = payment.engagement.project
-    consequences_record(
-        subject=subject_for_buyer(project.buyer),
+    buyer_failure_record(
+        unit=project.buyer,
         step="payment.late",
         context={"project": project.code, "due": f"{timezone.localtime(payment.due_at):%Y-%m-%d}"},
         target=target_label(payment),
