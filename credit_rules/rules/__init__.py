@@ -1,6 +1,6 @@
 """All credit rules, registered by importing their stage modules."""
 
-from . import entry, escalation, exit, selection, service  # noqa: F401  (registration by import)
+from . import entry, escalation, exit, reward, selection, service  # noqa: F401  (registration by import)
 from .base import REGISTRY, Facts, Outcome, Rule
 
 __all__ = ["REGISTRY", "Facts", "Outcome", "Rule"]

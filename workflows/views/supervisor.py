@@ -42,10 +42,6 @@ from ..services.credit.repairs import repair_decide
 from ..services.membership import membership_renew, membership_review
 from .common import file_response, refusal_show, result_show, supervisor_required
 
-# Honours may go on the public red list; warnings are published by warning_issue itself.
-PUBLISH_FOR_CODE = {"HONOUR_RED_LIST": "red_list"}
-
-
 # --- queue ------------------------------------------------------------------------------------------
 
 
@@ -154,6 +150,7 @@ def _event_record_once(*, profile_user, agency, code: str, data: dict, token: st
                 idempotency_key=token,
             )
         else:
+            # Not published by itself: an honour that orders a reward is announced by the reward (the red list).
             entry = credit_event_record(
                 subject=locked,
                 code=code,
@@ -165,7 +162,6 @@ def _event_record_once(*, profile_user, agency, code: str, data: dict, token: st
                     "file": evidence_file,
                     "idempotency_key": token,
                 },
-                publish=PUBLISH_FOR_CODE.get(code),
             )
         return entry, True
 

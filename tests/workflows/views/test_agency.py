@@ -23,7 +23,9 @@ from tests.factories import (
     buyer_user,
     engagement_row,
     hearing_lapsed,
+    notice_lapses,
     notified_case,
+    pending_notice,
     record_event,
     supervisor_user,
     suspend_by_warnings,
@@ -211,6 +213,7 @@ def test_expelled_agency_inside_its_bar_is_refused_at_submit(client):
     # given an admitted agency expelled for false materials (re-entry barred for 3 years)
     agency, membership, user = admitted_agency()
     record_event(agency, "FALSE_MATERIALS", actor=supervisor_user())
+    notice_lapses(pending_notice(agency))  # told first (失信告知); unanswered, the credit sweep applies it
     assert membership_of(agency).state == Membership.State.EXPELLED
     client.force_login(user)
     page = client.get(MEMBERSHIP).content.decode()
