@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import BooleanField, CharField, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -202,6 +202,7 @@ class PolicyPage:
     catalogue: list[BasisRow]
     rules: list[BasisRow]
     measures: list[BasisRow]
+    immediate: list[BasisRow] = field(default_factory=list)  # rules whose measures skip prior notice, and why
 
 
 def policy_for_public(at: datetime.datetime | None = None) -> PolicyPage:
@@ -235,7 +236,12 @@ def policy_for_public(at: datetime.datetime | None = None) -> PolicyPage:
         )
         for kind, basis in MEASURE_BASIS.items()
     ]
-    return PolicyPage(policy, [ClassRow(str(c.label), policy.periods(c)) for c in classes], catalogue, rules, measures)
+    immediate = [
+        BasisRow(code, rule_title(code), str(reason))
+        for code, reason in sorted((policy.immediate_measures or {}).items())
+    ]
+    classes_rows = [ClassRow(str(c.label), policy.periods(c)) for c in classes]
+    return PolicyPage(policy, classes_rows, catalogue, rules, measures, immediate)
 
 
 def rule_title(code: str) -> str:

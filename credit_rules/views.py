@@ -166,6 +166,6 @@ def policy_public(request):
 
 
 def redlist(request):
-    """红名单: agencies with the green channel, or grade A with an honour in force."""
+    """红名单: agencies with a reward measure (the green channel) in force."""
     page = Paginator(subject_list_for_redlist(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "credit_rules/public_redlist.html", {"page_obj": page})

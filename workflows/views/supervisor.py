@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from credit_rules.external import ImportRejected
 from credit_rules.models import CreditSubject, Source
+from credit_rules.policy import policy_at
 from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
 
@@ -34,6 +35,7 @@ from ..forms.supervisor import (
 )
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..selectors import supervisor as sel
+from ..selectors.agency import case_rule_reason
 from ..services.credit.cases import case_decide, case_notify, case_propose
 from ..services.credit.events import credit_event_record, warning_issue
 from ..services.credit.external import external_list_import
@@ -261,6 +263,7 @@ def case_detail(request, profile, pk: int):
         "form": form,
         "history": sel.transition_history_for_object(case),
         "ground_label": catalogue_label(case.ground_code) if case.ground_code else "",
+        "rule": case_rule_reason(case, policy_at()),
         "standing": sel.credit_standing_for_supervisor(case.agency),
         "now": timezone.now(),
         "can_notify": case.state == CreditCase.State.PROPOSED,
