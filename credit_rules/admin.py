@@ -52,6 +52,7 @@ class CatalogueInline(admin.TabularInline):
         "is_warning",
         "is_quality_complaint",
         "expels",
+        "rewards",
         "repairable",
         "public",
         "basis",
@@ -136,6 +137,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                     "reentry_bar_months",
                     "restrict_on_grade_d",
                     "green_channel_months",
+                    "reward_months",
                 ]
             },
         ),
@@ -144,6 +146,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "case_response_days",
+                    "immediate_measures",
                     "objection_window_days",
                     "objection_decide_working_days",
                     "moderate_measure_notices",

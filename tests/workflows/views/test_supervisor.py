@@ -31,8 +31,9 @@ from tests.factories import (
     record_event,
     submitted_application,
     supervisor_user,
+    warned_twice,
 )
-from tests.helpers import pdf_file, query_count, refetch
+from tests.helpers import page_text, pdf_file, query_count, refetch
 from workflows.models import CreditCase, Membership, Objection, RepairRequest
 from workflows.services.credit import cases as case_services
 from workflows.services.credit import events as event_services
@@ -620,6 +621,33 @@ def test_import_command_reports_and_fails_on_a_rejected_file(tmp_path):
     call_command("import_external_list", str(good), stdout=out)
     assert "Imported 1 row(s)" in out.getvalue() and "1 agencies on the platform affected" in out.getvalue()
     assert refetch(membership).state == Membership.State.SUSPENDED
+
+
+# --- rules' prior notices (失信告知) ----------------------------------------------------------------------
+
+
+def test_the_queue_shows_a_rules_notice_and_the_agencys_answer(sup_client, supervisor):
+    # given an agency in scope whose second warning set off the suspension rule, told to it first
+    agency, _membership, user = admitted_agency()
+    notice = warned_twice(agency, supervisor)
+    page = page_text(sup_client.get(reverse("supervisor-queue")))
+    assert agency.name in page and "CR-ESC-001" in page and "规则自动告知" in page and "未申辩" in page
+    # when the agency answers
+    case_services.case_respond(case=notice, actor=user, response="逾期系业主延迟提供基础资料所致，附业主说明。")
+    # then the queue shows the answer, waiting for the supervisor's decision
+    page = page_text(sup_client.get(reverse("supervisor-queue")))
+    assert "已申辩" in page and "待决定" in page and "逾期系业主延迟提供基础资料所致" in page
+    # and the case page shows the rule, its reason, the triggering record and the answer, with the actions
+    page = page_text(sup_client.get(reverse("supervisor-case", args=[notice.pk])))
+    assert "信用规则自动触发" in page and "12 个月内累计 2 次信用警告" in page and "触发记录" in page
+    assert "附业主说明" in page and "决定实施措施" in page and "不予处理" in page
+    # when the supervisor dismisses it from the page
+    response = sup_client.post(
+        reverse("supervisor-case", args=[notice.pk]), {"action": "dismiss", "note": "申辩成立。"}
+    )
+    assert response.status_code == 302
+    assert refetch(notice).state == CreditCase.State.DISMISSED
+    assert agency.name not in page_text(sup_client.get(reverse("supervisor-queue")))
 
 
 # --- renewals ---------------------------------------------------------------------------------------------
