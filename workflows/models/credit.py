@@ -23,10 +23,11 @@ from .uploads import evidence_upload_to
 class CreditCase(FSMModelMixin, models.Model):
     """Due process for a measure: proposed, notified, answered, then decided.
 
-    A supervisor proposes a discretionary measure; or a rule orders a punitive measure by itself and
-    the case is its prior notice (失信告知): opened notified by the system with the rule's code, reasons
-    and order, applied by the credit sweep when the response period ends unanswered, decided by a
-    supervisor once the agency has answered, dropped when the entry it rests on is overturned.
+    A supervisor proposes a discretionary measure; or a rule orders a punitive measure by itself and the
+    case is its prior notice (失信告知), carrying the rule's code, reasons and order. The system opens such a
+    case and notifies it at once, through the runner; the credit sweep applies it when the response period
+    ends unanswered, a supervisor decides it once the agency has answered, and it is dropped when the
+    entry it rests on is overturned.
     """
 
     class State(models.TextChoices):

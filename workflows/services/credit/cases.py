@@ -115,8 +115,9 @@ def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> Transitio
 
 
 def _case_apply(case: CreditCase, *, actor, note: str, now: datetime.datetime) -> TransitionResult:
-    """Fire ``apply``: the measure goes to the ledger (a supervisor's case: as the rule for decided cases orders it; a rule's
-    notice: the rule's own order, under its code), the ground event if there is one, and the case keeps its entry."""
+    """Fire ``apply``: the ground event goes to the ledger if there is one, then the measure — a supervisor's case's
+    as the rule for decided cases orders it, a rule's notice's as that rule ordered it, under its code — and the
+    case keeps the measure's entry."""
     locked_case = CreditCase.objects.get(pk=case.pk)
     policy = policy_at(now)
     months = locked_case.months or (policy.reentry_bar_months if locked_case.measure == MeasureKind.EXPEL else None)

@@ -1,6 +1,6 @@
 """Prior notice of automatic measures (失信告知): a punitive measure a rule orders by itself is told to the agency first.
 
-The notice is a ``CreditCase`` the system opens already notified, carrying the rule's code, its message
+The notice is a ``CreditCase`` the system opens and notifies at once (both through the runner), carrying the rule's code, its message
 parameters and its order (measure and months) and the entry that set it off. The agency answers on its
 cases page within the policy's ``case_response_days``; unanswered, the credit sweep applies the measure
 when the period ends; answered, a supervisor in scope decides (applies or dismisses); overturning the
