@@ -206,6 +206,16 @@ def test_a_third_complaint_notifies_the_expulsion_first(supervisor, member):
     assert refetch(membership).state == Membership.State.EXPELLED
 
 
+def test_false_materials_recorded_outside_a_case_notify_the_expulsion_first(supervisor, member):
+    agency, membership, _user = member
+    record_event(agency, "FALSE_MATERIALS", actor=supervisor)
+    notice = pending_notice(agency)
+    assert (notice.rule_code, notice.measure, notice.months) == ("CR-ESC-003", MeasureKind.EXPEL, 36)
+    assert refetch(membership).state == Membership.State.ACTIVE
+    notice_lapses(notice)
+    assert refetch(membership).state == Membership.State.EXPELLED
+
+
 def test_false_materials_found_in_a_heard_case_expel_at_once(supervisor, member):
     # given a case on the grave finding: the agency was told and heard on it
     agency, membership, _user = member
