@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.models import ServiceCategory
 from marketplace.selectors import category_tree
 
-from .citations import CREDIT_REPAIR_MEASURES
+from .citations import CREDIT_REPAIR_MEASURES, CREDIT_RESTRAINT_OPINION
 from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
 from .selectors import (
@@ -161,7 +161,11 @@ def blacklist(request):
 
 def policy_public(request):
     """信用政策: the policy in force — version (a demonstration policy says so), bands, classes, catalogue, rules."""
-    context = {"page": policy_for_public(), "repair_measures": CREDIT_REPAIR_MEASURES}
+    context = {
+        "page": policy_for_public(),
+        "repair_measures": CREDIT_REPAIR_MEASURES,
+        "restraint_opinion": CREDIT_RESTRAINT_OPINION,
+    }
     return render(request, "credit_rules/public_policy.html", context)
 
 
