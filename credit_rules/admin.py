@@ -77,6 +77,7 @@ class CatalogueInline(CreditOfficeWrites, admin.TabularInline):
         "is_warning",
         "is_quality_complaint",
         "expels",
+        "rewards",
         "repairable",
         "public",
         "basis",
@@ -161,6 +162,7 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
                     "reentry_bar_months",
                     "restrict_on_grade_d",
                     "green_channel_months",
+                    "reward_months",
                 ]
             },
         ),
@@ -169,6 +171,7 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
             {
                 "fields": [
                     "case_response_days",
+                    "immediate_measures",
                     "objection_window_days",
                     "objection_decide_working_days",
                     "moderate_measure_notices",

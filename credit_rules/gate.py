@@ -23,7 +23,7 @@ from .models import CreditSubject, ExternalListing, LedgerEntry, Severity
 from .policy import basis_join, policy_at
 from .rules import REGISTRY, Facts, Outcome
 from .rules.base import EventRow, Listing
-from .standing import ActiveMeasure, in_force, neutralised_by, points_in_force
+from .standing import ActiveMeasure, in_force, neutralised_by, points_in_force, punitive_measure, withdrawn_by
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,12 @@ def facts_load(
         complaints=Count(
             "pk", filter=event & Q(is_quality_complaint=True, effective_at__gt=complaint_from) & not_neutralised
         ),
-        negatives=Count("pk", filter=event & Q(points__lt=0, effective_at__gt=green_from) & not_neutralised),
+        negatives=Count(
+            "pk",
+            # events that cost points, and measures that punish, within the green-channel window
+            filter=Q(effective_at__gt=green_from)
+            & ((event & Q(points__lt=0) & not_neutralised) | (punitive_measure(at) & ~Q(withdrawn_by(at)))),
+        ),
     )
     # 2: measures in force and serious events within the entry look-back, not neutralised
     lookback_from = at - months(policy.entry_lookback_months)

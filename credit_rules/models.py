@@ -109,6 +109,11 @@ class PolicyVersion(models.Model):
     objection_window_days = models.PositiveSmallIntegerField(_("异议申请期（日）"), default=30)
     objection_decide_working_days = models.PositiveSmallIntegerField(_("异议办结期限（工作日）"), default=10)
     green_channel_months = models.PositiveSmallIntegerField(_("绿色通道所需连续 A 级（月）"), default=12)
+    reward_months = models.PositiveSmallIntegerField(_("守信激励（绿色通道）期限（月）"), default=12)
+    # {rule code: reason}: automatic measures that take effect at once; any other gives prior notice (失信告知).
+    immediate_measures = models.JSONField(
+        _("不经事先告知即生效的自动措施"), default=dict, blank=True, help_text=_("规则代码 → 理由")
+    )
     moderate_measure_notices = models.BooleanField(_("措施公告须审核后发布"), default=True)
     rating_excellent_min = models.DecimalField(_("评价优秀的平均分下限"), max_digits=3, decimal_places=2, default=4.5)
     rating_poor_max = models.DecimalField(_("评价差的平均分上限"), max_digits=3, decimal_places=2, default=2.5)
@@ -191,6 +196,7 @@ class CatalogueEntry(models.Model):
     is_warning = models.BooleanField(_("计为信用警告"), default=False)
     is_quality_complaint = models.BooleanField(_("计为质量投诉"), default=False)
     expels = models.BooleanField(_("直接清退"), default=False)
+    rewards = models.BooleanField(_("计为守信激励事由"), default=False)
     repairable = models.BooleanField(_("可修复"), default=True, help_text=_("修复期限按类别；不勾选表示不可修复"))
     public = models.BooleanField(_("公开"), default=True)
     basis = models.TextField(_("依据"), blank=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import BooleanField, CharField, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -26,7 +26,7 @@ from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification, ServiceCategory
 
 from .defaults import MEASURE_BASIS, MEASURE_CLASS, MEASURE_NEVER_REPAIRABLE
-from .models import CatalogueEntry, CommitmentLetter, CreditSubject, Grade, LedgerEntry, MeasureKind, Severity
+from .models import CatalogueEntry, CommitmentLetter, CreditSubject, LedgerEntry, MeasureKind, Severity
 from .policy import ClassPeriods, Policy, policy_at
 from .rules import REGISTRY
 from .rules.escalation import THRESHOLDS, TRIGGERED
@@ -40,7 +40,6 @@ MEASURE_BADGES: dict[str, object] = {
     MeasureKind.EXPEL: _("黑名单"),
 }
 
-HONOUR_CODE = "HONOUR_RED_LIST"
 # Natural persons' data is not even loaded for public pages: a template that reached for it
 # would cost a query per row and fail the query-budget tests.
 PERSONAL_FIELDS = ("contact_name", "contact_phone", "legal_representative")
@@ -151,29 +150,22 @@ def subject_list_for_blacklist(at: datetime.datetime | None = None) -> QuerySet[
 
 
 def subject_list_for_redlist(at: datetime.datetime | None = None) -> QuerySet[CreditSubject]:
-    """Agencies on the red list: the green channel, or grade A with an honour in force; best score first.
+    """Agencies on the red list: a reward measure (the green channel) in force; best score first.
 
-    A punitive measure in force (restrict, suspend, expel) keeps an agency off the red list even
-    while an earlier reward or honour is still running: the list commends good standing.
+    The list is made of reward measures, which the rules order (sustained grade A, an honour) and end
+    (a negative entry, a punitive measure): an honour alone puts no one on it. A punitive measure in
+    force keeps an agency off it even before the rules have lifted its reward.
     """
     at = at or timezone.now()
-    honours = (
-        LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EVENT, code=HONOUR_CODE)
-        .filter(in_force(at))
-        .exclude(neutralised_by(at))
-        .order_by("-effective_at", "-pk")
-    )
+    rewards = _measures_in_force(MeasureKind.REWARD, at)
     return (
         CreditSubject.objects.filter(
             kind=CreditSubject.Kind.AGENCY, is_expelled=False, is_suspended=False, is_restricted=False
         )
-        .filter(Q(is_rewarded=True) | Q(Exists(honours.filter(subject=OuterRef("pk"))), grade=Grade.A))
+        .filter(Exists(rewards.filter(subject=OuterRef("pk"))))
         .select_related("agency__region")
         .defer(*(f"agency__{name}" for name in PERSONAL_FIELDS))
-        .prefetch_related(
-            Prefetch("ledger", queryset=_measures_in_force(MeasureKind.REWARD, at), to_attr="rewards"),
-            Prefetch("ledger", queryset=honours, to_attr="honours"),
-        )
+        .prefetch_related(Prefetch("ledger", queryset=rewards, to_attr="rewards"))
         .order_by("-score", "name", "pk")
     )
 
@@ -210,6 +202,7 @@ class PolicyPage:
     catalogue: list[BasisRow]
     rules: list[BasisRow]
     measures: list[BasisRow]
+    immediate: list[BasisRow] = field(default_factory=list)  # rules whose measures skip prior notice, and why
 
 
 def policy_for_public(at: datetime.datetime | None = None) -> PolicyPage:
@@ -243,7 +236,12 @@ def policy_for_public(at: datetime.datetime | None = None) -> PolicyPage:
         )
         for kind, basis in MEASURE_BASIS.items()
     ]
-    return PolicyPage(policy, [ClassRow(str(c.label), policy.periods(c)) for c in classes], catalogue, rules, measures)
+    immediate = [
+        BasisRow(code, rule_title(code), str(reason))
+        for code, reason in sorted((policy.immediate_measures or {}).items())
+    ]
+    classes_rows = [ClassRow(str(c.label), policy.periods(c)) for c in classes]
+    return PolicyPage(policy, classes_rows, catalogue, rules, measures, immediate)
 
 
 def rule_title(code: str) -> str:
@@ -313,9 +311,46 @@ def commitment_current() -> CommitmentLetter:
     return letter
 
 
+def rests_on(
+    entry: LedgerEntry, *, rule_code: str, trigger: int | None, ordered_at: datetime.datetime, at: datetime.datetime
+) -> bool:
+    """Whether what ``rule_code`` ordered at ``ordered_at`` (set off by entry ``trigger``) falls with ``entry``
+    overturned: ``entry`` triggered it, or without it the rule's threshold is no longer met at that moment.
+
+    Asked of measures in force (``measures_resting_on``) and of measures still under prior notice.
+    """
+    if rule_code not in TRIGGERED or ordered_at < entry.effective_at:
+        return False
+    if trigger == entry.pk:
+        return True
+    spec = THRESHOLDS.get(rule_code)
+    if spec is None or not getattr(entry, spec[0]):
+        return False
+    flag, window, needed = spec
+    policy = policy_at(ordered_at)
+    # The measure was ordered at its trigger's moment: count what still supports it at that moment.
+    support = (
+        LedgerEntry.objects.filter(
+            subject_id=entry.subject_id,
+            kind=LedgerEntry.Kind.EVENT,
+            effective_at__gt=ordered_at - policy.months(getattr(policy, window)),
+            effective_at__lte=ordered_at,
+            **{flag: True},
+        )
+        .exclude(neutralised_by(at))
+        .count()
+    )
+    return support < getattr(policy, needed)
+
+
+def _ordered_at(measure: LedgerEntry) -> datetime.datetime:
+    """When the rule ordered the measure: its start, or the notice's moment if it took effect after prior notice."""
+    ordered = measure.evidence.get("ordered_at") if isinstance(measure.evidence, dict) else None
+    return datetime.datetime.fromisoformat(ordered) if ordered else measure.effective_at
+
+
 def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[LedgerEntry]:
     """Measures that fall with an overturned entry: it triggered them, or without it their threshold is not met."""
-    found = []
     measures = (
         LedgerEntry.objects.filter(
             subject_id=entry.subject_id,
@@ -326,27 +361,14 @@ def measures_resting_on(entry: LedgerEntry, at: datetime.datetime) -> list[Ledge
         .exclude(neutralised_by(at))
         .order_by("seq")
     )
-    for measure in measures:
-        if measure.evidence.get("trigger_entry") == entry.pk:
-            found.append(measure)
-            continue
-        spec = THRESHOLDS.get(measure.rule_code)
-        if spec is None or not getattr(entry, spec[0]):
-            continue
-        flag, window, needed = spec
-        policy = policy_at(measure.effective_at)
-        # The measure was ordered at its trigger's moment: count what still supports it at that moment.
-        support = (
-            LedgerEntry.objects.filter(
-                subject_id=entry.subject_id,
-                kind=LedgerEntry.Kind.EVENT,
-                effective_at__gt=measure.effective_at - policy.months(getattr(policy, window)),
-                effective_at__lte=measure.effective_at,
-                **{flag: True},
-            )
-            .exclude(neutralised_by(at))
-            .count()
+    return [
+        measure
+        for measure in measures
+        if rests_on(
+            entry,
+            rule_code=measure.rule_code,
+            trigger=measure.evidence.get("trigger_entry"),
+            ordered_at=_ordered_at(measure),
+            at=at,
         )
-        if support < getattr(policy, needed):
-            found.append(measure)
-    return found
+    ]

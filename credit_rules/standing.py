@@ -67,6 +67,30 @@ def neutralised_by(at: datetime.datetime):
     )
 
 
+def withdrawn_by(at: datetime.datetime):
+    """Exists(): the outer entry was overturned or repaired by ``at`` (as if it had never counted).
+
+    A lifted or expired measure did happen; an overturned or repaired one no longer counts against the agency.
+    """
+    return Exists(
+        LedgerEntry.objects.filter(
+            refers_to=OuterRef("pk"),
+            kind=LedgerEntry.Kind.NEUTRALISE,
+            reason__in=[LedgerEntry.Reason.OVERTURNED, LedgerEntry.Reason.REPAIRED],
+            effective_at__lte=at,
+        )
+    )
+
+
+def punitive_measure(at: datetime.datetime) -> Q:
+    """Measures that punish (restrict, suspend, expel) taken by ``at``, in force or not."""
+    return Q(
+        kind=LedgerEntry.Kind.MEASURE,
+        measure__in=[MeasureKind.RESTRICT, MeasureKind.SUSPEND, MeasureKind.EXPEL],
+        effective_at__lte=at,
+    )
+
+
 def in_force(at: datetime.datetime) -> Q:
     """Entries effective at ``at`` and not yet expired."""
     return Q(effective_at__lte=at) & (Q(expires_at__isnull=True) | Q(expires_at__gt=at))

@@ -20,7 +20,7 @@ from marketplace.models import ServiceCategory
 from marketplace.selectors import category_tree
 
 from .buyer_record import buyer_list_for_directory, buyer_record, buyer_unit_for_record
-from .citations import CREDIT_REPAIR_MEASURES
+from .citations import CREDIT_REPAIR_MEASURES, CREDIT_RESTRAINT_OPINION
 from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
 from .selectors import (
@@ -163,12 +163,16 @@ def blacklist(request):
 
 def policy_public(request):
     """信用政策: the policy in force — version (a demonstration policy says so), bands, classes, catalogue, rules."""
-    context = {"page": policy_for_public(), "repair_measures": CREDIT_REPAIR_MEASURES}
+    context = {
+        "page": policy_for_public(),
+        "repair_measures": CREDIT_REPAIR_MEASURES,
+        "restraint_opinion": CREDIT_RESTRAINT_OPINION,
+    }
     return render(request, "credit_rules/public_policy.html", context)
 
 
 def redlist(request):
-    """红名单: agencies with the green channel, or grade A with an honour in force."""
+    """红名单: agencies with a reward measure (the green channel) in force."""
     page = Paginator(subject_list_for_redlist(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "credit_rules/public_redlist.html", {"page_obj": page})
 

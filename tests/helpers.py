@@ -80,10 +80,12 @@ def close_to(value: datetime.datetime, expected: datetime.datetime, slack=dateti
 # What credit_sweep reports when it finds nothing left to do (a second run, a second worker).
 CREDIT_SWEEP_IDLE = {
     "standings": 0,
+    "notices_applied": 0,
     "reinstated": 0,
     "restricted": 0,
     "unrestricted": 0,
     "listings": 0,
+    "rewards": 0,
     "cases_expired": 0,
 }
 

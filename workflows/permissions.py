@@ -43,6 +43,14 @@ def any_of(*checks: Check) -> Check:
 supervisor_or_system = any_of(supervisor_in_scope, system)
 
 
+def system_on_rule_case(instance, user) -> bool:
+    """The platform itself, on a credit case a rule opened (the prior notice of an automatic measure)."""
+    return user is None and bool(getattr(instance, "rule_code", ""))
+
+
+supervisor_or_rule = any_of(supervisor_in_scope, system_on_rule_case)
+
+
 def buyer_staff(instance, user) -> bool:
     """Staff of the buyer unit that owns the project (guardian object permission)."""
     if user is None or not has_role(user, Role.BUYER):

@@ -49,7 +49,7 @@ class Facts:
     score_green_start: int
     warnings_in_window: int
     complaints_in_window: int
-    negatives_in_green_window: int
+    negatives_in_green_window: int  # events that cost points and punitive measures within the green window
     measures: tuple[ActiveMeasure, ...]
     serious_events: tuple[EventRow, ...]
     listings: tuple[Listing, ...]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..citations import CREDIT_REPAIR_MEASURES, JOINT_REWARD_PUNISHMENT, JUDGMENT_DEBTOR_MEMORANDUM, cite
 from ..models import MeasureKind
 from .base import Facts, Outcome, fast_track, fmt_date, refuse, rule
+from .reward import sustained_top_grade
 
 ENTRY = {"membership.submit", "membership.approve", "membership.renew"}
 
@@ -99,15 +100,12 @@ def suspended_applicant(f: Facts) -> Outcome | None:
     title=_("绿色通道快速通过"),
     transitions={"membership.submit", "membership.renew"},
     basis=cite(_("%(joint)s：对守信主体实行“绿色通道”等激励措施。"), joint=JOINT_REWARD_PUNISHMENT),
-    message=_("贵机构连续 %(months)s 个月保持 A 级信用，适用绿色通道，免于人工审核。"),
+    message=_("贵机构正受守信激励或连续 %(months)s 个月保持 A 级信用，适用绿色通道，免于人工审核。"),
 )
 def green_channel(f: Facts) -> Outcome | None:
-    """Grade A now and at the start of the green window, with no bad event in between → fast track."""
-    member_since = f.context.get("member_since")
-    window_start = f.at - f.policy.months(f.policy.green_channel_months)
-    if not member_since or member_since > window_start:
-        return None
-    if f.grade == "A" and f.policy.grade_for(f.score_green_start) == "A" and f.negatives_in_green_window == 0:
+    """A reward in force (the green channel) → fast track; so does grade A held through the green window
+    with a clean record, which the credit sweep is about to reward (CR-RWD-001)."""
+    if f.measure(MeasureKind.REWARD) or sustained_top_grade(f):
         return fast_track(months=f.policy.green_channel_months)
     return None
 

@@ -159,8 +159,12 @@ def late_payment(f: Facts) -> Outcome | None:
     message=_("经告知和陈述申辩，监管部门决定采取「%(measure_label)s」措施。"),
 )
 def case_measure(f: Facts) -> Outcome | None:
-    """A supervisor's case, once the agency was heard, applies the measure it proposed."""
+    """A supervisor's case, once the agency was heard, applies the measure it proposed.
+
+    A case a rule opened (the prior notice of an automatic measure, 失信告知) carries that rule's own
+    order, applied under its code: this rule stays silent for it.
+    """
     measure = f.context.get("measure")
-    if not measure:
+    if not measure or f.context.get("rule_code"):
         return None  # a case that records only a finding (its ground event) orders no measure
     return order(measure, months=f.context.get("months"), measure_label=str(MeasureKind(measure).label))

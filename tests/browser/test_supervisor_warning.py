@@ -1,14 +1,19 @@
-"""A supervisor issues credit warnings in a real Chromium; the second one suspends the agency by itself."""
+"""A supervisor issues credit warnings in a real Chromium; the second one sets off the policy's suspension, told to
+the agency first (失信告知) and applied by the credit sweep when the response period runs out unanswered."""
 
 import re
 
 import pytest
 
 from credit_rules.models import CreditSubject
-from tests.factories import admitted_agency, supervisor_user
-from workflows.models import Membership
+from tests.factories import admitted_agency, pending_notice, supervisor_user
+from tests.helpers import wait_past
+from workflows import tasks
+from workflows.models import CreditCase, Membership
 
 from .flows import log_in
+
+WEEK_IN_A_SECOND = 7 * 24 * 3600
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -40,7 +45,7 @@ def fill_warning(page, facts: str, summary: str) -> None:
     page.wait_for_url(re.compile(r"/supervisor/events/\d+/$"))
 
 
-def test_supervisor_warns_twice_and_sees_the_automatic_suspension(page):
+def test_supervisor_warns_twice_and_sees_the_automatic_suspension(page, settings):
     # given a supervisor and an agency admitted through the real entry path
     supervisor = supervisor_user(username="sup_browser")
     agency, membership, _agency_login = admitted_agency(supervisor=supervisor)
@@ -68,18 +73,30 @@ def test_supervisor_warns_twice_and_sees_the_automatic_suspension(page):
     assert "95" in standing and "正常" in standing
     assert "本次记录未触发自动措施" in page.locator("main").inner_text()
 
-    # when a second warning follows within twelve months
+    # when a second warning follows within twelve months (time runs fast: the week to answer passes in a second)
+    settings.ZJCS_TIME_SCALE = WEEK_IN_A_SECOND
     page.get_by_role("link", name="继续为该机构记录").click()
     assert page.get_by_label("机构统一社会信用代码").input_value() == agency.uscc
     fill_warning(page, "2026 年 5 月另一项目成果质量不合格，经复核属实。", "另一项目成果质量不合格，经复核属实。")
 
-    # then the page says the agency was suspended by the policy, and until when
-    followups = page.get_by_test_id("followups").inner_text()
-    assert re.search(r"已自动暂停至 \d{4}-\d{2}-\d{2}", followups)
-    assert "CR-ESC-001" in followups
+    # then the page says the policy's suspension was told to the agency first, with the rule and the deadline
+    notices = page.get_by_test_id("notices").inner_text()
+    assert "已告知机构拟采取「暂停」" in notices and "CR-ESC-001" in notices
+    assert re.search(r"陈述申辩截止 \d{4}-\d{2}-\d{2} \d{2}:\d{2}", notices)
     assert "90" in page.get_by_test_id("new-standing").inner_text()
+    # and nothing is in force yet
+    assert Membership.objects.get(pk=membership.pk).state == Membership.State.ACTIVE
+    notice = pending_notice(agency)
 
-    # and the database agrees
+    # when the response period runs out unanswered and the credit sweep runs (as Celery beat would)
+    wait_past(notice.response_due, margin=0.2)
+    tasks.credit_sweep()
+    settings.ZJCS_TIME_SCALE = 1
+
+    # then the agency is suspended by the policy, and the notice's page says it was applied, and until when
     assert Membership.objects.get(pk=membership.pk).state == Membership.State.SUSPENDED
     subject = CreditSubject.objects.get(agency=agency)
     assert subject.is_suspended and subject.warning_count == 2
+    page.get_by_role("link", name="查看告知").click()
+    assert page.get_by_test_id("case-state").inner_text() == str(CreditCase.State.APPLIED.label)
+    assert re.search(r"暂停交易资格（\d{4}-\d{2}-\d{2} — \d{4}-\d{2}-\d{2}）", page.locator("main").inner_text())

@@ -2,10 +2,12 @@
 
 A buyer posts a project; three agencies sign up; the draw runs and the result notice is public
 with a proof that verifies; the winner delivers late and is rated poorly; a supervisor issues a
-warning, which appears publicly; a second warning suspends the agency, whose next sign-up is
-refused with the reason; the suspension ends by itself (time acceleration) and the agency signs
-up again. The periodic sweeps are called where Celery beat would run them; time acceleration
-(ZJCS_TIME_SCALE) makes the service period and the month's suspension pass in seconds.
+warning, which appears publicly; a second warning sets off the policy's suspension, told to the
+agency first (失信告知) and applied by the credit sweep when the response period runs out; the
+agency's next sign-up is refused with the reason; the suspension ends by itself (time acceleration)
+and the agency signs up again. The periodic sweeps are called where Celery beat would run them; time
+acceleration (ZJCS_TIME_SCALE) makes the service period, the week to answer and the month's
+suspension pass in seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import pytest
 
 from credit_rules.models import LedgerEntry
-from tests.factories import agencies, buyer_user, operator_user, supervisor_user
+from tests.factories import agencies, buyer_user, operator_user, pending_notice, supervisor_user
 from tests.helpers import after, wait_past
 from workflows import tasks
 from workflows.models import Membership, Project
@@ -118,12 +120,22 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     public.goto("/notices/warning/")
     assert winner_agency.name in public.locator("main").inner_text()
 
-    # a second warning suspends the agency (a month that passes in two seconds here)
+    # a second warning sets off the policy's suspension (a month that passes in two seconds here), told to the
+    # agency first: it sees the notice on its cases page, and while it may answer nothing is in force
     settings.ZJCS_TIME_SCALE = MONTH_IN_TWO_SECONDS
     issue_warning(
         supervisor_page, winner_agency, "另一项目成果数据错误，经复核属实。", "另一项目成果数据错误，经复核属实。"
     )
-    assert re.search(r"已自动暂停至", supervisor_page.get_by_test_id("followups").inner_text())
+    assert "已告知机构拟采取「暂停」" in supervisor_page.get_by_test_id("notices").inner_text()
+    notice = pending_notice(winner_agency)
+    assert Membership.objects.get(agency=winner_agency, state="active")
+    winner_page.goto("/agency/cases/")
+    told = winner_page.locator(f"#case-{notice.pk}").inner_text()
+    assert "失信告知" in told and "CR-ESC-001" in told and "暂停" in told
+
+    # the response period runs out unanswered: the credit sweep (Celery beat) applies the suspension
+    wait_past(notice.response_due, margin=0.2)
+    tasks.credit_sweep()
     membership = Membership.objects.get(agency=winner_agency, state="suspended")
 
     # whose next sign-up is refused with the reason

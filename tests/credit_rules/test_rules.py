@@ -36,6 +36,8 @@ SUSPENDED_FOR_LISTING = measure(MeasureKind.SUSPEND, entry=9, end=None, rule="CR
 EXPELLED = measure(MeasureKind.EXPEL, start=moment(2025, 6, 1), end=moment(2028, 6, 1), rule="CR-ESC-003")
 RESTRICTED_FOR_D = measure(MeasureKind.RESTRICT, entry=11, rule="CR-ESC-004")
 RESTRICTED_BY_HAND = measure(MeasureKind.RESTRICT, entry=12, rule="CR-SUP-001")
+REWARDED = measure(MeasureKind.REWARD, entry=13, end=moment(2026, 9, 1), rule="CR-RWD-001")
+REWARDED_LONG = measure(MeasureKind.REWARD, entry=14, end=moment(2027, 6, 1), rule="CR-RWD-002")
 LISTING = Listing("最高人民法院失信被执行人名单", "未履行生效判决", datetime.date(2025, 11, 3))
 SERIOUS_OLD = EventRow(3, "DECLINE_WIN", "无故放弃中选资格", "serious", moment(2024, 5, 6))
 GRAVE_NEW = EventRow(5, "FALSE_MATERIALS", "提供虚假材料", "grave", moment(2025, 8, 9))
@@ -87,6 +89,13 @@ CASES = [
     ),
     ("CR-ONB-005", "was-b-a-year-ago", {"context": {"member_since": TWO_YEARS_AGO}, "score_green_start": 85}, []),
     ("CR-ONB-005", "b-now", {"context": {"member_since": TWO_YEARS_AGO}, "score": 88, "grade": "B"}, []),
+    (
+        # the reward in force is the green channel, however new the membership
+        "CR-ONB-005",
+        "rewarded",
+        {"measures": (REWARDED,), "context": {"member_since": LAST_MONTH}, "score_green_start": 80},
+        [fast_track(months=12)],
+    ),
     ("CR-ONB-006", "agency-renews-alone", {"context": {"actor_role": "agency"}}, [refuse()]),
     (
         "CR-ONB-006",
@@ -296,6 +305,68 @@ CASES = [
         [order(MeasureKind.SUSPEND, months=2, measure_label=SUSPEND_LABEL)],
     ),
     ("CR-SUP-001", "finding-only", {"context": {"measure": ""}}, []),
+    (
+        # a rule's prior notice carries that rule's own order: the supervisors' rule stays silent
+        "CR-SUP-001",
+        "rule-notice",
+        {"context": {"measure": MeasureKind.SUSPEND, "months": 1, "rule_code": "CR-ESC-001"}},
+        [],
+    ),
+    # --- reward (奖) ----------------------------------------------------------------------------
+    (
+        "CR-RWD-001",
+        "a-for-12-months",
+        {"context": {"member_since": TWO_YEARS_AGO}, "score_green_start": 96},
+        [order(MeasureKind.REWARD, months=12, window=12)],
+    ),
+    ("CR-RWD-001", "already-rewarded", {"context": {"member_since": TWO_YEARS_AGO}, "measures": (REWARDED,)}, []),
+    ("CR-RWD-001", "new-member", {"context": {"member_since": LAST_MONTH}}, []),
+    ("CR-RWD-001", "no-member-told", {}, []),
+    (
+        "CR-RWD-001",
+        "negative-in-window",
+        {"context": {"member_since": TWO_YEARS_AGO}, "negatives_in_green_window": 1},
+        [],
+    ),
+    ("CR-RWD-001", "was-b-a-year-ago", {"context": {"member_since": TWO_YEARS_AGO}, "score_green_start": 85}, []),
+    ("CR-RWD-001", "b-now", {"context": {"member_since": TWO_YEARS_AGO}, "score": 88, "grade": "B"}, []),
+    ("CR-RWD-001", "suspended", {"context": {"member_since": TWO_YEARS_AGO}, "measures": (SUSPENDED,)}, []),
+    ("CR-RWD-001", "listed", {"context": {"member_since": TWO_YEARS_AGO}, "listings": (LISTING,)}, []),
+    (
+        "CR-RWD-001",
+        "policy-without-rewards",
+        {"context": {"member_since": TWO_YEARS_AGO}, "policy": {"reward_months": 0}},
+        [],
+    ),
+    (
+        "CR-RWD-002",
+        "honour-at-grade-a",
+        {"context": {"new_rewards": True, "new_title": "列入红名单或获表彰"}},
+        [order(MeasureKind.REWARD, months=12, title="列入红名单或获表彰")],
+    ),
+    (
+        "CR-RWD-002",
+        "honour-outlasts-the-reward-in-force",
+        {"measures": (REWARDED,), "context": {"new_rewards": True, "new_title": "纳税信用 A 级"}},
+        [order(MeasureKind.REWARD, months=12, title="纳税信用 A 级")],
+    ),
+    ("CR-RWD-002", "reward-in-force-runs-longer", {"measures": (REWARDED_LONG,), "context": {"new_rewards": True}}, []),
+    ("CR-RWD-002", "honour-at-grade-b", {"score": 85, "grade": "B", "context": {"new_rewards": True}}, []),
+    ("CR-RWD-002", "honour-while-restricted", {"measures": (RESTRICTED_FOR_D,), "context": {"new_rewards": True}}, []),
+    ("CR-RWD-002", "item-that-does-not-reward", {"context": {"new_rewards": False, "new_points": 2}}, []),
+    ("CR-RWD-002", "policy-without-rewards", {"policy": {"reward_months": 0}, "context": {"new_rewards": True}}, []),
+    ("CR-RWD-003", "negative-entry-lands", {"measures": (REWARDED,), "context": {"new_points": -5}}, [lift(13)]),
+    (
+        "CR-RWD-003",
+        "punitive-measure-recorded",
+        {"measures": (REWARDED, REWARDED_LONG), "context": {"new_measure": MeasureKind.SUSPEND}},
+        [lift(13), lift(14)],
+    ),
+    ("CR-RWD-003", "punitive-in-force-on-review", {"measures": (REWARDED, RESTRICTED_BY_HAND)}, [lift(13)]),
+    ("CR-RWD-003", "listed-on-review", {"measures": (REWARDED,), "listings": (LISTING,)}, [lift(13)]),
+    ("CR-RWD-003", "positive-entry", {"measures": (REWARDED,), "context": {"new_points": 2}}, []),
+    ("CR-RWD-003", "reward-recorded", {"measures": (REWARDED,), "context": {"new_measure": MeasureKind.REWARD}}, []),
+    ("CR-RWD-003", "not-rewarded", {"context": {"new_points": -5}}, []),
     # --- escalation -----------------------------------------------------------------------------
     (
         "CR-ESC-006",

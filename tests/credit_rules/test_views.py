@@ -364,31 +364,39 @@ def test_blacklist_reason_falls_back_to_the_measure_for_unregistered_rule_codes(
 
 
 @pytest.mark.django_db
-def test_redlist_lists_rewarded_and_honoured_grade_a_agencies(client):
-    # given
+def test_redlist_is_made_of_reward_measures_in_force(client):
+    # given agencies with a reward measure in force (one with more points), and others without
     rewarded = AgencyFactory(name="惠州甲绿色通道有限公司")
-    _measure(rewarded, MeasureKind.REWARD, rule_code="CR-ONB-006", ends_in_days=365)
-    honoured = AgencyFactory(name="惠州乙表彰有限公司")
-    _events(honoured, "HONOUR_RED_LIST")
-    plain_a = AgencyFactory(name="惠州丙普通有限公司")
-    _events(plain_a, "RATING_EXCELLENT")
-    honoured_b = AgencyFactory(name="惠州丁表彰B级有限公司")
-    _events(honoured_b, "HONOUR_RED_LIST", "DECLINE_WIN", "DECLINE_WIN")  # 85 → B
-    honoured_suspended = AgencyFactory(name="惠州戊表彰暂停有限公司")
-    _events(honoured_suspended, "HONOUR_RED_LIST")
-    _measure(honoured_suspended, MeasureKind.SUSPEND, rule_code="CR-ESC-001", ends_in_days=30)
-    honour_withdrawn = AgencyFactory(name="惠州己表彰撤销有限公司")
-    (honour,) = _events(honour_withdrawn, "HONOUR_RED_LIST")
-    entry_neutralise(entry=honour, reason=LedgerEntry.Reason.OVERTURNED)
+    _measure(rewarded, MeasureKind.REWARD, rule_code="CR-RWD-001", ends_in_days=365)
+    rewarded_honoured = AgencyFactory(name="惠州乙表彰激励有限公司")
+    _events(rewarded_honoured, "HONOUR_RED_LIST")
+    _measure(rewarded_honoured, MeasureKind.REWARD, rule_code="CR-RWD-002", ends_in_days=365)
+    honour_only = AgencyFactory(name="惠州丙仅表彰有限公司")  # an honour that ordered no reward
+    _events(honour_only, "HONOUR_RED_LIST")
+    rewarded_suspended = AgencyFactory(name="惠州戊激励暂停有限公司")
+    _measure(rewarded_suspended, MeasureKind.REWARD, rule_code="CR-RWD-001", ends_in_days=365)
+    _measure(rewarded_suspended, MeasureKind.SUSPEND, rule_code="CR-ESC-001", ends_in_days=30)
+    reward_lifted = AgencyFactory(name="惠州己激励终止有限公司")
+    reward = _measure(reward_lifted, MeasureKind.REWARD, rule_code="CR-RWD-001", ends_in_days=365)
+    entry_neutralise(entry=reward, reason=LedgerEntry.Reason.LIFTED, rule_code="CR-RWD-003")
+    reward_over = AgencyFactory(name="惠州庚激励期满有限公司")
+    measure_record(
+        subject=subject_for_agency(reward_over),
+        kind=MeasureKind.REWARD,
+        starts_at=timezone.now() - datetime.timedelta(days=400),
+        ends_at=timezone.now() - DAY,
+        rule_code="CR-RWD-001",
+        basis="",
+    )
 
     # when
     response = client.get(reverse("redlist"))
     body = response.content.decode()
 
-    # then: best score first
-    assert [s.name for s in response.context["page_obj"].object_list] == [honoured.name, rewarded.name]
-    assert "列入红名单或获表彰" in body and "measure-reward" in body and "CR-ONB-006" in body
-    for absent in (plain_a, honoured_b, honoured_suspended, honour_withdrawn):
+    # then only the rewards in force list an agency, best score first, each with its period and rule
+    assert [s.name for s in response.context["page_obj"].object_list] == [rewarded_honoured.name, rewarded.name]
+    assert "measure-reward" in body and "CR-RWD-001" in body and "CR-RWD-002" in body
+    for absent in (honour_only, rewarded_suspended, reward_lifted, reward_over):
         assert absent.name not in body
 
 

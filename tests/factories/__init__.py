@@ -2,7 +2,8 @@
 
 - ``people``: factory_boy factories for users and organisations, and accounts with their roles;
 - ``membership``: the entry path (an applicant, a submitted application, an admitted agency);
-- ``credit``: events, warnings, measures, credit cases, suspended members, external-list files;
+- ``credit``: events, warnings, measures, credit cases and rules' prior notices, suspended members, external-list
+  files;
 - ``procurement``: qualified agencies, projects from draft to published, the award, contracting and an
   engagement through contract, delivery and acceptance.
 
@@ -19,12 +20,15 @@ from tests.factories.credit import (
     list_agency,
     listing_csv,
     listing_row,
+    notice_lapses,
     notified_case,
+    pending_notice,
     proposed_case,
     record_event,
     suspend_by_warnings,
     suspended_member,
     warn,
+    warned_twice,
 )
 from tests.factories.membership import admitted_agency, applicant, submitted_application
 from tests.factories.people import (
@@ -100,8 +104,10 @@ __all__ = [
     "list_agency",
     "listing_csv",
     "listing_row",
+    "notice_lapses",
     "notified_case",
     "operator_user",
+    "pending_notice",
     "project_data",
     "project_row",
     "proposed_case",
@@ -118,6 +124,7 @@ __all__ = [
     "suspend_by_warnings",
     "suspended_member",
     "warn",
+    "warned_twice",
     "winner_confirmed",
     "winner_of",
 ]

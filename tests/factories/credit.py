@@ -1,7 +1,8 @@
 """Credit states built through the credit services: events and warnings on an agency's ledger, measures,
 credit cases at each step, suspended members, and external-list files.
 
-Only the clock is ever simulated (``hearing_lapsed``); every record is written by the services.
+Only the clock is ever simulated (``hearing_lapsed``, also for a rule's prior notice: ``notice_lapses``); every
+record is written by the services.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from workflows.services.credit import cases as case_services
 from workflows.services.credit import events as event_services
 from workflows.services.credit import measures as measure_services
 from workflows.services.credit.external import external_list_import
+from workflows.services.credit.sweeps import credit_sweep
 
 # --- the ledger ---------------------------------------------------------------------------------------
 
@@ -48,9 +50,37 @@ def apply_measure(agency: Agency, kind: str, *, months: int | None = None, rule:
 SUSPENDING_WARNINGS = ("逾期提交成果。", "成果质量不合格。")
 
 
-def suspend_by_warnings(agency: Agency, supervisor, facts: Sequence[str] = SUSPENDING_WARNINGS) -> list[LedgerEntry]:
-    """Two credit warnings within the policy's window: the agency is suspended by the policy (CR-ESC-001)."""
+def pending_notice(agency: Agency) -> CreditCase:
+    """The agency's open prior notice of an automatic measure (失信告知), the newest."""
+    return CreditCase.objects.filter(agency=agency, state__in=CreditCase.OPEN).exclude(rule_code="").latest("pk")
+
+
+def warned_twice(agency: Agency, supervisor, facts: Sequence[str] = SUSPENDING_WARNINGS) -> CreditCase:
+    """Two credit warnings within the policy's window: the policy's suspension (CR-ESC-001) is notified to the
+    agency first (失信告知), and nothing is in force yet. Returns the notice, its response period running."""
+    _warnings_notified(agency, supervisor, facts)
+    return pending_notice(agency)
+
+
+def _warnings_notified(agency: Agency, supervisor, facts: Sequence[str]) -> list[LedgerEntry]:
     warnings = [warn(agency, supervisor, what) for what in facts]
+    assert not subject_for_agency(agency).is_suspended
+    notice = pending_notice(agency)
+    assert notice.state == CreditCase.State.NOTIFIED and notice.measure == MeasureKind.SUSPEND
+    return warnings
+
+
+def notice_lapses(notice: CreditCase) -> dict[str, int]:
+    """The notice's response period runs out unanswered and the credit sweep runs: the measure takes effect."""
+    hearing_lapsed(notice)
+    return credit_sweep()
+
+
+def suspend_by_warnings(agency: Agency, supervisor, facts: Sequence[str] = SUSPENDING_WARNINGS) -> list[LedgerEntry]:
+    """Two credit warnings within the policy's window: the suspension the policy orders (CR-ESC-001) is notified,
+    its response period lapses unanswered and the credit sweep applies it. Returns the warnings."""
+    warnings = _warnings_notified(agency, supervisor, facts)
+    notice_lapses(pending_notice(agency))
     assert subject_for_agency(agency).is_suspended
     return warnings
 

@@ -30,6 +30,7 @@ from marketplace.roles import Role
 from ..models import Engagement, Membership, Payment, Project, SignUp
 from ..services.credit import events as event_services
 from ..services.credit import repairs as repair_services
+from ..services.credit.cases import notices_take_effect
 from ..services.deadlines import deadlines_sweep
 from ..services.delivery import engagements as engagement_services
 from ..services.delivery import payments as payment_services
@@ -257,9 +258,23 @@ def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m:
     progress("  demo: open, failed and cancelled projects")
 
     # the remaining credit notices: a suspension, and a repaired record with its withdrawal
+    # (the two warnings were issued weeks ago: the suspension they set off was told to the agency first, and its
+    # response period ran out unanswered, so the credit sweep's step applies it now)
     suspended_agency, _u = pool[3]
-    for what in ("估价报告未按约定时限提交，经督促仍逾期 15 日。", "估价报告引用数据错误，经复核属实。"):
-        event_services.warning_issue(agency=suspended_agency, actor=supervisor, facts=what, evidence_summary=what)
+    for days, what in (
+        (20, "估价报告未按约定时限提交，经督促仍逾期 15 日。"),
+        (10, "估价报告引用数据错误，经复核属实。"),
+    ):
+        event_services.credit_event_record(
+            subject=subject_for_agency(suspended_agency),
+            code="CREDIT_WARNING",
+            source=Source.SUPERVISOR,
+            actor=supervisor,
+            evidence={"summary": what, "facts": what},
+            publish="warning",
+            at=timezone.now() - datetime.timedelta(days=days),
+        )
+    notices_take_effect()
     repaired_agency, repaired_user = pool[2]
     poor = event_services.credit_event_record(
         subject=subject_for_agency(repaired_agency),

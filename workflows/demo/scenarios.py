@@ -16,6 +16,7 @@ from marketplace.roles import Role
 
 from ..models import Membership
 from ..services import membership as membership_services
+from ..services.credit.cases import notices_take_effect
 from ..services.credit.events import credit_event_record
 from ..services.transitions import row_reload
 from .people import account
@@ -23,11 +24,11 @@ from .people import account
 SCENARIOS = [
     # (username, what the demo shows with this agency)
     ("agency_demo", "正常入驻的机构"),
-    ("agency_demo2", "已有 1 次信用警告：再警告一次将自动暂停 1 个月"),
+    ("agency_demo2", "已有 1 次信用警告：再警告一次将先行告知拟暂停 1 个月，陈述申辩期满后生效"),
     ("agency_demo3", "有严重失信记录（无故放弃中选资格）：提交入驻申请将被拒绝"),
     ("agency_demo4", "因提供虚假材料被清退，禁入期内不能重新申请"),
-    ("agency_demo5", "连续 A 级并获表彰：红名单、绿色通道"),
-    ("agency_demo6", "12 个月内 2 次质量投诉：第 3 次将被清退"),
+    ("agency_demo5", "获表彰并受守信激励：红名单、绿色通道"),
+    ("agency_demo6", "12 个月内 2 次质量投诉：第 3 次将先行告知拟清退"),
 ]
 STATEMENT = "依法诚信执业，按约定时限和质量提交服务成果，接受评价与监督。"
 APPROVAL_NOTE = "材料齐全，同意入驻。"
@@ -133,10 +134,9 @@ def scenarios_seed(accounts, supervisor) -> None:
         admit(agency, user)
         credit_event_record(
             subject=subject,
-            code="HONOUR_RED_LIST",
+            code="HONOUR_RED_LIST",  # it orders a reward, whose notice is the red-list notice
             source="honour",
             actor=supervisor,
-            publish="red_list",
             evidence={"summary": "获评 2025 年度惠州市优秀中介服务机构。"},
             at=now - datetime.timedelta(days=60),
         )
@@ -153,3 +153,7 @@ def scenarios_seed(accounts, supervisor) -> None:
                 evidence={"summary": what},
                 at=now - datetime.timedelta(days=days),
             )
+
+    # The expulsion the false materials set off was told to agency_demo4 a year ago (失信告知) and its response
+    # period ran out unanswered: the credit sweep's step applies it, as beat would have done long since.
+    notices_take_effect(now)

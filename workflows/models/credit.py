@@ -21,7 +21,14 @@ from .uploads import evidence_upload_to
 
 
 class CreditCase(FSMModelMixin, models.Model):
-    """Due process for a discretionary measure: proposed, notified, answered, then decided."""
+    """Due process for a measure: proposed, notified, answered, then decided.
+
+    A supervisor proposes a discretionary measure; or a rule orders a punitive measure by itself and the
+    case is its prior notice (失信告知), carrying the rule's code, reasons and order. The system opens such a
+    case and notifies it at once, through the runner; the credit sweep applies it when the response period
+    ends unanswered, a supervisor decides it once the agency has answered, and it is dropped when the
+    entry it rests on is overturned.
+    """
 
     class State(models.TextChoices):
         PROPOSED = "proposed", _("拟处理")
@@ -44,14 +51,20 @@ class CreditCase(FSMModelMixin, models.Model):
         _("拟采取措施"),
         max_length=10,
         blank=True,
-        choices=[(k, v) for k, v in MeasureKind.choices if k in ("restrict", "suspend", "expel")],
+        choices=[(k, v) for k, v in MeasureKind.choices if k in ("restrict", "suspend", "expel", "revoke")],
     )
     months = models.PositiveSmallIntegerField(_("期限（月）"), null=True, blank=True)
+    # A rule's prior notice: the rule that ordered the measure, its message parameters, the entry that set it off.
+    rule_code = models.CharField(_("规则代码"), max_length=20, blank=True)
+    rule_params = models.JSONField(default=dict, blank=True)
+    trigger_entry = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     facts = models.TextField(_("事实与依据"))
     evidence = models.FileField(
         _("证据材料"), upload_to=evidence_upload_to, blank=True, validators=[validate_document_upload]
     )
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(  # None: opened by a rule
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     proposed_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
     response_due = models.DateTimeField(_("陈述申辩截止"), null=True, blank=True)
@@ -72,11 +85,16 @@ class CreditCase(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.agency} — {self.get_measure_display() or self.ground_code}"
 
+    @property
+    def is_automatic(self) -> bool:
+        """Opened by a rule: the prior notice of an automatic measure (失信告知)."""
+        return bool(self.rule_code)
+
     @transition(
         field=state,
         source=State.PROPOSED,
         target=State.NOTIFIED,
-        permission=perm.supervisor_in_scope,
+        permission=perm.supervisor_or_rule,
         custom=exempt("due process: the agency is told of the proposed measure and may answer"),
     )
     def notify(self, *, at: datetime.datetime, response_due: datetime.datetime) -> None:
@@ -88,22 +106,25 @@ class CreditCase(FSMModelMixin, models.Model):
         field=state,
         source=State.NOTIFIED,
         target=State.APPLIED,
-        permission=perm.supervisor_in_scope,
+        permission=perm.supervisor_or_rule,
         custom=gated("due_process"),
     )
     def apply(self, *, at: datetime.datetime, user, note: str) -> None:
-        """The supervisor decides to apply the measure after the response (or its deadline)."""
+        """The measure is applied after the response, or its deadline (a rule's notice: by the credit sweep)."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
 
     @transition(
         field=state,
         source=[State.PROPOSED, State.NOTIFIED],
         target=State.DISMISSED,
-        permission=perm.supervisor_in_scope,
-        custom=exempt("the supervisor drops the case: nothing is recorded against the agency"),
+        permission=perm.supervisor_or_rule,
+        custom=exempt(
+            "the case is dropped — by the supervisor, or for a rule's notice when the entry it rests on is"
+            " overturned: nothing is recorded against the agency"
+        ),
     )
     def dismiss(self, *, at: datetime.datetime, user, note: str) -> None:
-        """The supervisor drops the case."""
+        """The supervisor drops the case (a rule's notice also falls with the entry it rests on)."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
 
     @transition(

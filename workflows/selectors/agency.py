@@ -249,6 +249,7 @@ class CreditPage:
     objections: list[Objection]
     repairs: list[RepairRequest]
     refusals: list[RefusedDecision]
+    notices: list[CreditCase] = field(default_factory=list)  # measures told to the agency, not yet in force
 
     @property
     def score(self) -> int:
@@ -316,10 +317,11 @@ def ledger_list_for_agency_credit(agency: Agency, at: datetime.datetime | None =
     at = at or timezone.now()
     policy = policy_at(at)
     subject = CreditSubject.objects.filter(agency=agency).first()
+    notices = list(CreditCase.objects.filter(agency=agency, state=CreditCase.State.NOTIFIED).order_by("response_due"))
     objections = list(Objection.objects.filter(agency=agency).select_related("entry").order_by("-submitted_at", "-pk"))
     repairs = list(RepairRequest.objects.filter(agency=agency).select_related("entry").order_by("-submitted_at", "-pk"))
     if subject is None:
-        return CreditPage(agency, at, policy, None, [], [], objections, repairs, [])
+        return CreditPage(agency, at, policy, None, [], [], objections, repairs, [], notices)
 
     entries = list(LedgerEntry.objects.filter(subject=subject).order_by("-seq"))
     standing = standing_compute(subject, at)
@@ -365,7 +367,7 @@ def ledger_list_for_agency_credit(agency: Agency, at: datetime.datetime | None =
             )
         )
     refusals = [RefusedDecision(d, _reasons_shown(d.reasons)) for d in decisions]
-    return CreditPage(agency, at, policy, standing, measures, rows, objections, repairs, refusals)
+    return CreditPage(agency, at, policy, standing, measures, rows, objections, repairs, refusals, notices)
 
 
 def entry_get_for_agency(agency: Agency, entry_id: int) -> LedgerEntry | None:
@@ -378,11 +380,13 @@ def entry_get_for_agency(agency: Agency, entry_id: int) -> LedgerEntry | None:
 
 @dataclass
 class CaseRow:
-    """A credit case with what the agency page shows about it."""
+    """A credit case with what the agency page shows about it; for a rule's prior notice (失信告知), the rule
+    that ordered the measure, its message in the reader's language and its basis."""
 
     case: CreditCase
     ground_title: str
     can_respond: bool
+    rule: Reason | None = None
 
 
 def _notified_cases(agency: Agency) -> QuerySet[CreditCase]:
@@ -394,12 +398,20 @@ def _notified_cases(agency: Agency) -> QuerySet[CreditCase]:
     )
 
 
+def case_rule_reason(case: CreditCase, policy: Policy) -> Reason | None:
+    """The reason a rule's notice gives (rule, message, basis), or None for a supervisor's case."""
+    if not case.rule_code or case.rule_code not in REGISTRY:
+        return None
+    return Reason(case.rule_code, "measure", case.rule_params or {}, policy.local.get(case.rule_code, ""))
+
+
 def _case_row(case: CreditCase, at: datetime.datetime, policy: Policy) -> CaseRow:
     entry = policy.catalogue.get(case.ground_code) if case.ground_code else None
     return CaseRow(
         case=case,
         ground_title=entry.label if entry else case.ground_code,
         can_respond=case.state == CreditCase.State.NOTIFIED and (case.response_due is None or at <= case.response_due),
+        rule=case_rule_reason(case, policy),
     )
 
 

@@ -20,6 +20,17 @@ def current_membership(agency: Agency) -> Membership | None:
     return agency.memberships.exclude(state__in=Membership.FINAL).order_by("-created_at").first()
 
 
+def member_since(agency: Agency) -> datetime.datetime | None:
+    """When the agency first entered, counting earlier memberships that ended well (withdrawn)."""
+    return (
+        agency.memberships.filter(member_since__isnull=False)
+        .exclude(state__in=[Membership.State.EXPELLED])
+        .order_by("member_since")
+        .values_list("member_since", flat=True)
+        .first()
+    )
+
+
 def open_engagement_count(agency: Agency) -> int:
     """Engagements not yet rated or terminated: they keep an agency from leaving."""
     return Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN).count()

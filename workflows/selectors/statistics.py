@@ -98,6 +98,15 @@ class PublicStatistics:
     def grade_counts(self) -> dict[str, int]:
         return {g: self.grades.get(g, 0) for g in Grade.values}
 
+    @property
+    def rewarded_now(self) -> int:
+        """Agencies with a reward (the green channel) in force."""
+        return self.grades.get(REWARDED, 0)
+
+    def measure_total(self, kind: str) -> int:
+        """Measures of one kind taken in the window's months."""
+        return sum(n for (month, k), n in self.measures.items() if k == kind and month in self.months)
+
     def award_total(self) -> AwardMonth:
         """All months of the window together."""
         rows = [self.awards[m] for m in self.months if m in self.awards]
@@ -161,12 +170,21 @@ def measure_counts_by_month(start: datetime.datetime, now: datetime.datetime) ->
     return out
 
 
+REWARDED = "rewarded"  # the grade counts' extra key: agencies with a reward (the green channel) in force now
+
+
 def grade_counts() -> dict[str, int]:
-    """Agencies with a credit record, by cached grade (kept equal to the ledger by ``standing_refresh``)."""
+    """Agencies with a credit record, by cached grade (kept equal to the ledger by ``standing_refresh``), and
+    under ``REWARDED`` how many have a reward in force: one grouped query."""
     rows = (
-        CreditSubject.objects.filter(kind=CreditSubject.Kind.AGENCY).order_by().values("grade").annotate(n=Count("pk"))
+        CreditSubject.objects.filter(kind=CreditSubject.Kind.AGENCY)
+        .order_by()
+        .values("grade")
+        .annotate(n=Count("pk"), rewarded=Count("pk", filter=Q(is_rewarded=True)))
     )
-    return {row["grade"]: row["n"] for row in rows}
+    out = {row["grade"]: row["n"] for row in rows}
+    out[REWARDED] = sum(row["rewarded"] for row in rows)
+    return out
 
 
 def project_counts() -> dict[tuple[str, str], int]:

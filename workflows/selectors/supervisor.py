@@ -182,9 +182,9 @@ def membership_for_supervisor_renewal(profile: SupervisorProfile, pk: int) -> Me
 
 
 def credit_case_for_supervisor(profile: SupervisorProfile, pk: int) -> CreditCase:
-    """One credit case in scope with its agency, people and measure entry (404 outside the scope)."""
+    """One credit case in scope with its agency, people, measure entry and triggering entry (404 outside the scope)."""
     qs = CreditCase.objects.select_related(
-        "agency", "agency__credit", "subject", "proposed_by", "decided_by", "measure_entry"
+        "agency", "agency__credit", "subject", "proposed_by", "decided_by", "measure_entry", "trigger_entry"
     )
     return _in_scope_or_404(qs, profile, pk)
 
@@ -277,14 +277,24 @@ def agency_in_scope_by_uscc(profile: SupervisorProfile | None, uscc: str) -> Age
     return agencies_in_scope(profile).select_related("credit").filter(uscc=uscc).first()
 
 
+@dataclass(frozen=True)
+class Followup:
+    """A measure (or lift) an event set off at once, and the policy's reason where it skipped prior notice."""
+
+    entry: LedgerEntry
+    immediate_reason: str = ""
+
+
 @dataclass
 class EventOutcome:
-    """What recording one event did: the entry, the standing after it, and the measures it set off."""
+    """What recording one event did: the entry, the standing after it, the measures it set off at once and
+    those first told to the agency (the rules' prior notices, 失信告知)."""
 
     entry: LedgerEntry
     subject: CreditSubject
-    followups: list[LedgerEntry]
+    followups: list[Followup]
     membership: Membership | None
+    notices: list[CreditCase] = field(default_factory=list)
 
 
 def ledger_event_for_supervisor(profile: SupervisorProfile, pk: int) -> EventOutcome:
@@ -299,20 +309,25 @@ def ledger_event_for_supervisor(profile: SupervisorProfile, pk: int) -> EventOut
     if entry is None:
         raise Http404
     # The escalation writes its measures (and lifts) with the event's own timestamp, right after it.
-    followups = list(
-        LedgerEntry.objects.filter(
-            subject=entry.subject,
-            seq__gt=entry.seq,
-            effective_at=entry.effective_at,
-            kind__in=[LedgerEntry.Kind.MEASURE, LedgerEntry.Kind.NEUTRALISE],
-        ).order_by("seq")
-    )
+    followups = LedgerEntry.objects.filter(
+        subject=entry.subject,
+        seq__gt=entry.seq,
+        effective_at=entry.effective_at,
+        kind__in=[LedgerEntry.Kind.MEASURE, LedgerEntry.Kind.NEUTRALISE],
+    ).order_by("seq")
+    immediate = policy_at(entry.effective_at).immediate_measures or {}
     membership = (
         (Membership.objects.filter(agency=entry.subject.agency).exclude(state=Membership.State.DRAFT))
         .order_by("-created_at")
         .first()
     )
-    return EventOutcome(entry=entry, subject=entry.subject, followups=followups, membership=membership)
+    return EventOutcome(
+        entry=entry,
+        subject=entry.subject,
+        followups=[Followup(f, str(immediate.get(f.rule_code, "")) if f.measure else "") for f in followups],
+        membership=membership,
+        notices=list(CreditCase.objects.filter(trigger_entry=entry).order_by("pk")),
+    )
 
 
 def ledger_event_by_idempotency_key(subject: CreditSubject, key: str) -> LedgerEntry | None:

@@ -21,20 +21,9 @@ from marketplace.models import Agency, Qualification, QualificationLevel, Qualif
 from marketplace.selectors import acts_for_agency, qualifications_valid_on
 
 from ..models import Membership
-from ..selectors.facts import current_membership, open_engagement_count
+from ..selectors.facts import current_membership, member_since, open_engagement_count
 from .credit.measures import membership_sync
 from .transitions import TransitionResult, target_label, transition_run
-
-
-def _member_since(agency: Agency):
-    """When the agency first entered, counting earlier memberships that ended well (withdrawn)."""
-    return (
-        agency.memberships.filter(member_since__isnull=False)
-        .exclude(state__in=[Membership.State.EXPELLED])
-        .order_by("member_since")
-        .values_list("member_since", flat=True)
-        .first()
-    )
 
 
 @transaction.atomic
@@ -166,7 +155,7 @@ def membership_submit(*, membership: Membership, actor, accept_commitment: bool)
                 name="approve",
                 actor=None,
                 subject=subject,
-                context={"member_since": _member_since(agency)},
+                context={"member_since": member_since(agency)},
                 params={"at": now, "fast_tracked": True, "note": _("绿色通道，免于人工审核")},
                 at=now,
                 on_done=_admitted,
@@ -177,7 +166,7 @@ def membership_submit(*, membership: Membership, actor, accept_commitment: bool)
         name="submit",
         actor=actor,
         subject=subject,
-        context={"member_since": _member_since(agency), "actor_role": "agency"},
+        context={"member_since": member_since(agency), "actor_role": "agency"},
         params={"at": now},
         at=now,
         on_done=record_commitment,
@@ -195,7 +184,7 @@ def membership_review(*, membership: Membership, actor, decision: str, note: str
             name="approve",
             actor=actor,
             subject=subject_for_agency(membership.agency),
-            context={"member_since": _member_since(membership.agency)},
+            context={"member_since": member_since(membership.agency)},
             params={"at": now, "note": note},
             at=now,
             on_done=_admitted,
@@ -224,7 +213,7 @@ def membership_renew(*, membership: Membership, actor, as_role: str) -> Transiti
         name="renew",
         actor=actor,
         subject=subject_for_agency(membership.agency),
-        context={"member_since": _member_since(membership.agency), "actor_role": as_role},
+        context={"member_since": member_since(membership.agency), "actor_role": as_role},
         params={"at": now},
         at=now,
         on_done=_admitted,

@@ -214,6 +214,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "projects": sum(stats.by_method().values()),
         "agencies": sum(stats.grade_counts().values()),
         "measures": sum(stats.measures.values()),
+        "rewards": stats.measure_total(MeasureKind.REWARD),
+        "rewarded_now": stats.rewarded_now,
         "awarded": total.projects,
         "budget": money_format(total.budget),
         "amount": money_format(total.amount),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from credit_rules.external import ImportRejected
 from credit_rules.models import CreditSubject, Source
+from credit_rules.policy import policy_at
 from credit_rules.services import subject_for_agency
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.errors import ApplicationError
@@ -39,6 +40,7 @@ from ..forms.supervisor import (
 )
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..selectors import supervisor as sel
+from ..selectors.agency import case_rule_reason
 from ..services.credit.cases import case_decide, case_notify, case_propose
 from ..services.credit.events import credit_event_record, warning_issue
 from ..services.credit.external import external_list_import
@@ -46,10 +48,6 @@ from ..services.credit.objections import objection_decide
 from ..services.credit.repairs import repair_decide
 from ..services.membership import membership_renew, membership_review
 from .common import file_response, refusal_show, result_show, supervisor_required
-
-# Honours may go on the public red list; warnings are published by warning_issue itself.
-PUBLISH_FOR_CODE = {"HONOUR_RED_LIST": "red_list"}
-
 
 # --- queue ------------------------------------------------------------------------------------------
 
@@ -159,6 +157,7 @@ def _event_record_once(*, profile_user, agency, code: str, data: dict, token: st
                 idempotency_key=token,
             )
         else:
+            # Not published by itself: an honour that orders a reward is announced by the reward (the red list).
             entry = credit_event_record(
                 subject=locked,
                 code=code,
@@ -170,7 +169,6 @@ def _event_record_once(*, profile_user, agency, code: str, data: dict, token: st
                     "file": evidence_file,
                     "idempotency_key": token,
                 },
-                publish=PUBLISH_FOR_CODE.get(code),
             )
         return entry, True
 
@@ -270,6 +268,7 @@ def case_detail(request, profile, pk: int):
         "form": form,
         "history": sel.transition_history_for_object(case),
         "ground_label": catalogue_label(case.ground_code) if case.ground_code else "",
+        "rule": case_rule_reason(case, policy_at()),
         "standing": sel.credit_standing_for_supervisor(case.agency),
         "now": timezone.now(),
         "can_notify": case.state == CreditCase.State.PROPOSED,

@@ -23,12 +23,15 @@ from tests.factories import (
     buyer_user,
     engagement_row,
     hearing_lapsed,
+    notice_lapses,
     notified_case,
+    pending_notice,
     record_event,
     supervisor_user,
     suspend_by_warnings,
+    warned_twice,
 )
-from tests.helpers import PDF, pdf_file, query_count
+from tests.helpers import PDF, page_text, pdf_file, query_count
 from workflows.models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
 from workflows.selectors.agency import ledger_list_for_agency_credit, membership_token
 from workflows.services import membership as membership_services
@@ -211,6 +214,7 @@ def test_expelled_agency_inside_its_bar_is_refused_at_submit(client):
     # given an admitted agency expelled for false materials (re-entry barred for 3 years)
     agency, membership, user = admitted_agency()
     record_event(agency, "FALSE_MATERIALS", actor=supervisor_user())
+    notice_lapses(pending_notice(agency))  # told first (失信告知); unanswered, the credit sweep applies it
     assert membership_of(agency).state == Membership.State.EXPELLED
     client.force_login(user)
     page = client.get(MEMBERSHIP).content.decode()
@@ -607,6 +611,39 @@ def test_case_is_listed_once_notified_and_the_agency_responds_before_the_due_dat
     assert "质量投诉经查实" in client.get(reverse("agency-cases")).content.decode()
 
 
+def test_a_rules_notice_is_shown_with_its_reason_and_answered_on_the_cases_page(client):
+    # given an agency whose second warning set off the suspension rule, told to it first
+    agency, membership, user = admitted_agency()
+    notice = warned_twice(agency, supervisor_user())
+    client.force_login(user)
+    # then 我的信用 says a measure is notified and not yet in force
+    credit = page_text(client.get(CREDIT))
+    assert "已告知、尚未生效的信用措施" in credit and "CR-ESC-001" in credit
+    # and the cases page shows the notice with its rule, reason, basis and when it takes effect
+    page = page_text(client.get(reverse("agency-cases")))
+    assert f"失信告知 {notice.pk}" in page and "按信用规则自动告知" in page
+    assert "12 个月内累计 2 次信用警告，暂停交易资格 1 个月。" in page and "国办发〔2019〕35号" in page
+    assert "尚未生效" in page and "陈述申辩" in page
+    # when it answers
+    response = client.post(reverse("agency-case-respond", args=[notice.pk]), {"response": "逾期系业主原因。"})
+    # then the answer is kept and shown; the measure is still not in force
+    assert response.status_code == 302
+    assert CreditCase.objects.get(pk=notice.pk).agency_response == "逾期系业主原因。"
+    assert "逾期系业主原因。" in page_text(client.get(reverse("agency-cases")))
+    assert "已陈述申辩，待监管部门决定" in page_text(client.get(CREDIT))
+    assert membership_of(agency).state == Membership.State.ACTIVE
+
+
+def test_a_rules_notice_reads_in_english_too(client):
+    # the reason is rendered from the rule and its parameters in the reader's language
+    agency, _membership, user = admitted_agency()
+    notice = warned_twice(agency, supervisor_user())
+    client.force_login(user)
+    page = page_text(client.get(reverse("agency-cases"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert f"Prior notice {notice.pk}" in page
+    assert "2 credit warnings within 12 months: trading suspended for 1 months." in page
+
+
 def test_case_response_after_the_due_date_is_refused(client):
     agency, membership, user = admitted_agency()
     supervisor = supervisor_user()
@@ -649,5 +686,5 @@ def test_credit_page_query_count_does_not_grow_with_the_ledger(client):
     _large, large_user = _agency_with_entries(30)
     assert LedgerEntry.objects.filter(subject__agency=_large).count() >= 32
     small, large = _credit_queries(client, small_user), _credit_queries(client, large_user)
-    # session, user, roles, agency, subject, objections, repairs, ledger, standing (3), refusals
-    assert small == large <= 12
+    # session, user, roles, agency, subject, pending notices, objections, repairs, ledger, standing (3), refusals
+    assert small == large <= 13

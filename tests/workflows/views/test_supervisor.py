@@ -24,13 +24,16 @@ from tests.factories import (
     admitted_agency,
     buyer_user,
     listing_csv,
+    notice_lapses,
     notified_case,
+    pending_notice,
     proposed_case,
     record_event,
     submitted_application,
     supervisor_user,
+    warned_twice,
 )
-from tests.helpers import pdf_file, query_count, refetch
+from tests.helpers import page_text, pdf_file, query_count, refetch
 from workflows.models import CreditCase, Membership, Objection, RepairRequest
 from workflows.services.credit import cases as case_services
 from workflows.services.credit import events as event_services
@@ -268,13 +271,21 @@ def test_second_warning_within_12_months_suspends_and_the_page_says_so(sup_clien
     # when a second warning is issued
     response = event_post(sup_client, agency)
     page = sup_client.get(response["Location"]).content.decode()
-    # then the agency is suspended for a month, and the page says until when
+    # then the suspension the policy orders is told to the agency first, and the page says so and until when
     subject = CreditSubject.objects.get(agency=agency)
-    assert subject.is_suspended and subject.score == 90 and subject.warning_count == 2
-    assert refetch(membership).state == Membership.State.SUSPENDED
+    assert not subject.is_suspended and subject.score == 90 and subject.warning_count == 2
+    assert refetch(membership).state == Membership.State.ACTIVE
+    notice = pending_notice(agency)
+    assert "已告知机构拟采取「暂停」" in page and "CR-ESC-001" in page
+    assert f"陈述申辩截止 {timezone.localtime(notice.response_due):%Y-%m-%d %H:%M}" in page
+    # when the response period ends unanswered and the credit sweep runs
+    notice_lapses(notice)
+    # then the agency is suspended for a month, and the event's page says until when
+    subject = CreditSubject.objects.get(agency=agency)
+    assert subject.is_suspended and refetch(membership).state == Membership.State.SUSPENDED
     until = LedgerEntry.objects.get(subject=subject, measure="suspend").expires_at
-    assert f"已自动暂停至 {timezone.localtime(until):%Y-%m-%d}" in page
-    assert "CR-ESC-001" in page and "暂停交易" in page
+    page = sup_client.get(reverse("supervisor-case", args=[notice.pk])).content.decode()
+    assert "已实施" in page and f"{timezone.localtime(until):%Y-%m-%d}" in page and "暂停交易" in page
 
 
 def test_double_post_of_the_same_warning_form_records_one_warning(sup_client):
@@ -305,11 +316,14 @@ def test_event_form_issues_a_fresh_token_on_each_visit(sup_client):
     assert first != second
 
 
-def test_red_list_honour_is_published_on_the_red_list_and_adds_points(sup_client):
+def test_red_list_honour_rewards_the_agency_and_the_reward_is_published_on_the_red_list(sup_client):
     agency, _m, _u = admitted_agency()
     event_post(sup_client, agency, code="HONOUR_RED_LIST", summary="获评 2025 年度市级守信激励对象。")
-    assert CreditSubject.objects.get(agency=agency).score == 105
-    assert NoticeRequest.objects.filter(kind="red_list").count() == 1
+    subject = CreditSubject.objects.get(agency=agency)
+    assert subject.score == 105 and subject.is_rewarded
+    # one red-list notice: the reward's (the honour is not published by itself)
+    (notice,) = NoticeRequest.objects.filter(kind="red_list")
+    assert notice.payload["measure"] == "reward" and notice.payload["rule_code"] == "CR-RWD-002"
 
 
 def test_quality_complaint_is_recorded_without_a_notice(sup_client):
@@ -607,6 +621,33 @@ def test_import_command_reports_and_fails_on_a_rejected_file(tmp_path):
     call_command("import_external_list", str(good), stdout=out)
     assert "Imported 1 row(s)" in out.getvalue() and "1 agencies on the platform affected" in out.getvalue()
     assert refetch(membership).state == Membership.State.SUSPENDED
+
+
+# --- rules' prior notices (失信告知) ----------------------------------------------------------------------
+
+
+def test_the_queue_shows_a_rules_notice_and_the_agencys_answer(sup_client, supervisor):
+    # given an agency in scope whose second warning set off the suspension rule, told to it first
+    agency, _membership, user = admitted_agency()
+    notice = warned_twice(agency, supervisor)
+    page = page_text(sup_client.get(reverse("supervisor-queue")))
+    assert agency.name in page and "CR-ESC-001" in page and "规则自动告知" in page and "未申辩" in page
+    # when the agency answers
+    case_services.case_respond(case=notice, actor=user, response="逾期系业主延迟提供基础资料所致，附业主说明。")
+    # then the queue shows the answer, waiting for the supervisor's decision
+    page = page_text(sup_client.get(reverse("supervisor-queue")))
+    assert "已申辩" in page and "待决定" in page and "逾期系业主延迟提供基础资料所致" in page
+    # and the case page shows the rule, its reason, the triggering record and the answer, with the actions
+    page = page_text(sup_client.get(reverse("supervisor-case", args=[notice.pk])))
+    assert "信用规则自动触发" in page and "12 个月内累计 2 次信用警告" in page and "触发记录" in page
+    assert "附业主说明" in page and "决定实施措施" in page and "不予处理" in page
+    # when the supervisor dismisses it from the page
+    response = sup_client.post(
+        reverse("supervisor-case", args=[notice.pk]), {"action": "dismiss", "note": "申辩成立。"}
+    )
+    assert response.status_code == 302
+    assert refetch(notice).state == CreditCase.State.DISMISSED
+    assert agency.name not in page_text(sup_client.get(reverse("supervisor-queue")))
 
 
 # --- renewals ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Credit cases: due process for a discretionary measure — proposed, notified, answered, decided."""
+"""Credit cases: due process for a measure — proposed, notified, answered, decided; and the rules' prior notices
+(失信告知) taking effect when their response period ends, or falling with the entry they rest on."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from django.utils.translation import gettext as _
 
 from credit_rules.models import LedgerEntry, MeasureKind, Source
 from credit_rules.policy import policy_at
-from credit_rules.services import (
-    subject_for_agency,
-)
+from credit_rules.selectors import rests_on
+from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError, NotPermitted
 from marketplace.models import Agency
 from marketplace.selectors import acts_for_agency
 
 from ...models import CreditCase
+from ..sweeps import sweep_each
 from ..transitions import TransitionResult, row_reload, transition_run
 from .events import credit_event_record
 from .measures import measures_apply
+from .prior_notice import notice_order
 
 
 @transaction.atomic
@@ -109,28 +111,43 @@ def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> Transitio
             raise ApplicationError(pending)
     if not apply:
         return transition_run(obj=case, name="dismiss", actor=actor, params={"at": now, "user": actor, "note": note})
+    return _case_apply(case, actor=actor, note=note, now=now)
 
+
+def _case_apply(case: CreditCase, *, actor, note: str, now: datetime.datetime) -> TransitionResult:
+    """Fire ``apply``: the ground event goes to the ledger if there is one, then the measure — a supervisor's case's
+    as the rule for decided cases orders it, a rule's notice's as that rule ordered it, under its code — and the
+    case keeps the measure's entry."""
     locked_case = CreditCase.objects.get(pk=case.pk)
     policy = policy_at(now)
     months = locked_case.months or (policy.reentry_bar_months if locked_case.measure == MeasureKind.EXPEL else None)
 
     def effects(locked: CreditCase, decision) -> None:
         subject = locked.subject
-        evidence = {"summary": locked.facts[:300], "case": locked.pk}
+        evidence: dict = {"summary": locked.facts[:300], "case": locked.pk}
         entries: list[LedgerEntry] = []
         if locked.ground_code:
             entries.append(
                 credit_event_record(
-                    subject=subject, code=locked.ground_code, source=Source.SUPERVISOR, actor=actor, evidence=evidence
+                    subject=subject,
+                    code=locked.ground_code,
+                    source=Source.SUPERVISOR,
+                    actor=actor,
+                    evidence=evidence,
+                    heard=True,  # the agency was heard on this finding: what it sets off needs no second notice
                 )
             )
-        if decision.measures:
-            # The case's measure, as the rule for a decided case orders it.
+        orders = list(decision.measures)
+        if locked.is_automatic:
+            # The rule's order, ordered at the notice's moment and set off by its entry (it falls with that entry).
+            orders = [notice_order(locked, policy)]
+            evidence.update(trigger_entry=locked.trigger_entry_id, ordered_at=locked.proposed_at.isoformat())
+        if orders:
             entries += measures_apply(
                 subject=subject,
-                orders=decision.measures,
+                orders=orders,
                 actor=actor,
-                source=Source.SUPERVISOR,
+                source=Source.RULE if locked.is_automatic else Source.SUPERVISOR,
                 evidence=evidence,
                 at=now,
             )
@@ -142,10 +159,37 @@ def case_decide(*, case: CreditCase, actor, apply: bool, note: str) -> Transitio
         obj=case,
         name="apply",
         actor=actor,
-        context={"measure": locked_case.measure, "months": months},
+        context={"measure": locked_case.measure, "months": months, "rule_code": locked_case.rule_code},
         params={"at": now, "user": actor, "note": note},
+        at=now,
         on_done=effects,
     )
+
+
+def notices_take_effect(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """The credit sweep's step: rules' notices whose response period ended unanswered take effect.
+
+    A notice the agency answered waits for a supervisor's decision; one dropped meanwhile is not due.
+    """
+    now = now or timezone.now()
+    due = CreditCase.objects.filter(
+        state=CreditCase.State.NOTIFIED, responded_at__isnull=True, response_due__lte=now
+    ).exclude(rule_code="")
+    note = _("陈述申辩期满，机构未陈述申辩，措施按规则生效。")
+    return sweep_each(
+        due.order_by("response_due", "pk"), lambda c: _case_apply(c, actor=None, note=note, now=now), batch
+    )
+
+
+def notices_resting_on_drop(entry: LedgerEntry, at: datetime.datetime, *, note: str) -> int:
+    """Drop the rules' notices still pending that rest on ``entry``, now overturned (see ``rests_on``)."""
+    dropped = 0
+    pending = CreditCase.objects.filter(subject_id=entry.subject_id, state__in=CreditCase.OPEN).exclude(rule_code="")
+    for case in pending.order_by("pk"):
+        if rests_on(entry, rule_code=case.rule_code, trigger=case.trigger_entry_id, ordered_at=case.proposed_at, at=at):
+            result = transition_run(obj=case, name="dismiss", actor=None, params={"at": at, "user": None, "note": note})
+            dropped += result.ok
+    return dropped
 
 
 def case_for_entry(entry: LedgerEntry) -> CreditCase | None:

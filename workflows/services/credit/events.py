@@ -32,8 +32,13 @@ def credit_event_record(
     rule_code: str = "",
     publish: str | None = None,
     at: datetime.datetime | None = None,
+    heard: bool = False,
 ) -> LedgerEntry:
-    """Record a catalogue event, publish it if asked, then let the policy escalate by itself."""
+    """Record a catalogue event, publish it if asked, then let the policy escalate by itself.
+
+    ``heard``: the agency was just heard on this finding (a supervisor's decided case), so the measures it
+    sets off take effect without another prior notice.
+    """
     # Take the subject's chain lock before reading the clock: an append that waited for a concurrent
     # one must stamp (and escalate at) a later moment, or two simultaneous warnings escalate to nothing.
     CreditSubject.objects.select_for_update().filter(pk=subject.pk).values_list("pk", flat=True).get()
@@ -62,11 +67,14 @@ def credit_event_record(
                 "new_is_warning": item.is_warning,
                 "new_is_quality_complaint": item.is_quality_complaint,
                 "new_expels": item.expels,
+                "new_rewards": item.rewards,
+                "new_points": item.points,
                 "new_severity": item.severity,
                 "open_wins": open_win_count(subject.agency) if subject.agency else 0,
             },
             actor=actor,
             at=at,
+            heard=heard,
         )
     return entry
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 from credit_rules import gate
 from credit_rules.gate import Decision, MeasureOrder
 from credit_rules.models import CreditSubject, LedgerEntry, MeasureKind, Source
+from credit_rules.policy import policy_at
 from credit_rules.rules import REGISTRY
+from credit_rules.rules.reward import PUNITIVE
 from credit_rules.services import (
     decision_record,
     entry_neutralise,
@@ -28,6 +30,7 @@ from ..procurement.revocation import measure_reaches_service, wins_revoke
 from ..procurement.signups import agency_open_signups_withdraw
 from ..transitions import transition_run
 from .notices import NOTICE_FOR_MEASURE, entry_publish
+from .prior_notice import needs_notice, notice_open
 
 
 def membership_sync(agency: Agency, *, actor=None, at: datetime.datetime | None = None) -> Membership | None:
@@ -133,13 +136,32 @@ def measures_apply(
             measure_reaches_service(agency, entry, at)
     if agency is not None:
         membership_sync(agency, actor=actor, at=at)
+    punished = [e for e in entries if e.kind == LedgerEntry.Kind.MEASURE and e.measure in PUNITIVE]
+    if punished and CreditSubject.objects.filter(pk=subject.pk, is_rewarded=True).exists():
+        # A punitive measure is a negative entry: the rules end the reward it finds in force.
+        escalate(
+            subject=subject,
+            transition="ledger.recorded",
+            context={"new_entry": punished[-1].pk, "new_measure": punished[-1].measure},
+            at=at,
+        )
     return entries
 
 
 def escalate(
-    *, subject: CreditSubject, transition: str, context: dict[str, Any], actor=None, at: datetime.datetime | None = None
+    *,
+    subject: CreditSubject,
+    transition: str,
+    context: dict[str, Any],
+    actor=None,
+    at: datetime.datetime | None = None,
+    heard: bool = False,
 ) -> Decision:
-    """Ask the gate what the policy does after a new entry, and carry it out (recorded if it acts)."""
+    """Ask the gate what the policy does after a new entry (or on review), and carry it out (recorded if it acts).
+
+    A punitive measure is first told to the agency (``prior_notice``) unless the policy lets its rule act at
+    once, or the agency was just ``heard`` on the finding that set it off (a supervisor's decided case).
+    """
     at = at or timezone.now()
     decision = gate.evaluate(subject, transition, at, context)
     if decision.measures:
@@ -147,5 +169,13 @@ def escalate(
         # The measure names the entry that triggered it, so it falls with that entry if it is overturned.
         trigger = context.get("new_entry")
         evidence = {"trigger_entry": trigger} if trigger else None
-        measures_apply(subject=subject, orders=decision.measures, actor=None, at=at, evidence=evidence)
+        policy = policy_at(at)
+        now: list[MeasureOrder] = []
+        for order in decision.measures:
+            if not heard and subject.agency_id is not None and needs_notice(order, policy):
+                notice_open(subject=subject, order=order, decision=decision, policy=policy, trigger=trigger, at=at)
+            else:
+                now.append(order)
+        if now:
+            measures_apply(subject=subject, orders=now, actor=None, at=at, evidence=evidence)
     return decision

@@ -22,7 +22,7 @@ from marketplace.selectors import acts_for_agency
 
 from ...models import Objection
 from ..transitions import TransitionResult, transition_run
-from .cases import case_for_entry
+from .cases import case_for_entry, notices_resting_on_drop
 from .measures import escalate, membership_sync
 from .notices import entry_notice_key
 
@@ -78,6 +78,8 @@ def objection_decide(*, objection: Objection, actor, overturn: bool, note: str) 
             for measure in measures_resting_on(entry, now):
                 entry_neutralise(entry=measure, reason=LedgerEntry.Reason.OVERTURNED, actor=actor, note=note, at=now)
                 notice_withdraw(source_key=entry_notice_key(measure), reason=_("异议成立，已撤销"))
+            # A measure still under prior notice (失信告知) that rests on the entry is dropped too.
+            notices_resting_on_drop(entry, now, note=_("所依据的记录经异议成立已撤销，告知的措施不再实施。"))
             if case is not None:
                 transition_run(obj=case, name="overturn", actor=None)
             if entry.subject.agency is not None:

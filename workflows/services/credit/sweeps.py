@@ -1,22 +1,32 @@
-"""The periodic credit sweep: what time alone changes — suspensions ending, grade D restriction and its end, listing dates, cases expiring."""
+"""The periodic credit sweep: what time alone changes — notices taking effect, suspensions ending, grade D restriction
+and its end, listing dates, rewards earned by sustained grade A, cases expiring."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from credit_rules.models import CreditSubject, ExternalListing, Grade, LedgerEntry, MeasureKind
+from credit_rules.policy import policy_at
 from credit_rules.rules.escalation import GRADE_D_RESTRICTION, LISTING_SUSPENSION
-from credit_rules.services import (
-    subject_for_agency,
+from credit_rules.services import subject_for_agency
+from credit_rules.standing import (
+    in_force,
+    neutralised_by,
+    points_in_force,
+    punitive_measure,
+    standing_refresh_due,
+    withdrawn_by,
 )
-from credit_rules.standing import in_force, neutralised_by, standing_refresh_due
 
 from ...models import CreditCase, Membership
+from ...selectors.facts import member_since
 from ..sweeps import sweep_each
 from ..transitions import transition_run
+from .cases import notices_take_effect
 from .measures import escalate, membership_sync
 
 
@@ -128,14 +138,70 @@ def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
     )
 
 
+def rewards_review(now: datetime.datetime | None = None, batch: int = 200) -> int:
+    """Grant the reward sustained grade A earns, and end the rewards a punitive measure meets (the reward rules).
+
+    The candidates are chosen in one query, from the cached standings and the ledger: agencies at grade A,
+    not rewarded and under no measure, active members throughout the green-channel window, with no
+    negative entry in it and grade A already at its start; and rewarded agencies now under a measure.
+    The rules then decide for each: nothing here loops over all agencies.
+    """
+    now = now or timezone.now()
+    policy = policy_at(now)
+    window_start = now - policy.months(policy.green_channel_months)
+    negatives = LedgerEntry.objects.filter(
+        subject_id=OuterRef("pk"), effective_at__gt=window_start, effective_at__lte=now
+    ).filter(
+        (Q(kind=LedgerEntry.Kind.EVENT, points__lt=0) & ~Q(neutralised_by(now)))
+        | (punitive_measure(now) & ~Q(withdrawn_by(now)))
+    )
+    points_then = (
+        LedgerEntry.objects.filter(subject_id=OuterRef("pk"))
+        .filter(points_in_force(window_start))
+        .order_by()
+        .values("subject_id")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    member_throughout = Membership.objects.filter(
+        agency_id=OuterRef("agency_id"), member_since__lte=window_start
+    ).exclude(state=Membership.State.EXPELLED)
+    active = Membership.objects.filter(agency_id=OuterRef("agency_id"), state=Membership.State.ACTIVE)
+    unpunished = Q(is_restricted=False, is_suspended=False, is_expelled=False)
+    earned = (
+        Q(grade=Grade.A, is_rewarded=False)
+        & unpunished
+        & Q(Exists(active), Exists(member_throughout), points_then__gte=policy.grade_a_min - policy.base_score)
+        & ~Q(Exists(negatives))
+    )
+    if not policy.reward_months:
+        earned = Q(pk__in=[])  # this policy gives no rewards
+    due = (
+        CreditSubject.objects.filter(kind=CreditSubject.Kind.AGENCY, agency__isnull=False)
+        .annotate(points_then=Coalesce(Subquery(points_then), Value(0), output_field=IntegerField()))
+        .filter(earned | (Q(is_rewarded=True) & ~unpunished))
+        .select_related("agency")
+    )
+
+    def review(subject: CreditSubject) -> bool:
+        assert subject.agency is not None  # agencies only
+        context = {"member_since": member_since(subject.agency)}
+        return bool(escalate(subject=subject, transition="standing.review", context=context, at=now).measures)
+
+    return sweep_each(due.order_by("pk"), review, batch)
+
+
 def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
-    """The periodic credit sweep: standings overtaken by time, suspensions ended, grade D restricted or recovered, listings and cases reviewed."""
+    """The periodic credit sweep: standings overtaken by time, notices due, suspensions ended, grade D restricted
+    or recovered, listings, rewards and cases reviewed."""
     now = now or timezone.now()
     return {
         "standings": standing_refresh_due(now),
+        "notices_applied": notices_take_effect(now),
         "reinstated": suspensions_expire(now),
         "restricted": grade_d_restrictions_begin(now),
         "unrestricted": restrictions_end(now),
         "listings": listings_review(now),
+        "rewards": rewards_review(now),
         "cases_expired": cases_expire(now),
     }

@@ -20,7 +20,7 @@ from cms.publishing import notice_request_publish
 from credit_rules.models import DecisionRecord, LocalBasis, MeasureKind, PolicyVersion, Severity, Source
 from credit_rules.policy import policy_at, policy_draft_from, policy_publish
 from credit_rules.services import subject_for_agency
-from tests.factories import AgencyFactory, applicant, apply_measure, record_event, warn
+from tests.factories import AgencyFactory, applicant, apply_measure, notice_lapses, pending_notice, record_event, warn
 from workflows.selectors.agency import ledger_list_for_agency_credit
 from workflows.services import membership as membership_services
 from workflows.services.credit.events import credit_event_record
@@ -190,10 +190,11 @@ def test_a_measure_ordered_by_a_rule_records_the_rule_local_basis():
     draft = version_two()
     LocalBasis.objects.create(policy=draft, code="CR-ESC-001", text=LOCAL)
     publish_now(draft)
-    # when a second warning within the window suspends the agency
+    # when a second warning within the window suspends the agency (after its prior notice lapses unanswered)
     agency = AgencyFactory()
     record_event(agency, "CREDIT_WARNING", at=timezone.now() - 10 * DAY)
     record_event(agency, "CREDIT_WARNING")
+    notice_lapses(pending_notice(agency))
     # then the suspension keeps the rule's national basis, then the local one
     suspension = subject_for_agency(agency).ledger.get(kind="measure", measure=MeasureKind.SUSPEND)
     assert suspension.rule_code == "CR-ESC-001"

@@ -1,7 +1,8 @@
 """Real concurrency on PostgreSQL: threads with their own connections, started together by a barrier.
 
 Two supervisors deciding one case, two sweep workers over the same due suspensions, two warnings
-for one agency at the same moment: each effect happens exactly once and the ledger stays intact.
+for one agency at the same moment (one prior notice, one suspension): each effect happens exactly once and the
+ledger stays intact.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from credit_rules.gate import MeasureOrder
 from credit_rules.models import LedgerEntry, MeasureKind
 from credit_rules.services import subject_for_agency
 from credit_rules.verify import ledger_verify
-from tests.factories import AgencyFactory, admitted_agency, hearing_lapsed, notified_case, supervisor_user
+from tests.factories import (
+    AgencyFactory,
+    admitted_agency,
+    hearing_lapsed,
+    notified_case,
+    pending_notice,
+    supervisor_user,
+)
 from tests.helpers import results_of, run_together
 from workflows.models import CreditCase, Membership, TransitionLog
 from workflows.services.credit import cases as case_services
@@ -114,7 +122,15 @@ def test_two_warnings_at_once_suspend_exactly_once(attempt):
     for agency, _membership in members:
         calls += [warn(agency, first, "逾期提交成果。"), warn(agency, second, "成果质量不达标。")]
     results_of(run_together(calls))
-    # then every chain is intact and contiguous, and each second warning suspended its agency once
+    # then each second warning opened exactly one prior notice of the suspension (失信告知), nothing in force yet
+    for agency, _membership in members:
+        assert CreditCase.objects.filter(agency=agency, rule_code="CR-ESC-001").count() == 1
+        assert not subject_for_agency(agency).is_suspended
+    # and when the notices lapse unanswered and the credit sweep runs, each agency is suspended once
+    for agency, _membership in members:
+        hearing_lapsed(pending_notice(agency))
+    assert credit_sweeps.credit_sweep()["notices_applied"] == len(members)
+    # every chain is intact and contiguous
     assert ledger_verify().ok
     for agency, membership in members:
         subject = subject_for_agency(agency)

@@ -30,6 +30,8 @@ from tests.factories import (
     applied_case,
     engagement_row,
     list_agency,
+    notice_lapses,
+    pending_notice,
     project_row,
     record_event,
     warn,
@@ -152,6 +154,19 @@ def test_a_second_warning_suspends_for_a_month_and_the_sweep_reinstates(supervis
     assert signup_gate(agency).allowed
     # when a second warning comes within twelve months
     second = warn(agency, supervisor, "再次逾期提交成果。")
+    # then the suspension it orders is first told to the agency (失信告知): nothing is in force yet
+    notice = pending_notice(agency)
+    assert (notice.rule_code, notice.measure, notice.months, notice.trigger_entry_id) == (
+        "CR-ESC-001",
+        "suspend",
+        1,
+        second.pk,
+    )
+    assert refetch(membership).state == State.ACTIVE and signup_gate(agency).allowed
+    assert not NoticeRequest.objects.filter(kind="suspension").exists()
+    # when its response period ends unanswered, the credit sweep applies it
+    notice_lapses(notice)
+    assert refetch(notice).state == CreditCase.State.APPLIED
     # then the membership is suspended for one month, the cache says so, and it is announced
     stored = refetch(membership)
     assert stored.state == State.SUSPENDED
@@ -193,6 +208,7 @@ def test_a_suspended_restricted_member_returns_to_restricted(supervisor, member)
     assert refetch(membership).state == State.RESTRICTED
     warn(agency, supervisor)
     warn(agency, supervisor)
+    notice_lapses(pending_notice(agency))
     stored = refetch(membership)
     assert (stored.state, stored.resume_state) == (State.SUSPENDED, State.RESTRICTED)
     credit_sweeps.credit_sweep(stored.suspended_until + datetime.timedelta(minutes=1))
@@ -219,8 +235,11 @@ def test_a_warning_while_suspended_suspends_three_months(supervisor, member):
     agency, membership, user = member
     warn(agency, supervisor)
     warn(agency, supervisor)
+    notice_lapses(pending_notice(agency))
     first_until = refetch(membership).suspended_until
     third = warn(agency, supervisor, "暂停期间仍未整改。")
+    assert pending_notice(agency).months == 3  # the repeat period, told first like the first one
+    notice_lapses(pending_notice(agency))
     stored = refetch(membership)
     assert stored.state == State.SUSPENDED
     assert close_to(stored.suspended_until, third.effective_at + relativedelta(months=3))
@@ -248,8 +267,12 @@ def test_three_verified_complaints_expel_blacklist_and_withdraw_open_signups(sup
     record_event(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=8), actor=supervisor)
     record_event(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=2), actor=supervisor)
     assert refetch(membership).state == State.ACTIVE
-    # the third within twelve months expels
+    # the third within twelve months expels, once its prior notice lapses unanswered
     third = record_event(agency, "QUALITY_COMPLAINT", actor=supervisor)
+    notice = pending_notice(agency)
+    assert (notice.rule_code, notice.measure, notice.months) == ("CR-ESC-002", "expel", 36)
+    assert refetch(membership).state == State.ACTIVE and refetch(signup).state == SignUp.State.SUBMITTED
+    notice_lapses(notice)
     stored = refetch(membership)
     assert stored.state == State.EXPELLED
     assert close_to(stored.barred_until, third.effective_at + relativedelta(months=36))
@@ -270,6 +293,7 @@ def test_an_expelled_agency_is_barred_until_the_bar_ends(supervisor, member):
     agency, membership, user = member
     for months in (6, 3, 0):
         record_event(agency, "QUALITY_COMPLAINT", at=timezone.now() - relativedelta(months=months), actor=supervisor)
+    notice_lapses(pending_notice(agency))
     barred_until = refetch(membership).barred_until
     # a new application during the bar is refused with the date
     _agency, again, _user = applicant(agency, user=user, statement="申请重新入驻。")
@@ -340,7 +364,8 @@ def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
         subject = subject_for_agency(agency)
         assert (subject.score, subject.grade, subject.is_restricted) == (55, "D", True)
         assert refetch(membership).state == State.RESTRICTED
-        restriction = LedgerEntry.objects.get(subject=subject, kind="measure")
+        # (the honour had rewarded the agency, until the first poor rating ended the reward: CR-RWD-003)
+        restriction = LedgerEntry.objects.get(subject=subject, kind="measure", measure="restrict")
         assert (restriction.measure, restriction.rule_code, restriction.effective_at) == (
             "restrict",
             "CR-ESC-004",
@@ -350,7 +375,7 @@ def test_a_grade_that_falls_to_d_with_time_restricts_on_the_sweep_once(member):
         assert decision.target == f"credit_rules.creditsubject:{subject.pk}"
         # a second sweep (or a second worker) finds nothing left to do
         assert credit_sweeps.credit_sweep()["restricted"] == 0
-    assert LedgerEntry.objects.filter(subject=subject, kind="measure").count() == 1
+    assert LedgerEntry.objects.filter(subject=subject, kind="measure", measure="restrict").count() == 1
     assert ledger_verify([subject.pk]).ok
 
 
@@ -389,6 +414,7 @@ def test_repair_too_early_is_refused_with_the_date(supervisor, member):
 def test_an_expulsion_grade_event_cannot_be_repaired(supervisor, member):
     agency, membership, user = member
     entry = record_event(agency, "FALSE_MATERIALS", actor=supervisor)
+    notice_lapses(pending_notice(agency))
     with clock(timezone.now() + relativedelta(months=40)), pytest.raises(ApplicationError):
         repair_services.repair_submit(entry=entry, actor=user, correction="-", evidence=pdf_file("a.pdf"))
     assert refetch(membership).state == State.EXPELLED
@@ -424,6 +450,7 @@ def test_overturning_a_warning_reverses_its_points_and_the_suspension_it_caused(
     agency, membership, user = member
     warn(agency, supervisor)
     second = warn(agency, supervisor, "据称逾期，实为业主延迟提供资料。")
+    notice_lapses(pending_notice(agency))
     assert refetch(membership).state == State.SUSPENDED
     objection = objection_services.objection_submit(entry=second, actor=user, reason="逾期系业主延迟提供基础资料所致。")
     result = objection_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立")
@@ -443,8 +470,11 @@ def test_overturning_a_warning_reverses_its_points_and_the_suspension_it_caused(
 
 def test_overturning_a_warning_that_did_not_cause_the_suspension_keeps_it(supervisor, member):
     agency, membership, user = member
-    for _ in range(3):
+    for _ in range(2):
         warn(agency, supervisor)
+    notice_lapses(pending_notice(agency))
+    warn(agency, supervisor)
+    notice_lapses(pending_notice(agency))
     third = LedgerEntry.objects.filter(subject__agency=agency, code="CREDIT_WARNING").order_by("seq").last()
     objection = objection_services.objection_submit(entry=third, actor=user, reason="重复警告。")
     objection_services.objection_decide(objection=objection, actor=supervisor, overturn=True, note="异议成立")
