@@ -34,12 +34,22 @@ def test_a_simulated_stretch_shows_every_rung_in_the_records_and_the_public_page
 
     # then the ledger holds every rung, counted in the report
     counts = report.counts
-    for rung in ("refused_entry", "warnings", "restrictions", "revocations", "suspensions", "expulsions"):
+    for rung in (
+        "refused_entry",
+        "green_channel",
+        "warnings",
+        "restrictions",
+        "revocations",
+        "suspensions",
+        "expulsions",
+    ):
         assert counts[rung] > 0, (rung, counts)
     assert report.projects > 20
-    # and the public statistics count the measures, the blacklist names the expelled
+    # and the public statistics count the measures, the blacklist names the expelled, the red list the rewarded
     stats = client.get(reverse("statistics")).content.decode()
     assert "撤销中选资格" in stats and "暂停" in stats
+    rewarded = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.MEASURE, measure=MeasureKind.REWARD).last()
+    assert rewarded is not None
     expelled = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.MEASURE, measure=MeasureKind.EXPEL).first()
     assert expelled is not None
     assert expelled.subject.name in client.get(reverse("blacklist")).content.decode()

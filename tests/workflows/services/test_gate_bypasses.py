@@ -27,6 +27,8 @@ from tests.factories import (
     buyer_user,
     contracted_engagement,
     contracting_project,
+    notice_lapses,
+    pending_notice,
     record_event,
     winner_confirmed,
     winner_of,
@@ -182,8 +184,9 @@ def test_expulsion_revokes_wins_not_yet_in_service_and_asks_the_buyer_about_the_
     other = contracting_project("price", pool=pool, quotes=("40000", "60000", "61000"))
     assert other.winner.agency == agency
 
-    # when it is expelled (false materials)
+    # when it is expelled (false materials: told first, the notice lapses unanswered)
     record_event(agency, "FALSE_MATERIALS")
+    notice_lapses(pending_notice(agency))
 
     # then the win awaiting its contract is revoked and the alternate steps up
     assert refetch(other.winner).state == SignUp.State.REVOKED
@@ -206,6 +209,7 @@ def test_a_buyer_that_lets_the_decision_period_pass_gets_the_policy_default():
     # given an expelled agency's running service and no decision by its buyer
     deal = contracted_engagement("draw")
     record_event(deal.winner.agency, "FALSE_MATERIALS")
+    notice_lapses(pending_notice(deal.winner.agency))
     due = refetch(deal.engagement).measure_decision_due
 
     # when the period ends, the sweep applies the shipped policy's default: terminate
