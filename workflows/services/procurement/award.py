@@ -42,10 +42,11 @@ def refused_win_revoke(signup: SignUp, result: TransitionResult, at: datetime.da
 def winner_confirm(*, signup: SignUp, actor) -> TransitionResult:
     """The winner confirms it will sign; under a measure in force (or at its cap) the win is revoked instead."""
     at = timezone.now()
-    with transaction.atomic():
-        winner_rows_lock(signup)
-        result = transition_run(obj=signup, name="confirm", actor=actor, at=at)
-        refused_win_revoke(signup, result, at)
+    # Only the sign-up is locked to confirm, as the publicity sweep expects (it holds the project, then
+    # waits for this row). A refusal is revoked after, in its own transaction taking the rows in the
+    # sweeps' order (engagement, project, sign-up).
+    result = transition_run(obj=signup, name="confirm", actor=actor, at=at)
+    refused_win_revoke(signup, result, at)
     return result
 
 
