@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 SCALE ?= 1
+# `make demo YEAR=1` first lives a simulated past year through the services (on a fresh database).
+YEAR ?=
 
 .PHONY: demo test lint bench install install-dev messages clean-venv
 
@@ -29,6 +31,7 @@ install-dev: $(VENV)/.dev
 ## make demo — virtualenv, install, migrate, seed demo data, serve on http://$(HOST)
 demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
+	$(if $(YEAR),$(PY) manage.py simulate_year,)
 	$(PY) manage.py seed_demo --scale $(SCALE)
 	@echo "Serving on http://$(HOST)/ with a Celery worker and beat moving the deadlines (Ctrl-C stops both)"
 	@export CELERY_BROKER_URL=filesystem://localhost// ; \

@@ -31,7 +31,7 @@ from marketplace.models import Agency, AgencyStaff, BuyerUnit, Region, ServiceCa
 from marketplace.roles import Role
 from marketplace.validators import org_code_for_serial, uscc_build
 
-from ..models import Membership
+from ..models import Membership, Project
 from ..services.credit.sweeps import credit_sweep
 from ..services.deadlines import deadlines_sweep
 from .agencies import agencies_insert, agency_rows
@@ -173,14 +173,37 @@ def _moment(day: datetime.date, at: datetime.time) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, at))
 
 
+class HistoryInTheWay(Exception):
+    """The database already holds records dated inside the year to simulate."""
+
+
+def history_in_the_way(since: datetime.datetime) -> bool:
+    """Whether records dated after ``since`` exist: the platform's sweeps, run at each simulated evening,
+    would act on them at moments before they happened."""
+    return (
+        LedgerEntry.objects.filter(effective_at__gt=since).exists()
+        or Membership.objects.filter(created_at__gt=since).exists()
+        or Project.objects.filter(created_at__gt=since).exists()
+    )
+
+
 def year_simulate(
     *, behaviour: Behaviour, seed: int = 2026, days: int = 365, progress: Callable[[str], None] = lambda _m: None
 ) -> Report:
-    """Live through the last ``days`` days with ``behaviour``, through the services; returns the counts."""
+    """Live through the last ``days`` days with ``behaviour``, through the services; returns the counts.
+
+    It runs on a database with no history inside those days (before ``seed_demo``, say): refused with
+    ``HistoryInTheWay`` otherwise, so it never rewrites what the demo or an earlier run holds.
+    """
     rng, fake = random.Random(seed), Faker("zh_CN")
     fake.seed_instance(seed)
     today = timezone.localdate()
     first_day = today - datetime.timedelta(days=days)
+    if history_in_the_way(_moment(first_day, datetime.time.min)):
+        raise HistoryInTheWay(
+            f"the database already holds records after {first_day}: simulate the year on a fresh database, "
+            "before seed_demo (make demo YEAR=1 does it in that order)"
+        )
     # Periods run in real calendar time here, whatever the demo's time acceleration.
     with override_settings(ZJCS_TIME_SCALE=1), time_machine.travel(_moment(first_day, MORNING), tick=False) as clock:
         cast = _cast(behaviour, rng, fake, progress)

@@ -77,6 +77,8 @@ class Day:
         # Who works for whom, and who offers what, does not change during the year: looked up once.
         self.clerks = {a.pk: u for a, u in self.cast.members}
         self.officers = {unit.pk: u for unit, u in self.cast.buyers}
+        # The simulated parties act on their own projects only (the demo's stay as they are).
+        self.ours = {"project__buyer_id__in": list(self.officers)}
         self.offering: dict[int, list[tuple[Agency, Any]]] = {}
         for agency in Agency.objects.filter(pk__in=self.clerks).prefetch_related("categories"):
             for category in agency.categories.all():
@@ -156,7 +158,9 @@ class Day:
 
     def _scoring(self) -> None:
         """Buyers of scored comparisons mark every admitted proposal, then finish the comparison."""
-        for project in Project.objects.filter(state=Project.State.SELECTING, method=Project.Method.SCORED):
+        for project in Project.objects.filter(
+            state=Project.State.SELECTING, method=Project.Method.SCORED, buyer_id__in=self.officers
+        ):
             user = self.officer_of(project)
             for signup in project.signups.filter(state=SignUp.State.ADMITTED):
                 selection_services.proposal_mark(signup=signup, actor=user, mark=Decimal(self.rng.randint(55, 98)))
@@ -165,7 +169,9 @@ class Day:
     # --- after the award ----------------------------------------------------------------------------
 
     def _winners(self) -> None:
-        for signup in SignUp.objects.filter(state=SignUp.State.SELECTED).select_related("agency", "project"):
+        for signup in SignUp.objects.filter(state=SignUp.State.SELECTED, **self.ours).select_related(
+            "agency", "project"
+        ):
             if not self.once("win", signup.pk):
                 continue
             roll = self.rng.random()
@@ -177,9 +183,9 @@ class Day:
             # otherwise silent: publicity ends unconfirmed and the sweep takes it as declined
 
     def _contracts(self) -> None:
-        for engagement in Engagement.objects.filter(state=Engagement.State.AWAITING_CONTRACT).select_related(
-            "agency", "project"
-        ):
+        for engagement in Engagement.objects.filter(
+            state=Engagement.State.AWAITING_CONTRACT, **self.ours
+        ).select_related("agency", "project"):
             if not engagement.contract_file:
                 if self.once("upload", engagement.pk) and self.rng.random() >= self.behaviour.contract_missed:
                     engagement_services.contract_upload(
@@ -191,7 +197,7 @@ class Day:
 
     def _deliveries(self, date: datetime.date) -> None:
         running = Engagement.objects.filter(
-            state__in=[Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK]
+            state__in=[Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK], **self.ours
         ).select_related("agency", "project")
         for engagement in running:
             key = ("deliver", engagement.pk)
@@ -210,7 +216,9 @@ class Day:
                 )
 
     def _reviews(self) -> None:
-        for engagement in Engagement.objects.filter(state=Engagement.State.RESULT_SUBMITTED).select_related("project"):
+        for engagement in Engagement.objects.filter(
+            state=Engagement.State.RESULT_SUBMITTED, **self.ours
+        ).select_related("project"):
             user = self.officer_of(engagement.project)
             rework = self.once("review", engagement.pk) and self.rng.random() < self.behaviour.rework
             engagement_services.result_review(
@@ -218,7 +226,9 @@ class Day:
             )
 
     def _ratings_and_payments(self, date: datetime.date) -> None:
-        for engagement in Engagement.objects.filter(state=Engagement.State.ACCEPTED).select_related("project"):
+        for engagement in Engagement.objects.filter(state=Engagement.State.ACCEPTED, **self.ours).select_related(
+            "project"
+        ):
             if self.once("rate", engagement.pk):
                 user = self.officer_of(engagement.project)
                 low, high = MARKS[_pick(self.rng, self.behaviour.rating)]
@@ -226,7 +236,9 @@ class Day:
                     m: self.rng.randint(low, high) for m in ("quality", "timeliness", "attitude", "fees", "conformity")
                 }
                 engagement_services.rating_submit(engagement=engagement, actor=user, marks=marks)
-        for payment in Payment.objects.filter(state=Payment.State.DUE).select_related("engagement__project"):
+        for payment in Payment.objects.filter(
+            state=Payment.State.DUE, engagement__project__buyer_id__in=self.officers
+        ).select_related("engagement__project"):
             key = ("pay", payment.pk)
             if key not in self.due:
                 due = timezone.localtime(payment.due_at).date()

@@ -3,9 +3,9 @@ the services, then the counts of every rung beside the reference year's."""
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from workflows.demo.year import Behaviour, year_simulate
+from workflows.demo.year import Behaviour, HistoryInTheWay, year_simulate
 
 
 class Command(BaseCommand):
@@ -22,6 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, scale: float, days: int, seed: int, **options):
         started = time.monotonic()
         behaviour = Behaviour().scaled(scale)
-        report = year_simulate(behaviour=behaviour, seed=seed, days=days, progress=lambda m: self.stdout.write(m))
+        try:
+            report = year_simulate(behaviour=behaviour, seed=seed, days=days, progress=lambda m: self.stdout.write(m))
+        except HistoryInTheWay as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Simulated {days} days in {time.monotonic() - started:.0f}s."))
         self.stdout.write(report.table())
