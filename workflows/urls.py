@@ -72,6 +72,7 @@ supervisor_urls = [
 
 operator_urls = [
     path("operator/", operator.queue, name="operator-queue"),
+    path("operator/lockouts/", operator.lockouts, name="operator-lockouts"),
     path("operator/projects/<str:code>/", operator.project_detail, name="operator-project"),
 ]
 
