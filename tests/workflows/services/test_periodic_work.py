@@ -108,7 +108,7 @@ def test_two_sweepers_share_the_rows_while_one_row_is_held_by_another_transactio
 
             due = NoticeRequest.objects.filter(pk__in=ids, status=NoticeRequest.Status.PENDING).order_by("pk")
             sweep_each(due, act, batch=1)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             close_old_connections()
