@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from .models import NoticePage, NoticeRequest
@@ -41,7 +42,9 @@ class NoticeRssFeed(Feed):
         return item.get_url(request=self.request)
 
     def item_description(self, item: NoticePage) -> str:
-        return item.summary
+        # Readers treat an RSS description and an Atom summary (type="html") as HTML: the summary is
+        # plain text, so it is HTML-escaped here and XML-escaped again by the feed writer.
+        return escape(item.summary)
 
     def item_pubdate(self, item: NoticePage):
         return item.first_published_at

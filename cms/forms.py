@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.fields import BoundedDateField
 from marketplace.validators import normalise_uscc, uscc_problem
 
 from .selectors import CREDIT_KINDS, NoticeFilters
@@ -14,10 +15,8 @@ class NoticeFilterForm(forms.Form):
     """Search and filters of a notice list (all optional; a bad value is reported and ignored)."""
 
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    date_from = forms.DateField(
-        label=_("发布日期（起）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("发布日期（止）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("发布日期（起）"), required=False)
+    date_to = BoundedDateField(label=_("发布日期（止）"), required=False)
     uscc = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=40)
     archive = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -26,8 +25,6 @@ class NoticeFilterForm(forms.Form):
         self.kind = kind
         if kind and kind not in CREDIT_KINDS:
             del self.fields["uscc"]  # project notices name no single agency to filter by
-        self.fields["date_from"].error_messages["invalid"] = _("请输入有效的日期，例如 2026-01-31。")
-        self.fields["date_to"].error_messages["invalid"] = _("请输入有效的日期，例如 2026-01-31。")
 
     def clean_uscc(self) -> str:
         value = normalise_uscc(self.cleaned_data.get("uscc") or "")

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from wagtail.models import Page
@@ -177,10 +178,12 @@ def _withdraw(page: NoticePage, reason: str) -> None:
 
 
 def notice_requests_pending(older_than: datetime.timedelta = PENDING_GRACE) -> list[int]:
-    """Requests still pending after the grace period: their task never ran."""
+    """Requests not in their final state after the grace period, whose task was lost or gave up:
+    never published, failed, or withdrawn while their page still shows the notice as active."""
     cutoff = timezone.now() - older_than
-    return list(
-        NoticeRequest.objects.filter(status=NoticeRequest.Status.PENDING, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+    unfinished = (
+        Q(status=NoticeRequest.Status.PENDING, created_at__lt=cutoff)
+        | Q(status=NoticeRequest.Status.FAILED)
+        | Q(withdrawn_at__lt=cutoff, page__isnull=False, page__noticepage__withdrawn=False)
     )
+    return list(NoticeRequest.objects.filter(unfinished).values_list("pk", flat=True))

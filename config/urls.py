@@ -1,6 +1,5 @@
 """The site's URL map. Wagtail's page tree serves everything not matched above it."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -23,10 +22,5 @@ urlpatterns = [
     path("", include("credit_rules.urls")),
     path("", include("cms.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]

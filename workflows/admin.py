@@ -1,8 +1,27 @@
-"""Read-only back-office views of workflow rows: states change only through services."""
+"""Read-only back-office views of workflow rows: states change only through services.
+
+Bid secrecy holds here too: before a project's sign-up closes (and for good once it is cancelled before
+its close) no admin list shows who signed up — not the sign-ups, not their transition log, not the
+gate's decisions on them — and a project's draw secret is never shown.
+"""
 
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+
+from credit_rules.admin import DecisionRecordAdmin as CreditDecisionRecordAdmin
+from credit_rules.models import DecisionRecord
 
 from .models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, SignUp, TransitionLog
+
+
+def sealed_signups():
+    """Sign-ups the close has not admitted or rejected, on a project still open or cancelled before its close."""
+    return SignUp.objects.filter(
+        project__state__in=(Project.State.OPEN, Project.State.CANCELLED),
+        state__in=(SignUp.State.SUBMITTED, SignUp.State.WITHDRAWN),
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,6 +69,16 @@ class TransitionLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "content_type", "object_id", "transition", "from_state", "to_state", "outcome", "actor"]
     list_filter = ["outcome", "transition", "content_type"]
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(
+                content_type=ContentType.objects.get_for_model(SignUp),
+                object_id__in=sealed_signups().values("pk"),
+            )
+        )
+
 
 @admin.register(Project)
 class ProjectAdmin(ReadOnlyAdmin):
@@ -57,7 +86,9 @@ class ProjectAdmin(ReadOnlyAdmin):
     list_filter = ["state", "method"]
     list_select_related = ["buyer"]
     search_fields = ["code", "name"]
+    # The draw secret is never displayed: before the draw it would let anyone compute the ranking.
     # Sealed quotes live on SignUp and are never listed here.
+    exclude = ["draw_secret"]
 
 
 @admin.register(SignUp)
@@ -66,8 +97,25 @@ class SignUpAdmin(ReadOnlyAdmin):
     exclude = ["sealed_quote"]
     list_select_related = ["project", "agency"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(pk__in=sealed_signups().values("pk"))
+
 
 @admin.register(Engagement)
 class EngagementAdmin(ReadOnlyAdmin):
     list_display = ["project", "agency", "state", "amount", "contract_due", "service_end"]
     list_select_related = ["project", "agency"]
+
+
+admin.site.unregister(DecisionRecord)
+
+
+@admin.register(DecisionRecord)
+class DecisionRecordAdmin(CreditDecisionRecordAdmin):
+    """The credit app's decision list, without the gate's decisions on sign-ups still sealed."""
+
+    def get_queryset(self, request):
+        sealed_targets = sealed_signups().annotate(
+            label=Concat(Value(f"{SignUp._meta.label_lower}:"), Cast("pk", CharField()), output_field=CharField())
+        )
+        return super().get_queryset(request).exclude(target__in=sealed_targets.values("label"))

@@ -12,6 +12,7 @@ agency_urls = [
     path("agency/credit/<int:entry_id>/repair/", agency.repair_new, name="agency-repair-new"),
     path("agency/cases/", agency.cases_page, name="agency-cases"),
     path("agency/cases/<int:pk>/", agency.case_respond, name="agency-case-respond"),
+    path("agency/files/<slug:kind>/<int:pk>/", agency.private_file, name="agency-file"),
     path("agency/projects/", agency_projects.project_list, name="agency-projects"),
     path("agency/projects/mine/", agency_projects.signup_list, name="agency-signups"),
     path("agency/projects/engagements/<int:pk>/", agency_projects.engagement_detail, name="agency-engagement"),
@@ -71,6 +72,7 @@ supervisor_urls = [
 
 operator_urls = [
     path("operator/", operator.queue, name="operator-queue"),
+    path("operator/lockouts/", operator.lockouts, name="operator-lockouts"),
     path("operator/projects/<str:code>/", operator.project_detail, name="operator-project"),
 ]
 

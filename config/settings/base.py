@@ -4,6 +4,7 @@ With no environment variables the project runs embedded: SQLite in the project f
 tasks executed eagerly. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` move it to real engines.
 """
 
+import datetime
 import os
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "django_fsm",
+    "axes",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,10 +117,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; the public never holds object perms
+
+# Login throttling (django-axes, every settings module): five wrong passwords for one username from one
+# address lock that pair out for 15 minutes (Django admin, Wagtail admin and the site share the login
+# backend); an operator unlocks at /operator/lockouts/. Attempts are rows, so every process agrees.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -11,7 +11,7 @@ from cms.publishing import notice_request_publish
 from cms.services import notice_withdraw
 from tests.helpers import days_ago
 
-from .notices import publish, request_for
+from .notices import project_payload, publish, request_for
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -94,3 +94,22 @@ def test_list_page_announces_its_feeds(client):
     html = client.get("/notices/warning/").content.decode()
     assert 'type="application/rss+xml"' in html and 'href="/notices/warning/feed/rss/"' in html
     assert 'href="/notices/warning/feed/atom/"' in html
+
+
+@pytest.mark.parametrize(("feed", "summary_tag"), [("rss", "description"), ("atom", f"{ATOM}summary")])
+def test_feeds_carry_a_project_name_as_text_never_as_markup(client, feed, summary_tag):
+    # given an announcement whose project name holds markup
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>道路工程'
+    publish("announcement", payload=project_payload(name=hostile))
+
+    # when a feed reader parses the feed and reads the summary as the HTML it declares
+    response = client.get(reverse(f"notice-feed-{feed}"))
+    root = ET.fromstring(response.content)
+    summaries = [element.text or "" for element in root.iter(summary_tag)]
+    summary = next(text for text in summaries if "道路工程" in text)
+
+    # then the markup arrives as escaped text: no tag survives the HTML reading
+    assert "<script" not in summary and "<img" not in summary
+    assert "&lt;script&gt;" in summary
+    if feed == "atom":
+        assert root.find(f"{ATOM}entry/{ATOM}summary").get("type") == "html"

@@ -65,7 +65,8 @@ def test_back_offices_and_login_answer(client, url):
 @pytest.mark.django_db
 def test_login_and_dashboard(client):
     call_command("seed_demo", stdout=io.StringIO())
-    assert client.login(username="buyer_demo", password="demo-2026")
+    response = client.post(reverse("login"), {"username": "buyer_demo", "password": "demo-2026"})
+    assert response.status_code == 302
     body = client.get(reverse("dashboard")).content.decode()
     assert "惠州市住房和城乡建设局" in body
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.fields import BoundedDateField
 from marketplace.models import QualificationLevel, QualificationType, ServiceCategory
 from marketplace.validators import validate_document_upload
 
@@ -73,7 +74,7 @@ class QualificationForm(forms.Form):
     )
     certificate_no = forms.CharField(label=_("证书编号"), max_length=60)
     issued_by = forms.CharField(label=_("发证机关"), max_length=100)
-    valid_until = forms.DateField(label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = BoundedDateField(label=_("有效期至"))
     document = forms.FileField(
         label=_("证书扫描件"),
         validators=[validate_document_upload],

@@ -32,7 +32,7 @@ from ..models import (
     Rating,
     SignUp,
 )
-from ..services.procurement.sealing import QuoteSealed, quote_open
+from ..services.procurement.sealing import QuoteSealed, quote_open, sealed_for_good
 
 S = Project.State
 
@@ -78,7 +78,12 @@ def project_list_for_buyer_projects(unit: BuyerUnit, state: str = "") -> QuerySe
             "category__name",
             "category__name_en",
         )
-        .annotate(signup_count=Count("signups", filter=~Q(signups__state=SignUp.State.WITHDRAWN)))
+        # Counted once the close has admitted or rejected them: before it, how many signed up is sealed.
+        .annotate(
+            signup_count=Count(
+                "signups", filter=~Q(signups__state__in=(SignUp.State.WITHDRAWN, SignUp.State.SUBMITTED))
+            )
+        )
         .order_by("-created_at", "-pk")
     )
     if state:
@@ -169,10 +174,11 @@ BEFORE_CLOSE = (S.DRAFT, S.PENDING_REVIEW, S.RETURNED, S.OPEN, S.CANCELLED)
 
 
 def signups_sealed(project: Project, now: datetime.datetime | None = None) -> bool:
-    """Whether the sign-ups are still sealed: the deadline has not passed and the close has not run."""
+    """Whether the sign-ups are still sealed — who signed up, how many, and at what price: before the
+    deadline while the close has not run, and for good once the project was cancelled before its close."""
     now = now or timezone.now()
     before_deadline = project.signup_deadline is None or now < project.signup_deadline
-    return before_deadline and project.state in BEFORE_CLOSE
+    return (before_deadline and project.state in BEFORE_CLOSE) or sealed_for_good(project)
 
 
 def _quote_for(project: Project, signup: SignUp, now: datetime.datetime) -> Decimal | None:
@@ -200,11 +206,9 @@ def project_page_for_buyer(unit: BuyerUnit, user, code: str, now: datetime.datet
         .order_by("rank", "submitted_at", "pk")
         .prefetch_related(Prefetch("marks", queryset=ProposalMark.objects.filter(scorer=user), to_attr="my_marks"))
     )
-    if sealed:
-        # Before the deadline the sealed token is not even loaded for the page.
-        signup_qs = signup_qs.defer("sealed_quote", "quote")
     rows = []
-    for s in signup_qs:
+    # While sealed not even the rows are loaded: the names and the number of bidders are as secret as the quotes.
+    for s in signup_qs if not sealed else ():
         rows.append(
             SignupRow(
                 signup=s,

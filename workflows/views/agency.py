@@ -30,12 +30,13 @@ from ..selectors.agency import (
     membership_for_agency_page,
     membership_token,
 )
+from ..selectors.files import file_get_for_agency
 from ..services import membership as membership_services
 from ..services.credit import cases as case_services
 from ..services.credit import objections as objection_services
 from ..services.credit import repairs as repair_services
 from ..services.transitions import TransitionResult
-from .common import agency_required, refusal_show
+from .common import agency_required, file_response, refusal_show
 
 # --- the entry application ----------------------------------------------------------------------
 
@@ -318,3 +319,12 @@ def case_respond(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
             messages.success(request, _("陈述申辩意见已提交。"))
             return redirect("agency-cases")
     return render(request, "workflows/agency_case_respond.html", {"row": row, "case": case, "form": form})
+
+
+# --- the agency's own uploads (never under a public URL) ---------------------------------------------
+
+
+@agency_required
+def private_file(request: HttpRequest, agency: Agency, kind: str, pk: int):
+    """Download one of the agency's own uploads, or its engagement's contract and result."""
+    return file_response(file_get_for_agency(agency, kind, pk))

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from marketplace.boundedjson import JsonRefused, bounded_loads
+
 from .. import draw
 from ..markdown_subset import markdown_html
 from ..models import Project
@@ -159,12 +161,9 @@ class DrawVerifyForm(forms.Form):
             except UnicodeDecodeError:
                 raise forms.ValidationError(_("文件不是 UTF-8 编码的文本。"))
         try:
-            data["proof"] = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("不是有效的 JSON（第 %(line)d 行第 %(col)d 列）：%(msg)s")
-                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
-            )
+            data["proof"] = bounded_loads(text)
+        except JsonRefused as exc:
+            raise forms.ValidationError(str(exc))
         return data
 
 

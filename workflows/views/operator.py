@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
+from marketplace.lockouts import lockout_clear, lockout_list
 
 from ..forms.operator import ReturnForm
 from ..models import Project
@@ -86,3 +87,17 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("operator-project", code=code)
     messages.error(request, _("无法识别的操作，请刷新页面后重试。"))
     return redirect("operator-project", code=code)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """登录锁定: sign-ins locked after repeated wrong passwords; the operator unlocks one on request."""
+    if request.method == "POST":
+        username = (request.POST.get("username") or "").strip()
+        if username and lockout_clear(username=username, actor=request.user):
+            messages.success(request, _("已解除用户名「%(username)s」的登录锁定。") % {"username": username})
+        else:
+            messages.error(request, _("用户名「%(username)s」当前没有登录锁定。") % {"username": username})
+        return redirect("operator-lockouts")
+    return render(request, "workflows/operator_lockouts.html", {"lockouts": lockout_list()})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from credit_rules.models import Grade, MeasureKind
+from marketplace.fields import BoundedDateField
 from marketplace.models import BuyerUnit, ServiceCategory
 from marketplace.selectors import category_tree
 
@@ -53,12 +54,8 @@ class ProjectSearchForm(forms.Form):
     method = forms.ChoiceField(label=gettext_lazy("选取方式"), required=False)
     state = forms.ChoiceField(label=gettext_lazy("项目状态"), required=False)
     buyer = forms.ChoiceField(label=gettext_lazy("项目业主"), required=False)
-    published_from = forms.DateField(
-        label=gettext_lazy("发布日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    published_to = forms.DateField(
-        label=gettext_lazy("发布日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    published_from = BoundedDateField(label=gettext_lazy("发布日期自"), required=False)
+    published_to = BoundedDateField(label=gettext_lazy("发布日期至"), required=False)
 
     def __init__(self, *args, tree: list[ServiceCategory], buyers: list[BuyerUnit], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -334,7 +334,7 @@ def test_project_list_counts_sign_ups_filters_by_state_and_never_shows_quotes():
     other = draft_project(buyer, name="另一项目草稿")
     response = client.get(reverse("buyer-projects"))
     row = next(r for r in response.context["rows"] if r[0].code == project.code)
-    assert row[0].signup_count == 2 and "截止后系统自动开标" in row[1]
+    assert row[0].signup_count == 0 and "截止后系统自动开标" in row[1]  # how many signed up is sealed too
     assert "52345" not in page_html(response)
     filtered = page_html(client.get(reverse("buyer-projects"), {"state": "open"}))
     assert project.code in filtered and other.code not in filtered
@@ -355,20 +355,22 @@ def test_quotes_are_sealed_in_the_page_before_the_deadline_and_shown_after():
     # when the buyer opens the page before the deadline
     html = page_html(client.get(url))
 
-    # then each sign-up is listed with 密封 and no quote value appears in any form
-    assert html.count("密封") >= 3
+    # then neither who signed up nor how many is shown, and no quote value appears in any form
+    assert "报名机构名单、数量和报价均密封至报名截止时间" in html
     for agency, _user in pool:
-        assert agency.name in html and agency.uscc in html
+        assert agency.name not in html and agency.uscc not in html
     for quote in QUOTES:
         whole = str(int(quote))
         for shape in (str(quote), whole, f"{int(quote):,}", whole[:2] + "," + whole[2:]):
             assert shape not in html
 
-    # and after the deadline (the sweep opens the quotes) the quotes are shown
+    # and after the deadline (the sweep opens the quotes) the bidders and their quotes are shown
     deadlines_sweep(after(project.signup_deadline))
     html = page_html(client.get(url))
     for quote in QUOTES:
         assert str(quote) in html
+    for agency, _user in pool:
+        assert agency.name in html and agency.uscc in html
     assert "排名" in html and reverse("draw-proof", kwargs={"code": project.code}) in html
 
 
@@ -423,7 +425,7 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
 
     # before the publicity end: refused, with the end shown
     response = client.post(confirm_url, follow=True)
-    assert "期满后方可确认中选" in page_html(response)
+    assert "期满后方可确认中选" in page_html(response), messages_of(response)
     assert "尚未确认中选" in page_html(response)
 
     # after the publicity end but without the winner's confirmation: refused

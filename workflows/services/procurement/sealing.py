@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from marketplace.errors import NotPermitted
 
+from ...models import Project, SignUp
+
 
 class QuoteSealed(NotPermitted):
     """Nobody — buyer, operator or supervisor — may read a quote before the sign-up deadline."""
@@ -35,11 +37,21 @@ def quote_seal(project_code: str, quote: Decimal) -> str:
     return _fernet(project_code).encrypt(str(quote).encode()).decode()
 
 
+def sealed_for_good(project) -> bool:
+    """A project cancelled before its sign-up closed: its quotes and bidders stay sealed for good, so a
+    relaunch on the same terms learns nothing of the earlier bids (the close is what admits sign-ups)."""
+    if project.state != Project.State.CANCELLED:
+        return False
+    return not project.signups.exclude(state__in=(SignUp.State.SUBMITTED, SignUp.State.WITHDRAWN)).exists()
+
+
 def quote_open(project, token: str, at: datetime.datetime | None = None) -> Decimal:
     """Decrypt a quote, only once the project's sign-up deadline has passed."""
     at = at or timezone.now()
     if project.signup_deadline is None or at < project.signup_deadline:
         raise QuoteSealed("quotes stay sealed until the sign-up deadline")
+    if sealed_for_good(project):
+        raise QuoteSealed("a project cancelled before its sign-up closed keeps its quotes sealed")
     try:
         return Decimal(_fernet(project.code).decrypt(token.encode()).decode())
     except InvalidToken as exc:  # tampered or sealed under another key
