@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
@@ -44,11 +46,11 @@ class Deadline:
     """A deadline that costs credit when missed: the due rows, the date on them, whom to remind and where."""
 
     action: str  # a key of ``texts.REMINDER_ACTIONS``
-    rows: Callable[[], QuerySet]
+    rows: Callable[[], QuerySet[Any]]
     field: str  # the deadline's path from the row, "__"-separated
-    recipients: Callable[[object], QuerySet]
-    link: Callable[[object], str]
-    about: Callable[[object], str]
+    recipients: Callable[[Any], QuerySet[Any]]
+    link: Callable[[Any], str]
+    about: Callable[[Any], str]
 
 
 def _project(row) -> str:
@@ -158,7 +160,7 @@ def _deadline_of(row, path: str) -> datetime.datetime:
     return value
 
 
-def deadline_remind(deadline: Deadline, row, lead_hours: int, at: datetime.datetime) -> int:
+def deadline_remind(deadline: Deadline, row: Any, lead_hours: int, at: datetime.datetime) -> int:
     """Remind the row's people of its deadline at this lead time (once per deadline and lead)."""
     due = _deadline_of(row, deadline.field)
     made = notify(
@@ -171,6 +173,10 @@ def deadline_remind(deadline: Deadline, row, lead_hours: int, at: datetime.datet
         at=at,
     )
     return len(made)
+
+
+def _remind(deadline: Deadline, lead_hours: int, at: datetime.datetime, row: Any) -> int:
+    return deadline_remind(deadline, row, lead_hours, at)
 
 
 def reminders_sweep(now: datetime.datetime | None = None, batch: int = BATCH) -> dict[str, int]:
@@ -186,9 +192,7 @@ def reminders_sweep(now: datetime.datetime | None = None, batch: int = BATCH) ->
             rows = deadline.rows().filter(
                 **{f"{deadline.field}__gt": now + shorter, f"{deadline.field}__lte": now + span}
             )
-            sent[deadline.action] += sweep_each(
-                rows.order_by("pk"), lambda row, h=hours, d=deadline: deadline_remind(d, row, h, now), batch
-            )
+            sent[deadline.action] += sweep_each(rows.order_by("pk"), partial(_remind, deadline, hours, now), batch)
             shorter = span
     sent["repairable"] = sweep_each(repairable_entries(now), repairable_notify, batch)
     return sent
