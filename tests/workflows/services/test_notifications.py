@@ -214,3 +214,26 @@ def test_the_beat_schedule_runs_the_reminder_sweep():
     celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert "workflows.tasks.reminders_sweep" in celery_app.tasks
     assert "workflows.services.notifications.dispatch.notification_event_send" in celery_app.tasks
+
+
+class RecordingSmsProvider:
+    """An SMS provider a deployment might name in the settings: keeps what it was asked to send."""
+
+    sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> str:
+        self.sent.append((phone, text))
+        return f"ref-{len(self.sent)}"
+
+
+def test_the_settings_choose_the_sms_provider(settings, django_capture_on_commit_callbacks):
+    settings.ZJCS_SMS_PROVIDER = "tests.workflows.services.test_notifications.RecordingSmsProvider"
+    RecordingSmsProvider.sent.clear()
+    deal = contracting_project()
+    NotificationPreference.objects.create(user=deal.winner_user, sms=True, phone="13900000000")
+    due = refetch(deal.engagement).contract_due
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(due - datetime.timedelta(hours=1))
+    ((phone, text),) = RecordingSmsProvider.sent
+    assert phone == "13900000000" and deal.project.code in text and local(due) in text
+    assert NotificationDelivery.objects.get(channel="sms").detail == "ref-1"
