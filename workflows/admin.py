@@ -2,7 +2,17 @@
 
 from django.contrib import admin
 
-from .models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, SignUp, TransitionLog
+from .models import (
+    CreditCase,
+    Engagement,
+    Membership,
+    NotificationDelivery,
+    Objection,
+    Project,
+    RepairRequest,
+    SignUp,
+    TransitionLog,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,3 +81,12 @@ class SignUpAdmin(ReadOnlyAdmin):
 class EngagementAdmin(ReadOnlyAdmin):
     list_display = ["project", "agency", "state", "amount", "contract_due", "service_end"]
     list_select_related = ["project", "agency"]
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: every notification sent on every channel, with how it went."""
+
+    list_display = ["notification", "channel", "status", "detail", "at"]
+    list_filter = ["channel", "status"]
+    list_select_related = ["notification"]

@@ -4,6 +4,7 @@ the header, the inbox and the notification settings."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -265,3 +266,13 @@ def test_preferences_need_a_phone_number_for_sms_and_are_kept():
     assert response.status_code == 302
     pref = NotificationPreference.objects.get(user=user)
     assert (pref.email, pref.sms, pref.phone) == (False, True, "13800000000")
+
+
+def test_the_workspace_speaks_english_when_switched():
+    project, pool = awarded_project()
+    _winner, user = winner_of(project, pool)
+    response = logged_in(user).get(ME, HTTP_ACCEPT_LANGUAGE="en")
+    html = page_html(response)
+    assert "Confirm selection" in html and "Time left" in html
+    assert re.search(r"\d+ (d \d+ h|h|min) left", html)
+    assert 'data-testid="header-todo-count">1 to do<' in html
