@@ -26,8 +26,10 @@ from .common import refusal_show
 def dashboard(request: HttpRequest) -> HttpResponse:
     """我的工作台: what each of the account's roles must do and by when, then the role's pages."""
     roles = roles_of(request.user)
+    workspace = workspace_for_user(request.user)
     context = {
-        "workspace": workspace_for_user(request.user),
+        "workspace": workspace,
+        "header_workspace": workspace,  # the header shows the same counts: computed once
         "roles": [Role(r) for r in Role.values if r in roles],
         "agency": agency_acted_for(request.user) if Role.AGENCY in roles else None,
         "buyer_unit": buyer_unit_acted_for(request.user) if Role.BUYER in roles else None,
