@@ -292,7 +292,7 @@ def workspace_for_user(user, now: datetime.datetime | None = None) -> Workspace:
         sections.append(todo_list_for_agency_workspace(agency, now))
     if Role.BUYER in roles and (unit := buyer_unit_acted_for(user)) is not None:
         sections.append(todo_list_for_buyer_workspace(unit, now))
-    if (profile := supervisor_profile_of(user)) is not None:
+    if Role.SUPERVISOR in roles and (profile := supervisor_profile_of(user)) is not None:
         sections.append(todo_list_for_supervisor_workspace(profile, now))
     if Role.OPERATOR in roles:
         sections.append(todo_list_for_operator_workspace(now))

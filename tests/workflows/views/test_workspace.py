@@ -183,6 +183,7 @@ def test_the_workspace_page_costs_the_same_queries_for_one_todo_or_many():
     client = logged_in(user)
     client.get(ME)  # per-process caches filled outside the count
     one = query_count(client, ME)
+    header_one = query_count(client, reverse("inbox"))  # a page whose header alone reads the to-dos
 
     # when it wins two more
     for _ in range(2):
@@ -192,6 +193,8 @@ def test_the_workspace_page_costs_the_same_queries_for_one_todo_or_many():
     # then the page lists three to-dos for the same number of queries
     assert len(_rows(client.get(ME))) == 3
     assert query_count(client, ME) == one
+    assert query_count(client, reverse("inbox")) == header_one
+    assert 'data-testid="header-todo-count">待办 3<' in page_html(client.get(reverse("inbox")))
 
 
 @pytest.mark.parametrize(
