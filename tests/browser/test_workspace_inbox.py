@@ -8,6 +8,7 @@ import pytest
 from tests.factories import awarded_project, winner_of
 from workflows.models import SignUp
 
+from .axe import axe_run, serious
 from .flows import session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -27,6 +28,7 @@ def test_the_winner_sees_its_todo_and_message_and_confirms_from_the_inbox(browse
     assert re.search(r"还剩 \d+ (天 \d+ 小时|小时|分钟)", todo.locator(".countdown").inner_text())
     assert page.get_by_test_id("header-todo-count").inner_text() == "待办 1"
     assert page.get_by_test_id("header-unread-count").inner_text() == "未读 1"
+    assert serious(axe_run(page)) == []
 
     # when it opens the inbox from the header
     page.get_by_role("link", name=re.compile("^消息")).click()
@@ -37,6 +39,7 @@ def test_the_winner_sees_its_todo_and_message_and_confirms_from_the_inbox(browse
     assert f"中选通知：{project.code}" in message.inner_text()
     assert "请在" in message.inner_text() and "前确认中选" in message.inner_text()
     assert page.get_by_test_id("header-unread-count").count() == 0
+    assert serious(axe_run(page)) == []
 
     # when it follows the message to the project and confirms the win there
     message.get_by_role("link", name=re.compile("中选通知")).click()
