@@ -1,29 +1,13 @@
-"""Signed-in landing page and agency self-registration."""
+"""Agency self-registration (the signed-in landing page, /me/, is the workspace in workflows)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import services
 from .errors import ApplicationError
 from .forms import AgencyRegistrationForm
-from .roles import Role, roles_of
-from .selectors import agency_acted_for, buyer_unit_acted_for, supervisor_profile_of
-
-
-@login_required
-def dashboard(request):
-    """The account's home: its organisation and the work waiting for its roles."""
-    roles = roles_of(request.user)
-    context = {
-        "roles": [Role(r) for r in Role.values if r in roles],
-        "agency": agency_acted_for(request.user) if Role.AGENCY in roles else None,
-        "buyer_unit": buyer_unit_acted_for(request.user) if Role.BUYER in roles else None,
-        "supervisor": supervisor_profile_of(request.user),
-    }
-    return render(request, "marketplace/account_dashboard.html", context)
 
 
 def agency_register(request):

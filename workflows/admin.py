@@ -13,7 +13,17 @@ from django.db.models.functions import Cast, Concat
 from credit_rules.admin import DecisionRecordAdmin as CreditDecisionRecordAdmin
 from credit_rules.models import DecisionRecord
 
-from .models import CreditCase, Engagement, Membership, Objection, Project, RepairRequest, SignUp, TransitionLog
+from .models import (
+    CreditCase,
+    Engagement,
+    Membership,
+    NotificationDelivery,
+    Objection,
+    Project,
+    RepairRequest,
+    SignUp,
+    TransitionLog,
+)
 
 
 def sealed_signups():
@@ -119,3 +129,12 @@ class DecisionRecordAdmin(CreditDecisionRecordAdmin):
             label=Concat(Value(f"{SignUp._meta.label_lower}:"), Cast("pk", CharField()), output_field=CharField())
         )
         return super().get_queryset(request).exclude(target__in=sealed_targets.values("label"))
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: every notification sent on every channel, with how it went."""
+
+    list_display = ["notification", "channel", "status", "detail", "at"]
+    list_filter = ["channel", "status"]
+    list_select_related = ["notification"]

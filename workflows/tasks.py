@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+# Imported here so a worker registers the task that sends each event's notifications.
+from .services.notifications import dispatch  # noqa: F401
+
 
 @shared_task
 def credit_sweep() -> dict[str, int]:
@@ -17,5 +20,13 @@ def credit_sweep() -> dict[str, int]:
 def deadlines_sweep() -> dict[str, int]:
     """Close sign-ups, end publicity, and act on missed contract, delivery, rating and payment dates."""
     from .services.deadlines import deadlines_sweep as sweep
+
+    return sweep()
+
+
+@shared_task
+def reminders_sweep() -> dict[str, int]:
+    """Remind the people concerned before every deadline that costs credit, and of records now repairable."""
+    from .services.notifications.reminders import reminders_sweep as sweep
 
     return sweep()

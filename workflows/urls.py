@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor
+from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor, workspace
+
+account_urls = [
+    path("me/", workspace.dashboard, name="dashboard"),
+    path("me/inbox/", workspace.inbox, name="inbox"),
+    path("me/notifications/", workspace.preferences, name="notification-preferences"),
+]
 
 agency_urls = [
     path("agency/membership/", agency.membership_page, name="agency-membership"),
@@ -88,4 +94,4 @@ public_urls = [
     path("statistics/", public.statistics, name="statistics"),
 ]
 
-urlpatterns = agency_urls + buyer_urls + supervisor_urls + operator_urls + public_urls
+urlpatterns = account_urls + agency_urls + buyer_urls + supervisor_urls + operator_urls + public_urls

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.roles",
+                "workflows.context_processors.workspace",
             ],
         },
     },
@@ -204,6 +205,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": float(os.environ.get("ZJCS_SWEEP_SECONDS", "30")),
     },
     "notice-resend": {"task": "cms.tasks.notice_requests_resend", "schedule": 120.0},
+    # Before each deadline that costs credit, the people who must act are told (ZJCS_REMINDER_LEAD_HOURS).
+    "reminders-sweep": {
+        "task": "workflows.tasks.reminders_sweep",
+        "schedule": float(os.environ.get("ZJCS_REMINDER_SECONDS", os.environ.get("ZJCS_SWEEP_SECONDS", "60"))),
+    },
 }
 
 # Wagtail runs its own background work through django-tasks: keep it immediate.
@@ -220,6 +226,18 @@ WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.moderation.notice_workflow_finish"
 
 # Direct selection (直接选取) is allowed only up to this budget, in yuan.
 ZJCS_DIRECT_MAX_AMOUNT = os.environ.get("ZJCS_DIRECT_MAX_AMOUNT", "300000")
+
+# Notifications: reminders this many hours before each deadline that costs credit (compressed by the time
+# scale); SMS through this provider class (the default only logs); e-mail by SMTP unless a settings module
+# chooses another backend (the demo prints to the console, the tests keep it in memory).
+ZJCS_REMINDER_LEAD_HOURS = [int(h) for h in env_list("ZJCS_REMINDER_LEAD_HOURS", "24,2")]
+ZJCS_SMS_PROVIDER = os.environ.get("ZJCS_SMS_PROVIDER", "workflows.services.notifications.channels.LoggingSmsProvider")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "中介超市 <noreply@localhost>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 
 # Time acceleration for demos and end-to-end tests: 1 = real time; 86400 makes a day pass in a second.
 ZJCS_TIME_SCALE = float(os.environ.get("ZJCS_TIME_SCALE", "1"))

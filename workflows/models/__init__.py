@@ -10,6 +10,7 @@ from .credit import CreditCase, Objection, RepairRequest
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
 from .membership import Membership
+from .notifications import Notification, NotificationDelivery, NotificationPreference
 from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification
 from .selection import ProposalMark, SignUp
 from .uploads import contract_upload_to, evidence_upload_to
@@ -20,6 +21,9 @@ __all__ = [
     "CreditCase",
     "Engagement",
     "Membership",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
     "Objection",
     "Payment",
     "PaymentCommand",

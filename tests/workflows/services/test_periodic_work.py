@@ -22,6 +22,7 @@ from workflows.services.sweeps import sweep_each
 PERIODIC = {
     "workflows.tasks.deadlines_sweep": 60,
     "workflows.tasks.credit_sweep": 300,
+    "workflows.tasks.reminders_sweep": 300,
     "cms.tasks.notice_requests_resend": 600,
 }
 

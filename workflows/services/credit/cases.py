@@ -18,6 +18,7 @@ from marketplace.models import Agency
 from marketplace.selectors import acts_for_agency
 
 from ...models import CreditCase
+from ..notifications.dispatch import event_notify_on_commit
 from ..sweeps import sweep_each
 from ..transitions import TransitionResult, row_reload, transition_run
 from .events import credit_event_record
@@ -58,7 +59,10 @@ def case_notify(*, case: CreditCase, actor) -> TransitionResult:
     """Tell the agency; it may respond within the policy's days."""
     now = timezone.now()
     due = now + datetime.timedelta(days=policy_at(now).case_response_days)
-    return transition_run(obj=case, name="notify", actor=actor, params={"at": now, "response_due": due})
+    result = transition_run(obj=case, name="notify", actor=actor, params={"at": now, "response_due": due})
+    if result.ok:
+        event_notify_on_commit("measure_notice", case.pk)
+    return result
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.selectors import acts_for_agency
 
 from ...models import Objection
+from ..notifications.dispatch import event_notify_on_commit
 from ..transitions import TransitionResult, transition_run
 from .cases import case_for_entry, notices_resting_on_drop
 from .measures import escalate, membership_sync
@@ -91,6 +92,9 @@ def objection_decide(*, objection: Objection, actor, overturn: bool, note: str) 
                 transition_run(obj=case, name="uphold", actor=None)
 
     name = "overturn" if overturn else "uphold"
-    return transition_run(
+    result = transition_run(
         obj=objection, name=name, actor=actor, params={"at": now, "user": actor, "note": note}, on_done=effects
     )
+    if result.ok:
+        event_notify_on_commit("objection_decided", objection.pk)
+    return result

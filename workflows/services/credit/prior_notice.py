@@ -25,6 +25,7 @@ from credit_rules.policy import Policy
 from credit_rules.rules import REGISTRY
 
 from ...models import CreditCase
+from ..notifications.dispatch import event_notify_on_commit
 from ..periods import after_days
 from ..transitions import transition_run
 
@@ -84,7 +85,8 @@ def notice_open(
         proposed_at=at,
     )
     due = after_days(at, policy.case_response_days)
-    transition_run(obj=case, name="notify", actor=None, params={"at": at, "response_due": due}, at=at)
+    if transition_run(obj=case, name="notify", actor=None, params={"at": at, "response_due": due}, at=at).ok:
+        event_notify_on_commit("measure_notice", case.pk)
     return CreditCase.objects.get(pk=case.pk)
 
 

@@ -17,6 +17,7 @@ from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.selectors import acts_for_agency
 
 from ...models import RepairRequest
+from ..notifications.dispatch import event_notify_on_commit
 from ..transitions import TransitionResult, transition_run
 from .cases import case_for_entry
 from .measures import escalate, membership_sync
@@ -98,6 +99,9 @@ def repair_decide(*, request: RepairRequest, actor, approve: bool, note: str) ->
             membership_sync(entry.subject.agency, at=now)
 
     name = "approve" if approve else "reject"
-    return transition_run(
+    result = transition_run(
         obj=request, name=name, actor=actor, params={"at": now, "user": actor, "note": note}, on_done=effects
     )
+    if result.ok:
+        event_notify_on_commit("repair_decided", request.pk)
+    return result

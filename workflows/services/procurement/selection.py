@@ -22,6 +22,7 @@ from marketplace.selectors import acts_for_buyer_unit
 from ... import draw
 from ...models import Project, ProposalMark, SignUp
 from ...selectors.facts import signup_context
+from ..notifications.dispatch import event_notify_on_commit
 from ..periods import after_working_days
 from ..transitions import TransitionResult, target_label, transition_run
 from .notices import result_notice, termination_notice
@@ -160,6 +161,7 @@ def winner_select(project: Project, at: datetime.datetime) -> SignUp | None:
             return None
         result = transition_run(obj=candidate, name="select", actor=None, params={"at": at}, at=at)
         if result.ok:
+            event_notify_on_commit("win", result.obj.pk)
             return result.obj
         transition_run(
             obj=candidate, name="pass_over", actor=None, params={"note": refusal_note(result.refusals)}, at=at

@@ -1,0 +1,314 @@
+"""Reads for the workspace (我的工作台, ``/me/``): what each role must do, and by when.
+
+One selector per role, each in a fixed number of queries whatever the number of to-dos. Deadlines are
+the ones stored on the rows (the deadline sweep acts on the same fields); nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credit_rules.models import LedgerEntry, MeasureKind
+from credit_rules.policy import policy_at
+from marketplace.models import Agency, BuyerUnit, SupervisorProfile
+from marketplace.roles import Role, roles_of
+from marketplace.selectors import agency_acted_for, buyer_unit_acted_for, supervisor_profile_of
+
+from ..models import (
+    CreditCase,
+    Engagement,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Objection,
+    Payment,
+    Project,
+    SignUp,
+)
+from .operator import project_list_for_operator_queue
+from .supervisor import (
+    credit_case_list_for_supervisor_queue,
+    membership_list_for_supervisor_applications,
+    membership_list_for_supervisor_renewals,
+    objection_list_for_supervisor_queue,
+    repair_list_for_supervisor_queue,
+)
+
+# Engagement states in which the agency is still delivering.
+DELIVERING = (Engagement.State.IN_SERVICE, Engagement.State.RETURNED_FOR_REWORK)
+
+
+def countdown(deadline: datetime.datetime, now: datetime.datetime) -> str:
+    """The time left before ``deadline`` in words ("还剩 2 天 3 小时"), or how long it is overdue."""
+    left = deadline - now
+    overdue = left.total_seconds() < 0
+    seconds = int(abs(left.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = max(1, rest // 60) if not (days or hours) else 0
+    if days:
+        span = _("%(days)s 天 %(hours)s 小时") % {"days": days, "hours": hours}
+    elif hours:
+        span = _("%(hours)s 小时") % {"hours": hours}
+    else:
+        span = _("%(minutes)s 分钟") % {"minutes": minutes}
+    return (_("已逾期 %(span)s") if overdue else _("还剩 %(span)s")) % {"span": span}
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The last moment of a date stored as a date (a term, an objection's due day), in local time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One thing a role must do: the action, what it is about, where to do it, and the deadline if any."""
+
+    action: str
+    about: str
+    url: str
+    deadline: datetime.datetime | None
+    now: datetime.datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline is not None and self.deadline < self.now
+
+    @property
+    def countdown(self) -> str:
+        return countdown(self.deadline, self.now) if self.deadline is not None else ""
+
+
+@dataclass
+class Section:
+    """A role's to-dos, the most pressing first (those without a deadline last)."""
+
+    role: Role
+    title: str
+    todos: list[Todo] = field(default_factory=list)
+
+    def sort(self) -> Section:
+        far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+        self.todos.sort(key=lambda t: (t.deadline or far, t.about))
+        return self
+
+
+def _project(project: Project) -> str:
+    return f"{project.code} {project.name}"
+
+
+# --- agency ---------------------------------------------------------------------------------------------
+
+
+def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None = None) -> Section:
+    """The agency's to-dos: confirm a win, upload the contract, deliver, confirm payment received, answer a
+    prior notice or case, object to a revocation while it may, renew the membership near its end. Five queries."""
+    now = now or timezone.now()
+    policy = policy_at(now)
+    todos: list[Todo] = []
+    for signup in SignUp.objects.filter(agency=agency, state=SignUp.State.SELECTED).select_related("project"):
+        todos.append(
+            Todo(
+                _("确认中选"),
+                _project(signup.project),
+                reverse("agency-project", kwargs={"code": signup.project.code}),
+                signup.project.publicity_ends_at,
+                now,
+            )
+        )
+    engagements = (
+        Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN)
+        .select_related("project", "payment")
+        .order_by("pk")
+    )
+    for engagement in engagements:
+        url = reverse("agency-engagement", kwargs={"pk": engagement.pk})
+        about = _project(engagement.project)
+        if engagement.state == Engagement.State.AWAITING_CONTRACT and not engagement.contract_file:
+            todos.append(Todo(_("上传签约合同"), about, url, engagement.contract_due, now))
+        elif engagement.state in DELIVERING:
+            todos.append(Todo(_("提交服务成果"), about, url, engagement.service_end, now))
+        payment = getattr(engagement, "payment", None)
+        if payment is not None and payment.state == Payment.State.RECORDED:
+            todos.append(Todo(_("确认收到服务费"), about, url, None, now))
+    cases = CreditCase.objects.filter(agency=agency, state=CreditCase.State.NOTIFIED, responded_at__isnull=True)
+    for case in cases.order_by("pk"):
+        about = case.get_measure_display() or _("信用惩戒")
+        todos.append(
+            Todo(
+                _("陈述申辩（失信告知）") if case.is_automatic else _("陈述申辩"),
+                str(about),
+                reverse("agency-case-respond", kwargs={"pk": case.pk}),
+                case.response_due,
+                now,
+            )
+        )
+    window = datetime.timedelta(days=policy.objection_window_days)
+    revocations = LedgerEntry.objects.filter(
+        subject__agency=agency,
+        kind=LedgerEntry.Kind.MEASURE,
+        measure=MeasureKind.REVOKE,
+        effective_at__gt=now - window,
+    ).exclude(Q(Exists(LedgerEntry.objects.filter(refers_to=OuterRef("pk")))) | Q(objections__isnull=False))
+    for entry in revocations.order_by("pk"):
+        todos.append(
+            Todo(
+                _("对撤销中选资格提出异议（如有）"),
+                entry.title,
+                reverse("agency-objection-new", kwargs={"entry_id": entry.pk}),
+                entry.effective_at + window,
+                now,
+            )
+        )
+    horizon = timezone.localdate(now) + datetime.timedelta(days=policy.term_notice_days)
+    membership = Membership.objects.filter(
+        agency=agency, state__in=Membership.RENEWABLE, term_until__lte=horizon, renewal_requested_at__isnull=True
+    ).first()
+    if membership is not None and membership.term_until is not None:
+        todos.append(
+            Todo(
+                _("申请入驻续期"),
+                _("入驻有效期至 %(day)s") % {"day": membership.term_until.isoformat()},
+                reverse("agency-membership"),
+                day_end(membership.term_until),
+                now,
+            )
+        )
+    return Section(Role.AGENCY, agency.name, todos).sort()
+
+
+# --- buyer ----------------------------------------------------------------------------------------------
+
+
+def todo_list_for_buyer_workspace(unit: BuyerUnit, now: datetime.datetime | None = None) -> Section:
+    """The buyer unit's to-dos: fix a returned project, finish scoring, confirm the winner, sign the contract,
+    accept the result, rate, pay, decide after a measure reached the agency. Two queries."""
+    now = now or timezone.now()
+    todos: list[Todo] = []
+    projects = Project.objects.filter(buyer=unit).filter(
+        Q(state__in=[Project.State.RETURNED, Project.State.AWARDED])
+        | Q(state=Project.State.SELECTING, method=Project.Method.SCORED)
+    )
+    for project in projects.order_by("pk"):
+        url = reverse("buyer-project", kwargs={"code": project.code})
+        if project.state == Project.State.RETURNED:
+            todos.append(Todo(_("按审核意见修改并重新提交"), _project(project), url, None, now))
+        elif project.state == Project.State.SELECTING:
+            todos.append(Todo(_("录入比选评分"), _project(project), url, None, now))
+        else:
+            todos.append(Todo(_("确认中选结果"), _project(project), url, project.publicity_ends_at, now))
+    engagements = (
+        Engagement.objects.filter(project__buyer=unit, state__in=Engagement.OPEN)
+        .select_related("project", "payment")
+        .order_by("pk")
+    )
+    for engagement in engagements:
+        url = reverse("buyer-project", kwargs={"code": engagement.project.code})
+        about = _project(engagement.project)
+        if engagement.state == Engagement.State.AWAITING_CONTRACT and engagement.contract_file:
+            todos.append(Todo(_("签订合同"), about, url, engagement.contract_due, now))
+        elif engagement.state == Engagement.State.RESULT_SUBMITTED:
+            todos.append(Todo(_("验收服务成果"), about, url, engagement.acceptance_due, now))
+        elif engagement.state == Engagement.State.ACCEPTED:
+            todos.append(Todo(_("评价服务"), about, url, engagement.rating_due, now))
+        if engagement.measure_decision_due and engagement.buyer_continues is None:
+            todos.append(Todo(_("决定是否继续服务（信用措施）"), about, url, engagement.measure_decision_due, now))
+        payment = getattr(engagement, "payment", None)
+        if payment is not None and payment.state == Payment.State.DUE:
+            todos.append(Todo(_("支付服务费"), about, url, payment.due_at, now))
+    return Section(Role.BUYER, unit.name, todos).sort()
+
+
+# --- supervisor and operator ----------------------------------------------------------------------------
+
+
+def todo_list_for_supervisor_workspace(profile: SupervisorProfile, now: datetime.datetime | None = None) -> Section:
+    """The supervisor's to-dos in scope: applications, cases to notify or whose answer to review,
+    objections (by their due day), repairs, renewals near their end. Five queries."""
+    now = now or timezone.now()
+    policy = policy_at(now)
+    todos: list[Todo] = []
+    for membership in membership_list_for_supervisor_applications(profile).prefetch_related(None):
+        url = reverse("supervisor-application", kwargs={"pk": membership.pk})
+        todos.append(Todo(_("审核入驻申请"), membership.agency.name, url, None, now))
+    for case in credit_case_list_for_supervisor_queue(profile):
+        url = reverse("supervisor-case", kwargs={"pk": case.pk})
+        if case.state == CreditCase.State.PROPOSED:
+            todos.append(Todo(_("告知拟采取的措施"), case.agency.name, url, None, now))
+        elif case.responded_at is not None:
+            todos.append(Todo(_("审查陈述申辩"), case.agency.name, url, None, now))
+    objection: Objection
+    for objection in objection_list_for_supervisor_queue(profile):
+        url = reverse("supervisor-objection", kwargs={"pk": objection.pk})
+        todos.append(Todo(_("处理信用异议"), objection.agency.name, url, day_end(objection.due_on), now))
+    for repair in repair_list_for_supervisor_queue(profile):
+        url = reverse("supervisor-repair", kwargs={"pk": repair.pk})
+        todos.append(Todo(_("审核信用修复申请"), repair.agency.name, url, None, now))
+    horizon = timezone.localdate(now) + datetime.timedelta(days=policy.term_notice_days)
+    for membership in membership_list_for_supervisor_renewals(profile, horizon):
+        url = reverse("supervisor-renew", kwargs={"pk": membership.pk})
+        deadline = day_end(membership.term_until) if membership.term_until else None
+        todos.append(Todo(_("审核入驻续期"), membership.agency.name, url, deadline, now))
+    return Section(Role.SUPERVISOR, profile.authority, todos).sort()
+
+
+def todo_list_for_operator_workspace(now: datetime.datetime | None = None) -> Section:
+    """The operator's to-dos: projects waiting for review before publication. One query."""
+    now = now or timezone.now()
+    todos = [
+        Todo(_("审核项目"), _project(p), reverse("operator-project", kwargs={"code": p.code}), None, now)
+        for p in project_list_for_operator_queue()
+    ]
+    return Section(Role.OPERATOR, str(Role.OPERATOR.label), todos).sort()
+
+
+# --- the whole workspace --------------------------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    """Every role's to-dos of one account, and its unread messages."""
+
+    sections: list[Section]
+    unread: int
+
+    @property
+    def todo_count(self) -> int:
+        return sum(len(s.todos) for s in self.sections)
+
+
+def workspace_for_user(user, now: datetime.datetime | None = None) -> Workspace:
+    """The account's workspace: a section per role it holds (and acts for), and its unread count."""
+    now = now or timezone.now()
+    roles = roles_of(user)
+    sections: list[Section] = []
+    if Role.AGENCY in roles and (agency := agency_acted_for(user)) is not None:
+        sections.append(todo_list_for_agency_workspace(agency, now))
+    if Role.BUYER in roles and (unit := buyer_unit_acted_for(user)) is not None:
+        sections.append(todo_list_for_buyer_workspace(unit, now))
+    if Role.SUPERVISOR in roles and (profile := supervisor_profile_of(user)) is not None:
+        sections.append(todo_list_for_supervisor_workspace(profile, now))
+    if Role.OPERATOR in roles:
+        sections.append(todo_list_for_operator_workspace(now))
+    return Workspace(sections, notification_unread_count(user))
+
+
+def notification_unread_count(user) -> int:
+    """How many messages of the account are unread."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_list_for_inbox(user, limit: int = 100) -> list[Notification]:
+    """The account's latest messages, newest first."""
+    return list(Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")[:limit])
+
+
+def preference_for_page(user) -> NotificationPreference:
+    """The account's chosen channels (the defaults when never chosen)."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
