@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor
+from .views import agency, agency_projects, buyer, buyer_project, clock, draws, operator, public, supervisor
 
 agency_urls = [
     path("agency/membership/", agency.membership_page, name="agency-membership"),
@@ -72,6 +72,7 @@ supervisor_urls = [
 operator_urls = [
     path("operator/", operator.queue, name="operator-queue"),
     path("operator/projects/<str:code>/", operator.project_detail, name="operator-project"),
+    path("operator/clock/", clock.demo_clock, name="demo-clock"),
 ]
 
 public_urls = [
