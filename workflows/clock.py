@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,8 @@ def offset_apply(seconds: int) -> None:
         if change <= 0:  # the clock never moves back; an older offset read in a race is ignored
             return
         if _state["coordinates"] is None:
-            real_now = time_machine.escape_hatch.time.time()
+            hatch = time_machine.escape_hatch
+            real_now = hatch.time.time() if hatch.is_travelling() else time.time()
             traveller = time_machine.travel(real_now + seconds, tick=True)
             _state["traveller"], _state["coordinates"] = traveller, traveller.start()
         else:
