@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Demo mode only: brings this process to the shared demo time before each request (no-op otherwise).
     "workflows.clock.DemoClockMiddleware",
+    # A lock that outlasted SQLite's busy timeout answers 503 "try again", never a 500.
+    "config.locks.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

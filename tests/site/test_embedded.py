@@ -14,8 +14,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError
 
 from cms.caching import cached
+from config.locks import DatabaseBusyMiddleware
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,3 +120,21 @@ def test_a_web_server_and_a_worker_writing_at_once_on_sqlite_wait_for_each_other
         assert code == 0 and "OperationalError" not in stderr, stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT n FROM counter WHERE id = 1").fetchone() == (120,)
+
+
+def test_a_lock_that_outlasts_the_busy_timeout_answers_try_again_not_500(rf):
+    # given a view that met SQLite's lock after waiting the whole busy timeout
+    def locked_view(request):
+        raise OperationalError("database is locked")
+
+    middleware = DatabaseBusyMiddleware(locked_view)
+    request = rf.post("/agency/membership/")
+
+    # when Django hands the error to the middleware
+    response = middleware.process_exception(request, OperationalError("database is locked"))
+
+    # then the person is told to try again (503, Retry-After), in plain words
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "系统正忙，您的操作未保存，请稍后重试。" in response.content.decode()
+    # and any other database error is not hidden
+    assert middleware.process_exception(request, OperationalError("no such table: x")) is None
