@@ -173,7 +173,11 @@ CACHES = {
     "default": (
         {"BACKEND": "config.cache.PooledRedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(CACHE_DIR)}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            "OPTIONS": {"MAX_ENTRIES": 5000},  # every list page in two languages before culling starts
+        }
     )
 }
 
