@@ -169,7 +169,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Embedded (no CACHE_URL): a file cache in the project folder, shared by every process on the machine (the
 # web server and the demo's Celery worker), so a notice published by one drops the cached pages of the other.
 CACHE_DIR = Path(os.environ.get("ZJCS_CACHE_DIR", BASE_DIR / ".cache"))
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "config.cache.PooledRedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL")
