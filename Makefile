@@ -28,12 +28,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## make demo — virtualenv, install, migrate, seed demo data, serve on http://$(HOST)
+## make demo — virtualenv, install, migrate, seed demo data, serve on http://$(HOST) in demo mode
+# Demo mode: the demo clock (banner, /operator/clock/) that every process — runserver, the worker, beat — reads.
+demo: export ZJCS_DEMO := 1
 demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(if $(YEAR),$(PY) manage.py simulate_year,)
 	$(PY) manage.py seed_demo --scale $(SCALE)
-	@echo "Serving on http://$(HOST)/ with a Celery worker and beat moving the deadlines (Ctrl-C stops both)"
+	@echo "Serving on http://$(HOST)/ in demo mode, with a Celery worker and beat moving the deadlines (Ctrl-C stops both)"
+	@echo "Move the demo time forward from the banner, signed in as operator_demo or supervisor_demo"
 	@export CELERY_BROKER_URL=filesystem://localhost// ; \
 	  $(VENV)/bin/celery -A config worker --beat --pool solo --loglevel WARNING & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor, workspace
+from .views import (
+    agency,
+    agency_projects,
+    buyer,
+    buyer_project,
+    clock,
+    draws,
+    operator,
+    public,
+    supervisor,
+    workspace,
+)
 
 account_urls = [
     path("me/", workspace.dashboard, name="dashboard"),
@@ -80,6 +91,7 @@ operator_urls = [
     path("operator/", operator.queue, name="operator-queue"),
     path("operator/lockouts/", operator.lockouts, name="operator-lockouts"),
     path("operator/projects/<str:code>/", operator.project_detail, name="operator-project"),
+    path("operator/clock/", clock.demo_clock, name="demo-clock"),
 ]
 
 public_urls = [

@@ -81,6 +81,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Demo mode only: brings this process to the shared demo time before each request (no-op otherwise).
+    "workflows.clock.DemoClockMiddleware",
+    # A lock that outlasted SQLite's busy timeout answers 503 "try again", never a 500.
+    "config.locks.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.roles",
                 "workflows.context_processors.workspace",
+                "workflows.clock.banner_context",
             ],
         },
     },
@@ -111,9 +116,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# SQLite shared by a web server and a Celery worker: WAL lets readers run beside the one writer, the busy
+# timeout makes a writer wait for the lock, and IMMEDIATE transactions take the write lock when they begin.
+# A deferred transaction that reads first and then writes cannot wait: SQLite refuses its lock upgrade at
+# once ("database is locked") when another process wrote meanwhile, whatever the timeout.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and an eager task share the file.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -168,11 +181,18 @@ STORAGES = {
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-CACHES = {
+# Embedded (no CACHE_URL): a file cache in the project folder, shared by every process on the machine (the
+# web server and the demo's Celery worker), so a notice published by one drops the cached pages of the other.
+CACHE_DIR = Path(os.environ.get("ZJCS_CACHE_DIR", BASE_DIR / ".cache"))
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "config.cache.PooledRedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zjcs"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            "OPTIONS": {"MAX_ENTRIES": 5000},  # every list page in two languages before culling starts
+        }
     )
 }
 
@@ -239,8 +259,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 
-# Time acceleration for demos and end-to-end tests: 1 = real time; 86400 makes a day pass in a second.
+# Time acceleration for scripted runs and end-to-end tests: 1 = real time; 86400 makes a procurement or
+# service period of a day last a second. Measure periods (suspensions, bars, publication) stay calendar time.
 ZJCS_TIME_SCALE = float(os.environ.get("ZJCS_TIME_SCALE", "1"))
+
+# Demo mode (`make demo`): a demo clock every process reads from the database, moved forward by an operator
+# or supervisor from the banner or /operator/clock/. Off everywhere else; production refuses it.
+ZJCS_DEMO = env_bool("ZJCS_DEMO")
+if ZJCS_DEMO:
+    # The demo clock may move weeks ahead: sessions outlive it, and cached public pages show a fresh demo time.
+    SESSION_COOKIE_AGE = 10 * 365 * 24 * 3600
+    ZJCS_NOTICE_CACHE_SECONDS = 60
 
 LOGGING: dict[str, Any] = {
     "version": 1,

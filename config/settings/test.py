@@ -15,3 +15,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media" / str(os.getpid())
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+# Demo mode is switched on by a test that needs it, never by the environment.
+ZJCS_DEMO = False

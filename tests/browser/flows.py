@@ -38,7 +38,7 @@ def pdf_path(tmp_path, name: str):
     return path
 
 
-def post_project(page, method: str, *, name: str, direct_agency=None) -> None:
+def post_project(page, method: str, *, name: str, direct_agency=None, signup_days: int | None = None) -> None:
     """The buyer fills the project form for a real-estate appraisal and submits it for review."""
     page.goto("/buyer/projects/new/")
     page.get_by_label("项目名称").fill(name)
@@ -51,6 +51,8 @@ def post_project(page, method: str, *, name: str, direct_agency=None) -> None:
     page.get_by_label("报价上限").fill("80000")
     label = {"draw": "随机抽取", "price": "竞价选取", "scored": "比选", "direct": "直接选取"}[method]
     page.get_by_label(label, exact=True).check()
+    if signup_days is not None:
+        page.get_by_label("报名期（工作日）").fill(str(signup_days))
     if method == "scored":
         page.get_by_label("价格权重").fill("40")
         page.get_by_label("信用权重").fill("30")

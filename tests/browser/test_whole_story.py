@@ -4,10 +4,10 @@ A buyer posts a project; three agencies sign up; the draw runs and the result no
 with a proof that verifies; the winner delivers late and is rated poorly; a supervisor issues a
 warning, which appears publicly; a second warning sets off the policy's suspension, told to the
 agency first (失信告知) and applied by the credit sweep when the response period runs out; the
-agency's next sign-up is refused with the reason; the suspension ends by itself (time acceleration)
-and the agency signs up again. The periodic sweeps are called where Celery beat would run them; time
-acceleration (ZJCS_TIME_SCALE) makes the service period, the week to answer and the month's
-suspension pass in seconds.
+agency's next sign-up is refused with the reason; the suspension ends by itself and the agency signs up
+again. The periodic sweeps are called where Celery beat would run them. Time acceleration (ZJCS_TIME_SCALE)
+makes the service period pass in seconds; the week to answer and the month's suspension are calendar time,
+which the test travels through (the whole process, live server included, as the demo clock does).
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
+from dateutil.relativedelta import relativedelta
 
 from credit_rules.models import LedgerEntry
 from tests.factories import agencies, buyer_user, operator_user, pending_notice, supervisor_user
-from tests.helpers import after, wait_past
+from tests.helpers import after, close_to, wait_past
 from workflows import tasks
 from workflows.models import Membership, Project
 from workflows.services.procurement.award import project_confirm_winner
@@ -43,10 +45,9 @@ from .flows import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-MONTH_IN_TWO_SECONDS = 30 * 24 * 3600 / 2
-
 
 def test_the_whole_story(browser, live_server, settings, tmp_path):
+    settings.SESSION_COOKIE_AGE = 365 * 24 * 3600  # the people stay signed in while the story travels a month on
     # given the people: a buyer, an operator, a supervisor and three admitted appraisal agencies
     buyer_user(username="story_buyer")
     operator_user(username="story_operator")
@@ -58,7 +59,7 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
 
     # a buyer posts a project (and a second one the agencies will sign up for later); the operator publishes both
     post_project(buyer, "draw", name="江北片区房屋征收价值评估")
-    post_project(buyer, "draw", name="市民中心办公用房租金评估")
+    post_project(buyer, "draw", name="市民中心办公用房租金评估", signup_days=60)  # open through the month ahead
     project = Project.objects.get(name="江北片区房屋征收价值评估")
     later = Project.objects.get(name="市民中心办公用房租金评估")
     publish(operator, project)
@@ -120,9 +121,8 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     public.goto("/notices/warning/")
     assert winner_agency.name in public.locator("main").inner_text()
 
-    # a second warning sets off the policy's suspension (a month that passes in two seconds here), told to the
-    # agency first: it sees the notice on its cases page, and while it may answer nothing is in force
-    settings.ZJCS_TIME_SCALE = MONTH_IN_TWO_SECONDS
+    # a second warning sets off the policy's suspension (a calendar month), told to the agency first: it sees the
+    # notice on its cases page, and while it may answer nothing is in force
     issue_warning(
         supervisor_page, winner_agency, "另一项目成果数据错误，经复核属实。", "另一项目成果数据错误，经复核属实。"
     )
@@ -134,22 +134,22 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
     assert "失信告知" in told and "CR-ESC-001" in told and "暂停" in told
 
     # the response period runs out unanswered: the credit sweep (Celery beat) applies the suspension
-    wait_past(notice.response_due, margin=0.2)
-    tasks.credit_sweep()
-    membership = Membership.objects.get(agency=winner_agency, state="suspended")
+    with time_machine.travel(after(notice.response_due), tick=True) as clock:
+        tasks.credit_sweep()
+        membership = Membership.objects.get(agency=winner_agency, state="suspended")
+        assert close_to(membership.suspended_until, after(notice.response_due) + relativedelta(months=1))
 
-    # whose next sign-up is refused with the reason
-    try_sign_up(winner_page, later, "50000")
-    refusal = winner_page.get_by_role("alert").filter(has_text="信用审查未通过").first.inner_text()
-    assert "CR-SEL-001" in refusal and "暂停" in refusal
+        # whose next sign-up is refused with the reason
+        try_sign_up(winner_page, later, "50000")
+        refusal = winner_page.get_by_role("alert").filter(has_text="信用审查未通过").first.inner_text()
+        assert "CR-SEL-001" in refusal and "暂停" in refusal
 
-    # the suspension ends by itself: the periodic credit sweep (Celery beat) reinstates the agency
-    wait_past(membership.suspended_until, margin=0.2)
-    tasks.credit_sweep()
-    settings.ZJCS_TIME_SCALE = 1
-    assert Membership.objects.get(pk=membership.pk).state == "active"
+        # the suspension ends by itself a month later: the periodic credit sweep (Celery beat) reinstates the agency
+        clock.move_to(after(membership.suspended_until))
+        tasks.credit_sweep()
+        assert Membership.objects.get(pk=membership.pk).state == "active"
 
-    # and the agency signs up again
-    sign_up(winner_page, later, "50000")
-    public.goto(f"/agencies/{winner_agency.uscc}/")
-    assert "暂停" in public.locator("main").inner_text()  # the ended suspension stays on the record
+        # and the agency signs up again
+        sign_up(winner_page, later, "50000")
+        public.goto(f"/agencies/{winner_agency.uscc}/")
+        assert "暂停" in public.locator("main").inner_text()  # the ended suspension stays on the record

@@ -49,6 +49,28 @@ def _end_now(project: Project, field: str) -> None:
     Project.objects.filter(pk=project.pk).update(**{field: timezone.now() - datetime.timedelta(seconds=1)})
 
 
+def pool_username(category: ServiceCategory, i: int) -> str:
+    """The demo login of the ``i``-th pool agency of a field (printed by seed_demo, e.g. agency_val_re_1)."""
+    return f"agency_{category.code.lower().replace('-', '_')}_{i}"
+
+
+# What the seed gives each appraisal pool agency beyond its sign-ups (by its number in the pool).
+POOL_NOTES = {
+    1: "房地产估价，与 agency_demo 同一领域：已报名随机抽取项目",
+    2: "房地产估价，与 agency_demo 同一领域：已报名随机抽取项目",
+    3: "房地产估价，与 agency_demo 同一领域：已报名随机抽取项目，一条评价差记录已修复",
+    4: "房地产估价：两次信用警告，告知期满后被暂停 1 个月",
+}
+
+
+def pool_logins() -> list[tuple[str, Agency, str]]:
+    """The printed logins of the appraisal pool (agencies of agency_demo's field, to try a draw) and their notes."""
+    appraisal = ServiceCategory.objects.get(code="VAL-RE")
+    notes = {pool_username(appraisal, i): note for i, note in POOL_NOTES.items()}
+    staff = AgencyStaff.objects.filter(user__username__in=list(notes)).select_related("user", "agency")
+    return sorted(((s.user.get_username(), s.agency, notes[s.user.get_username()]) for s in staff), key=lambda r: r[0])
+
+
 def _pool(
     category: ServiceCategory, qualification_code: str, count: int, password: str
 ) -> list[tuple[Agency, AbstractBaseUser]]:
@@ -69,7 +91,7 @@ def _pool(
     User = get_user_model()
     out: list[tuple[Agency, AbstractBaseUser]] = []
     for i, agency in enumerate(candidates, start=1):
-        username = f"pool_{category.code.lower().replace('-', '_')}_{i}"
+        username = pool_username(category, i)
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": "经办人"})
         if created:
             user.set_password(password)
@@ -213,7 +235,10 @@ def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m:
     )
     _sign(drawn, pool[:4], ("50000", "50000", "50000", "50000"))
     _run_to_award(drawn)
-    progress("  demo: a draw awarded")
+    # the winner acts in time: it confirms the win during publicity, as a real agency would that day
+    drawn_winner = SignUp.objects.get(project=drawn, state=SignUp.State.SELECTED)
+    award_services.winner_confirm(signup=drawn_winner, actor=next(u for a, u in pool if a.pk == drawn_winner.agency_id))
+    progress("  demo: a draw awarded and its win confirmed")
 
     # cancelled by the buyer with a published reason
     cancelled = _post(
@@ -246,6 +271,8 @@ def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m:
             category=category,
             req=Requirement(qual.qualification_type, lowest),
         )
+    # open for sign-up in the same field, three agencies signed up already: agency_demo may be the fourth, and
+    # when the short sign-up period passes (a day or two on the demo clock) the draw picks the winner
     open_draw = _post(
         buyer_user,
         operator,
@@ -253,8 +280,9 @@ def projects_seed(*, password: str, progress: Callable[[str], None] = lambda _m:
         method="draw",
         category=appraisal,
         req=_requirement("Q-RE", 3),
+        signup_days=2,
     )
-    _sign(open_draw, pool[:2], ("48000", "53000"))
+    _sign(open_draw, pool[:3], ("48000", "53000", "51000"))
     progress("  demo: open, failed and cancelled projects")
 
     # the remaining credit notices: a suspension, and a repaired record with its withdrawal

@@ -11,7 +11,7 @@ from credit_rules.rules.base import code_of
 from credit_rules.rules.service import decline_without_cause
 from credit_rules.services import subject_for_agency
 from marketplace import services as market
-from marketplace.models import Agency, AgencyStaff
+from marketplace.models import Agency, AgencyStaff, QualificationType
 from marketplace.roles import Role
 
 from ..models import Membership
@@ -22,26 +22,47 @@ from ..services.transitions import row_reload
 from .people import account
 
 SCENARIOS = [
-    # (username, what the demo shows with this agency)
-    ("agency_demo", "正常入驻的机构"),
-    ("agency_demo2", "已有 1 次信用警告：再警告一次将先行告知拟暂停 1 个月，陈述申辩期满后生效"),
-    ("agency_demo3", "有严重失信记录（无故放弃中选资格）：提交入驻申请将被拒绝"),
-    ("agency_demo4", "因提供虚假材料被清退，禁入期内不能重新申请"),
-    ("agency_demo5", "获表彰并受守信激励：红名单、绿色通道"),
-    ("agency_demo6", "12 个月内 2 次质量投诉：第 3 次将先行告知拟清退"),
+    # (username, the service field its agency works in, what the demo shows with this agency)
+    ("agency_demo", "VAL-RE", "正常入驻的房地产估价机构：可报名本领域正在报名的随机抽取项目"),
+    ("agency_demo2", "AUD-COST", "已有 1 次信用警告：再警告一次将先行告知拟暂停 1 个月，陈述申辩期满后生效"),
+    ("agency_demo3", "ENG-FS", "有严重失信记录（无故放弃中选资格）：提交入驻申请将被拒绝"),
+    ("agency_demo4", "DES-BLDG", "因提供虚假材料被清退，禁入期内不能重新申请"),
+    ("agency_demo5", "LAW-LEGAL", "获表彰并受守信激励：红名单、绿色通道"),
+    ("agency_demo6", "SUR-ENG", "12 个月内 2 次测绘勘察质量投诉：第 3 次将先行告知拟清退"),
 ]
 STATEMENT = "依法诚信执业，按约定时限和质量提交服务成果，接受评价与监督。"
 APPROVAL_NOTE = "材料齐全，同意入驻。"
 
 
+def _scenario_agency(category_code: str, taken: set[int]) -> Agency:
+    """The first agency (by USCC) working in the service field, holding that field's licence, not yet taken.
+
+    The field decides the story's words: a survey firm carries survey complaints, a law firm none."""
+    qualification_types = QualificationType.objects.filter(categories__code=category_code)
+    agency = (
+        Agency.objects.filter(
+            categories__code=category_code, qualifications__qualification_type__in=qualification_types
+        )
+        .exclude(pk__in=taken)
+        .order_by("uscc")
+        .first()
+    )
+    if agency is None:
+        raise RuntimeError(f"no demo agency in {category_code}: seed the agencies first")
+    return agency
+
+
 def agency_logins_seed(fake: Faker) -> list[tuple[str, Agency, object]]:
-    """The first agencies by USCC get the scenario logins, as their administrators."""
+    """Each scenario login is the administrator of an agency of its own field (kept when it already exists)."""
     accounts = []
-    first = list(Agency.objects.order_by("uscc")[: len(SCENARIOS)])
-    for (username, _note), agency in zip(SCENARIOS, first, strict=True):
+    taken: set[int] = set()
+    for username, category_code, _note in SCENARIOS:
         user = account(username, Role.AGENCY, full_name=fake.name())
-        if not AgencyStaff.objects.filter(user=user).exists():
+        staff = AgencyStaff.objects.filter(user=user).select_related("agency").first()
+        agency = staff.agency if staff else _scenario_agency(category_code, taken)
+        if staff is None:
             market.agency_staff_add(agency=agency, user=user, is_admin=True, position="经办人")
+        taken.add(agency.pk)
         accounts.append((username, agency, user))
     return accounts
 
@@ -109,7 +130,7 @@ def scenarios_seed(accounts, supervisor) -> None:
             code="DECLINE_WIN",
             source="rule",
             rule_code=code_of(decline_without_cause),
-            evidence={"summary": "中选惠州市某道路工程造价咨询项目后，无正当理由放弃中选资格。"},
+            evidence={"summary": "中选惠州市某道路工程可行性研究报告编制项目后，无正当理由放弃中选资格。"},
             at=now - datetime.timedelta(days=180),
         )
         membership = membership_services.membership_start(agency=agency, actor=user)
@@ -125,7 +146,7 @@ def scenarios_seed(accounts, supervisor) -> None:
             code="FALSE_MATERIALS",
             source="supervisor",
             actor=supervisor,
-            evidence={"summary": "入驻时提交的业绩合同经核查系伪造。"},
+            evidence={"summary": "入驻时提交的建筑工程设计业绩合同经核查系伪造。"},
             at=now - datetime.timedelta(days=365),
         )
 
@@ -144,7 +165,7 @@ def scenarios_seed(accounts, supervisor) -> None:
     agency, user, subject, new = fresh("agency_demo6")
     if new:
         admit(agency, user)
-        for days, what in ((200, "测绘成果精度不达标，经复核属实。"), (40, "勘察报告数据错误，经复核属实。")):
+        for days, what in ((200, "工程测量成果精度不达标，经复核属实。"), (40, "控制测量报告数据错误，经复核属实。")):
             credit_event_record(
                 subject=subject,
                 code="QUALITY_COMPLAINT",

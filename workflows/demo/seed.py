@@ -1,4 +1,9 @@
-"""The whole demo data set in order: people, agencies, credit stories, bulk members, projects."""
+"""The whole demo data set in order: people, agencies, credit stories, bulk members, projects.
+
+The seed computes every period in calendar time, whatever ``ZJCS_TIME_SCALE`` the process runs with: a
+seeded project's sign-up, publicity or contract period is the real one, so nothing seeded falls due (and
+nobody is charged for a deadline they could not have met) before a person acts or the demo clock moves.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import random
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.test.utils import override_settings
 from faker import Faker
 
 from marketplace.models import Agency
@@ -13,7 +19,7 @@ from marketplace.models import Agency
 from .agencies import agencies_seed
 from .bulk import members_bulk_admit
 from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
-from .projects import projects_seed
+from .projects import pool_logins, projects_seed
 from .scenarios import SCENARIOS, agency_logins_seed, scenarios_seed
 
 AGENCIES_PER_SCALE = 60
@@ -21,6 +27,11 @@ AGENCIES_PER_SCALE = 60
 
 def demo_seed(*, scale: int = 1, progress: Callable[[str], None] = lambda _m: None) -> list[DemoLogin]:
     """Seed the demo data set (idempotent: rows are keyed by USCC or username) and return one login per role."""
+    with override_settings(ZJCS_TIME_SCALE=1):
+        return _seed(scale, progress)
+
+
+def _seed(scale: int, progress: Callable[[str], None]) -> list[DemoLogin]:
     # One seeded generator for every name and address, so each run produces the same people in the same order.
     fake = Faker("zh_CN")
     fake.seed_instance(2026)
@@ -35,9 +46,13 @@ def demo_seed(*, scale: int = 1, progress: Callable[[str], None] = lambda _m: No
     others = Agency.objects.exclude(pk__in=[agency.pk for _u, agency, _user in accounts])
     members_bulk_admit(others, reviewer=supervisor, progress=progress)
     projects_seed(password=DEMO_PASSWORD, progress=progress)
-    notes = dict(SCENARIOS)
-    logins[1:1] = [
+    notes = {username: note for username, _field, note in SCENARIOS}
+    agency_logins = [
         DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")
         for username, agency, _u in accounts
     ]
+    agency_logins += [
+        DemoLogin("中介机构 Agency", username, f"{agency.name} — {note}") for username, agency, note in pool_logins()
+    ]
+    logins[1:1] = agency_logins
     return logins

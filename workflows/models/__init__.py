@@ -6,6 +6,7 @@ calling service's explicit side effects, inside the runner's transaction. The ap
 migrations are those of the single module this package replaced: everything is re-exported here.
 """
 
+from .clock import DemoClockStep
 from .credit import CreditCase, Objection, RepairRequest
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
@@ -19,6 +20,7 @@ __all__ = [
     "AvoidEntry",
     "CodeCounter",
     "CreditCase",
+    "DemoClockStep",
     "Engagement",
     "Membership",
     "Notification",

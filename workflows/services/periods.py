@@ -1,8 +1,13 @@
 """Deadlines: periods from the project's settings, working days from the calendar, and time acceleration.
 
-``ZJCS_TIME_SCALE`` compresses every period for demos and end-to-end tests: with 86400 a day
-passes in a second. The deadline is still computed from the real calendar, then the span from now
-to it is divided by the scale, so the order of events is kept.
+``ZJCS_TIME_SCALE`` compresses the procurement and service deadlines for scripted runs and end-to-end
+tests (sign-up, publicity, contract, service, acceptance, rating, payment, the days to answer a notice):
+with 86400 a day of such a period lasts a second. The deadline is still computed from the real calendar,
+then the span from now to it is divided by the scale, so the order of events is kept.
+
+Measure periods are never compressed: a month's suspension, an expulsion's bar and the publication
+periods of credit records are calendar time under any scale (``after_months``). The demo moves through
+them with the demo clock (``workflows.clock``), which moves time itself, not the periods.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ def after_days(start: datetime.datetime, days: int) -> datetime.datetime:
 
 
 def after_months(start: datetime.datetime, months: int) -> datetime.datetime:
-    """``months`` calendar months after ``start`` (a measure's period), compressed by the time scale."""
-    return _compress(start, start + relativedelta(months=months))
+    """``months`` calendar months after ``start`` (a measure's period): calendar time, never compressed."""
+    return start + relativedelta(months=months)
 
 
 def after_working_days(start: datetime.datetime, days: int, *, close_hour: int = 17) -> datetime.datetime:
