@@ -6,6 +6,7 @@ calling service's explicit side effects, inside the runner's transaction. The ap
 migrations are those of the single module this package replaced: everything is re-exported here.
 """
 
+from .complaints import Challenge, ServiceComplaint
 from .credit import CreditCase, Objection, RepairRequest
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
@@ -16,6 +17,7 @@ from .uploads import contract_upload_to, evidence_upload_to
 
 __all__ = [
     "AvoidEntry",
+    "Challenge",
     "CodeCounter",
     "CreditCase",
     "Engagement",
@@ -28,6 +30,7 @@ __all__ = [
     "ProposalMark",
     "Rating",
     "RepairRequest",
+    "ServiceComplaint",
     "SignUp",
     "TransitionLog",
     "contract_upload_to",
