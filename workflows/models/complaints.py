@@ -36,8 +36,8 @@ class Challenge(FSMModelMixin, models.Model):
         DISMISSED = "dismissed", _("投诉不成立")
         CLOSED = "closed", _("已办结")
 
-    # A challenge or a complaint still open about the result: it holds the award where the policy says so.
-    PENDING = (State.FILED, State.COMPLAINED)
+    # A challenge unanswered (in time or not) or a complaint undecided: it holds the award where the policy says so.
+    PENDING = (State.FILED, State.OVERDUE, State.COMPLAINED)
     ESCALABLE = (State.ANSWERED, State.OVERDUE)
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="challenges")
