@@ -3,7 +3,7 @@ working days, the escalation to a complaint (投诉) and the supervisor's decisi
 
 A pending challenge (or complaint) holds the award where the policy says so: the gate refuses
 ``project.confirm_winner`` (and the publicity sweep's decline of a silent winner) while one is pending
-(CR-SEL-009), the refusal is recorded like any other, and the win is not revoked for it. An upheld
+(the hold rule), the refusal is recorded like any other, and the win is not revoked for it. An upheld
 complaint asks the rules what it means for the winner (``challenge.upheld``): the win is revoked through
 the existing revocation (the next eligible alternate steps up, or the project fails for the buyer to
 relaunch).
