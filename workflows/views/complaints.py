@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -209,7 +210,7 @@ def service_complaint_new(request: HttpRequest, uscc: str) -> HttpResponse:
 
 
 @login_required
-def complaint_file(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def complaint_file(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
     """Evidence of a challenge, its complaint or a service complaint, to those who handle it only."""
     user = request.user
     agency, unit, profile = agency_acted_for(user), buyer_unit_acted_for(user), supervisor_profile_of(user)
