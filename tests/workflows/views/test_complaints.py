@@ -119,3 +119,22 @@ def test_anyone_signed_in_files_a_service_complaint_from_the_profile_and_anonymo
     page = logged_in(buyer_user()).post(url, {"grounds": "报告数据错误。", "evidence": pdf_file("p.pdf")})
     assert page.status_code == 302
     assert ServiceComplaint.objects.get().evidence.name
+
+
+def test_a_losing_bidder_sees_the_challenge_link_on_its_project_page_during_publicity():
+    project, pool = awarded_project()
+    (agency, user), *_ = _losers(project, pool)
+    winner_user = next(u for a, u in pool if (a, u) not in _losers(project, pool))
+    link = reverse("agency-challenge-new", args=[project.code])
+    assert link in logged_in(user).get(reverse("agency-project", args=[project.code])).content.decode()
+    assert link not in logged_in(winner_user).get(reverse("agency-project", args=[project.code])).content.decode()
+
+
+def test_the_challenge_form_speaks_english_when_asked():
+    project, pool = awarded_project()
+    (_agency, user), *_ = _losers(project, pool)
+    client = logged_in(user)
+    client.cookies["zjcs_language"] = "en"
+    page = client.get(reverse("agency-challenge-new", args=[project.code]))
+    text = page.content.decode()
+    assert "Challenge the result" in text and "What is challenged and why" in text
