@@ -181,6 +181,17 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
             },
         ),
         (
+            _("质疑与投诉"),
+            {
+                "fields": [
+                    "challenge_answer_working_days",
+                    "challenge_holds_award",
+                    "complaint_window_working_days",
+                    "complaint_decide_working_days",
+                ]
+            },
+        ),
+        (
             _("失信信息类别的公示与修复期限（《信用修复管理办法》）"),
             {
                 "fields": [

@@ -136,6 +136,11 @@ class PolicyVersion(models.Model):
     )
     buyer_failures_window_months = models.PositiveSmallIntegerField(_("政务失信累计期（月）"), default=12)
     term_notice_days = models.PositiveSmallIntegerField(_("入驻有效期届满前提醒（日）"), default=60)
+    # Challenges (质疑) to a selection result and complaints (投诉) escalated to the supervisor.
+    challenge_answer_working_days = models.PositiveSmallIntegerField(_("项目业主答复质疑期限（工作日）"), default=7)
+    challenge_holds_award = models.BooleanField(_("质疑处理期间暂缓确认中选结果"), default=True)
+    complaint_window_working_days = models.PositiveSmallIntegerField(_("答复后提起投诉期限（工作日）"), default=15)
+    complaint_decide_working_days = models.PositiveSmallIntegerField(_("投诉处理期限（工作日）"), default=30)
     is_demonstration = models.BooleanField(_("示范政策"), default=False, help_text=_("部署时按本地办法配置"))
     # Publication and repair periods of each class (defaults: 《信用修复管理办法》); 轻微 is repairable once fulfilled.
     slight_published = models.BooleanField(_("轻微失信信息予以公示"), default=False)

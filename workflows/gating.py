@@ -120,6 +120,7 @@ STEPS = {
     "engagement.rating_missed": "the rating window closed without the buyer's rating",
     "buyer.recorded": "a new failure on a buyer unit's record (政务诚信): the warning threshold",
     "membership.term_ended": "the deadline sweep finds a membership past its term without renewal: it lapses",
+    "challenge.upheld": "a supervisor upheld a complaint (投诉) about a selection result: the win is revoked",
 }
 
 

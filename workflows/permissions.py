@@ -67,3 +67,15 @@ def project_buyer(instance, user) -> bool:
 def operator(instance, user) -> bool:
     """The platform's operator (运营机构)."""
     return user is not None and has_role(user, Role.OPERATOR)
+
+
+def supervisor_of_winner(instance, user) -> bool:
+    """A supervisor whose scope covers the agency whose win a complaint (投诉) is about."""
+    if user is None or not has_role(user, Role.SUPERVISOR):
+        return False
+    return supervisor_covers(getattr(user, "supervisor", None), instance.winner.agency)
+
+
+def challenger(instance, user) -> bool:
+    """Staff of the agency that filed the challenge (质疑)."""
+    return agency_staff(instance, user)

@@ -8,6 +8,7 @@ from .views import (
     buyer,
     buyer_project,
     clock,
+    complaints,
     draws,
     operator,
     public,
@@ -107,3 +108,22 @@ public_urls = [
 ]
 
 urlpatterns = account_urls + agency_urls + buyer_urls + supervisor_urls + operator_urls + public_urls
+
+complaint_urls = [
+    path("agency/complaints/", complaints.agency_complaints, name="agency-complaints"),
+    path("agency/challenges/new/<str:code>/", complaints.agency_challenge_new, name="agency-challenge-new"),
+    path("agency/challenges/<int:pk>/", complaints.agency_challenge, name="agency-challenge"),
+    path("agency/service-complaints/<int:pk>/", complaints.agency_service_complaint, name="agency-service-complaint"),
+    path("buyer/projects/<str:code>/challenges/", complaints.buyer_challenges, name="buyer-challenges"),
+    path("buyer/challenges/<int:pk>/", complaints.buyer_challenge, name="buyer-challenge"),
+    path("supervisor/challenges/<int:pk>/", complaints.supervisor_challenge, name="supervisor-challenge"),
+    path(
+        "supervisor/service-complaints/<int:pk>/",
+        complaints.supervisor_service_complaint,
+        name="supervisor-service-complaint",
+    ),
+    path("complaints/new/<str:uscc>/", complaints.service_complaint_new, name="service-complaint-new"),
+    path("complaints/files/<slug:kind>/<int:pk>/", complaints.complaint_file, name="complaint-file"),
+]
+
+urlpatterns += complaint_urls

@@ -195,3 +195,46 @@ def measure_in_force(f: Facts) -> list[Outcome] | None:
             params: dict[str, Any] = {"measure": str(MeasureKind(kind).label), "since": fmt_date(m.starts_at)}
             return [refuse(**params), order(MeasureKind.REVOKE, **params)]
     return None
+
+
+# A bidder's challenge (质疑) to the result, or its complaint (投诉) to the supervisor, is pending.
+CHALLENGE_HOLDS = {"project.confirm_winner", "signup.decline"}
+
+
+@rule(
+    code="CR-SEL-009",
+    title=_("质疑、投诉处理期间暂缓确认中选结果"),
+    transitions=CHALLENGE_HOLDS,
+    basis=cite(
+        _(
+            "%(environment)s：维护公开、公平的中介服务市场。中选结果公示期内有未办结的质疑或投诉的，暂缓确认中选结果，由部署地中介超市管理办法规定。"
+        ),
+        environment=BUSINESS_ENVIRONMENT_REGULATION,
+    ),
+    message=_("本项目有 %(pending)s 件质疑或投诉尚未办结，中选结果暂缓确认，办结后继续。"),
+)
+def challenge_pending(f: Facts) -> Outcome | None:
+    """While a challenge or complaint about the result is pending, the result is not confirmed (where the policy says so)."""
+    pending = f.context.get("challenges_pending") or 0
+    if pending and f.policy.challenge_holds_award:
+        return refuse(pending=pending)
+    return None
+
+
+@rule(
+    code="CR-SEL-010",
+    title=_("投诉成立，撤销中选结果"),
+    transitions={"challenge.upheld"},
+    basis=cite(
+        _(
+            "%(environment)s：维护公开、公平的中介服务市场。监管部门认定对中选结果的投诉成立的，撤销中选资格，由排名下一位可中选的机构递补或重新选取，由部署地中介超市管理办法规定。"
+        ),
+        environment=BUSINESS_ENVIRONMENT_REGULATION,
+    ),
+    message=_("监管部门认定对项目 %(project)s 中选结果的投诉成立，撤销中选资格。"),
+)
+def complaint_upheld(f: Facts) -> Outcome | None:
+    """A complaint about the result upheld by the supervisor revokes the win; the next alternate steps up."""
+    if f.context.get("upheld"):
+        return order(MeasureKind.REVOKE, project=f.context.get("project", ""))
+    return None

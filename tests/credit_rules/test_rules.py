@@ -200,6 +200,22 @@ CASES = [
         ],
     ),
     ("CR-CON-001", "no-measure", {"context": {"selected_at": moment(2026, 1, 20)}}, []),
+    # --- challenges (质疑) and complaints (投诉) about a result ---------------------------------
+    ("CR-SEL-009", "challenge-pending", {"context": {"challenges_pending": 2}}, [refuse(pending=2)]),
+    ("CR-SEL-009", "none-pending", {"context": {"challenges_pending": 0}}, []),
+    (
+        "CR-SEL-009",
+        "policy-does-not-hold",
+        {"context": {"challenges_pending": 1}, "policy": {"challenge_holds_award": False}},
+        [],
+    ),
+    (
+        "CR-SEL-010",
+        "complaint-upheld",
+        {"context": {"upheld": True, "project": "ZJCS-2026-000123"}},
+        [order(MeasureKind.REVOKE, project="ZJCS-2026-000123")],
+    ),
+    ("CR-SEL-010", "not-upheld", {"context": {}}, []),
     # --- service and payment ----------------------------------------------------------------
     (
         "CR-SVC-001",

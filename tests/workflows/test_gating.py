@@ -33,6 +33,8 @@ def test_the_inventory_sees_every_state_machine():
         "SignUp",
         "Engagement",
         "Payment",
+        "Challenge",
+        "ServiceComplaint",
     }
 
 

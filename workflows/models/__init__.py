@@ -7,6 +7,7 @@ migrations are those of the single module this package replaced: everything is r
 """
 
 from .clock import DemoClockStep
+from .complaints import Challenge, ServiceComplaint
 from .credit import CreditCase, Objection, RepairRequest
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
@@ -18,6 +19,7 @@ from .uploads import contract_upload_to, evidence_upload_to
 
 __all__ = [
     "AvoidEntry",
+    "Challenge",
     "CodeCounter",
     "CreditCase",
     "DemoClockStep",
@@ -34,6 +36,7 @@ __all__ = [
     "ProposalMark",
     "Rating",
     "RepairRequest",
+    "ServiceComplaint",
     "SignUp",
     "TransitionLog",
     "contract_upload_to",

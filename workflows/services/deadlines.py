@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from ..models import Engagement, Membership, Payment, Project
+from ..models import Challenge, Engagement, Membership, Payment, Project
+from .complaints.challenges import challenge_answer_missed, challenge_close
 from .delivery.buyer_deadlines import acceptance_late_record, contract_unsigned
 from .delivery.engagements import (
     contract_deadline_missed,
@@ -61,8 +63,15 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
             lambda p: signup_close(p, now),
             batch,
         ),
+        # A project whose award a pending challenge already held waits until the challenge is settled.
         "publicity_ended": _sweep(
-            Project.objects.filter(state=Project.State.AWARDED, publicity_ends_at__lte=now),
+            Project.objects.filter(state=Project.State.AWARDED, publicity_ends_at__lte=now).exclude(
+                Exists(
+                    Challenge.objects.filter(
+                        project=OuterRef("pk"), state__in=Challenge.PENDING, award_held_at__isnull=False
+                    )
+                )
+            ),
             lambda p: publicity_end(p, now),
             batch,
         ),
@@ -112,6 +121,17 @@ def deadlines_sweep(now: datetime.datetime | None = None, batch: int = 100) -> d
         "payment_late": _sweep(
             Payment.objects.filter(due_at__lte=now, late_recorded=False).exclude(state=Payment.State.PAID),
             lambda p: payment_late(p, now),
+            batch,
+        ),
+        # The buyer did not answer a challenge in time: the challenger may complain to the supervisor.
+        "challenge_answer_missed": _sweep(
+            Challenge.objects.filter(state=Challenge.State.FILED, answer_due__lte=now),
+            lambda c: challenge_answer_missed(c, now),
+            batch,
+        ),
+        "challenge_closed": _sweep(
+            Challenge.objects.filter(state__in=Challenge.ESCALABLE, complaint_due__lte=now),
+            lambda c: challenge_close(c, now),
             batch,
         ),
         # Memberships past their term (a date, inclusive) without renewal stop trading.

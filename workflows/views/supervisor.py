@@ -41,6 +41,7 @@ from ..forms.supervisor import (
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..selectors import supervisor as sel
 from ..selectors.agency import case_rule_reason
+from ..selectors.complaints import complaints_for_supervisor_queue
 from ..services.credit.cases import case_decide, case_notify, case_propose
 from ..services.credit.events import credit_event_record, warning_issue
 from ..services.credit.external import external_list_import
@@ -53,7 +54,7 @@ from .common import file_response, refusal_show, result_show, supervisor_require
 
 
 def _queue_render(request, profile, **extra):
-    context = {"queue": sel.supervisor_queue(profile), **extra}
+    context = {"queue": sel.supervisor_queue(profile), "complaints": complaints_for_supervisor_queue(profile), **extra}
     return render(request, "workflows/supervisor_queue.html", context)
 
 

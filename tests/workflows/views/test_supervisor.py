@@ -718,9 +718,9 @@ def test_queue_query_count_is_the_same_for_1_and_50_rows(sup_client, supervisor)
         len(queue.repairs),
         len(queue.renewals),
     ] == [50] * 5
-    # then the page costs the same, within a fixed budget
+    # then the page costs the same, within a fixed budget (two of them for the complaints section)
     assert one == fifty, (one, fifty)
-    assert fifty <= 10, fifty
+    assert fifty <= 12, fifty
 
 
 # --- concurrency (PostgreSQL: real row locks) ---------------------------------------------------------------

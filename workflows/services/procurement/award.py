@@ -20,6 +20,7 @@ from credit_rules.services import subject_for_agency
 from marketplace.errors import ApplicationError
 
 from ...models import Engagement, Project, SignUp
+from ..complaints.challenges import award_held, challenges_hold_mark, challenges_pending
 from ..credit.events import decision_events_record
 from ..periods import after_days
 from ..transitions import TransitionResult, transition_run
@@ -88,7 +89,7 @@ def winner_decline_unconfirmed(*, signup: SignUp, at: datetime.datetime) -> Tran
         obj=signup,
         name="decline",
         actor=None,
-        context={"reason": note},
+        context={"reason": note, "challenges_pending": challenges_pending(signup.project)},
         params={"note": note},
         at=at,
         on_done=_declined(note, at),
@@ -122,8 +123,16 @@ def project_confirm_winner(*, project: Project, actor=None, at: datetime.datetim
                 contract_due=after_days(at, p.contract_days),
             )
 
-        result = transition_run(obj=locked, name="confirm_winner", actor=actor, at=at, on_done=contracting)
-        refused_win_revoke(winner, result, at)
+        result = transition_run(
+            obj=locked,
+            name="confirm_winner",
+            actor=actor,
+            at=at,
+            context={"challenges_pending": challenges_pending(locked)},
+            on_done=contracting,
+        )
+        if not award_held(result):
+            refused_win_revoke(winner, result, at)
         return result
 
 
@@ -139,6 +148,8 @@ def publicity_end(project: Project, now: datetime.datetime) -> None:
     if winner is None:
         return
     if winner.state == SignUp.State.CONFIRMED:
-        project_confirm_winner(project=project, actor=None, at=now)
+        result = project_confirm_winner(project=project, actor=None, at=now)
     else:
-        winner_decline_unconfirmed(signup=winner, at=now)
+        result = winner_decline_unconfirmed(signup=winner, at=now)
+    if award_held(result):  # a pending challenge holds the award: recorded once, then the sweep waits
+        challenges_hold_mark(project, now)

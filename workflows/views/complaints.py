@@ -1,0 +1,222 @@
+"""Challenge (质疑) and complaint (投诉) pages of every role: the agency files and escalates, the buyer answers,
+the supervisor decides, anyone signed in complains about an agency's service. Writes go through
+``workflows.services.complaints``; reads through ``workflows.selectors.complaints``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from marketplace.errors import ApplicationError
+from marketplace.models import Agency, BuyerUnit, SupervisorProfile
+from marketplace.selectors import agency_acted_for, buyer_unit_acted_for, supervisor_profile_of
+
+from ..forms.complaints import (
+    ChallengeAnswerForm,
+    ChallengeForm,
+    ComplaintDecisionForm,
+    ComplaintEscalateForm,
+    ServiceComplaintForm,
+    ServiceResponseForm,
+)
+from ..models import Challenge, ServiceComplaint
+from ..selectors import complaints as sel
+from ..services.complaints import challenges as challenge_services
+from ..services.complaints import service as service_services
+from .common import agency_required, buyer_required, file_response, refusal_show, result_show, supervisor_required
+
+# --- the agency --------------------------------------------------------------------------------------
+
+
+@agency_required
+def agency_complaints(request: HttpRequest, agency: Agency) -> HttpResponse:
+    """我的质疑/投诉: the agency's challenges and the complaints about its service."""
+    return render(request, "workflows/agency_complaints.html", {"page": sel.complaints_for_agency_page(agency)})
+
+
+@require_http_methods(["GET", "POST"])
+@agency_required
+def agency_challenge_new(request: HttpRequest, agency: Agency, code: str) -> HttpResponse:
+    """提出质疑 against a project's result during publicity, with grounds and evidence."""
+    page = sel.project_for_challenge_form(agency, code)
+    form = ChallengeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = challenge_services.challenge_file(
+                project=page.project,
+                agency=agency,
+                actor=request.user,
+                grounds=form.cleaned_data["grounds"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            messages.success(request, _("质疑已提交，项目业主将在答复期限内答复。"))
+            return redirect("agency-challenge", pk=challenge.pk)
+    return render(request, "workflows/agency_challenge_form.html", {"page": page, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@agency_required
+def agency_challenge(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
+    """One challenge: the answer, and the complaint to the supervisor when the agency is not satisfied."""
+    challenge = sel.challenge_get_for_agency(agency, pk)
+    form = ComplaintEscalateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = challenge_services.challenge_escalate(
+                challenge=challenge,
+                actor=request.user,
+                grounds=form.cleaned_data["grounds"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            if result_show(request, result, _("投诉已提交，监管部门将在处理期限内作出决定。")):
+                return redirect("agency-challenge", pk=pk)
+    return render(request, "workflows/agency_challenge.html", {"challenge": challenge, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@agency_required
+def agency_service_complaint(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
+    """A complaint about the agency's service: its statement."""
+    complaint = sel.service_complaint_get_for_agency(agency, pk)
+    form = ServiceResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = service_services.service_complaint_respond(
+                complaint=complaint, actor=request.user, text=form.cleaned_data["response"]
+            )
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            if result_show(request, result, _("说明已提交。")):
+                return redirect("agency-service-complaint", pk=pk)
+    return render(request, "workflows/agency_service_complaint.html", {"complaint": complaint, "form": form})
+
+
+# --- the buyer ---------------------------------------------------------------------------------------
+
+
+@buyer_required
+def buyer_challenges(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
+    """The challenges to one of the buyer's projects."""
+    return render(request, "workflows/buyer_challenges.html", {"page": sel.challenges_for_buyer_project(unit, code)})
+
+
+@require_http_methods(["GET", "POST"])
+@buyer_required
+def buyer_challenge(request: HttpRequest, unit: BuyerUnit, pk: int) -> HttpResponse:
+    """One challenge to the buyer's project: the answer, within the deadline."""
+    challenge = sel.challenge_get_for_buyer(unit, pk)
+    form = ChallengeAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = challenge_services.challenge_answer(
+                challenge=challenge, actor=request.user, text=form.cleaned_data["answer"]
+            )
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            if result_show(request, result, _("答复已提交。")):
+                return redirect("buyer-challenge", pk=pk)
+    return render(request, "workflows/buyer_challenge.html", {"challenge": challenge, "form": form})
+
+
+# --- the supervisor ----------------------------------------------------------------------------------
+
+
+def _decide(request: HttpRequest, decide, obj, template: str, context_name: str, url_name: str) -> HttpResponse:
+    form = ComplaintDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        uphold = form.cleaned_data["decision"] == "upheld"
+        try:
+            result = decide(obj, uphold, form.cleaned_data["reasons"])
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            if result_show(request, result, _("处理决定已作出，决定公告将在公告公示栏目发布。")):
+                return redirect(url_name, pk=obj.pk)
+    return render(request, template, {context_name: obj, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def supervisor_challenge(request: HttpRequest, profile: SupervisorProfile, pk: int) -> HttpResponse:
+    """A complaint about a selection result: the challenge, the answer, the complaint; the decision."""
+    challenge = sel.challenge_get_for_supervisor(profile, pk)
+
+    def decide(obj: Challenge, uphold: bool, reasons: str):
+        return challenge_services.challenge_decide(challenge=obj, actor=request.user, uphold=uphold, reasons=reasons)
+
+    return _decide(
+        request, decide, challenge, "workflows/supervisor_challenge.html", "challenge", "supervisor-challenge"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def supervisor_service_complaint(request: HttpRequest, profile: SupervisorProfile, pk: int) -> HttpResponse:
+    """A complaint about an agency's service: the grounds, the agency's statement; the decision."""
+    complaint = sel.service_complaint_get_for_supervisor(profile, pk)
+
+    def decide(obj: ServiceComplaint, uphold: bool, reasons: str):
+        return service_services.service_complaint_decide(
+            complaint=obj, actor=request.user, uphold=uphold, reasons=reasons
+        )
+
+    return _decide(
+        request,
+        decide,
+        complaint,
+        "workflows/supervisor_service_complaint.html",
+        "complaint",
+        "supervisor-service-complaint",
+    )
+
+
+# --- anyone signed in --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def service_complaint_new(request: HttpRequest, uscc: str) -> HttpResponse:
+    """投诉 about an agency's service, by a buyer or a member of the public (signed in)."""
+    agency = sel.agency_for_complaint_form(uscc)
+    form = ServiceComplaintForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_services.service_complaint_file(
+                agency=agency,
+                actor=request.user,
+                grounds=form.cleaned_data["grounds"],
+                evidence=form.cleaned_data["evidence"],
+                project_code=form.cleaned_data["project_code"],
+            )
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            messages.success(request, _("投诉已提交，监管部门将在处理期限内作出决定并公告。"))
+            return redirect("agency-profile", uscc=agency.uscc)
+    return render(request, "workflows/account_service_complaint_form.html", {"agency": agency, "form": form})
+
+
+@login_required
+def complaint_file(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
+    """Evidence of a challenge, its complaint or a service complaint, to those who handle it only."""
+    user = request.user
+    agency, unit, profile = agency_acted_for(user), buyer_unit_acted_for(user), supervisor_profile_of(user)
+    if kind in ("challenge", "complaint"):
+        challenge = sel.challenge_for_evidence(agency, unit, profile, pk)
+        return file_response(challenge.evidence if kind == "challenge" else challenge.complaint_evidence)
+    if kind == "service":
+        return file_response(sel.service_complaint_for_evidence(agency, profile, pk).evidence)
+    raise Http404
