@@ -262,6 +262,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 # Time acceleration for scripted runs and end-to-end tests: 1 = real time; 86400 makes a procurement or
 # service period of a day last a second. Measure periods (suspensions, bars, publication) stay calendar time.
 ZJCS_TIME_SCALE = float(os.environ.get("ZJCS_TIME_SCALE", "1"))
+# Under acceleration no deadline is shorter than this many real seconds, so a person can still act in time.
+ZJCS_SCALED_MIN_SECONDS = float(os.environ.get("ZJCS_SCALED_MIN_SECONDS", "300"))
 
 # Demo mode (`make demo`): a demo clock every process reads from the database, moved forward by an operator
 # or supervisor from the banner or /operator/clock/. Off everywhere else; production refuses it.

@@ -3,7 +3,9 @@
 ``ZJCS_TIME_SCALE`` compresses the procurement and service deadlines for scripted runs and end-to-end
 tests (sign-up, publicity, contract, service, acceptance, rating, payment, the days to answer a notice):
 with 86400 a day of such a period lasts a second. The deadline is still computed from the real calendar,
-then the span from now to it is divided by the scale, so the order of events is kept.
+then the span from now to it is divided by the scale, so the order of events is kept; no compressed
+period is shorter than ``ZJCS_SCALED_MIN_SECONDS`` of real time (five minutes unless set), so the people
+of a scripted demo can still confirm, sign and answer in time.
 
 Measure periods are never compressed: a month's suspension, an expulsion's bar and the publication
 periods of credit records are calendar time under any scale (``after_months``). The demo moves through
@@ -27,10 +29,14 @@ def time_scale() -> float:
 
 
 def _compress(start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
+    """The deadline divided by the scale, but never shorter than ``ZJCS_SCALED_MIN_SECONDS`` of real time
+    (nor longer than uncompressed): under acceleration a person still has time to act before a deadline
+    that costs credit, so nobody is charged for a deadline nobody could meet."""
     scale = time_scale()
     if scale == 1:
         return end
-    return start + (end - start) / scale
+    floor = datetime.timedelta(seconds=float(getattr(settings, "ZJCS_SCALED_MIN_SECONDS", 0) or 0))
+    return start + min(end - start, max((end - start) / scale, floor))
 
 
 def after_days(start: datetime.datetime, days: int) -> datetime.datetime:

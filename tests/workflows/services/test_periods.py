@@ -23,6 +23,24 @@ def test_a_scale_compresses_a_deadline_but_never_a_measure_period(settings):
     assert after_months(START, 36) == datetime.datetime(2029, 1, 31, 9, 0, tzinfo=datetime.UTC)
 
 
+def test_under_a_scale_no_deadline_is_shorter_than_the_floor_nor_longer_than_uncompressed(settings):
+    settings.ZJCS_TIME_SCALE = 86400
+    settings.ZJCS_SCALED_MIN_SECONDS = 300
+    # two days compressed to two seconds would leave a person no time: the floor gives five minutes
+    assert after_days(START, 2) == START + datetime.timedelta(seconds=300)
+    # thirty days compress to thirty seconds, still under the floor
+    assert after_days(START, 30) == START + datetime.timedelta(seconds=300)
+    # a long period compresses past the floor
+    assert after_days(START, 3650) == START + datetime.timedelta(seconds=3650)
+    # and with no scale the floor changes nothing
+    settings.ZJCS_TIME_SCALE = 1
+    assert after_days(START, 2) == START + datetime.timedelta(days=2)
+    # a floor longer than the period itself never lengthens it
+    settings.ZJCS_TIME_SCALE = 86400
+    settings.ZJCS_SCALED_MIN_SECONDS = 10 * 86400
+    assert after_days(START, 2) == START + datetime.timedelta(days=2)
+
+
 @pytest.mark.django_db
 def test_a_month_suspension_under_a_scale_ends_a_calendar_month_after_it_began(settings):
     # given a process running with a day in a second
