@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from credit_rules.external import ImportRejected, RowError, listing_rows
 from credit_rules.models import MeasureKind
 from credit_rules.policy import policy_at
-from marketplace.forms import USCCField
+from marketplace.forms import PlainForm, USCCField
 from marketplace.models import Agency, SupervisorProfile
 from marketplace.validators import uscc_problem, validate_document_upload
 
@@ -83,7 +83,7 @@ class AgencyInScopeField(USCCField):
         return agency
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainForm):
     """A supervisor's decision on an entry application."""
 
     DECISIONS = [
@@ -108,7 +108,7 @@ class ReviewForm(forms.Form):
         return data
 
 
-class EventForm(forms.Form):
+class EventForm(PlainForm):
     """A credit event a supervisor records: a warning, a verified complaint or an honour."""
 
     agency = AgencyInScopeField()
@@ -160,7 +160,7 @@ class EventForm(forms.Form):
         return summary
 
 
-class CaseForm(forms.Form):
+class CaseForm(PlainForm):
     """A proposed discretionary measure, or a grave finding, against an agency (立案)."""
 
     MEASURES = [
@@ -211,7 +211,7 @@ class CaseForm(forms.Form):
         return data
 
 
-class NoteDecisionForm(forms.Form):
+class NoteDecisionForm(PlainForm):
     """A decision with a reason (objections, repairs, cases): the chosen action and a required note."""
 
     action = forms.ChoiceField(widget=forms.HiddenInput)
@@ -243,7 +243,7 @@ class CaseDecisionForm(NoteDecisionForm):
         return data
 
 
-class ExternalListForm(forms.Form):
+class ExternalListForm(PlainForm):
     """An external dishonesty list file (失信名单) to import.
 
     ``agencies`` is the importer's authority: None for the platform credit office (every organisation,
