@@ -174,6 +174,7 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
                     "case_response_days",
                     "immediate_measures",
                     "objection_window_days",
+                    "warning_withdraw_working_days",
                     "objection_decide_working_days",
                     "moderate_measure_notices",
                     "rating_excellent_min",

@@ -67,3 +67,10 @@ def project_buyer(instance, user) -> bool:
 def operator(instance, user) -> bool:
     """The platform's operator (运营机构)."""
     return user is not None and has_role(user, Role.OPERATOR)
+
+
+def warning_issuer(instance, user) -> bool:
+    """The supervisor who issued the warning, still covering the agency."""
+    if user is None or getattr(instance.entry, "recorded_by_id", None) != user.pk:
+        return False
+    return supervisor_in_scope(instance, user)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor
+from .views import agency, agency_projects, buyer, buyer_project, draws, operator, public, supervisor, supervisor_events
 
 agency_urls = [
     path("agency/membership/", agency.membership_page, name="agency-membership"),
@@ -59,8 +59,9 @@ supervisor_urls = [
     path("supervisor/", supervisor.queue, name="supervisor-queue"),
     path("supervisor/applications/<int:pk>/", supervisor.application, name="supervisor-application"),
     path("supervisor/memberships/<int:pk>/renew/", supervisor.membership_renew_view, name="supervisor-renew"),
-    path("supervisor/events/new/", supervisor.event_new, name="supervisor-event-new"),
-    path("supervisor/events/<int:pk>/", supervisor.event_detail, name="supervisor-event"),
+    path("supervisor/events/new/", supervisor_events.event_new, name="supervisor-event-new"),
+    path("supervisor/events/<int:pk>/", supervisor_events.event_detail, name="supervisor-event"),
+    path("supervisor/events/<int:pk>/withdraw/", supervisor_events.event_withdraw, name="supervisor-event-withdraw"),
     path("supervisor/cases/new/", supervisor.case_new, name="supervisor-case-new"),
     path("supervisor/cases/<int:pk>/", supervisor.case_detail, name="supervisor-case"),
     path("supervisor/objections/<int:pk>/", supervisor.objection_detail, name="supervisor-objection"),

@@ -160,6 +160,17 @@ class EventForm(PlainForm):
         return summary
 
 
+class WarningWithdrawForm(PlainForm):
+    """Why the issuing supervisor withdraws a warning (kept with the compensating entry)."""
+
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写明警告为何有误（如对象错误、事实有误）；撤回后该记录不再计分，警告公告撤回。"),
+    )
+
+
 class CaseForm(PlainForm):
     """A proposed discretionary measure, or a grave finding, against an agency (立案)."""
 

@@ -6,7 +6,7 @@ calling service's explicit side effects, inside the runner's transaction. The ap
 migrations are those of the single module this package replaced: everything is re-exported here.
 """
 
-from .credit import CreditCase, Objection, RepairRequest
+from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
 from .membership import Membership
@@ -30,6 +30,7 @@ __all__ = [
     "RepairRequest",
     "SignUp",
     "TransitionLog",
+    "WarningWithdrawal",
     "contract_upload_to",
     "evidence_upload_to",
 ]

@@ -19,7 +19,7 @@ from credit_rules.standing import ActiveMeasure
 from marketplace.models import Agency, Qualification, SupervisorProfile
 from marketplace.selectors import supervisor_scope_q
 
-from ..models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
+from ..models import CreditCase, Membership, Objection, RepairRequest, TransitionLog, WarningWithdrawal
 
 SEARCH_LIMIT = 20
 RECENT_ENTRIES = 12
@@ -274,7 +274,12 @@ def agency_list_for_supervisor_search(profile: SupervisorProfile, query: str) ->
 
 def agency_in_scope_by_uscc(profile: SupervisorProfile | None, uscc: str) -> Agency | None:
     """The agency with this USCC if it lies in the supervisor's scope."""
-    return agencies_in_scope(profile).select_related("credit").filter(uscc=uscc).first()
+    return agencies_in_scope(profile).select_related("credit", "region").filter(uscc=uscc).first()
+
+
+def warning_withdrawal_of(entry: LedgerEntry) -> WarningWithdrawal | None:
+    """The withdrawal of a warning, if its issuer withdrew it."""
+    return WarningWithdrawal.objects.filter(entry=entry).select_related("requested_by").first()
 
 
 @dataclass(frozen=True)

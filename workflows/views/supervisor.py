@@ -7,13 +7,9 @@ which imports for every organisation. Writes go through the services in ``workfl
 
 from __future__ import annotations
 
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,18 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from credit_rules.external import ImportRejected
-from credit_rules.models import CreditSubject, Source
 from credit_rules.policy import policy_at
-from credit_rules.services import subject_for_agency
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.errors import ApplicationError
 from marketplace.selectors import supervisor_profile_of
 
 from ..forms.supervisor import (
-    EVENT_CODES,
     CaseDecisionForm,
     CaseForm,
-    EventForm,
     ExternalListForm,
     NoteDecisionForm,
     ReviewForm,
@@ -42,7 +34,6 @@ from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..selectors import supervisor as sel
 from ..selectors.agency import case_rule_reason
 from ..services.credit.cases import case_decide, case_notify, case_propose
-from ..services.credit.events import credit_event_record, warning_issue
 from ..services.credit.external import external_list_import
 from ..services.credit.objections import objection_decide
 from ..services.credit.repairs import repair_decide
@@ -123,97 +114,6 @@ def application(request, profile, pk: int):
         "can_review": membership.state == Membership.State.SUBMITTED,
     }
     return render(request, "workflows/supervisor_application.html", context)
-
-
-# --- credit events (warnings, complaints, honours) --------------------------------------------------
-
-
-def _save_evidence(upload, folder: str) -> str:
-    """Store an evidence upload privately and return its storage name."""
-    if not upload:
-        return ""
-    name = os.path.basename(upload.name or "evidence")
-    return default_storage.save(f"evidence/{folder}/{timezone.now():%Y%m}/{name}", upload)
-
-
-def _event_record_once(*, profile_user, agency, code: str, data: dict, token: str):
-    """Record the event unless this form's one-time key was already used; returns (entry, created)."""
-    subject = subject_for_agency(agency)
-    with transaction.atomic():
-        # The subject row is the ledger's append lock: a second submission of the same form waits
-        # here for the first to commit, then finds its entry instead of recording another.
-        locked = CreditSubject.objects.select_for_update().get(pk=subject.pk)
-        existing = sel.ledger_event_by_idempotency_key(locked, token)
-        if existing is not None:
-            return existing, False
-        evidence_file = _save_evidence(data.get("evidence_file"), "event")
-        if code == "CREDIT_WARNING":
-            entry = warning_issue(
-                agency=agency,
-                actor=profile_user,
-                facts=data["facts"],
-                evidence_summary=data["evidence_summary"],
-                evidence_file=evidence_file,
-                idempotency_key=token,
-            )
-        else:
-            # Not published by itself: an honour that orders a reward is announced by the reward (the red list).
-            entry = credit_event_record(
-                subject=locked,
-                code=code,
-                source=Source.SUPERVISOR,
-                actor=profile_user,
-                evidence={
-                    "summary": data["evidence_summary"],
-                    "facts": data["facts"],
-                    "file": evidence_file,
-                    "idempotency_key": token,
-                },
-            )
-        return entry, True
-
-
-@supervisor_required
-def event_new(request, profile):
-    """Issue a credit warning or record a credit event (complaint, honour) against an agency in scope."""
-    query = request.GET.get("q", "").strip()
-    initial = {}
-    if request.GET.get("agency"):
-        initial["agency"] = request.GET["agency"].strip().upper()
-    if request.GET.get("code") in EVENT_CODES:
-        initial["code"] = request.GET["code"]
-    form = EventForm(request.POST or None, request.FILES or None, profile=profile, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        entry, created = _event_record_once(
-            profile_user=request.user, agency=data["agency"], code=data["code"], data=data, token=str(data["token"])
-        )
-        if created:
-            messages.success(
-                request, _("已记录：%(title)s（%(name)s）。") % {"title": entry.title, "name": entry.subject.name}
-            )
-        else:
-            messages.warning(request, _("该表单已经提交过，未重复记录。以下是首次提交的结果。"))
-        return redirect("supervisor-event", pk=entry.pk)
-    chosen = None
-    uscc = form["agency"].value() if form.is_bound else initial.get("agency")
-    if uscc:
-        chosen = sel.agency_in_scope_by_uscc(profile, str(uscc).replace(" ", "").upper())
-    context = {
-        "form": form,
-        "query": query,
-        "results": sel.agency_list_for_supervisor_search(profile, query),
-        "chosen": chosen,
-        "chosen_standing": sel.credit_standing_for_supervisor(chosen) if chosen else None,
-    }
-    return render(request, "workflows/supervisor_event_form.html", context)
-
-
-@supervisor_required
-def event_detail(request, profile, pk: int):
-    """What recording an event did: the entry, the score and grade after it, and measures it set off."""
-    outcome = sel.ledger_event_for_supervisor(profile, pk)
-    return render(request, "workflows/supervisor_event_done.html", {"outcome": outcome})
 
 
 # --- credit cases -----------------------------------------------------------------------------------

@@ -51,8 +51,10 @@ def event_post(
     code="CREDIT_WARNING",
     summary="未按合同约定提交成果，经核查属实。",
     evidence_file=None,
+    confirm=True,
 ):
-    """The supervisor's event form, filled in for ``agency`` and sent (with a fresh one-time token unless given)."""
+    """The supervisor's event form, filled in for ``agency`` and sent (with a fresh one-time token unless given),
+    then confirmed on the check-your-answers page unless ``confirm`` is False."""
     data = {
         "agency": agency.uscc,
         "code": code,
@@ -62,7 +64,13 @@ def event_post(
     }
     if evidence_file is not None:
         data["evidence_file"] = evidence_file
-    return client.post(reverse("supervisor-event-new"), data)
+    response = client.post(reverse("supervisor-event-new"), data)
+    if confirm and response.status_code == 200 and response.context and "confirmation" in response.context:
+        # The check-your-answers page: confirm what it shows.
+        response = client.post(
+            reverse("supervisor-event-new"), {"step": "confirm", "confirmation": response.context["confirmation"]}
+        )
+    return response
 
 
 @pytest.fixture
