@@ -25,6 +25,7 @@ buyer_urls = [
     path("buyer/projects/<str:code>/", buyer_project.project_detail, name="buyer-project"),
     path("buyer/projects/<str:code>/submit/", buyer_project.project_submit, name="buyer-project-submit"),
     path("buyer/projects/<str:code>/cancel/", buyer_project.project_cancel, name="buyer-project-cancel"),
+    path("buyer/projects/<str:code>/discard/", buyer_project.project_discard, name="buyer-project-discard"),
     path("buyer/projects/<str:code>/relaunch/", buyer_project.project_relaunch, name="buyer-project-relaunch"),
     path("buyer/projects/<str:code>/marks/", buyer_project.project_marks, name="buyer-project-marks"),
     path(

@@ -17,17 +17,16 @@ from .buyer import INLINE_RADIOS
 
 
 class CancelForm(PlainForm):
-    """Cancel (终止) the project; the reason is published in the termination notice."""
+    """Cancel (终止) a published project; the reason is published in the termination notice.
+
+    What is published is shown on a confirmation page before anything is done (``forms.confirm``).
+    """
 
     reason = forms.CharField(
         label=_("终止原因（将公开发布）"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("终止项目须填写原因，原因将公开发布。")},
-    )
-    confirm = forms.BooleanField(
-        label=_("我确认终止该项目，且终止原因将在终止公告中公开"),
-        error_messages={"required": _("请勾选确认后再终止项目。")},
     )
 
     def clean_reason(self) -> str:

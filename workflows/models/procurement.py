@@ -39,6 +39,7 @@ class Project(FSMModelMixin, models.Model):
         RATED = "rated", _("已评价")
         CLOSED = "closed", _("已完结")
         CANCELLED = "cancelled", _("已终止")
+        DISCARDED = "discarded", _("已放弃（未发布）")
         FAILED = "failed", _("流标")
 
     class Method(models.TextChoices):
@@ -299,15 +300,26 @@ class Project(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.DRAFT, State.RETURNED, State.PENDING_REVIEW, State.OPEN, State.SELECTING, State.AWARDED],
+        source=[State.OPEN, State.SELECTING, State.AWARDED],
         target=State.CANCELLED,
         permission=perm.buyer_staff,
         custom=exempt("the buyer ends its own project with a published reason"),
     )
     def cancel(self, *, at: datetime.datetime, reason: str) -> None:
-        """The buyer ends the project with a published reason (终止)."""
+        """The buyer ends a published project with a published reason (终止)."""
         self.closed_at = at
         self.cancel_reason = reason
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED, State.PENDING_REVIEW],
+        target=State.DISCARDED,
+        permission=perm.buyer_staff,
+        custom=exempt("the buyer drops its own unpublished draft: nothing was published, no agency is affected"),
+    )
+    def discard(self, *, at: datetime.datetime) -> None:
+        """The buyer drops a project never published (放弃草稿): no notice, no reason to publish."""
+        self.closed_at = at
 
 
 class ProjectQualification(models.Model):

@@ -51,6 +51,7 @@ NEXT_ACTION = {
     S.RATED: gettext_lazy("登记付款后项目完结"),
     S.CLOSED: gettext_lazy("项目已完结"),
     S.CANCELLED: gettext_lazy("可重新发起"),
+    S.DISCARDED: gettext_lazy("草稿已放弃，未发布"),
     S.FAILED: gettext_lazy("可重新发起"),
 }
 SCORING_ACTION = gettext_lazy("为各有效报名的服务方案评分，完成比选")
@@ -81,8 +82,8 @@ def project_list_for_buyer_projects(unit: BuyerUnit, state: str = "") -> QuerySe
         .annotate(signup_count=Count("signups", filter=~Q(signups__state=SignUp.State.WITHDRAWN)))
         .order_by("-created_at", "-pk")
     )
-    if state:
-        qs = qs.filter(state=state)
+    # A discarded draft was never published: the list shows it only when asked for by its state.
+    qs = qs.filter(state=state) if state else qs.exclude(state=S.DISCARDED)
     return qs
 
 

@@ -32,6 +32,7 @@ from ..forms.buyer_project import (
     RatingForm,
     ResultReviewForm,
 )
+from ..forms.confirm import ConfirmationForm, confirmation_token
 from ..models import Engagement, Payment
 from ..selectors import buyer as sel
 from ..services.delivery import engagements as engagement_services
@@ -94,28 +95,60 @@ def project_submit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
     return project_redirect(code)
 
 
+CANCEL_PURPOSE = "buyer-project-cancel"
+
+
 @require_http_methods(["GET", "POST"])
 @buyer_required
 def project_cancel(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
-    """Cancel the project after a confirmation; the reason is published (终止公告)."""
+    """Terminate a published project (终止): the reason, then a confirmation page of what is published, then done.
+
+    A project never published is not terminated: it is discarded (``project_discard``), with nothing published.
+    """
     project = sel.project_for_buyer(unit, code)
-    form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = project_services.project_cancel(
-                project=project, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ApplicationError as exc:
-            refusal_show(request, exc, form=form, field="reason")
+    if not project.published_at:
+        return redirect("buyer-project-discard", code=code)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = CancelForm(None if step else (request.POST or None))
+    if step:
+        confirm = ConfirmationForm(request.POST, purpose=CANCEL_PURPOSE, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        if payload is None or payload.get("project") != project.code:
+            for error in confirm.non_field_errors() or [
+                _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
+            ]:
+                messages.error(request, error)
+        elif step == "edit":
+            form = CancelForm(initial={"reason": payload["reason"]})
         else:
-            text = (
-                _("项目已终止，终止公告将公开发布终止原因。")
-                if project.published_at
-                else _("项目已终止（尚未发布，无需公告）。")
-            )
-            result_show(request, result, text)
+            result = project_services.project_cancel(project=project, actor=request.user, reason=payload["reason"])
+            result_show(request, result, _("项目已终止，终止公告将公开发布终止原因。"))
             return project_redirect(code)
+    elif request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        context = {
+            "unit": unit,
+            "project": project,
+            "reason": reason,
+            "confirmation": confirmation_token(
+                purpose=CANCEL_PURPOSE, user=request.user, data={"project": project.code, "reason": reason}
+            ),
+        }
+        return render(request, "workflows/buyer_project_cancel_confirm.html", context)
     return render(request, "workflows/buyer_project_cancel.html", {"unit": unit, "project": project, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@buyer_required
+def project_discard(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
+    """Discard a project never published (放弃草稿) after a confirmation; nothing is published."""
+    project = sel.project_for_buyer(unit, code)
+    if request.method == "POST":
+        result = project_services.project_discard(project=project, actor=request.user)
+        if result_show(request, result, _("草稿已放弃：该项目未发布，不发布任何公告。")):
+            return redirect("buyer-projects")
+        return project_redirect(code)
+    return render(request, "workflows/buyer_project_discard.html", {"unit": unit, "project": project})
 
 
 @require_POST
