@@ -184,7 +184,14 @@ def membership_for_supervisor_renewal(profile: SupervisorProfile, pk: int) -> Me
 def credit_case_for_supervisor(profile: SupervisorProfile, pk: int) -> CreditCase:
     """One credit case in scope with its agency, people, measure entry and triggering entry (404 outside the scope)."""
     qs = CreditCase.objects.select_related(
-        "agency", "agency__credit", "subject", "proposed_by", "decided_by", "measure_entry", "trigger_entry"
+        "agency",
+        "agency__credit",
+        "agency__region",
+        "subject",
+        "proposed_by",
+        "decided_by",
+        "measure_entry",
+        "trigger_entry",
     )
     return _in_scope_or_404(qs, profile, pk)
 

@@ -22,6 +22,7 @@ from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.errors import ApplicationError
 from marketplace.selectors import supervisor_profile_of
 
+from ..forms.confirm import ConfirmationForm, confirmation_token
 from ..forms.supervisor import (
     CaseDecisionForm,
     CaseForm,
@@ -148,6 +149,9 @@ def case_new(request, profile):
     return render(request, "workflows/supervisor_case_form.html", {"form": form})
 
 
+CASE_PURPOSE = "supervisor-case-decision"
+
+
 @supervisor_required
 def case_detail(request, profile, pk: int):
     """One credit case: facts, the agency's response, history; notify, apply or dismiss."""
@@ -158,11 +162,35 @@ def case_detail(request, profile, pk: int):
             result = case_notify(case=case, actor=request.user)
             result_show(request, result, _("已告知机构，陈述申辩期限已开始计算。"))
             return redirect("supervisor-case", pk=pk)
-        if form.is_valid():
-            apply = form.cleaned_data["action"] == "apply"
-            result = case_decide(case=case, actor=request.user, apply=apply, note=form.cleaned_data["note"])
-            result_show(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
-            return redirect("supervisor-case", pk=pk)
+        step = request.POST.get("step", "")
+        if step:
+            confirm = ConfirmationForm(request.POST, purpose=CASE_PURPOSE, user=request.user)
+            payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+            if payload is None or payload.get("case") != case.pk:
+                for error in confirm.non_field_errors() or [
+                    _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
+                ]:
+                    messages.error(request, error)
+                form = CaseDecisionForm(case=case)
+            elif step == "edit":
+                form = CaseDecisionForm(case=case, initial={"note": payload["note"]})
+            else:
+                apply = payload["action"] == "apply"
+                result = case_decide(case=case, actor=request.user, apply=apply, note=payload["note"])
+                result_show(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
+                return redirect("supervisor-case", pk=pk)
+        elif form.is_valid():
+            # Check your answers: the agency, the measure and its basis, what is published; nothing done yet.
+            data = {"case": case.pk, "action": form.cleaned_data["action"], "note": form.cleaned_data["note"]}
+            context = {
+                "case": case,
+                "apply": data["action"] == "apply",
+                "note": data["note"],
+                "ground_label": catalogue_label(case.ground_code) if case.ground_code else "",
+                "rule": case_rule_reason(case, policy_at()),
+                "confirmation": confirmation_token(purpose=CASE_PURPOSE, user=request.user, data=data),
+            }
+            return render(request, "workflows/supervisor_case_confirm.html", context)
     context = {
         "case": case,
         "form": form,

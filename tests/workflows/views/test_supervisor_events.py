@@ -217,3 +217,39 @@ def test_a_withdrawal_needs_a_reason(sup_client, supervisor):
     page = response.content.decode()
     assert "请更正以下问题" in page and "请填写撤回理由。" in page
     assert not WarningWithdrawal.objects.exists()
+
+
+# --- the case decision's confirmation ---------------------------------------------------------------------
+
+
+def test_a_case_decision_is_confirmed_before_it_takes_effect(sup_client, supervisor):
+    from tests.factories import notified_case
+    from tests.helpers import refetch
+    from workflows.models import CreditCase
+    from workflows.services.credit import cases as case_services
+
+    agency, _m, agency_login = admitted_agency()
+    case = notified_case(agency, supervisor, measure="restrict", months=None, facts="逾期。")
+    case_services.case_respond(case=refetch(case), actor=agency_login, response="无异议。")
+    url = reverse("supervisor-case", args=[case.pk])
+    # the first POST shows the agency, the measure and the note, and decides nothing
+    response = sup_client.post(url, {"action": "apply", "note": "申辩理由不成立。"})
+    page = response.content.decode()
+    assert "请核对后提交" in page and agency.name in page and agency.uscc in page and "限制" in page
+    assert refetch(case).state == CreditCase.State.NOTIFIED
+    confirmation = response.context["confirmation"]
+    # a tampered or stale token decides nothing
+    sup_client.post(url, {"step": "confirm", "confirmation": confirmation[:-2] + "zz"})
+    assert refetch(case).state == CreditCase.State.NOTIFIED
+    # a token made for another case decides nothing here
+    other = notified_case(agency, supervisor, measure="suspend", months=1, facts="另一事实。")
+    other_token = sup_client.post(
+        reverse("supervisor-case", args=[other.pk]), {"action": "dismiss", "note": "情节轻微。"}
+    ).context["confirmation"]
+    response = sup_client.post(url, {"step": "confirm", "confirmation": other_token}, follow=True)
+    assert "确认信息已失效或被改动" in response.content.decode()
+    assert refetch(case).state == CreditCase.State.NOTIFIED and refetch(other).state == CreditCase.State.NOTIFIED
+    # confirmed, it takes effect
+    sup_client.post(url, {"step": "confirm", "confirmation": confirmation})
+    assert refetch(case).state == CreditCase.State.APPLIED
+    assert LedgerEntry.objects.filter(subject__agency=agency, kind="measure", measure="restrict").exists()
