@@ -298,6 +298,10 @@ class Project(FSMModelMixin, models.Model):
         """Rated and paid (or the service was terminated): the project is complete."""
         self.closed_at = at
 
+    def publicity_over_at(self, at: datetime.datetime) -> bool:
+        """The result publicity (公示) has ended by ``at`` (a project without one has nothing to wait for)."""
+        return self.publicity_ends_at is None or at >= self.publicity_ends_at
+
     @transition(
         field=state,
         source=[State.OPEN, State.SELECTING, State.AWARDED],

@@ -87,6 +87,15 @@ def project_list_for_buyer_projects(unit: BuyerUnit, state: str = "") -> QuerySe
     return qs
 
 
+def winner_for_confirmation(project: Project) -> SignUp | None:
+    """The winner that has confirmed its win, with what the buyer checks before confirming it (name, USCC, region)."""
+    return (
+        SignUp.objects.filter(project=project, state=SignUp.State.CONFIRMED)
+        .select_related("agency", "agency__region")
+        .first()
+    )
+
+
 def project_for_buyer(unit: BuyerUnit, code: str) -> Project:
     """One project of the unit, or 404 (another unit's project does not exist here)."""
     qs = Project.objects.filter(code=code, buyer=unit).select_related(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -96,6 +97,7 @@ def project_submit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
 
 
 CANCEL_PURPOSE = "buyer-project-cancel"
+AWARD_PURPOSE = "buyer-project-confirm-winner"
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,8 +198,30 @@ def project_scoring_finish(request: HttpRequest, unit: BuyerUnit, code: str) -> 
 @buyer_required
 @project_step
 def project_confirm_winner(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
-    """After the publicity period, with the winner's confirmation, start contracting."""
+    """After the publicity period, with the winner's confirmation, start contracting — once the buyer has checked
+    the winner (full name, USCC, region, quote) on a confirmation page. Before it can be confirmed at all, the
+    service's own refusal is shown at once."""
     project = sel.project_for_buyer(unit, code)
+    winner = sel.winner_for_confirmation(project)
+    step = request.POST.get("step", "")
+    if step == "confirm":
+        confirm = ConfirmationForm(request.POST, purpose=AWARD_PURPOSE, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        if payload is None or winner is None or payload != {"project": project.code, "winner": winner.pk}:
+            for error in confirm.non_field_errors() or [
+                _("中选机构已变化或确认信息已失效，未执行任何操作。请重新核对。")
+            ]:
+                messages.error(request, error)
+            return project_redirect(code)
+    elif winner is not None and project.publicity_over_at(timezone.now()):
+        data = {"project": project.code, "winner": winner.pk}
+        context = {
+            "unit": unit,
+            "project": project,
+            "winner": winner,
+            "confirmation": confirmation_token(purpose=AWARD_PURPOSE, user=request.user, data=data),
+        }
+        return render(request, "workflows/buyer_project_award_confirm.html", context)
     result = award_services.project_confirm_winner(project=project, actor=request.user)
     result_show(request, result, _("已确认中选结果，进入签约阶段。"))
     return project_redirect(code)

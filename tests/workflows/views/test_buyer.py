@@ -436,7 +436,21 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
     winner, winner_user = winner_of(project, pool)
     assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
     assert "已确认中选" in page_html(client.get(reverse("buyer-project", args=[project.code])))
-    response = client.post(confirm_url, follow=True)
+    # the buyer first sees whom it confirms: full name, USCC and quote; nothing is done yet
+    response = client.post(confirm_url)
+    html = page_html(response)
+    assert "请核对后提交" in html and winner.agency.name in html and winner.agency.uscc in html
+    assert Project.objects.get(pk=project.pk).state == "awarded"
+    confirmation = response.context["confirmation"]
+    # a stale confirmation is refused and does nothing
+    settings.ZJCS_CONFIRM_MAX_AGE = -1
+    response = client.post(confirm_url, {"step": "confirm", "confirmation": confirmation}, follow=True)
+    assert "确认页已过期" in page_html(response) and Project.objects.get(pk=project.pk).state == "awarded"
+    settings.ZJCS_CONFIRM_MAX_AGE = 1800
+    # a tampered one too
+    client.post(confirm_url, {"step": "confirm", "confirmation": confirmation + "x"})
+    assert Project.objects.get(pk=project.pk).state == "awarded"
+    response = client.post(confirm_url, {"step": "confirm", "confirmation": confirmation}, follow=True)
     assert Project.objects.get(pk=project.pk).state == "contracting"
     assert "签约中" in page_html(response) and Engagement.objects.filter(project=project).exists()
 
