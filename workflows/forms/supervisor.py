@@ -290,14 +290,14 @@ class ExternalListForm(PlainForm):
             )
         return upload
 
-    def scope_check(self, content: bytes) -> None:
+    def scope_check(self, content: bytes, filename: str | None = None) -> None:
         """Refuse the file (``ImportRejected``, each row named) if a row lies outside the importer's authority.
 
         A file with bad rows is refused here with the same errors the import itself would give.
         """
+        rows = listing_rows(content, filename or self.cleaned_data["file"].name or "")
         if self.agencies is None:
             return
-        rows = listing_rows(content, self.cleaned_data["file"].name or "")
         usccs = sorted({row["uscc"] for _line, row in rows})
         covered: set[str] = set()
         registered: dict[str, str] = {}

@@ -284,6 +284,15 @@ def agency_in_scope_by_uscc(profile: SupervisorProfile | None, uscc: str) -> Age
     return agencies_in_scope(profile).select_related("credit", "region").filter(uscc=uscc).first()
 
 
+def agencies_named_in_list(usccs: set[str]) -> list[Agency]:
+    """The registered agencies an external list names, with their region, for the import's confirmation."""
+    found: list[Agency] = []
+    ordered = sorted(usccs)
+    for start in range(0, len(ordered), 5000):  # stay under SQL variable limits on long lists
+        found.extend(Agency.objects.filter(uscc__in=ordered[start : start + 5000]).select_related("region"))
+    return sorted(found, key=lambda agency: agency.name)
+
+
 def warning_withdrawal_of(entry: LedgerEntry) -> WarningWithdrawal | None:
     """The withdrawal of a warning, if its issuer withdrew it."""
     return WarningWithdrawal.objects.filter(entry=entry).select_related("requested_by").first()

@@ -7,16 +7,20 @@ which imports for every organisation. Writes go through the services in ``workfl
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from credit_rules.external import ImportRejected
+from credit_rules.external import ImportRejected, listing_rows
 from credit_rules.policy import policy_at
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.errors import ApplicationError
@@ -265,32 +269,84 @@ def repair_detail(request, profile, pk: int):
 # --- external dishonesty lists ----------------------------------------------------------------------
 
 
+IMPORT_PURPOSE = "external-list-import"
+
+
+def _import_preview(content: bytes, filename: str) -> dict:
+    """What importing the (valid) file will do: rows listed and delisted, and the registered agencies it names."""
+    rows = [row for _line, row in listing_rows(content, filename)]
+    listed = {row["uscc"] for row in rows if not row["delisted_on"]}
+    named = sel.agencies_named_in_list({row["uscc"] for row in rows})
+    return {
+        "rows": len(rows),
+        "listed": len(listed),
+        "delisted": len(rows) - sum(1 for row in rows if not row["delisted_on"]),
+        "agencies": [(agency, agency.uscc in listed) for agency in named],
+    }
+
+
 @login_required
 def external_import(request):
     """Import an external dishonesty list: every row valid or nothing imported; listed members suspended.
 
     The platform credit office imports for every organisation; a supervisor only a list whose every
-    row names an agency in its scope (``ExternalListForm.scope_check``); anyone else gets a 403.
+    row names an agency in its scope (``ExternalListForm.scope_check``); anyone else gets a 403. A valid file
+    is kept privately and shown on a confirmation page (the members it suspends or restores, by full name,
+    USCC and region); only the confirmation, carrying the file's digest signed, imports it.
     """
     platform = is_credit_office(request.user)
     profile = supervisor_profile_of(request.user)
     if not platform and profile is None:
         raise PermissionDenied(_("该页面仅限监管部门或平台信用管理部门使用。"))
     agencies = None if platform else agencies_in_authority(request.user)
-    form = ExternalListForm(request.POST or None, request.FILES or None, agencies=agencies)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = ExternalListForm(None if step else (request.POST or None), request.FILES or None, agencies=agencies)
     context: dict = {"form": form, "platform": platform, "profile": profile}
-    if request.method == "POST" and form.is_valid():
+    if step == "confirm":
+        confirm = ConfirmationForm(request.POST, purpose=IMPORT_PURPOSE, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        content = _pending_read(payload)
+        if payload is None or content is None:
+            for error in confirm.non_field_errors() or [
+                _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
+            ]:
+                messages.error(request, error)
+        else:
+            try:
+                form.scope_check(content, payload["filename"])
+                batch, affected = external_list_import(
+                    content=content, filename=payload["filename"], actor=request.user
+                )
+            except ImportRejected as exc:
+                context["errors"] = exc.errors
+            else:
+                context.update({"batch": batch, "affected": affected})
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
             form.scope_check(content)
-            batch, affected = external_list_import(content=content, filename=upload.name, actor=request.user)
         except ImportRejected as exc:
             context["errors"] = exc.errors
         else:
-            context.update({"batch": batch, "affected": affected})
-            context["form"] = ExternalListForm(agencies=agencies)
+            digest = hashlib.sha256(content).hexdigest()
+            ext = ".json" if (upload.name or "").lower().endswith(".json") else ".csv"
+            stored = default_storage.save(f"evidence/external-pending/{digest}{ext}", ContentFile(content))
+            data = {"stored": stored, "filename": upload.name, "sha256": digest}
+            context.update(_import_preview(content, upload.name or ""))
+            context["filename"] = upload.name
+            context["confirmation"] = confirmation_token(purpose=IMPORT_PURPOSE, user=request.user, data=data)
+            return render(request, "workflows/supervisor_external_import_confirm.html", context)
     return render(request, "workflows/supervisor_external_import.html", context)
+
+
+def _pending_read(payload: dict | None) -> bytes | None:
+    """The confirmed file's content, if it is still stored and unchanged since it was checked."""
+    if payload is None or not default_storage.exists(payload["stored"]):
+        return None
+    with default_storage.open(payload["stored"], "rb") as handle:
+        content = handle.read()
+    return content if hashlib.sha256(content).hexdigest() == payload["sha256"] else None
 
 
 # --- private files (scans and evidence): only for supervisors whose scope covers the agency ----------

@@ -73,6 +73,16 @@ def event_post(
     return response
 
 
+def import_post(client, upload):
+    """An external list file sent to the import page, then confirmed on its check-your-answers page (when valid)."""
+    response = client.post(reverse("supervisor-external-import"), {"file": upload})
+    if response.status_code == 200 and response.context and "confirmation" in response.context:
+        response = client.post(
+            reverse("supervisor-external-import"), {"step": "confirm", "confirmation": response.context["confirmation"]}
+        )
+    return response
+
+
 def case_decision_post(client, url, data, **kwargs):
     """The case decision form sent, then confirmed on its check-your-answers page (when the form was valid)."""
     response = client.post(url, data)
@@ -617,9 +627,7 @@ def test_external_import_good_file_suspends_a_listed_member(sup_client):
     ]
     content = json.dumps(items, ensure_ascii=False).encode()
     # when imported
-    response = sup_client.post(
-        reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.json", content)}
-    )
+    response = import_post(sup_client, SimpleUploadedFile("list.json", content))
     # then both rows are in, both agencies are suspended (the member's membership too), and the report says so
     page = response.content.decode()
     assert "已导入 2 行；本平台机构受影响 2 家" in page
@@ -692,7 +700,7 @@ def test_renewal_of_a_member_suspended_meanwhile_is_refused_by_state(sup_client)
     agency, membership, _u = admitted_agency()
     Membership.objects.filter(pk=membership.pk).update(term_until=timezone.localdate() + datetime.timedelta(days=5))
     content = listing_csv(f"{agency.uscc},{agency.name},失信,法院,2026-01-05,")
-    sup_client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("l.csv", content)})
+    import_post(sup_client, SimpleUploadedFile("l.csv", content))
     # the listed member was suspended meanwhile: a renew from a stale queue page is refused, term unchanged
     response = sup_client.post(reverse("supervisor-renew", args=[membership.pk]), follow=True)
     assert "不能执行该操作" in response.content.decode()
