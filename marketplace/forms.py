@@ -109,7 +109,7 @@ def plain_messages(field: forms.Field, name: str = "") -> dict[str, str]:
     return {code: text % {"label": label} for code, text in texts.items()}
 
 
-def _null_check(message: str):
+def _null_check(message: Any):
     def check(value: Any) -> None:
         if "\x00" in str(value):
             raise forms.ValidationError(message, code="null_characters_not_allowed")

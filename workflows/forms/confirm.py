@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.forms import PlainForm
 
 DEFAULT_MAX_AGE = 30 * 60
+TAMPERED = _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
 
 
 def confirm_max_age() -> int:
@@ -38,6 +39,10 @@ class ConfirmationForm(PlainForm):
         super().__init__(*args, **kwargs)
         self.purpose, self.user = purpose, user
 
+    def problems(self) -> list[str]:
+        """Why the confirmation was refused, in words for people (after ``is_valid()`` said no)."""
+        return [str(error) for error in self.non_field_errors()] or [str(TAMPERED)]
+
     def clean(self):
         data = super().clean()
         if "confirmation" in self._errors:
@@ -54,9 +59,7 @@ class ConfirmationForm(PlainForm):
                 params={"minutes": confirm_max_age() // 60},
             ) from None
         except signing.BadSignature:
-            raise forms.ValidationError(
-                _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。"), code="tampered"
-            ) from None
+            raise forms.ValidationError(TAMPERED, code="tampered") from None
         if payload.get("u") != self.user.pk:
             raise forms.ValidationError(
                 _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。"), code="tampered"

@@ -116,9 +116,7 @@ def project_cancel(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
         confirm = ConfirmationForm(request.POST, purpose=CANCEL_PURPOSE, user=request.user)
         payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
         if payload is None or payload.get("project") != project.code:
-            for error in confirm.non_field_errors() or [
-                _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
-            ]:
+            for error in confirm.problems():
                 messages.error(request, error)
         elif step == "edit":
             form = CancelForm(initial={"reason": payload["reason"]})
@@ -208,9 +206,7 @@ def project_confirm_winner(request: HttpRequest, unit: BuyerUnit, code: str) -> 
         confirm = ConfirmationForm(request.POST, purpose=AWARD_PURPOSE, user=request.user)
         payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
         if payload is None or winner is None or payload != {"project": project.code, "winner": winner.pk}:
-            for error in confirm.non_field_errors() or [
-                _("中选机构已变化或确认信息已失效，未执行任何操作。请重新核对。")
-            ]:
+            for error in confirm.problems():
                 messages.error(request, error)
             return project_redirect(code)
     elif winner is not None and project.publicity_over_at(timezone.now()):

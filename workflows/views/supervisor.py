@@ -171,9 +171,7 @@ def case_detail(request, profile, pk: int):
             confirm = ConfirmationForm(request.POST, purpose=CASE_PURPOSE, user=request.user)
             payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
             if payload is None or payload.get("case") != case.pk:
-                for error in confirm.non_field_errors() or [
-                    _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
-                ]:
+                for error in confirm.problems():
                     messages.error(request, error)
                 form = CaseDecisionForm(case=case)
             elif step == "edit":
@@ -307,9 +305,7 @@ def external_import(request):
         payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
         content = _pending_read(payload)
         if payload is None or content is None:
-            for error in confirm.non_field_errors() or [
-                _("确认信息已失效或被改动，未执行任何操作。请重新填写并确认。")
-            ]:
+            for error in confirm.problems():
                 messages.error(request, error)
         else:
             try:

@@ -138,7 +138,7 @@ def event_new(request, profile):
     if step in ("confirm", "edit"):
         confirm = ConfirmationForm(request.POST, purpose=CONFIRM_PURPOSE, user=request.user)
         if not confirm.is_valid():
-            for error in confirm.non_field_errors():
+            for error in confirm.problems():
                 messages.error(request, error)
             return _form_render(request, profile, EventForm(profile=profile, initial=initial), query, initial)
         data = confirm.cleaned_data["payload"]
