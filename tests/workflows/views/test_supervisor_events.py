@@ -253,3 +253,14 @@ def test_a_case_decision_is_confirmed_before_it_takes_effect(sup_client, supervi
     sup_client.post(url, {"step": "confirm", "confirmation": confirmation})
     assert refetch(case).state == CreditCase.State.APPLIED
     assert LedgerEntry.objects.filter(subject__agency=agency, kind="measure", measure="restrict").exists()
+
+
+def test_the_confirmation_and_the_error_summary_speak_english(sup_client):
+    agency, _m, _u = admitted_agency()
+    sup_client.cookies["zjcs_language"] = "en"
+    page = sup_client.post(reverse(URL), answers(agency)).content.decode()
+    assert "Check your answers before submitting" in page and "Confirm and submit" in page
+    assert "Go back and change" in page and agency.uscc in page
+    page = sup_client.post(reverse(URL), answers(agency, facts="", evidence_summary="")).content.decode()
+    assert "There is a problem" in page and "data-error-summary" in page
+    assert "请更正以下问题" not in page and "确认并提交" not in page
