@@ -33,7 +33,8 @@ def confirmation_token(*, purpose: str, user, data: dict[str, Any]) -> str:
 class ConfirmationForm(PlainForm):
     """The second POST of a confirmation page: the signed data back, ``cleaned_data["payload"]`` once checked."""
 
-    confirmation = forms.CharField(widget=forms.HiddenInput, max_length=20000)
+    # Long enough for the longest answers signed (4,000 characters of facts, escaped and compressed).
+    confirmation = forms.CharField(widget=forms.HiddenInput, max_length=200_000)
 
     def __init__(self, *args, purpose: str, user, **kwargs):
         super().__init__(*args, **kwargs)

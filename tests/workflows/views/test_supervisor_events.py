@@ -264,3 +264,12 @@ def test_the_confirmation_and_the_error_summary_speak_english(sup_client):
     page = sup_client.post(reverse(URL), answers(agency, facts="", evidence_summary="")).content.decode()
     assert "There is a problem" in page and "data-error-summary" in page
     assert "请更正以下问题" not in page and "确认并提交" not in page
+
+
+def test_the_longest_answers_survive_the_confirmation(sup_client):
+    # 4,000 characters of facts that do not compress: the signed token must still carry them whole
+    agency, _m, _u = admitted_agency()
+    facts = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(4000))
+    confirmation = sup_client.post(reverse(URL), answers(agency, facts=facts)).context["confirmation"]
+    sup_client.post(reverse(URL), {"step": "confirm", "confirmation": confirmation})
+    assert LedgerEntry.objects.get(subject__agency=agency, code="CREDIT_WARNING").evidence["facts"] == facts
