@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.core import signing
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -249,6 +250,11 @@ def test_a_case_decision_is_confirmed_before_it_takes_effect(sup_client, supervi
     response = sup_client.post(url, {"step": "confirm", "confirmation": other_token}, follow=True)
     assert "确认信息已失效或被改动" in response.content.decode()
     assert refetch(case).state == CreditCase.State.NOTIFIED and refetch(other).state == CreditCase.State.NOTIFIED
+    # a stale one decides nothing
+    with override_settings(ZJCS_CONFIRM_MAX_AGE=-1):
+        response = sup_client.post(url, {"step": "confirm", "confirmation": confirmation}, follow=True)
+    assert "确认页已过期" in response.content.decode() and refetch(case).state == CreditCase.State.NOTIFIED
+    assert not LedgerEntry.objects.filter(subject__agency=agency, kind="measure", measure="restrict").exists()
     # confirmed, it takes effect
     sup_client.post(url, {"step": "confirm", "confirmation": confirmation})
     assert refetch(case).state == CreditCase.State.APPLIED
