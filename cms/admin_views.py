@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from marketplace.authority import agencies_in_authority, is_credit_office
+from marketplace.forms import PlainForm
 from marketplace.selectors import supervisor_profile_of
 
 from .models import LIST_DEFER, NoticePage, NoticeRequest
@@ -45,7 +46,7 @@ def notices_in_authority(user) -> QuerySet[NoticePage]:
     return notices.filter(subject_uscc__in=agencies_in_authority(user).values("uscc"))
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PlainForm):
     reason = forms.CharField(
         label=gettext_lazy("撤回原因"),
         max_length=200,

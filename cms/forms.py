@@ -6,12 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.fields import BoundedDateField
+from marketplace.forms import PlainForm
 from marketplace.validators import normalise_uscc, uscc_problem
 
 from .selectors import CREDIT_KINDS, NoticeFilters
 
 
-class NoticeFilterForm(forms.Form):
+class NoticeFilterForm(PlainForm):
     """Search and filters of a notice list (all optional; a bad value is reported and ignored)."""
 
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)

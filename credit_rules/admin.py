@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.authority import is_credit_office
+from marketplace.forms import PlainModelForm
 
 from .models import (
     CatalogueEntry,
@@ -101,7 +102,7 @@ def local_basis_codes() -> list[tuple[Any, Any]]:
     return [(_("规则"), rules), (_("信用事项"), [(c, c) for c in events]), (_("信用措施"), measures)]
 
 
-class LocalBasisForm(forms.ModelForm):
+class LocalBasisForm(PlainModelForm):
     code = forms.ChoiceField(label=_("规则或事项代码"))
 
     class Meta:
@@ -173,6 +174,7 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
                     "case_response_days",
                     "immediate_measures",
                     "objection_window_days",
+                    "warning_withdraw_working_days",
                     "objection_decide_working_days",
                     "moderate_measure_notices",
                     "rating_excellent_min",

@@ -108,6 +108,12 @@ class PolicyVersion(models.Model):
     case_response_days = models.PositiveSmallIntegerField(_("告知后陈述申辩期（日）"), default=7)
     objection_window_days = models.PositiveSmallIntegerField(_("异议申请期（日）"), default=30)
     objection_decide_working_days = models.PositiveSmallIntegerField(_("异议办结期限（工作日）"), default=10)
+    # An erroneous warning (the wrong agency, a mistaken fact) is withdrawn by the supervisor who issued it.
+    warning_withdraw_working_days = models.PositiveSmallIntegerField(
+        _("错误警告撤回期限（工作日）"),
+        default=5,
+        help_text=_("发布信用警告的监管人员可在此期限内以书面理由撤回有误的警告。"),
+    )
     green_channel_months = models.PositiveSmallIntegerField(_("绿色通道所需连续 A 级（月）"), default=12)
     reward_months = models.PositiveSmallIntegerField(_("守信激励（绿色通道）期限（月）"), default=12)
     # {rule code: reason}: automatic measures that take effect at once; any other gives prior notice (失信告知).
@@ -284,6 +290,7 @@ class LedgerEntry(models.Model):
         OVERTURNED = "overturned", _("异议成立，撤销")
         REPAIRED = "repaired", _("信用修复")
         LIFTED = "lifted", _("解除")
+        WITHDRAWN = "withdrawn", _("警告有误，撤回")
         DISPUTE_OPENED = "dispute_opened", _("提出异议")
         DISPUTE_CLOSED = "dispute_closed", _("异议办结")
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import PlainForm
 from marketplace.models import ServiceCategory
 from marketplace.selectors import category_tree
 
@@ -40,7 +41,7 @@ from .standing import ActiveMeasure, Standing, standing_compute
 PAGE_SIZE = 20
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(PlainForm):
     """Search and filters of the agency directory (all optional; a bad value is reported and ignored)."""
 
     q = forms.CharField(label=_("名称或统一社会信用代码"), required=False, max_length=100)

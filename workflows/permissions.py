@@ -79,3 +79,10 @@ def supervisor_of_winner(instance, user) -> bool:
 def challenger(instance, user) -> bool:
     """Staff of the agency that filed the challenge (质疑)."""
     return agency_staff(instance, user)
+
+
+def warning_issuer(instance, user) -> bool:
+    """The supervisor who issued the warning, still covering the agency."""
+    if user is None or getattr(instance.entry, "recorded_by_id", None) != user.pk:
+        return False
+    return supervisor_in_scope(instance, user)

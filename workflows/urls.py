@@ -13,6 +13,7 @@ from .views import (
     operator,
     public,
     supervisor,
+    supervisor_events,
     workspace,
 )
 
@@ -44,6 +45,7 @@ buyer_urls = [
     path("buyer/projects/<str:code>/", buyer_project.project_detail, name="buyer-project"),
     path("buyer/projects/<str:code>/submit/", buyer_project.project_submit, name="buyer-project-submit"),
     path("buyer/projects/<str:code>/cancel/", buyer_project.project_cancel, name="buyer-project-cancel"),
+    path("buyer/projects/<str:code>/discard/", buyer_project.project_discard, name="buyer-project-discard"),
     path("buyer/projects/<str:code>/relaunch/", buyer_project.project_relaunch, name="buyer-project-relaunch"),
     path("buyer/projects/<str:code>/marks/", buyer_project.project_marks, name="buyer-project-marks"),
     path(
@@ -78,8 +80,9 @@ supervisor_urls = [
     path("supervisor/", supervisor.queue, name="supervisor-queue"),
     path("supervisor/applications/<int:pk>/", supervisor.application, name="supervisor-application"),
     path("supervisor/memberships/<int:pk>/renew/", supervisor.membership_renew_view, name="supervisor-renew"),
-    path("supervisor/events/new/", supervisor.event_new, name="supervisor-event-new"),
-    path("supervisor/events/<int:pk>/", supervisor.event_detail, name="supervisor-event"),
+    path("supervisor/events/new/", supervisor_events.event_new, name="supervisor-event-new"),
+    path("supervisor/events/<int:pk>/", supervisor_events.event_detail, name="supervisor-event"),
+    path("supervisor/events/<int:pk>/withdraw/", supervisor_events.event_withdraw, name="supervisor-event-withdraw"),
     path("supervisor/cases/new/", supervisor.case_new, name="supervisor-case-new"),
     path("supervisor/cases/<int:pk>/", supervisor.case_detail, name="supervisor-case"),
     path("supervisor/objections/<int:pk>/", supervisor.objection_detail, name="supervisor-objection"),

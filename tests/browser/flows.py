@@ -95,7 +95,9 @@ def issue_warning(page, agency, facts: str, summary: str) -> None:
     page.goto(f"/supervisor/events/new/?agency={agency.uscc}")
     page.get_by_label("事实与依据").fill(facts)
     page.get_by_label("证据摘要（公开）").fill(summary)
-    page.get_by_role("button", name="确认记录").click()
+    page.get_by_role("button", name="下一步：核对信息").click()
+    assert page.get_by_test_id("confirm-uscc").inner_text() == agency.uscc
+    page.get_by_role("button", name="确认并提交").click()
     page.wait_for_url(re.compile(r"/supervisor/events/\d+/$"))
 
 

@@ -59,6 +59,8 @@ def test_the_agency_answers_a_notice_and_the_supervisor_dismisses_it(browser, li
     assert RESPONSE in desk.get_by_test_id("agency-response").inner_text()
     desk.get_by_label("处理意见").fill("经核实，逾期系业主延迟提供资料所致，不予实施暂停。")
     desk.get_by_role("button", name="不予处理").click()
+    assert desk.get_by_test_id("confirm-uscc").inner_text() == agency.uscc
+    desk.get_by_role("button", name="确认并提交").click()
     desk.wait_for_load_state()
     assert desk.get_by_test_id("case-state").inner_text() == str(CreditCase.State.DISMISSED.label)
 

@@ -42,7 +42,8 @@ def _serialized_rollback_inside_playwright(browser, transactional_db):
 def fill_warning(page, facts: str, summary: str) -> None:
     page.get_by_label("事实与依据").fill(facts)
     page.get_by_label("证据摘要（公开）").fill(summary)
-    page.get_by_role("button", name="确认记录").click()
+    page.get_by_role("button", name="下一步：核对信息").click()
+    page.get_by_role("button", name="确认并提交").click()
     page.wait_for_url(re.compile(r"/supervisor/events/\d+/$"))
 
 

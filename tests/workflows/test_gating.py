@@ -29,6 +29,7 @@ def test_the_inventory_sees_every_state_machine():
         "CreditCase",
         "Objection",
         "RepairRequest",
+        "WarningWithdrawal",
         "Project",
         "SignUp",
         "Engagement",

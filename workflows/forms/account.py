@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import PlainForm
 
-class PreferenceForm(forms.Form):
+
+class PreferenceForm(PlainForm):
     """The channels a person receives notifications on besides the inbox, which is always on."""
 
     email = forms.BooleanField(label=_("同时发送电子邮件（发往账号登记的邮箱）"), required=False)

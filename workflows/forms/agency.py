@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.fields import BoundedDateField
+from marketplace.forms import PlainForm
 from marketplace.models import QualificationLevel, QualificationType, ServiceCategory
 from marketplace.validators import validate_document_upload
 
@@ -21,7 +22,7 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
         return f"{parent.label} · {obj.label}" if parent is not None else obj.label
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(PlainForm):
     """The entry application while it is filled in: statement, categories, and the commitment to sign."""
 
     statement = forms.CharField(
@@ -58,7 +59,7 @@ class LevelChoiceField(forms.ModelChoiceField):
         return f"{obj.qualification_type.label} · {obj.label}"
 
 
-class QualificationForm(forms.Form):
+class QualificationForm(PlainForm):
     """A licence (资质证书) with its scan: the level must be one of the type's, and it must still be valid."""
 
     qualification_type = forms.ModelChoiceField(
@@ -99,7 +100,7 @@ class QualificationForm(forms.Form):
         return data
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(PlainForm):
     """An objection (异议) to a ledger entry: the reason, and optionally a supporting document."""
 
     reason = forms.CharField(label=_("异议理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
@@ -112,7 +113,7 @@ class ObjectionForm(forms.Form):
     )
 
 
-class RepairForm(forms.Form):
+class RepairForm(PlainForm):
     """A credit repair (信用修复) application: what was corrected, and the proof."""
 
     correction = forms.CharField(label=_("整改情况说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
@@ -124,7 +125,7 @@ class RepairForm(forms.Form):
     )
 
 
-class CaseResponseForm(forms.Form):
+class CaseResponseForm(PlainForm):
     """The agency's statement and defence (陈述申辩) on a notified credit case."""
 
     response = forms.CharField(label=_("陈述申辩意见"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))

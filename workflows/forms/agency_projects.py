@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import ApplicationError
+from marketplace.forms import PlainForm
 from marketplace.validators import validate_document_upload
 
 from ..models import Project
@@ -25,7 +26,7 @@ def validate_pdf_upload(upload) -> None:
         raise ValidationError(_("服务方案须为 PDF 文件。"), code="not_pdf")
 
 
-class SignupForm(forms.Form):
+class SignupForm(PlainForm):
     """A sign-up: the quote in the project's band (an amount, or a discount rate for 下浮率) and a proposal."""
 
     quote = forms.CharField(label=_("报价金额（元）"), max_length=30, error_messages={"required": _("请填写报价。")})
@@ -69,13 +70,13 @@ class SignupForm(forms.Form):
             raise forms.ValidationError(exc.messages) from None
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(PlainForm):
     """Giving up a won selection, with the reason (recorded with the credit event)."""
 
     reason = forms.CharField(label=_("放弃理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}), strip=True)
 
 
-class ContractUploadForm(forms.Form):
+class ContractUploadForm(PlainForm):
     """The signed contract as a PDF or a scan."""
 
     file = forms.FileField(
@@ -86,7 +87,7 @@ class ContractUploadForm(forms.Form):
     )
 
 
-class ResultSubmitForm(forms.Form):
+class ResultSubmitForm(PlainForm):
     """The delivered result (report) as a PDF or a scan."""
 
     file = forms.FileField(
@@ -97,7 +98,7 @@ class ResultSubmitForm(forms.Form):
     )
 
 
-class PaymentConfirmForm(forms.Form):
+class PaymentConfirmForm(PlainForm):
     """Confirmation of a received transfer; the hidden key makes a repeated submit confirm only once."""
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -14,7 +14,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import USCCField
+from marketplace.forms import MoneyField, PlainForm, USCCField
 from marketplace.models import Agency, QualificationLevel, QualificationType, ServiceCategory
 
 from ..models import Project
@@ -99,7 +99,7 @@ class LevelSelect(forms.Select):
         return option
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(PlainForm):
     """One qualification requirement: a type and the minimum level (which must be one of the type's)."""
 
     qualification_type = forms.TypedChoiceField(label=_("资质类型"), coerce=int, required=False, empty_value=None)
@@ -160,7 +160,7 @@ class BaseRequirementFormSet(forms.BaseFormSet):
 RequirementFormSet = forms.formset_factory(RequirementForm, formset=BaseRequirementFormSet, extra=3, max_num=10)
 
 
-class AvoidForm(forms.Form):
+class AvoidForm(PlainForm):
     """An agency to keep out of the project (回避), by USCC, with the reason."""
 
     uscc = USCCField(label=_("回避机构统一社会信用代码"), required=False, help_text="")
@@ -214,14 +214,14 @@ class BaseAvoidFormSet(forms.BaseFormSet):
 AvoidFormSet = forms.formset_factory(AvoidForm, formset=BaseAvoidFormSet, extra=2, max_num=20)
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(PlainForm):
     """A project as the buyer drafts it (项目信息、资质要求、报价、选取方式、期限)."""
 
     name = forms.CharField(label=_("项目名称"), max_length=200)
     category = forms.TypedChoiceField(label=_("服务事项"), coerce=int)
     content = forms.CharField(label=_("服务内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     scale = forms.CharField(label=_("项目规模"), max_length=200, required=False)
-    budget = forms.DecimalField(label=_("预算金额（元）"), max_digits=14, decimal_places=2)
+    budget = MoneyField(label=_("预算金额（元）"), max_digits=14, decimal_places=2)
     qualification_mode = forms.ChoiceField(
         label=_("资质要求方式"),
         choices=Project.QualificationMode.choices,
@@ -235,13 +235,13 @@ class ProjectForm(forms.Form):
         initial=Project.QuoteKind.AMOUNT,
         widget=INLINE_RADIOS,
     )
-    quote_floor = forms.DecimalField(
+    quote_floor = MoneyField(
         label=_("报价下限"),
         max_digits=14,
         decimal_places=2,
         help_text=_("低于下限的报价无效（防止恶意低价）；下浮率以 % 计。"),
     )
-    quote_ceiling = forms.DecimalField(
+    quote_ceiling = MoneyField(
         label=_("报价上限"), max_digits=14, decimal_places=2, help_text=_("报价金额的上限不得高于预算金额。")
     )
     method = forms.ChoiceField(label=_("选取方式"), choices=Project.Method.choices, widget=INLINE_RADIOS)

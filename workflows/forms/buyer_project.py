@@ -10,22 +10,23 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import MoneyField, PlainForm
+
 from ..models import Rating
 from .buyer import INLINE_RADIOS
 
 
-class CancelForm(forms.Form):
-    """Cancel (终止) the project; the reason is published in the termination notice."""
+class CancelForm(PlainForm):
+    """Cancel (终止) a published project; the reason is published in the termination notice.
+
+    What is published is shown on a confirmation page before anything is done (``forms.confirm``).
+    """
 
     reason = forms.CharField(
         label=_("终止原因（将公开发布）"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("终止项目须填写原因，原因将公开发布。")},
-    )
-    confirm = forms.BooleanField(
-        label=_("我确认终止该项目，且终止原因将在终止公告中公开"),
-        error_messages={"required": _("请勾选确认后再终止项目。")},
     )
 
     def clean_reason(self) -> str:
@@ -35,7 +36,7 @@ class CancelForm(forms.Form):
         return reason
 
 
-class MarksForm(forms.Form):
+class MarksForm(PlainForm):
     """The buyer's proposal marks (0–100) for every admitted sign-up of a scored comparison."""
 
     def __init__(self, *args, rows, **kwargs):
@@ -63,20 +64,20 @@ class MarksForm(forms.Form):
         return self[f"mark_{row.signup.pk}"]
 
 
-class ContractForm(forms.Form):
+class ContractForm(PlainForm):
     """The buyer confirms the contract the winner uploaded, with the contract amount."""
 
-    amount = forms.DecimalField(label=_("合同金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(label=_("合同金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(PlainForm):
     """Extend the service end date once, with a reason."""
 
     days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=180)
     reason = forms.CharField(label=_("延期理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ResultReviewForm(forms.Form):
+class ResultReviewForm(PlainForm):
     """Accept the delivered result, or return it for rework with what to fix."""
 
     DECISIONS = [("accept", _("验收通过")), ("return", _("退回整改"))]
@@ -99,7 +100,7 @@ class ResultReviewForm(forms.Form):
 MARK_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
 
 
-class RatingForm(forms.Form):
+class RatingForm(PlainForm):
     """The buyer's rating of the service: five marks 1–5 and a comment."""
 
     quality = forms.TypedChoiceField(label=_("服务质量"), choices=MARK_CHOICES, coerce=int, widget=INLINE_RADIOS)
@@ -120,7 +121,7 @@ def sandbox_payments_enabled() -> bool:
     return bool(getattr(settings, "ZJCS_PAYMENT_SANDBOX", True))
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(PlainForm):
     """Record the payment: a bank transfer reference, or the sandbox; the hidden key makes a re-send harmless."""
 
     provider = forms.ChoiceField(label=_("支付方式"), widget=INLINE_RADIOS, initial="bank_transfer")
@@ -148,7 +149,7 @@ class PaymentForm(forms.Form):
         return data
 
 
-class AfterMeasureForm(forms.Form):
+class AfterMeasureForm(PlainForm):
     """The buyer's decision when a measure reached the agency mid-service: continue, or terminate."""
 
     decision = forms.ChoiceField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import PlainForm
 from marketplace.validators import validate_document_upload
 
 from .agency import DOCUMENT_ACCEPT
@@ -21,27 +22,27 @@ def _evidence(label, required: bool = False) -> forms.FileField:
     )
 
 
-class ChallengeForm(forms.Form):
+class ChallengeForm(PlainForm):
     """A challenge (质疑) to a selection result: what is challenged and why, and the proof."""
 
     grounds = forms.CharField(label=_("质疑事项和理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
     evidence = _evidence(_("证明材料"))
 
 
-class ChallengeAnswerForm(forms.Form):
+class ChallengeAnswerForm(PlainForm):
     """The buyer's answer to a challenge."""
 
     answer = forms.CharField(label=_("答复内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ComplaintEscalateForm(forms.Form):
+class ComplaintEscalateForm(PlainForm):
     """A complaint (投诉) to the supervisor about the answer, or about no answer."""
 
     grounds = forms.CharField(label=_("投诉事项和理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
     evidence = _evidence(_("投诉证明材料"))
 
 
-class ComplaintDecisionForm(forms.Form):
+class ComplaintDecisionForm(PlainForm):
     """The supervisor's decision on a complaint; its reasons are published, so no personal data."""
 
     decision = forms.ChoiceField(
@@ -64,13 +65,13 @@ class ComplaintDecisionForm(forms.Form):
         return reasons
 
 
-class ServiceResponseForm(forms.Form):
+class ServiceResponseForm(PlainForm):
     """The agency's statement on a complaint about its service."""
 
     response = forms.CharField(label=_("机构说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class ServiceComplaintForm(forms.Form):
+class ServiceComplaintForm(PlainForm):
     """A complaint (投诉) about an agency's service."""
 
     project_code = forms.CharField(

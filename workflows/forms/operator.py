@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import PlainForm
 
-class ReturnForm(forms.Form):
+
+class ReturnForm(PlainForm):
     """Returning a project to the buyer with what to change."""
 
     note = forms.CharField(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from credit_rules.external import ImportRejected, RowError, listing_rows
 from credit_rules.models import MeasureKind
 from credit_rules.policy import policy_at
-from marketplace.forms import USCCField
+from marketplace.forms import PlainForm, USCCField
 from marketplace.models import Agency, SupervisorProfile
 from marketplace.validators import uscc_problem, validate_document_upload
 
@@ -83,7 +83,7 @@ class AgencyInScopeField(USCCField):
         return agency
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainForm):
     """A supervisor's decision on an entry application."""
 
     DECISIONS = [
@@ -108,7 +108,7 @@ class ReviewForm(forms.Form):
         return data
 
 
-class EventForm(forms.Form):
+class EventForm(PlainForm):
     """A credit event a supervisor records: a warning, a verified complaint or an honour."""
 
     agency = AgencyInScopeField()
@@ -160,7 +160,18 @@ class EventForm(forms.Form):
         return summary
 
 
-class CaseForm(forms.Form):
+class WarningWithdrawForm(PlainForm):
+    """Why the issuing supervisor withdraws a warning (kept with the compensating entry)."""
+
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写明警告为何有误（如对象错误、事实有误）；撤回后该记录不再计分，警告公告撤回。"),
+    )
+
+
+class CaseForm(PlainForm):
     """A proposed discretionary measure, or a grave finding, against an agency (立案)."""
 
     MEASURES = [
@@ -211,7 +222,7 @@ class CaseForm(forms.Form):
         return data
 
 
-class NoteDecisionForm(forms.Form):
+class NoteDecisionForm(PlainForm):
     """A decision with a reason (objections, repairs, cases): the chosen action and a required note."""
 
     action = forms.ChoiceField(widget=forms.HiddenInput)
@@ -243,7 +254,7 @@ class CaseDecisionForm(NoteDecisionForm):
         return data
 
 
-class ExternalListForm(forms.Form):
+class ExternalListForm(PlainForm):
     """An external dishonesty list file (失信名单) to import.
 
     ``agencies`` is the importer's authority: None for the platform credit office (every organisation,
@@ -279,14 +290,14 @@ class ExternalListForm(forms.Form):
             )
         return upload
 
-    def scope_check(self, content: bytes) -> None:
+    def scope_check(self, content: bytes, filename: str | None = None) -> None:
         """Refuse the file (``ImportRejected``, each row named) if a row lies outside the importer's authority.
 
         A file with bad rows is refused here with the same errors the import itself would give.
         """
+        rows = listing_rows(content, filename or self.cleaned_data["file"].name or "")
         if self.agencies is None:
             return
-        rows = listing_rows(content, self.cleaned_data["file"].name or "")
         usccs = sorted({row["uscc"] for _line, row in rows})
         covered: set[str] = set()
         registered: dict[str, str] = {}

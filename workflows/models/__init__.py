@@ -8,7 +8,7 @@ migrations are those of the single module this package replaced: everything is r
 
 from .clock import DemoClockStep
 from .complaints import Challenge, ServiceComplaint
-from .credit import CreditCase, Objection, RepairRequest
+from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .log import TransitionLog
 from .membership import Membership
@@ -39,6 +39,7 @@ __all__ = [
     "ServiceComplaint",
     "SignUp",
     "TransitionLog",
+    "WarningWithdrawal",
     "contract_upload_to",
     "evidence_upload_to",
 ]

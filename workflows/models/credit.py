@@ -291,3 +291,43 @@ class RepairRequest(FSMModelMixin, models.Model):
     def reject(self, *, at: datetime.datetime, user, note: str) -> None:
         """Repair refused, with the reason."""
         self.decided_at, self.decided_by, self.decision_note = at, user, note
+
+
+class WarningWithdrawal(FSMModelMixin, models.Model):
+    """An erroneous credit warning withdrawn by the supervisor who issued it, within the policy's window.
+
+    The row is the withdrawal's record and its one-time lock (one per warning); its transition stops the
+    warning counting (a compensating ledger entry) and withdraws its public notice.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("撤回中")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="warning_withdrawals")
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="withdrawal")
+    state = FSMField(_("状态"), default=State.REQUESTED, choices=State.choices, protected=True, db_index=True)
+    reason = models.TextField(_("撤回理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("信用警告撤回")
+        verbose_name_plural = _("信用警告撤回")
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.entry.title}"
+
+    @transition(
+        field=state,
+        source=State.REQUESTED,
+        target=State.WITHDRAWN,
+        permission=perm.warning_issuer,
+        custom=exempt(
+            "correcting the supervisor's own erroneous warning: the agency's credit does not bar a correction"
+        ),
+    )
+    def withdraw(self, *, at: datetime.datetime) -> None:
+        """The warning was issued in error: it stops counting and its notice is withdrawn."""
+        self.withdrawn_at = at

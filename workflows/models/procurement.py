@@ -39,6 +39,7 @@ class Project(FSMModelMixin, models.Model):
         RATED = "rated", _("已评价")
         CLOSED = "closed", _("已完结")
         CANCELLED = "cancelled", _("已终止")
+        DISCARDED = "discarded", _("已放弃（未发布）")
         FAILED = "failed", _("流标")
 
     class Method(models.TextChoices):
@@ -297,17 +298,32 @@ class Project(FSMModelMixin, models.Model):
         """Rated and paid (or the service was terminated): the project is complete."""
         self.closed_at = at
 
+    def publicity_over_at(self, at: datetime.datetime) -> bool:
+        """The result publicity (公示) has ended by ``at`` (a project without one has nothing to wait for)."""
+        return self.publicity_ends_at is None or at >= self.publicity_ends_at
+
     @transition(
         field=state,
-        source=[State.DRAFT, State.RETURNED, State.PENDING_REVIEW, State.OPEN, State.SELECTING, State.AWARDED],
+        source=[State.OPEN, State.SELECTING, State.AWARDED],
         target=State.CANCELLED,
         permission=perm.buyer_staff,
         custom=exempt("the buyer ends its own project with a published reason"),
     )
     def cancel(self, *, at: datetime.datetime, reason: str) -> None:
-        """The buyer ends the project with a published reason (终止)."""
+        """The buyer ends a published project with a published reason (终止)."""
         self.closed_at = at
         self.cancel_reason = reason
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED, State.PENDING_REVIEW],
+        target=State.DISCARDED,
+        permission=perm.buyer_staff,
+        custom=exempt("the buyer drops its own unpublished draft: nothing was published, no agency is affected"),
+    )
+    def discard(self, *, at: datetime.datetime) -> None:
+        """The buyer drops a project never published (放弃草稿): no notice, no reason to publish."""
+        self.closed_at = at
 
 
 class ProjectQualification(models.Model):

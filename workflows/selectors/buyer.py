@@ -51,6 +51,7 @@ NEXT_ACTION = {
     S.RATED: gettext_lazy("登记付款后项目完结"),
     S.CLOSED: gettext_lazy("项目已完结"),
     S.CANCELLED: gettext_lazy("可重新发起"),
+    S.DISCARDED: gettext_lazy("草稿已放弃，未发布"),
     S.FAILED: gettext_lazy("可重新发起"),
 }
 SCORING_ACTION = gettext_lazy("为各有效报名的服务方案评分，完成比选")
@@ -86,9 +87,18 @@ def project_list_for_buyer_projects(unit: BuyerUnit, state: str = "") -> QuerySe
         )
         .order_by("-created_at", "-pk")
     )
-    if state:
-        qs = qs.filter(state=state)
+    # A discarded draft was never published: the list shows it only when asked for by its state.
+    qs = qs.filter(state=state) if state else qs.exclude(state=S.DISCARDED)
     return qs
+
+
+def winner_for_confirmation(project: Project) -> SignUp | None:
+    """The winner that has confirmed its win, with what the buyer checks before confirming it (name, USCC, region)."""
+    return (
+        SignUp.objects.filter(project=project, state=SignUp.State.CONFIRMED)
+        .select_related("agency", "agency__region")
+        .first()
+    )
 
 
 def project_for_buyer(unit: BuyerUnit, code: str) -> Project:

@@ -19,7 +19,7 @@ from credit_rules.standing import ActiveMeasure
 from marketplace.models import Agency, Qualification, SupervisorProfile
 from marketplace.selectors import supervisor_scope_q
 
-from ..models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
+from ..models import CreditCase, Membership, Objection, RepairRequest, TransitionLog, WarningWithdrawal
 
 SEARCH_LIMIT = 20
 RECENT_ENTRIES = 12
@@ -184,7 +184,14 @@ def membership_for_supervisor_renewal(profile: SupervisorProfile, pk: int) -> Me
 def credit_case_for_supervisor(profile: SupervisorProfile, pk: int) -> CreditCase:
     """One credit case in scope with its agency, people, measure entry and triggering entry (404 outside the scope)."""
     qs = CreditCase.objects.select_related(
-        "agency", "agency__credit", "subject", "proposed_by", "decided_by", "measure_entry", "trigger_entry"
+        "agency",
+        "agency__credit",
+        "agency__region",
+        "subject",
+        "proposed_by",
+        "decided_by",
+        "measure_entry",
+        "trigger_entry",
     )
     return _in_scope_or_404(qs, profile, pk)
 
@@ -274,7 +281,21 @@ def agency_list_for_supervisor_search(profile: SupervisorProfile, query: str) ->
 
 def agency_in_scope_by_uscc(profile: SupervisorProfile | None, uscc: str) -> Agency | None:
     """The agency with this USCC if it lies in the supervisor's scope."""
-    return agencies_in_scope(profile).select_related("credit").filter(uscc=uscc).first()
+    return agencies_in_scope(profile).select_related("credit", "region").filter(uscc=uscc).first()
+
+
+def agencies_named_in_list(usccs: set[str]) -> list[Agency]:
+    """The registered agencies an external list names, with their region, for the import's confirmation."""
+    found: list[Agency] = []
+    ordered = sorted(usccs)
+    for start in range(0, len(ordered), 5000):  # stay under SQL variable limits on long lists
+        found.extend(Agency.objects.filter(uscc__in=ordered[start : start + 5000]).select_related("region"))
+    return sorted(found, key=lambda agency: agency.name)
+
+
+def warning_withdrawal_of(entry: LedgerEntry) -> WarningWithdrawal | None:
+    """The withdrawal of a warning, if its issuer withdrew it."""
+    return WarningWithdrawal.objects.filter(entry=entry).select_related("requested_by").first()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,6 +33,7 @@ from ..forms.buyer_project import (
     RatingForm,
     ResultReviewForm,
 )
+from ..forms.confirm import ConfirmationForm, confirmation_token
 from ..models import Engagement, Payment
 from ..selectors import buyer as sel
 from ..services.delivery import engagements as engagement_services
@@ -94,28 +96,59 @@ def project_submit(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResp
     return project_redirect(code)
 
 
+CANCEL_PURPOSE = "buyer-project-cancel"
+AWARD_PURPOSE = "buyer-project-confirm-winner"
+
+
 @require_http_methods(["GET", "POST"])
 @buyer_required
 def project_cancel(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
-    """Cancel the project after a confirmation; the reason is published (终止公告)."""
+    """Terminate a published project (终止): the reason, then a confirmation page of what is published, then done.
+
+    A project never published is not terminated: it is discarded (``project_discard``), with nothing published.
+    """
     project = sel.project_for_buyer(unit, code)
-    form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = project_services.project_cancel(
-                project=project, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ApplicationError as exc:
-            refusal_show(request, exc, form=form, field="reason")
+    if not project.published_at:
+        return redirect("buyer-project-discard", code=code)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = CancelForm(None if step else (request.POST or None))
+    if step:
+        confirm = ConfirmationForm(request.POST, purpose=CANCEL_PURPOSE, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        if payload is None or payload.get("project") != project.code:
+            for error in confirm.problems():
+                messages.error(request, error)
+        elif step == "edit":
+            form = CancelForm(initial={"reason": payload["reason"]})
         else:
-            text = (
-                _("项目已终止，终止公告将公开发布终止原因。")
-                if project.published_at
-                else _("项目已终止（尚未发布，无需公告）。")
-            )
-            result_show(request, result, text)
+            result = project_services.project_cancel(project=project, actor=request.user, reason=payload["reason"])
+            result_show(request, result, _("项目已终止，终止公告将公开发布终止原因。"))
             return project_redirect(code)
+    elif request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        context = {
+            "unit": unit,
+            "project": project,
+            "reason": reason,
+            "confirmation": confirmation_token(
+                purpose=CANCEL_PURPOSE, user=request.user, data={"project": project.code, "reason": reason}
+            ),
+        }
+        return render(request, "workflows/buyer_project_cancel_confirm.html", context)
     return render(request, "workflows/buyer_project_cancel.html", {"unit": unit, "project": project, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@buyer_required
+def project_discard(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
+    """Discard a project never published (放弃草稿) after a confirmation; nothing is published."""
+    project = sel.project_for_buyer(unit, code)
+    if request.method == "POST":
+        result = project_services.project_discard(project=project, actor=request.user)
+        if result_show(request, result, _("草稿已放弃：该项目未发布，不发布任何公告。")):
+            return redirect("buyer-projects")
+        return project_redirect(code)
+    return render(request, "workflows/buyer_project_discard.html", {"unit": unit, "project": project})
 
 
 @require_POST
@@ -163,8 +196,28 @@ def project_scoring_finish(request: HttpRequest, unit: BuyerUnit, code: str) -> 
 @buyer_required
 @project_step
 def project_confirm_winner(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpResponse:
-    """After the publicity period, with the winner's confirmation, start contracting."""
+    """After the publicity period, with the winner's confirmation, start contracting — once the buyer has checked
+    the winner (full name, USCC, region, quote) on a confirmation page. Before it can be confirmed at all, the
+    service's own refusal is shown at once."""
     project = sel.project_for_buyer(unit, code)
+    winner = sel.winner_for_confirmation(project)
+    step = request.POST.get("step", "")
+    if step == "confirm":
+        confirm = ConfirmationForm(request.POST, purpose=AWARD_PURPOSE, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        if payload is None or winner is None or payload != {"project": project.code, "winner": winner.pk}:
+            for error in confirm.problems():
+                messages.error(request, error)
+            return project_redirect(code)
+    elif winner is not None and project.publicity_over_at(timezone.now()):
+        data = {"project": project.code, "winner": winner.pk}
+        context = {
+            "unit": unit,
+            "project": project,
+            "winner": winner,
+            "confirmation": confirmation_token(purpose=AWARD_PURPOSE, user=request.user, data=data),
+        }
+        return render(request, "workflows/buyer_project_award_confirm.html", context)
     result = award_services.project_confirm_winner(project=project, actor=request.user)
     result_show(request, result, _("已确认中选结果，进入签约阶段。"))
     return project_redirect(code)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.boundedjson import JsonRefused, bounded_loads
+from marketplace.forms import PlainForm
 
 from .. import draw
 from ..markdown_subset import markdown_html
@@ -116,7 +117,7 @@ def draw_proof(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "workflows/public_draw_proof.html", context)
 
 
-class DrawVerifyForm(forms.Form):
+class DrawVerifyForm(PlainForm):
     """Any proof JSON, pasted or uploaded, and optionally the commitment the announcement published."""
 
     proof_text = forms.CharField(

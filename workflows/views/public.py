@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from credit_rules.models import Grade, MeasureKind
 from marketplace.fields import BoundedDateField
+from marketplace.forms import PlainForm
 from marketplace.models import BuyerUnit, ServiceCategory
 from marketplace.selectors import category_tree
 
@@ -46,7 +47,7 @@ MEASURE_COLORS = {
 }
 
 
-class ProjectSearchForm(forms.Form):
+class ProjectSearchForm(PlainForm):
     """Search and filters of the public project search (all optional; a bad value is reported and ignored)."""
 
     q = forms.CharField(label=gettext_lazy("项目名称、编号或项目业主"), required=False, max_length=100)

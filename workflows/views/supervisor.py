@@ -7,32 +7,29 @@ which imports for every organisation. Writes go through the services in ``workfl
 
 from __future__ import annotations
 
-import os
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from credit_rules.external import ImportRejected
-from credit_rules.models import CreditSubject, Source
+from credit_rules.external import ImportRejected, listing_rows
 from credit_rules.policy import policy_at
-from credit_rules.services import subject_for_agency
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.errors import ApplicationError
 from marketplace.selectors import supervisor_profile_of
 
+from ..forms.confirm import ConfirmationForm, confirmation_token
 from ..forms.supervisor import (
-    EVENT_CODES,
     CaseDecisionForm,
     CaseForm,
-    EventForm,
     ExternalListForm,
     NoteDecisionForm,
     ReviewForm,
@@ -43,7 +40,6 @@ from ..selectors import supervisor as sel
 from ..selectors.agency import case_rule_reason
 from ..selectors.complaints import complaints_for_supervisor_queue
 from ..services.credit.cases import case_decide, case_notify, case_propose
-from ..services.credit.events import credit_event_record, warning_issue
 from ..services.credit.external import external_list_import
 from ..services.credit.objections import objection_decide
 from ..services.credit.repairs import repair_decide
@@ -126,97 +122,6 @@ def application(request, profile, pk: int):
     return render(request, "workflows/supervisor_application.html", context)
 
 
-# --- credit events (warnings, complaints, honours) --------------------------------------------------
-
-
-def _save_evidence(upload, folder: str) -> str:
-    """Store an evidence upload privately and return its storage name."""
-    if not upload:
-        return ""
-    name = os.path.basename(upload.name or "evidence")
-    return default_storage.save(f"evidence/{folder}/{timezone.now():%Y%m}/{name}", upload)
-
-
-def _event_record_once(*, profile_user, agency, code: str, data: dict, token: str):
-    """Record the event unless this form's one-time key was already used; returns (entry, created)."""
-    subject = subject_for_agency(agency)
-    with transaction.atomic():
-        # The subject row is the ledger's append lock: a second submission of the same form waits
-        # here for the first to commit, then finds its entry instead of recording another.
-        locked = CreditSubject.objects.select_for_update().get(pk=subject.pk)
-        existing = sel.ledger_event_by_idempotency_key(locked, token)
-        if existing is not None:
-            return existing, False
-        evidence_file = _save_evidence(data.get("evidence_file"), "event")
-        if code == "CREDIT_WARNING":
-            entry = warning_issue(
-                agency=agency,
-                actor=profile_user,
-                facts=data["facts"],
-                evidence_summary=data["evidence_summary"],
-                evidence_file=evidence_file,
-                idempotency_key=token,
-            )
-        else:
-            # Not published by itself: an honour that orders a reward is announced by the reward (the red list).
-            entry = credit_event_record(
-                subject=locked,
-                code=code,
-                source=Source.SUPERVISOR,
-                actor=profile_user,
-                evidence={
-                    "summary": data["evidence_summary"],
-                    "facts": data["facts"],
-                    "file": evidence_file,
-                    "idempotency_key": token,
-                },
-            )
-        return entry, True
-
-
-@supervisor_required
-def event_new(request, profile):
-    """Issue a credit warning or record a credit event (complaint, honour) against an agency in scope."""
-    query = request.GET.get("q", "").strip()
-    initial = {}
-    if request.GET.get("agency"):
-        initial["agency"] = request.GET["agency"].strip().upper()
-    if request.GET.get("code") in EVENT_CODES:
-        initial["code"] = request.GET["code"]
-    form = EventForm(request.POST or None, request.FILES or None, profile=profile, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        entry, created = _event_record_once(
-            profile_user=request.user, agency=data["agency"], code=data["code"], data=data, token=str(data["token"])
-        )
-        if created:
-            messages.success(
-                request, _("已记录：%(title)s（%(name)s）。") % {"title": entry.title, "name": entry.subject.name}
-            )
-        else:
-            messages.warning(request, _("该表单已经提交过，未重复记录。以下是首次提交的结果。"))
-        return redirect("supervisor-event", pk=entry.pk)
-    chosen = None
-    uscc = form["agency"].value() if form.is_bound else initial.get("agency")
-    if uscc:
-        chosen = sel.agency_in_scope_by_uscc(profile, str(uscc).replace(" ", "").upper())
-    context = {
-        "form": form,
-        "query": query,
-        "results": sel.agency_list_for_supervisor_search(profile, query),
-        "chosen": chosen,
-        "chosen_standing": sel.credit_standing_for_supervisor(chosen) if chosen else None,
-    }
-    return render(request, "workflows/supervisor_event_form.html", context)
-
-
-@supervisor_required
-def event_detail(request, profile, pk: int):
-    """What recording an event did: the entry, the score and grade after it, and measures it set off."""
-    outcome = sel.ledger_event_for_supervisor(profile, pk)
-    return render(request, "workflows/supervisor_event_done.html", {"outcome": outcome})
-
-
 # --- credit cases -----------------------------------------------------------------------------------
 
 
@@ -249,6 +154,9 @@ def case_new(request, profile):
     return render(request, "workflows/supervisor_case_form.html", {"form": form})
 
 
+CASE_PURPOSE = "supervisor-case-decision"
+
+
 @supervisor_required
 def case_detail(request, profile, pk: int):
     """One credit case: facts, the agency's response, history; notify, apply or dismiss."""
@@ -259,11 +167,33 @@ def case_detail(request, profile, pk: int):
             result = case_notify(case=case, actor=request.user)
             result_show(request, result, _("已告知机构，陈述申辩期限已开始计算。"))
             return redirect("supervisor-case", pk=pk)
-        if form.is_valid():
-            apply = form.cleaned_data["action"] == "apply"
-            result = case_decide(case=case, actor=request.user, apply=apply, note=form.cleaned_data["note"])
-            result_show(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
-            return redirect("supervisor-case", pk=pk)
+        step = request.POST.get("step", "")
+        if step:
+            confirm = ConfirmationForm(request.POST, purpose=CASE_PURPOSE, user=request.user)
+            payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+            if payload is None or payload.get("case") != case.pk:
+                for error in confirm.problems():
+                    messages.error(request, error)
+                form = CaseDecisionForm(case=case)
+            elif step == "edit":
+                form = CaseDecisionForm(case=case, initial={"note": payload["note"]})
+            else:
+                apply = payload["action"] == "apply"
+                result = case_decide(case=case, actor=request.user, apply=apply, note=payload["note"])
+                result_show(request, result, _("已决定实施措施。") if apply else _("已决定不予处理。"))
+                return redirect("supervisor-case", pk=pk)
+        elif form.is_valid():
+            # Check your answers: the agency, the measure and its basis, what is published; nothing done yet.
+            data = {"case": case.pk, "action": form.cleaned_data["action"], "note": form.cleaned_data["note"]}
+            context = {
+                "case": case,
+                "apply": data["action"] == "apply",
+                "note": data["note"],
+                "ground_label": catalogue_label(case.ground_code) if case.ground_code else "",
+                "rule": case_rule_reason(case, policy_at()),
+                "confirmation": confirmation_token(purpose=CASE_PURPOSE, user=request.user, data=data),
+            }
+            return render(request, "workflows/supervisor_case_confirm.html", context)
     context = {
         "case": case,
         "form": form,
@@ -338,32 +268,82 @@ def repair_detail(request, profile, pk: int):
 # --- external dishonesty lists ----------------------------------------------------------------------
 
 
+IMPORT_PURPOSE = "external-list-import"
+
+
+def _import_preview(content: bytes, filename: str) -> dict:
+    """What importing the (valid) file will do: rows listed and delisted, and the registered agencies it names."""
+    rows = [row for _line, row in listing_rows(content, filename)]
+    listed = {row["uscc"] for row in rows if not row["delisted_on"]}
+    named = sel.agencies_named_in_list({row["uscc"] for row in rows})
+    return {
+        "rows": len(rows),
+        "listed": len(listed),
+        "delisted": len(rows) - sum(1 for row in rows if not row["delisted_on"]),
+        "agencies": [(agency, agency.uscc in listed) for agency in named],
+    }
+
+
 @login_required
 def external_import(request):
     """Import an external dishonesty list: every row valid or nothing imported; listed members suspended.
 
     The platform credit office imports for every organisation; a supervisor only a list whose every
-    row names an agency in its scope (``ExternalListForm.scope_check``); anyone else gets a 403.
+    row names an agency in its scope (``ExternalListForm.scope_check``); anyone else gets a 403. A valid file
+    is kept privately and shown on a confirmation page (the members it suspends or restores, by full name,
+    USCC and region); only the confirmation, carrying the file's digest signed, imports it.
     """
     platform = is_credit_office(request.user)
     profile = supervisor_profile_of(request.user)
     if not platform and profile is None:
         raise PermissionDenied(_("该页面仅限监管部门或平台信用管理部门使用。"))
     agencies = None if platform else agencies_in_authority(request.user)
-    form = ExternalListForm(request.POST or None, request.FILES or None, agencies=agencies)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = ExternalListForm(None if step else (request.POST or None), request.FILES or None, agencies=agencies)
     context: dict = {"form": form, "platform": platform, "profile": profile}
-    if request.method == "POST" and form.is_valid():
+    if step == "confirm":
+        confirm = ConfirmationForm(request.POST, purpose=IMPORT_PURPOSE, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        content = _pending_read(payload)
+        if payload is None or content is None:
+            for error in confirm.problems():
+                messages.error(request, error)
+        else:
+            try:
+                form.scope_check(content, payload["filename"])
+                batch, affected = external_list_import(
+                    content=content, filename=payload["filename"], actor=request.user
+                )
+            except ImportRejected as exc:
+                context["errors"] = exc.errors
+            else:
+                context.update({"batch": batch, "affected": affected})
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
             form.scope_check(content)
-            batch, affected = external_list_import(content=content, filename=upload.name, actor=request.user)
         except ImportRejected as exc:
             context["errors"] = exc.errors
         else:
-            context.update({"batch": batch, "affected": affected})
-            context["form"] = ExternalListForm(agencies=agencies)
+            digest = hashlib.sha256(content).hexdigest()
+            ext = ".json" if (upload.name or "").lower().endswith(".json") else ".csv"
+            stored = default_storage.save(f"evidence/external-pending/{digest}{ext}", ContentFile(content))
+            data = {"stored": stored, "filename": upload.name, "sha256": digest}
+            context.update(_import_preview(content, upload.name or ""))
+            context["filename"] = upload.name
+            context["confirmation"] = confirmation_token(purpose=IMPORT_PURPOSE, user=request.user, data=data)
+            return render(request, "workflows/supervisor_external_import_confirm.html", context)
     return render(request, "workflows/supervisor_external_import.html", context)
+
+
+def _pending_read(payload: dict | None) -> bytes | None:
+    """The confirmed file's content, if it is still stored and unchanged since it was checked."""
+    if payload is None or not default_storage.exists(payload["stored"]):
+        return None
+    with default_storage.open(payload["stored"], "rb") as handle:
+        content = handle.read()
+    return content if hashlib.sha256(content).hexdigest() == payload["sha256"] else None
 
 
 # --- private files (scans and evidence): only for supervisors whose scope covers the agency ----------

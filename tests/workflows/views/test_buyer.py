@@ -438,7 +438,21 @@ def test_confirm_winner_only_after_publicity_and_after_the_winner_confirmed(sett
     winner, winner_user = winner_of(project, pool)
     assert award_services.winner_confirm(signup=winner, actor=winner_user).ok
     assert "已确认中选" in page_html(client.get(reverse("buyer-project", args=[project.code])))
-    response = client.post(confirm_url, follow=True)
+    # the buyer first sees whom it confirms: full name, USCC and quote; nothing is done yet
+    response = client.post(confirm_url)
+    html = page_html(response)
+    assert "请核对后提交" in html and winner.agency.name in html and winner.agency.uscc in html
+    assert Project.objects.get(pk=project.pk).state == "awarded"
+    confirmation = response.context["confirmation"]
+    # a stale confirmation is refused and does nothing
+    settings.ZJCS_CONFIRM_MAX_AGE = -1
+    response = client.post(confirm_url, {"step": "confirm", "confirmation": confirmation}, follow=True)
+    assert "确认页已过期" in page_html(response) and Project.objects.get(pk=project.pk).state == "awarded"
+    settings.ZJCS_CONFIRM_MAX_AGE = 1800
+    # a tampered one too
+    client.post(confirm_url, {"step": "confirm", "confirmation": confirmation + "x"})
+    assert Project.objects.get(pk=project.pk).state == "awarded"
+    response = client.post(confirm_url, {"step": "confirm", "confirmation": confirmation}, follow=True)
     assert Project.objects.get(pk=project.pk).state == "contracting"
     assert "签约中" in page_html(response) and Engagement.objects.filter(project=project).exists()
 
@@ -613,7 +627,13 @@ def test_payment_page_shows_a_late_payment():
 # --- cancel and relaunch ---------------------------------------------------------------------------------------------
 
 
-def test_cancel_asks_for_confirmation_and_publishes_the_reason():
+def cancel_confirmed(client, url, reason: str):
+    """The termination form sent with ``reason``, then confirmed on its check-your-answers page."""
+    response = client.post(url, {"reason": reason})
+    return client.post(url, {"step": "confirm", "confirmation": response.context["confirmation"]}, follow=True)
+
+
+def test_cancel_shows_what_is_published_and_acts_only_when_confirmed():
     # given a published project
     buyer = buyer_user()
     client = logged_in(buyer)
@@ -621,15 +641,21 @@ def test_cancel_asks_for_confirmation_and_publishes_the_reason():
     url = reverse("buyer-project-cancel", args=[project.code])
     assert "终止公告" in page_html(client.get(url))
 
-    # without the confirmation or a reason nothing happens
-    response = client.post(url, {"reason": "上级调整建设计划，项目暂缓实施。"})
-    assert response.status_code == 200 and "请勾选确认" in page_html(response)
-    response = client.post(url, {"reason": "  ", "confirm": "on"})
+    # without a reason nothing happens
+    response = client.post(url, {"reason": "  "})
     assert response.status_code == 200 and "须填写原因" in page_html(response)
+    # with a reason, the confirmation page shows the project and the reason to be published, and nothing is done
+    response = client.post(url, {"reason": "上级调整建设计划，项目暂缓实施。"})
+    html = page_html(response)
+    assert "请核对后提交" in html and project.code in html and "上级调整建设计划" in html and "终止公告" in html
+    assert Project.objects.get(pk=project.pk).state == "open"
+    assert not NoticeRequest.objects.filter(kind="termination").exists()
+    # a tampered or stale confirmation does nothing
+    client.post(url, {"step": "confirm", "confirmation": response.context["confirmation"] + "x"})
     assert Project.objects.get(pk=project.pk).state == "open"
 
-    # when confirmed with a reason
-    client.post(url, {"reason": "上级调整建设计划，项目暂缓实施。", "confirm": "on"})
+    # when confirmed
+    cancel_confirmed(client, url, "上级调整建设计划，项目暂缓实施。")
 
     # then the project is cancelled and the termination notice carries the reason
     assert Project.objects.get(pk=project.pk).state == "cancelled"
@@ -637,11 +663,56 @@ def test_cancel_asks_for_confirmation_and_publishes_the_reason():
     assert notice.payload["reason"] == "上级调整建设计划，项目暂缓实施。"
 
 
+def test_a_stale_cancel_confirmation_is_refused(settings):
+    buyer = buyer_user()
+    client = logged_in(buyer)
+    project = published_project("draw", buyer=buyer)
+    url = reverse("buyer-project-cancel", args=[project.code])
+    confirmation = client.post(url, {"reason": "资金调整。"}).context["confirmation"]
+    settings.ZJCS_CONFIRM_MAX_AGE = -1
+    response = client.post(url, {"step": "confirm", "confirmation": confirmation})
+    assert "确认页已过期" in page_html(response)
+    assert Project.objects.get(pk=project.pk).state == "open"
+    assert not NoticeRequest.objects.filter(kind="termination").exists()
+
+
+def test_a_draft_is_discarded_not_terminated():
+    # given a draft project
+    buyer = buyer_user()
+    client = logged_in(buyer)
+    project = draft_project(buyer)
+    page = page_html(client.get(reverse("buyer-project", args=[project.code])))
+    assert "放弃草稿" in page and "终止项目" not in page
+    # the termination page sends a draft to the discard page
+    response = client.get(reverse("buyer-project-cancel", args=[project.code]))
+    assert response["Location"] == reverse("buyer-project-discard", args=[project.code])
+    page = page_html(client.get(response["Location"]))
+    assert "不发布任何公告" in page and "终止原因" not in page
+    # when the buyer discards it
+    response = client.post(reverse("buyer-project-discard", args=[project.code]), follow=True)
+    # then it is discarded, nothing is published, and it leaves the list
+    assert Project.objects.get(pk=project.pk).state == "discarded"
+    assert not NoticeRequest.objects.exists()
+    assert "草稿已放弃" in page_html(response) and project.code not in page_html(client.get(reverse("buyer-projects")))
+
+
+def test_a_published_project_cannot_be_discarded():
+    buyer = buyer_user()
+    client = logged_in(buyer)
+    project = published_project("draw", buyer=buyer)
+    response = client.post(reverse("buyer-project-discard", args=[project.code]), follow=True)
+    assert "不能执行该操作" in page_html(response)
+    assert Project.objects.get(pk=project.pk).state == "open"
+
+
 def test_cancel_is_refused_once_contracting_started():
     buyer = buyer_user()
     project, _engagement, _winner, _user = contracting_project(buyer=buyer, contract=True)
+    response = logged_in(buyer).post(reverse("buyer-project-cancel", args=[project.code]), {"reason": "不再需要"})
     response = logged_in(buyer).post(
-        reverse("buyer-project-cancel", args=[project.code]), {"reason": "不再需要", "confirm": "on"}, follow=True
+        reverse("buyer-project-cancel", args=[project.code]),
+        {"step": "confirm", "confirmation": response.context["confirmation"]},
+        follow=True,
     )
     assert "不能执行该操作" in page_html(response)
     assert Project.objects.get(pk=project.pk).state == "contracting"

@@ -45,7 +45,12 @@ def world():
 
 def upload(client, *rows: str):
     content = listing_csv(*rows)
-    return client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.csv", content)})
+    response = client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.csv", content)})
+    if response.context and "confirmation" in response.context:  # the check-your-answers page: confirm it
+        response = client.post(
+            reverse("supervisor-external-import"), {"step": "confirm", "confirmation": response.context["confirmation"]}
+        )
+    return response
 
 
 def test_a_row_outside_the_scope_refuses_the_whole_file(world):
@@ -97,3 +102,40 @@ def test_the_credit_office_imports_for_every_organisation(world):
 @pytest.mark.parametrize("who", [operator_user, buyer_user])
 def test_other_roles_cannot_import(who):
     assert logged_in(who()).get(reverse("supervisor-external-import")).status_code == 403
+
+
+def test_the_confirmation_names_each_member_and_nothing_is_imported_before_it(world):
+    inside, inside_membership, _outside, _om, scoped = world
+    client = logged_in(scoped)
+    content = listing_csv(listing_row(inside))
+    response = client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.csv", content)})
+    text = page_text(response)
+    assert "请核对后提交" in text and inside.name in text and inside.uscc in text and inside.region.name in text
+    assert "暂停交易资格" in text
+    assert not ExternalListing.objects.exists()
+    assert refetch(inside_membership).state == Membership.State.ACTIVE
+    confirmation = response.context["confirmation"]
+    # a tampered confirmation, or one for another user, imports nothing
+    client.post(reverse("supervisor-external-import"), {"step": "confirm", "confirmation": confirmation + "x"})
+    other = logged_in(credit_office_user())
+    response = other.post(reverse("supervisor-external-import"), {"step": "confirm", "confirmation": confirmation})
+    assert "确认信息已失效或被改动" in page_text(response)
+    assert not ExternalListing.objects.exists()
+    # the confirmation imports it
+    client.post(reverse("supervisor-external-import"), {"step": "confirm", "confirmation": confirmation})
+    assert ExternalListing.objects.count() == 1
+    assert refetch(inside_membership).state == Membership.State.SUSPENDED
+
+
+def test_a_stale_import_confirmation_imports_nothing(world, settings):
+    inside, inside_membership, _outside, _om, scoped = world
+    client = logged_in(scoped)
+    content = listing_csv(listing_row(inside))
+    response = client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.csv", content)})
+    settings.ZJCS_CONFIRM_MAX_AGE = -1
+    response = client.post(
+        reverse("supervisor-external-import"), {"step": "confirm", "confirmation": response.context["confirmation"]}
+    )
+    assert "确认页已过期" in page_text(response)
+    assert not ExternalListing.objects.exists()
+    assert refetch(inside_membership).state == Membership.State.ACTIVE

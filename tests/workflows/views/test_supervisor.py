@@ -51,8 +51,10 @@ def event_post(
     code="CREDIT_WARNING",
     summary="未按合同约定提交成果，经核查属实。",
     evidence_file=None,
+    confirm=True,
 ):
-    """The supervisor's event form, filled in for ``agency`` and sent (with a fresh one-time token unless given)."""
+    """The supervisor's event form, filled in for ``agency`` and sent (with a fresh one-time token unless given),
+    then confirmed on the check-your-answers page unless ``confirm`` is False."""
     data = {
         "agency": agency.uscc,
         "code": code,
@@ -62,7 +64,33 @@ def event_post(
     }
     if evidence_file is not None:
         data["evidence_file"] = evidence_file
-    return client.post(reverse("supervisor-event-new"), data)
+    response = client.post(reverse("supervisor-event-new"), data)
+    if confirm and response.status_code == 200 and response.context and "confirmation" in response.context:
+        # The check-your-answers page: confirm what it shows.
+        response = client.post(
+            reverse("supervisor-event-new"), {"step": "confirm", "confirmation": response.context["confirmation"]}
+        )
+    return response
+
+
+def import_post(client, upload):
+    """An external list file sent to the import page, then confirmed on its check-your-answers page (when valid)."""
+    response = client.post(reverse("supervisor-external-import"), {"file": upload})
+    if response.status_code == 200 and response.context and "confirmation" in response.context:
+        response = client.post(
+            reverse("supervisor-external-import"), {"step": "confirm", "confirmation": response.context["confirmation"]}
+        )
+    return response
+
+
+def case_decision_post(client, url, data, **kwargs):
+    """The case decision form sent, then confirmed on its check-your-answers page (when the form was valid)."""
+    response = client.post(url, data)
+    if response.status_code == 200 and response.context and "confirmation" in response.context:
+        response = client.post(url, {"step": "confirm", "confirmation": response.context["confirmation"]}, **kwargs)
+    elif kwargs.get("follow") and response.status_code == 302:
+        response = client.get(response["Location"])
+    return response
 
 
 @pytest.fixture
@@ -380,7 +408,9 @@ def test_case_propose_notify_apply_expel(sup_client):
     page = sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
     assert "报告系笔误，已更正。" in page and "告知" in page
     # and decides to apply it
-    sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "申辩理由不成立。"})
+    case_decision_post(
+        sup_client, reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "申辩理由不成立。"}
+    )
     # then the membership is expelled and the agency is blacklisted
     case = refetch(case)
     assert case.state == CreditCase.State.APPLIED and case.measure_entry.measure == "expel"
@@ -400,9 +430,9 @@ def test_second_supervisor_deciding_the_same_case_sees_it_already_decided(client
     url = reverse("supervisor-case", args=[case.pk])
     # when one supervisor dismisses it and another, on a stale page, applies it
     client.force_login(supervisor)
-    client.post(url, {"action": "dismiss", "note": "情节轻微。"})
+    case_decision_post(client, url, {"action": "dismiss", "note": "情节轻微。"})
     client.force_login(other)
-    response = client.post(url, {"action": "apply", "note": "实施限制。"}, follow=True)
+    response = case_decision_post(client, url, {"action": "apply", "note": "实施限制。"}, follow=True)
     # then the second sees the runner's refusal and only one decision took effect
     assert "当前状态为「不予处理」，不能执行该操作" in response.content.decode()
     assert refetch(case).state == CreditCase.State.DISMISSED
@@ -412,7 +442,9 @@ def test_second_supervisor_deciding_the_same_case_sees_it_already_decided(client
 def test_measure_waits_for_the_response_period(sup_client, supervisor):
     agency, membership, _user = admitted_agency()
     case = notified_case(agency, supervisor, months=2, facts="逾期。")
-    response = sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "实施。"})
+    response = case_decision_post(
+        sup_client, reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "实施。"}
+    )
     assert "陈述申辩期至" in response.content.decode()
     assert refetch(case).state == CreditCase.State.NOTIFIED
     assert refetch(membership).state == Membership.State.ACTIVE
@@ -441,7 +473,9 @@ def test_grave_ground_case_expels_through_the_ledger(sup_client, supervisor):
     assert "串通报价（-40 分）" in sup_client.get(reverse("supervisor-case", args=[case.pk])).content.decode()
     sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "notify"})
     case_services.case_respond(case=refetch(case), actor=agency_login, response="不认可。")
-    sup_client.post(reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "证据确凿。"})
+    case_decision_post(
+        sup_client, reverse("supervisor-case", args=[case.pk]), {"action": "apply", "note": "证据确凿。"}
+    )
     assert LedgerEntry.objects.filter(subject__agency=agency, code="COLLUSION").count() == 1
     assert refetch(membership).state == Membership.State.EXPELLED
 
@@ -593,9 +627,7 @@ def test_external_import_good_file_suspends_a_listed_member(sup_client):
     ]
     content = json.dumps(items, ensure_ascii=False).encode()
     # when imported
-    response = sup_client.post(
-        reverse("supervisor-external-import"), {"file": SimpleUploadedFile("list.json", content)}
-    )
+    response = import_post(sup_client, SimpleUploadedFile("list.json", content))
     # then both rows are in, both agencies are suspended (the member's membership too), and the report says so
     page = response.content.decode()
     assert "已导入 2 行；本平台机构受影响 2 家" in page
@@ -642,8 +674,8 @@ def test_the_queue_shows_a_rules_notice_and_the_agencys_answer(sup_client, super
     assert "信用规则自动触发" in page and "12 个月内累计 2 次信用警告" in page and "触发记录" in page
     assert "附业主说明" in page and "决定实施措施" in page and "不予处理" in page
     # when the supervisor dismisses it from the page
-    response = sup_client.post(
-        reverse("supervisor-case", args=[notice.pk]), {"action": "dismiss", "note": "申辩成立。"}
+    response = case_decision_post(
+        sup_client, reverse("supervisor-case", args=[notice.pk]), {"action": "dismiss", "note": "申辩成立。"}
     )
     assert response.status_code == 302
     assert refetch(notice).state == CreditCase.State.DISMISSED
@@ -668,7 +700,7 @@ def test_renewal_of_a_member_suspended_meanwhile_is_refused_by_state(sup_client)
     agency, membership, _u = admitted_agency()
     Membership.objects.filter(pk=membership.pk).update(term_until=timezone.localdate() + datetime.timedelta(days=5))
     content = listing_csv(f"{agency.uscc},{agency.name},失信,法院,2026-01-05,")
-    sup_client.post(reverse("supervisor-external-import"), {"file": SimpleUploadedFile("l.csv", content)})
+    import_post(sup_client, SimpleUploadedFile("l.csv", content))
     # the listed member was suspended meanwhile: a renew from a stale queue page is refused, term unchanged
     response = sup_client.post(reverse("supervisor-renew", args=[membership.pk]), follow=True)
     assert "不能执行该操作" in response.content.decode()

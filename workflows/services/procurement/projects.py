@@ -234,6 +234,8 @@ def project_review(*, project: Project, actor, publish: bool, note: str = "") ->
 
 def project_cancel(*, project: Project, actor, reason: str) -> TransitionResult:
     """The buyer ends the project with a reason that is published (终止公告)."""
+    if not project.published_at:
+        raise ApplicationError(_("该项目尚未发布，无需终止：可以直接放弃草稿，不发布任何公告。"))
     if not reason.strip():
         raise ApplicationError(_("终止项目须填写原因，原因将公开发布。"))
     now = timezone.now()
@@ -245,6 +247,11 @@ def project_cancel(*, project: Project, actor, reason: str) -> TransitionResult:
     return transition_run(
         obj=project, name="cancel", actor=actor, params={"at": now, "reason": reason}, on_done=publish
     )
+
+
+def project_discard(*, project: Project, actor) -> TransitionResult:
+    """The buyer drops a project never published (a draft, returned or awaiting review): nothing is published."""
+    return transition_run(obj=project, name="discard", actor=actor, params={"at": timezone.now()})
 
 
 @transaction.atomic

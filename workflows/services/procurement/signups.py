@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +18,7 @@ from credit_rules.services import (
 )
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.models import Agency
+from marketplace.money import MoneyError, money_parse
 from marketplace.selectors import acts_for_agency
 
 from ...models import Project, SignUp
@@ -44,13 +45,11 @@ class SignupOutcome:
 
 def parse_quote(project: Project, raw: Any) -> Decimal:
     """A quote as typed, checked against the project's band; a clear message otherwise."""
+    # The one amount parser: to the cent, no more (65000.005 is refused, never rounded).
     try:
-        quote = Decimal(str(raw).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(_("报价须为数字。")) from None
-    if not quote.is_finite():
-        raise ApplicationError(_("报价须为数字。"))
-    quote = quote.quantize(Decimal("0.01"))
+        quote = money_parse(raw, label=_("报价"), max_digits=14, decimal_places=2)
+    except MoneyError as exc:
+        raise ApplicationError(str(exc)) from None
     if quote < project.quote_floor or quote > project.quote_ceiling:
         unit = "%" if project.quote_kind == Project.QuoteKind.RATE else _("元")
         raise ApplicationError(
