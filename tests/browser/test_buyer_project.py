@@ -63,7 +63,11 @@ def test_buyer_creates_submits_and_follows_a_draw_project(page):
     for (agency, user), quote in zip(pool, ("52000", "61000", "47000"), strict=True):
         assert signup_services.signup_submit(project=project, agency=agency, actor=user, quote=quote).ok
     page.reload()
-    assert page.locator("#signups td.num").all_inner_texts() == ["密封"] * 3
+    # before the deadline neither who signed up nor how many is shown
+    assert page.locator("#signups td.num").count() == 0
+    assert "报名机构名单、数量和报价均密封至报名截止时间" in page.locator("#signups").inner_text()
+    for agency, _user in pool:
+        assert agency.name not in page.locator("main").inner_text()
     assert "52000" not in page.locator("main").inner_text()
     deadlines_sweep(after(project.signup_deadline))
 
