@@ -38,7 +38,9 @@ def pdf_path(tmp_path, name: str):
     return path
 
 
-def post_project(page, method: str, *, name: str, direct_agency=None, signup_days: int | None = None) -> None:
+def post_project(
+    page, method: str, *, name: str, direct_agency=None, signup_days: int | None = None, min_level: str = "二级"
+) -> None:
     """The buyer fills the project form for a real-estate appraisal and submits it for review."""
     page.goto("/buyer/projects/new/")
     page.get_by_label("项目名称").fill(name)
@@ -46,7 +48,7 @@ def post_project(page, method: str, *, name: str, direct_agency=None, signup_day
     page.get_by_label("服务内容").fill("对安置房项目 120 套房屋进行市场价值评估，出具估价报告。")
     page.get_by_label("预算金额（元）").fill("80000")
     page.locator("#id_req-0-qualification_type").select_option(label="房地产估价机构资质")
-    page.locator("#id_req-0-min_level").select_option(label="房地产估价机构资质 · 二级")
+    page.locator("#id_req-0-min_level").select_option(label=f"房地产估价机构资质 · {min_level}")
     page.get_by_label("报价下限").fill("40000")
     page.get_by_label("报价上限").fill("80000")
     label = {"draw": "随机抽取", "price": "竞价选取", "scored": "比选", "direct": "直接选取"}[method]

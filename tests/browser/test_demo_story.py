@@ -28,7 +28,7 @@ from workflows import clock, tasks
 from workflows.models import Membership, Project, SignUp
 from workflows.selectors.clock import deadline_next_after
 
-from .flows import issue_warning, log_in, pdf_path, post_project, publish, sign_up
+from .flows import issue_warning, log_in, pdf_path, post_project, publish, try_sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -145,7 +145,7 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     # the supervisor finds the application in its queue and admits the agency
     supervisor = story.person("supervisor_demo")
     supervisor.goto("/supervisor/")
-    supervisor.get_by_role("link", name=NEW_AGENCY).first.click()
+    supervisor.locator("tr", has_text=NEW_AGENCY).get_by_role("link", name="审核").click()
     supervisor.wait_for_load_state()
     supervisor.get_by_label("准予入驻").check()
     supervisor.get_by_label("审核意见").fill("材料齐全，准予入驻。")
@@ -156,19 +156,20 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
 
     # the buyer posts a draw, the operator publishes it, and the announcement is public at once
     buyer = story.person("buyer_demo")
-    post_project(buyer, "draw", name="惠城区江北片区征收房屋估价服务", signup_days=2)
+    post_project(buyer, "draw", name="惠城区江北片区征收房屋估价服务", signup_days=2, min_level="三级")
     project = Project.objects.get(name="惠城区江北片区征收房屋估价服务")
     publish(story.operator, project)
     assert story.public_list_shows("announcement", "惠城区江北片区征收房屋估价服务")
 
     # three agencies of the field sign up with the printed logins (the new one among them)
     bidders = {
-        "agency_demo": story.person("agency_demo"),
+        "agency_val_re_3": story.person("agency_val_re_3"),
         "agency_val_re_1": story.person("agency_val_re_1"),
         "xinrui_clerk": clerk,
     }
-    for page, quote in zip(bidders.values(), ("52000", "61000", "47000"), strict=True):
-        sign_up(page, project, quote)
+    for (login, page), quote in zip(bidders.items(), ("52000", "61000", "47000"), strict=True):
+        try_sign_up(page, project, quote)
+        assert page.get_by_test_id("signup-state").count(), (login, page.locator("main").inner_text()[:800])
 
     # time passes: the sign-up closes and the draw is made; the result notice is public at the next look
     story.time_passes(lambda: story.public_list_shows("result", "惠城区江北片区征收房屋估价服务"))
@@ -185,9 +186,11 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     assert check.get_attribute("data-result") == "ok"
 
     # the winner — named by the result notice — confirms the win on its project page
-    winner_name = next(name for name in (NEW_AGENCY, *_names("agency_demo", "agency_val_re_1")) if name in notice)
+    winner_line = re.search(r"中选机构\s*(.+?)（", notice)
+    assert winner_line, notice
+    winner_name = winner_line.group(1).strip()
     winner_login = {NEW_AGENCY: "xinrui_clerk"} | dict(
-        zip(_names("agency_demo", "agency_val_re_1"), ("agency_demo", "agency_val_re_1"), strict=True)
+        zip(_names("agency_val_re_3", "agency_val_re_1"), ("agency_val_re_3", "agency_val_re_1"), strict=True)
     )
     winner = bidders[winner_login[winner_name]]
     winner.goto(f"/agency/projects/{project.code}/")
@@ -209,7 +212,7 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     story.time_passes(lambda: Membership.objects.get(agency=target).state == Membership.State.SUSPENDED, limit=20)
 
     # the buyer posts another project; the suspended agency is told why it may not sign up
-    post_project(buyer, "draw", name="仲恺高新区厂房租金评估服务", signup_days=5)
+    post_project(buyer, "draw", name="仲恺高新区厂房租金评估服务", signup_days=5, min_level="三级")
     second = Project.objects.get(name="仲恺高新区厂房租金评估服务")
     publish(story.operator, second)
     warned.goto(f"/agency/projects/{second.code}/")
