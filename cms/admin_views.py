@@ -24,6 +24,7 @@ from wagtail.log_actions import log
 
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.forms import PlainForm
+from marketplace.personal_data import validate_public_text
 from marketplace.selectors import supervisor_profile_of
 
 from .models import LIST_DEFER, NoticePage, NoticeRequest
@@ -50,6 +51,7 @@ class WithdrawForm(PlainForm):
     reason = forms.CharField(
         label=gettext_lazy("撤回原因"),
         max_length=200,
+        validators=[validate_public_text],
         help_text=gettext_lazy("将显示在公告上，例如「异议成立，已撤销」或「信用修复，停止公示」。"),
     )
 

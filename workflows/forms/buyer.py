@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import MoneyField, PlainForm, USCCField
 from marketplace.models import Agency, QualificationLevel, QualificationType, ServiceCategory
+from marketplace.personal_data import validate_public_text
 
 from ..models import Project
 from ..selectors.buyer import admitted_agency_by_text, agency_by_uscc
@@ -217,10 +218,15 @@ AvoidFormSet = forms.formset_factory(AvoidForm, formset=BaseAvoidFormSet, extra=
 class ProjectForm(PlainForm):
     """A project as the buyer drafts it (项目信息、资质要求、报价、选取方式、期限)."""
 
-    name = forms.CharField(label=_("项目名称"), max_length=200)
+    name = forms.CharField(label=_("项目名称"), max_length=200, validators=[validate_public_text])
     category = forms.TypedChoiceField(label=_("服务事项"), coerce=int)
-    content = forms.CharField(label=_("服务内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    scale = forms.CharField(label=_("项目规模"), max_length=200, required=False)
+    content = forms.CharField(
+        label=_("服务内容"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[validate_public_text],
+    )
+    scale = forms.CharField(label=_("项目规模"), max_length=200, required=False, validators=[validate_public_text])
     budget = MoneyField(label=_("预算金额（元）"), max_digits=14, decimal_places=2)
     qualification_mode = forms.ChoiceField(
         label=_("资质要求方式"),
@@ -255,6 +261,7 @@ class ProjectForm(PlainForm):
     direct_reason = forms.CharField(
         label=_("直接选取理由"),
         max_length=2000,
+        validators=[validate_public_text],
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("书面说明为何不采用抽取、竞价或比选；理由随结果公示。"),

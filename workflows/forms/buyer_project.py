@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import MoneyField, PlainForm
+from marketplace.personal_data import validate_public_text
 
 from ..models import Rating
 from .buyer import INLINE_RADIOS
@@ -25,6 +26,7 @@ class CancelForm(PlainForm):
     reason = forms.CharField(
         label=_("终止原因（将公开发布）"),
         max_length=1000,
+        validators=[validate_public_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("终止项目须填写原因，原因将公开发布。")},
     )
@@ -109,7 +111,11 @@ class RatingForm(PlainForm):
     fees = forms.TypedChoiceField(label=_("收费合理性"), choices=MARK_CHOICES, coerce=int, widget=INLINE_RADIOS)
     conformity = forms.TypedChoiceField(label=_("执业规范性"), choices=MARK_CHOICES, coerce=int, widget=INLINE_RADIOS)
     comment = forms.CharField(
-        label=_("评价意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("评价意见"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_public_text],
     )
 
     def marks(self) -> dict[str, int]:

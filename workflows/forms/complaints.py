@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import PlainForm
+from marketplace.personal_data import personal_data_problem
 from marketplace.validators import validate_document_upload
 
 from .agency import DOCUMENT_ACCEPT
-from .supervisor import personal_data_problem
 
 
 def _evidence(label, required: bool = False) -> forms.FileField:

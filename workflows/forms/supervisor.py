@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import TYPE_CHECKING, TypeVar
 
@@ -16,7 +15,8 @@ from credit_rules.models import MeasureKind
 from credit_rules.policy import policy_at
 from marketplace.forms import PlainForm, USCCField
 from marketplace.models import Agency, SupervisorProfile
-from marketplace.validators import uscc_problem, validate_document_upload
+from marketplace.personal_data import personal_data_problem, validate_public_text
+from marketplace.validators import validate_document_upload
 
 from ..models import CreditCase
 from ..selectors.supervisor import agency_in_scope_by_uscc
@@ -29,20 +29,6 @@ EVENT_CODES = ("CREDIT_WARNING", "QUALITY_COMPLAINT", "HONOUR_TAX_A", "HONOUR_RE
 GRAVE_GROUNDS = ("FALSE_MATERIALS", "COLLUSION")
 # External lists can be long (up to 200,000 rows); a CSV row is well under 200 bytes.
 EXTERNAL_LIST_MAX_BYTES = 40 * 1024 * 1024
-
-MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-ID_CARD_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
-
-
-def personal_data_problem(text: str) -> str | None:
-    """Say whether public text looks like it carries a person's mobile or ID-card number."""
-    if MOBILE_RE.search(text):
-        return str(_("公开内容中似乎含有手机号码，请删除自然人的个人信息后再提交。"))
-    for found in ID_CARD_RE.findall(text):
-        if uscc_problem(found.upper()) is not None:  # an all-digit USCC is an organisation, not a person
-            return str(_("公开内容中似乎含有身份证号码，请删除自然人的个人信息后再提交。"))
-    return None
-
 
 F = TypeVar("F", bound=forms.Field)
 
@@ -166,6 +152,7 @@ class WarningWithdrawForm(PlainForm):
     reason = forms.CharField(
         label=_("撤回理由"),
         max_length=1000,
+        validators=[validate_public_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("写明警告为何有误（如对象错误、事实有误）；撤回后该记录不再计分，警告公告撤回。"),
     )

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from cms.services import notice_request
 from marketplace.errors import ApplicationError
+from marketplace.personal_data import personal_data_problem
 
-from ...forms.supervisor import personal_data_problem
 from ...models import Challenge, ServiceComplaint
 from ..procurement.notices import project_snapshot
 
