@@ -74,7 +74,7 @@ def test_the_resend_retries_a_request_that_failed():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweepers_share_the_rows_while_one_row_is_held_by_another_transaction():
     from tests.cms.notices import credit_payload
 
