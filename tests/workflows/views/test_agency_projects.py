@@ -4,6 +4,7 @@ confirming or declining a win, contract and result uploads, payment receipt — 
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from credit_rules.models import LedgerEntry
+from credit_rules.models import DecisionRecord, LedgerEntry
 from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification, QualificationType, ServiceCategory
 from tests.factories import (
@@ -435,6 +436,44 @@ def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(cli
     # and the project list warns up front when the agency cannot sign up for anything
     warnings = client.get(reverse("agency-projects")).context["page"].status.warnings
     assert any(banner in w for w in warnings) if banner else warnings == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "measure"),
+    [
+        (_suspended, "CR-SEL-001", "暂停 · 至 "),
+        (_restricted_with_engagement, "CR-SEL-004", "限制 · 至 "),
+        (_expelled, "CR-SEL-002", "清退（黑名单） · 至 "),
+    ],
+    ids=["suspended", "restricted-at-cap", "expelled"],
+)
+def test_an_agency_the_gate_refuses_sees_why_before_any_form_and_none_is_offered(client, setup, code, measure):
+    # given an agency under a measure the sign-up gate refuses, and an open project
+    agency, user, project_kwargs = setup(supervisor_user())
+    project = published_project(**project_kwargs)
+    client.force_login(user)
+    decisions = DecisionRecord.objects.count()
+
+    # when its clerk opens the project page, before filling anything in
+    response = client.get(reverse("agency-project", args=[project.code]))
+
+    # then no sign-up form is offered; the rule, the measure with its end, the basis and the way to object are
+    text = page_text(response)
+    assert 'name="quote"' not in text and 'value="signup"' not in text
+    assert 'data-testid="signup-refused"' in text
+    assert code in text and str(REGISTRY[code].basis) in text
+    assert measure in text, re.search(r'measures-in-force.{0,300}', text)
+    assert reverse("agency-credit") in text
+    # and asking was a read: no decision was recorded
+    assert DecisionRecord.objects.count() == decisions
+
+
+def test_an_admitted_agency_still_gets_the_form(client, member):
+    agency, user = member
+    project = published_project()
+    client.force_login(user)
+    text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    assert 'name="quote"' in text and 'data-testid="signup-refused"' not in text
 
 
 # --- after the award --------------------------------------------------------------------------------
