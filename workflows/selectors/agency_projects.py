@@ -31,7 +31,6 @@ from marketplace.errors import ApplicationError
 from marketplace.models import Agency
 
 from ..models import Engagement, Payment, Project, Rating, SignUp
-from .facts import signup_context
 from .eligibility import (
     AgencyStatus,
     agency_status,
@@ -39,6 +38,7 @@ from .eligibility import (
     licences_of,
     projects_with_eligibility,
 )
+from .facts import signup_context
 from .public import requirement_summary
 
 if TYPE_CHECKING:

@@ -462,7 +462,7 @@ def test_an_agency_the_gate_refuses_sees_why_before_any_form_and_none_is_offered
     assert 'name="quote"' not in text and 'value="signup"' not in text
     assert 'data-testid="signup-refused"' in text
     assert code in text and str(REGISTRY[code].basis) in text
-    assert measure in text, re.search(r'measures-in-force.{0,300}', text)
+    assert measure in text, re.search(r"measures-in-force.{0,300}", text)
     assert reverse("agency-credit") in text
     # and asking was a read: no decision was recorded
     assert DecisionRecord.objects.count() == decisions
