@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
@@ -31,6 +32,7 @@ from marketplace.errors import ApplicationError
 from marketplace.models import Agency
 
 from ..models import Engagement, Payment, Project, Rating, SignUp
+from ..services.procurement.sealing import QuoteSealed, quote_open_own
 from .eligibility import (
     AgencyStatus,
     agency_status,
@@ -126,6 +128,8 @@ class AgencyProjectPage:
     # The gate asked now, before the form is offered: refusals mean no form, only the reasons.
     gate_refusals: tuple[Reason, ...] = ()
     gate_measures: tuple[MeasureInForce, ...] = ()
+    # The agency's own quote while it is sealed to everyone else (None once opened, or withdrawn).
+    own_sealed_quote: Decimal | None = None
     shows_commitment: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -202,6 +206,12 @@ def project_get_for_agency_project(
         decision = signup_precheck(project, agency, now)
         refusals = decision.refusals
         measures = _measures_of(decision) if refusals else ()
+    own_quote = None
+    if live and signup is not None and signup.quote is None and signup.sealed_quote:
+        try:
+            own_quote = quote_open_own(signup, agency)
+        except (QuoteSealed, ValueError):
+            own_quote = None
     return AgencyProjectPage(
         agency=agency,
         project=project,
@@ -214,6 +224,7 @@ def project_get_for_agency_project(
         now=now,
         gate_refusals=refusals,
         gate_measures=measures,
+        own_sealed_quote=own_quote,
     )
 
 

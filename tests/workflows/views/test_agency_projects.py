@@ -41,6 +41,7 @@ from workflows.services.delivery import engagements as engagement_services
 from workflows.services.delivery import payments as payment_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import sealing
 from workflows.services.procurement import signups as signup_services
 
 pytestmark = pytest.mark.django_db
@@ -247,8 +248,34 @@ def test_sign_up_with_an_in_band_quote(client, member):
     signup = SignUp.objects.get(project=project, agency=agency)
     assert signup.state == "submitted" and signup.quote is None and "52000" not in signup.sealed_quote
     text = page_text(client.get(response["Location"]))
-    assert "已报名" in text and "已密封，报名截止后开启" in text and "撤回报名" in text
+    assert "已报名" in text and "撤回报名" in text
+    # and the agency sees what it submitted, told that no one else can before the deadline
+    assert '<span data-testid="own-quote">52000.00 元</span>' in text and "仅贵机构可见" in text
     assert "已报名" in page_text(client.get(reverse("agency-projects")))
+
+
+def test_an_agency_sees_its_own_sealed_quote_and_nobody_else_does(client):
+    # given two agencies signed up for one project before its deadline
+    (mine, me), (other, them) = agencies(2)
+    project = published_project()
+    assert signup_services.signup_submit(project=project, agency=mine, actor=me, quote="51234").ok
+    assert signup_services.signup_submit(project=project, agency=other, actor=them, quote="58765").ok
+    ours = SignUp.objects.get(project=project, agency=mine)
+
+    # when each clerk, and the buyer, open their pages on the project
+    client.force_login(me)
+    mine_text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    client.force_login(them)
+    their_text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    client.force_login(project.created_by)
+    buyer_text = page_text(client.get(reverse("buyer-project", args=[project.code])))
+
+    # then each agency sees only its own quote, the buyer neither; and the seal refuses another agency
+    assert "51234.00" in mine_text and "58765" not in mine_text
+    assert "58765.00" in their_text and "51234" not in their_text
+    assert "51234" not in buyer_text and "58765" not in buyer_text
+    with pytest.raises(sealing.QuoteSealed):
+        sealing.quote_open_own(ours, other)
 
 
 def test_scored_comparison_needs_a_real_pdf_proposal(client, member):
