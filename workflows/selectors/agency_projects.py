@@ -133,7 +133,8 @@ class AgencyProjectPage:
     shows_commitment: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.shows_commitment = self.project.method in (Project.Method.DRAW, Project.Method.PRICE)
+        # A draw's commitment; for other methods only once a tie was broken by the draw.
+        self.shows_commitment = self.project.method == Project.Method.DRAW or bool(self.project.draw_proof)
 
     @property
     def open_for_signup(self) -> bool:

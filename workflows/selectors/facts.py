@@ -50,7 +50,7 @@ def missing_qualifications(project: Project, agency: Agency, day: datetime.date)
     """What the agency lacks for this project, judged on licences valid on ``day``."""
     missing: list[str] = []
     if not agency.categories.filter(pk=project.category_id).exists():
-        missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.name})
+        missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.label})
     requirements = list(project.requirements.select_related("qualification_type", "min_level"))
     if not requirements:
         return missing
@@ -62,7 +62,10 @@ def missing_qualifications(project: Project, agency: Agency, day: datetime.date)
     unmet = [r for r in requirements if not meets(r)]
     any_mode = project.qualification_mode == Project.QualificationMode.ANY
     if (any_mode and len(unmet) == len(requirements)) or (not any_mode and unmet):
-        missing += [f"{r.qualification_type.name}{r.min_level.name}及以上" for r in unmet]
+        missing += [
+            _("%(type)s%(level)s及以上") % {"type": r.qualification_type.label, "level": r.min_level.label}
+            for r in unmet
+        ]
     return missing
 
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.models import NoticeRequest
 from credit_rules.models import DecisionRecord, LedgerEntry
 from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification, QualificationType, ServiceCategory
@@ -557,6 +558,13 @@ def test_declining_the_win_costs_credit_and_the_alternate_steps_up(client, award
     assert LedgerEntry.objects.filter(subject__agency=winner, code="DECLINE_WIN", points=-10).count() == 1
     assert SignUp.objects.get(project=project, state="selected").agency == second
     assert refetch(project).draw_proof["ranking"][1] == second.uscc
+    # and the step-up's result notice has a title of its own: the project, the method, the step, rank and day
+    titles = [r.payload["title"] for r in NoticeRequest.objects.filter(kind="result").order_by("pk")]
+    day = timezone.localdate().isoformat()
+    assert titles == [
+        f"{project.name}中选结果公示（随机抽取）",
+        f"{project.name}中选结果公示（随机抽取）（第 1 次递补：第 2 名，{day}）",
+    ]
 
 
 # --- agency-signups ---------------------------------------------------------------------------------
