@@ -276,6 +276,7 @@ def test_only_a_draw_states_its_draw_commitment(client, method, shown):
         assert ('id="commitment-title"' in html) is shown
 
 
+@pytest.mark.django_db
 def test_draw_result_links_the_proof_and_the_contract_appears_once_signed(client, settings):
     # given a draw project taken to a signed contract
     settings.ZJCS_TIME_SCALE = 300_000
@@ -551,6 +552,7 @@ def test_navigation_links_the_public_pages(client):
     assert f'href="{reverse("project-search")}"' in html and f'href="{reverse("statistics")}"' in html
 
 
+@pytest.mark.django_db
 def test_a_scored_result_publishes_its_price_credit_and_proposal_parts(client):
     # given a scored comparison marked by its buyer and awarded
     project, _pool = awarded_project("scored")
