@@ -59,3 +59,43 @@ def notice_workflow_finish(workflow_state: Any, user: Any = None) -> None:
     # The moderator's approval is the permission: Wagtail's check would ask for the page's publish
     # permission, which nobody holds on a notice (cms.models.FrozenPagePermissionTester).
     revision.publish(user=user, skip_permission_checks=True)
+
+
+def measure_ended_on(page: Any, today: Any = None) -> Any:
+    """The day a measure notice's measure ended, when it ended before ``today``; None while it runs (or has no end)."""
+    import datetime
+
+    from django.utils import timezone
+
+    payload = getattr(page, "payload", None) or {}
+    ends = payload.get("ends_at") or ""
+    if not payload.get("agency") or not ends:
+        return None
+    try:
+        ended = datetime.date.fromisoformat(str(ends)[:10])
+    except ValueError:
+        return None
+    return ended if ended < (today or timezone.localdate()) else None
+
+
+def moderation_form_class() -> Any:
+    """The approval form: Wagtail's comment, and the moderator's confirmation that a measure already over may go out."""
+    from django import forms
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.forms import TaskStateCommentForm
+
+    class NoticeModerationForm(TaskStateCommentForm):
+        confirm_ended = forms.BooleanField(
+            label=_("我已知悉该措施已经结束，仍予发布"),
+            required=False,
+            help_text=_("措施已结束的公告仍会作为信用记录公示；仅在确有必要时发布。"),
+        )
+
+    return NoticeModerationForm
+
+
+def ended_refusal(ended: Any) -> str:
+    """Why an approval of a measure that already ended was not carried out."""
+    from django.utils.translation import gettext as _
+
+    return _("该措施已于 %(date)s 结束。请在审核窗口中查看公告并勾选确认后再发布。") % {"date": ended.isoformat()}

@@ -139,3 +139,16 @@ def immediate_reason(reason: str, code: str) -> str:
 def measure_basis(basis: str, measure) -> str:
     """A measure's basis in the active language; ``measure`` has its ``rule_code`` and ``kind``."""
     return basis_in_language(basis, getattr(measure, "rule_code", ""), getattr(measure, "kind", ""))
+
+
+@register.filter
+def payload_entry_title(payload) -> str:
+    """A credit notice snapshot's entry title in the active language (older snapshots carry no code)."""
+    return title_in_language(str(payload.get("entry_title") or ""), str(payload.get("code") or ""))
+
+
+@register.filter
+def payload_basis(payload) -> str:
+    """A credit notice snapshot's basis in the active language (see ``basis_in_language``)."""
+    codes = (payload.get("rule_code"), payload.get("code"), payload.get("measure"))
+    return basis_in_language(str(payload.get("basis") or ""), *(str(c) for c in codes if c))

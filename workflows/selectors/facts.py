@@ -20,6 +20,21 @@ def current_membership(agency: Agency) -> Membership | None:
     return agency.memberships.exclude(state__in=Membership.FINAL).order_by("-created_at").first()
 
 
+def renewal_opens_on(membership: Membership, notice_days: int) -> datetime.date | None:
+    """The first day the agency may ask to renew: the policy's notice days before its term ends (None: no term)."""
+    if membership.term_until is None:
+        return None
+    return membership.term_until - datetime.timedelta(days=notice_days)
+
+
+def renewal_open(membership: Membership, notice_days: int, today: datetime.date) -> bool:
+    """Renewal is open to the agency once its term is within the notice days of its end, or has lapsed."""
+    if membership.state == Membership.State.LAPSED:
+        return True
+    opens = renewal_opens_on(membership, notice_days)
+    return membership.state in Membership.RENEWABLE and opens is not None and today >= opens
+
+
 def member_since(agency: Agency) -> datetime.datetime | None:
     """When the agency first entered, counting earlier memberships that ended well (withdrawn)."""
     return (
