@@ -21,6 +21,7 @@ from wagtail.search import index
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.roles import Role, has_role
 
+from .panels import NoticePreviewPanel
 from .text import search_grams
 
 # The list rows never show the snapshot itself: leave the two large columns in the database.
@@ -184,12 +185,10 @@ class NoticePage(PublicCachedPageMixin, Page):
         index.AutocompleteField("subject_name"),
     ]
     # A notice is a snapshot: moderators approve or reject it in /cms/, they do not rewrite it.
+    # It is shown as the public reads it (cms.panels), never as raw snapshot text or True/False.
     content_panels = [
         FieldPanel("title", read_only=True),
-        FieldPanel("body_text", read_only=True),
-        FieldPanel("withdrawn", read_only=True),
-        FieldPanel("withdrawn_reason", read_only=True),
-        FieldPanel("public_until", read_only=True),
+        NoticePreviewPanel(heading=_("公告内容（与公开页面一致）")),
     ]
 
     class Meta:
