@@ -90,6 +90,18 @@ def moderation_form_class() -> Any:
             required=False,
             help_text=_("措施已结束的公告仍会作为信用记录公示；仅在确有必要时发布。"),
         )
+        # The day the measure ended, set by the moderation window when it has (the task checks again).
+        measure_ended = forms.CharField(required=False, widget=forms.HiddenInput)
+
+        def clean(self):
+            data = super().clean()
+            if data.get("measure_ended") and not data.get("confirm_ended"):
+                self.add_error(
+                    "confirm_ended",
+                    _("该措施已于 %(date)s 结束；确需发布的，请勾选确认。") % {"date": data["measure_ended"]},
+                )
+            data.pop("measure_ended", None)
+            return data
 
     return NoticeModerationForm
 

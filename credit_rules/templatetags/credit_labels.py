@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ from ..services import MEASURE_TITLES
 register = template.Library()
 
 # The recorded measure titles (services.MEASURE_TITLES), as people read them in each language.
-MEASURE_NAMES = {
+MEASURE_NAMES: dict[str, Promise] = {
     MeasureKind.REWARD: pgettext_lazy("ledger entry", "绿色通道激励"),
     MeasureKind.RESTRICT: pgettext_lazy("ledger entry", "限制交易"),
     MeasureKind.SUSPEND: pgettext_lazy("ledger entry", "暂停交易资格"),

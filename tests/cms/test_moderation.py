@@ -138,13 +138,21 @@ def test_the_moderation_window_shows_the_notice_as_published_and_warns_of_an_end
     assert started.isoformat() in window and ended.isoformat() in window
     assert 'data-testid="measure-ended"' in window and f"该措施已于 {ended.isoformat()} 结束" in window
 
-    # and approving without confirming publishes nothing
-    assert client.post(url, {"comment": ""}).status_code == 403
+    # and approving from the window without the tick keeps the window open, saying why, and publishes nothing
+    xhr = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+    window = client.post(url, {"comment": "", "measure_ended": ended.isoformat()}, **xhr).json()["html"]
+    assert f"该措施已于 {ended.isoformat()} 结束；确需发布的，请勾选确认。" in window
+    assert not NoticePage.objects.get(pk=page.pk).live
+    # nor does an approval posted around the window (the task checks the notice itself)
+    response = client.post(url, {"comment": ""})
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     assert not NoticePage.objects.get(pk=page.pk).live
     assert request_for(page).status == NoticeRequest.Status.MODERATION
 
     # while approving with the confirmation publishes it
-    assert client.post(url, {"comment": "", "confirm_ended": "on"}).status_code == 302
+    assert (
+        client.post(url, {"comment": "", "measure_ended": ended.isoformat(), "confirm_ended": "on"}).status_code == 302
+    )
     assert NoticePage.objects.get(pk=page.pk).live
 
 

@@ -268,12 +268,12 @@ def project_page_for_public(code: str) -> PublicProjectPage:
         and not (project.state == S.CANCELLED and not pool)
     )
     ranked = [s for s in pool if s.rank is not None]
-    parts = {}
+    parts: dict[int, ScoreParts] = {}
     if closed and project.method == Project.Method.SCORED and ranked and all(s.quote is not None for s in ranked):
         parts = score_parts(project, ranked, proposal_marks(ranked))
     ranking = [
         RankRow(
-            rank=s.rank,
+            rank=s.rank or 0,  # every row here is ranked
             name=s.agency.name,
             uscc=s.agency.uscc,
             score=s.score,
