@@ -314,7 +314,7 @@ class NoticeApprovalTask(GroupApprovalTask):
         return [(name, label, True) for name, label in decisions if name in names]
 
     def get_form_for_action(self, action):
-        from .moderation import moderation_form_class
+        from .approval import moderation_form_class
 
         return moderation_form_class() if action == "approve" else super().get_form_for_action(action)
 
@@ -330,7 +330,7 @@ class NoticeApprovalTask(GroupApprovalTask):
 
     @transaction.atomic
     def on_action(self, task_state, user, action_name, **kwargs):
-        from .moderation import ended_refusal, measure_ended_on
+        from .approval import ended_refusal, measure_ended_on
 
         page = task_state.workflow_state.content_object
         if action_name not in {name for name, _label, _modal in self.get_actions(page, user)}:

@@ -339,27 +339,30 @@ MEASURE_BASIS_EN = {
 }
 
 # The shipped policy's reasons for applying a rule's measure without prior notice (migration 0011 wrote the
-# Chinese into policy version 1), with their English versions for pages read in English.
-IMMEDIATE_REASONS = {
-    "CR-LST-001": (
+# Chinese into policy version 1), each with its English version for pages read in English.
+IMMEDIATE_REASONS_EN = {
+    (
         f"失信被执行人名单由人民法院依法认定并公布，已经司法程序；{JUDGMENT_DEBTOR_MEMORANDUM}"
-        "限制失信被执行人参与政府采购活动，名单有效期间即应受限，移出名单后自动恢复。",
+        "限制失信被执行人参与政府采购活动，名单有效期间即应受限，移出名单后自动恢复。"
+    ): (
         "The list of judgment debtors is decided and published by the people's courts after judicial proceedings; "
         f"{JUDGMENT_DEBTOR_MEMORANDUM} bars judgment debtors from government procurement, so the restriction applies "
-        "while the listing is in force and ends by itself when the agency is delisted.",
+        "while the listing is in force and ends by itself when the agency is delisted."
     ),
-    "CR-ESC-004": (
+    (
         f"D 级限制是按信用分实施的分级分类监管（{CREDIT_BASED_SUPERVISION}），不是新的失信认定："
-        "计入信用分的每条记录在记录时均已告知并可提出异议，等级回升即自动解除。",
+        "计入信用分的每条记录在记录时均已告知并可提出异议，等级回升即自动解除。"
+    ): (
         f"The grade D restriction is supervision graded by credit score ({CREDIT_BASED_SUPERVISION}), not a new "
         "finding of untrustworthiness: every record counted in the score was notified when recorded and could be "
-        "objected to, and the restriction ends by itself when the grade recovers.",
+        "objected to, and the restriction ends by itself when the grade recovers."
     ),
-    "CR-ESC-006": (
+    (
         "撤销中选资格是对尚未验收项目的处置：项目业主须及时由排名下一位的机构递补或另行确定，"
-        "等待陈述申辩期满会延误服务；所依据的严重失信记录本身可依法提出异议。",
+        "等待陈述申辩期满会延误服务；所依据的严重失信记录本身可依法提出异议。"
+    ): (
         "Revoking a selection concerns projects not yet accepted: the buyer needs the next-ranked agency, or another "
         "choice, without delay, and waiting for the response period would hold up the service; the serious record it "
-        "rests on can itself be objected to.",
+        "rests on can itself be objected to."
     ),
 }

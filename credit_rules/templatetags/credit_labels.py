@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..defaults import BASIS_EN, CATALOGUE, IMMEDIATE_REASONS, MEASURE_BASIS, MEASURE_BASIS_EN
+from ..defaults import BASIS_EN, CATALOGUE, IMMEDIATE_REASONS_EN, MEASURE_BASIS, MEASURE_BASIS_EN
 from ..kinds import MeasureKind
 from ..models import LedgerEntry
 from ..policy import policy_at
@@ -127,13 +127,13 @@ def basis_label(basis: str, code: str = "") -> str:
 
 
 @register.filter
-def immediate_reason(reason: str, code: str) -> str:
-    """The policy's reason for applying a rule's measure without prior notice, in the active language."""
+def immediate_reason(reason: str) -> str:
+    """The policy's reason for applying a rule's measure without prior notice, in the active language.
+
+    The shipped reasons have English versions; a deployment's own reasons are its words, shown as written.
+    """
     reason = str(reason or "")
-    shipped = IMMEDIATE_REASONS.get(code)
-    if _english() and shipped and reason == shipped[0]:
-        return shipped[1]
-    return reason
+    return IMMEDIATE_REASONS_EN.get(reason, reason) if _english() else reason
 
 
 @register.filter
