@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_rules import gate
-from credit_rules.policy import policy_at
 from credit_rules.rules.base import code_of
 from credit_rules.rules.entry import renewal_needs_review
 from credit_rules.selectors import commitment_current
@@ -22,13 +21,7 @@ from marketplace.models import Agency, Qualification, QualificationLevel, Qualif
 from marketplace.selectors import acts_for_agency, qualifications_valid_on
 
 from ..models import Membership
-from ..selectors.facts import (
-    current_membership,
-    member_since,
-    open_engagement_count,
-    renewal_open,
-    renewal_opens_on,
-)
+from ..selectors.facts import current_membership, member_since, open_engagement_count
 from .credit.measures import membership_sync
 from .transitions import TransitionResult, target_label, transition_run
 
@@ -215,13 +208,6 @@ def membership_renew(*, membership: Membership, actor, as_role: str) -> Transiti
     renewed trades again, under the measures still in force.
     """
     now = timezone.now()
-    notice_days = policy_at(now).term_notice_days
-    if as_role == "agency" and not renewal_open(membership, notice_days, timezone.localdate(now)):
-        opens = renewal_opens_on(membership, notice_days)
-        raise ApplicationError(
-            _("入驻有效期届满前 %(days)s 天起方可申请续期（%(date)s 起）。")
-            % {"days": notice_days, "date": opens.isoformat() if opens else "—"}
-        )
     result = transition_run(
         obj=membership,
         name="renew",

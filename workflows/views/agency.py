@@ -168,11 +168,7 @@ def _membership_change(request: HttpRequest, agency: Agency, action: str, token:
             messages.error(request, _("入驻状态已发生变化（可能已办理），页面已刷新，请核对后再操作。"))
             return redirect("agency-membership")
         if action == "renew":
-            try:
-                result = membership_services.membership_renew(membership=locked, actor=request.user, as_role="agency")
-            except ApplicationError as exc:  # not yet open: said on the page, nothing written
-                refusal_show(request, exc)
-                return redirect("agency-membership")
+            result = membership_services.membership_renew(membership=locked, actor=request.user, as_role="agency")
         else:
             result = membership_services.membership_withdraw(membership=locked, actor=request.user)
     if result.ok:
