@@ -21,6 +21,7 @@ from wagtail.search import index
 from marketplace.authority import agencies_in_authority, is_credit_office
 from marketplace.roles import Role, has_role
 
+from .panels import NoticePreviewPanel
 from .text import search_grams
 
 # The list rows never show the snapshot itself: leave the two large columns in the database.
@@ -184,12 +185,10 @@ class NoticePage(PublicCachedPageMixin, Page):
         index.AutocompleteField("subject_name"),
     ]
     # A notice is a snapshot: moderators approve or reject it in /cms/, they do not rewrite it.
+    # It is shown as the public reads it (cms.panels), never as raw snapshot text or True/False.
     content_panels = [
         FieldPanel("title", read_only=True),
-        FieldPanel("body_text", read_only=True),
-        FieldPanel("withdrawn", read_only=True),
-        FieldPanel("withdrawn_reason", read_only=True),
-        FieldPanel("public_until", read_only=True),
+        NoticePreviewPanel(heading=_("公告内容（与公开页面一致）")),
     ]
 
     class Meta:
@@ -308,7 +307,19 @@ class NoticeApprovalTask(GroupApprovalTask):
     def get_actions(self, obj, user):
         if not self._covers(obj, user):
             return []
-        return super().get_actions(obj, user)
+        # Every decision opens the window that shows the notice as the public will read it (with its dates),
+        # so nobody approves a notice unseen; an ended measure also asks to confirm there.
+        names = {name for name, _label, _modal in super().get_actions(obj, user)}
+        decisions = [("reject", _("Request changes")), ("approve", _("Approve"))]
+        return [(name, label, True) for name, label in decisions if name in names]
+
+    def get_form_for_action(self, action):
+        from .approval import moderation_form_class
+
+        return moderation_form_class() if action == "approve" else super().get_form_for_action(action)
+
+    def get_template_for_action(self, action):
+        return "cms/notice_moderation_action.html"
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = super().get_task_states_user_can_moderate(user, **kwargs)
@@ -319,9 +330,15 @@ class NoticeApprovalTask(GroupApprovalTask):
 
     @transaction.atomic
     def on_action(self, task_state, user, action_name, **kwargs):
+        from .approval import ended_refusal, measure_ended_on
+
         page = task_state.workflow_state.content_object
         if action_name not in {name for name, _label, _modal in self.get_actions(page, user)}:
             raise PermissionDenied(_("该公告不在您的审核范围内。"))
+        confirmed = kwargs.pop("confirm_ended", False)
+        ended = measure_ended_on(page.specific) if action_name == "approve" else None
+        if ended is not None and not confirmed:
+            raise PermissionDenied(ended_refusal(ended))
         return super().on_action(task_state, user, action_name, **kwargs)
 
 

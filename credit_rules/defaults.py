@@ -252,3 +252,117 @@ COMMITMENT_LETTER = """本机构自愿申请入驻中介服务网上交易平台
 四、服务收费不低于成本、不高于公示的报价区间，不额外收取合同以外的费用。
 五、接受项目业主评价和监管部门监督，对信用记录有异议的，通过平台依法提出异议或申请信用修复。
 六、本承诺书在平台公开。本机构如违反上述承诺，自愿接受信用警告、限制、暂停、清退等惩戒措施，并承担相应法律责任。"""
+
+# The default bases in English, for pages read in English. The documents keep their Chinese titles (proper
+# names); a basis a deployment edited is its own text and is shown as written. Keyed by catalogue code.
+LOCAL_EN = "set by the deployment's own intermediary-marketplace measures"
+
+
+def _rating_en(excellent: bool) -> str:
+    return (
+        f"{JOINT_REWARD_PUNISHMENT}: commend trustworthiness, punish untrustworthiness. Points "
+        f"{'added' if excellent else 'deducted'} for a project's rating are {LOCAL_EN} "
+        f"(for example {WUJIANG_EVALUATION} builds an agency's annual evaluation from its per-project ratings)."
+    )
+
+
+def _hukou_en(behaviour: str) -> str:
+    return (
+        f"{CREDIT_SYSTEM_PLAN}: credit records and disclosure for intermediary services. Deductions are {LOCAL_EN} "
+        f"(for example {HUKOU_NEGATIVE_LIST} lists {behaviour} as an ordinary violation)."
+    )
+
+
+def _grave_en(behaviour: str) -> str:
+    return (
+        f"{CREDIT_BASED_SUPERVISION}: commitments made by market entities are recorded and breaking one is a credit "
+        f"record; {CREDIT_REPAIR_MEASURES}: serious untrustworthy information is published for at least 1 year and at "
+        f"most 3 years. {behaviour} leads to expulsion and cannot be repaired, as {LOCAL_EN}."
+    )
+
+
+def _buyer_en(behaviour: str) -> str:
+    return (
+        f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system; {GOVERNMENT_INTEGRITY}: "
+        f"records of government untrustworthiness, and integrity in government procurement. {behaviour} is recorded "
+        f"on the buyer unit's government-integrity record; deductions are {LOCAL_EN}."
+    )
+
+
+BASIS_EN = {
+    "RATING_EXCELLENT": _rating_en(True),
+    "RATING_POOR": _rating_en(False),
+    "DECLINE_WIN": f"{CREDIT_SYSTEM_PLAN}: credit records and disclosure for intermediary services; "
+    f"{JOINT_REWARD_PUNISHMENT}: joint punishment of untrustworthy entities. The class and deduction are {LOCAL_EN} "
+    f"(for example {HUKOU_NEGATIVE_LIST} lists giving up a selection without good reason as an ordinary violation; "
+    "this demonstration policy classes it as serious).",
+    "CONTRACT_LATE": _hukou_en("not signing the contract on time"),
+    "DELIVERY_LATE": _hukou_en("finishing a service more than 10 working days late without good reason"),
+    "QUALITY_COMPLAINT": _hukou_en(
+        "not serving as the announcement and contract say, or results returned as substandard by the competent department"
+    ),
+    "CREDIT_WARNING": f"{CREDIT_BASED_SUPERVISION}: supervision graded by credit; {JOINT_REWARD_PUNISHMENT}: joint "
+    f"punishment of untrustworthy entities. Credit warnings and their deductions are {LOCAL_EN}.",
+    "FALSE_MATERIALS": _grave_en("Providing false materials to gain entry or a selection"),
+    "COLLUSION": _grave_en("Collusion in quoting"),
+    "EXTERNAL_LISTED": f"{JUDGMENT_DEBTOR_MEMORANDUM}: judgment debtors are barred from government procurement.",
+    "HONOUR_TAX_A": f"{JOINT_REWARD_PUNISHMENT}: joint rewards for trustworthy entities. Points added are {LOCAL_EN}.",
+    "HONOUR_RED_LIST": f"{JOINT_REWARD_PUNISHMENT}: commend trustworthiness with joint rewards for trustworthy "
+    f"entities. Points added are {LOCAL_EN}.",
+    "BUYER_LATE_PAYMENT": f"{SME_PAYMENT_REGULATION}: government bodies and public institutions pay small and medium "
+    "enterprises within 30 days of delivery; where the contract agrees otherwise, never later than 60 days.",
+    "BUYER_CONTRACT_LATE": _buyer_en(
+        "A buyer that does not sign within the contract period after the selected agency submitted its contract"
+    ),
+    "BUYER_ACCEPTANCE_LATE": f"{SME_PAYMENT_REGULATION}: the parties agree a clear and reasonable inspection or "
+    "acceptance period and complete it within that period; where acceptance is delayed, the payment period runs from "
+    f"the end of the agreed period. The acceptance period and deductions are {LOCAL_EN}.",
+    "BUYER_RATING_MISSED": _buyer_en("A buyer that has not rated the service when the rating period ends"),
+    "BUYER_WARNING": f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system; "
+    f"{GOVERNMENT_INTEGRITY}: records of government untrustworthiness. The number of failures, the period they are "
+    f"counted over and the publication of the warning are {LOCAL_EN}.",
+}
+
+MEASURE_BASIS_EN = {
+    "reward": f"{JOINT_REWARD_PUNISHMENT}: a green channel, fewer inspections and other rewards for trustworthy "
+    "entities.",
+    "restrict": f"{CREDIT_BASED_SUPERVISION}: supervision graded by credit. When and how trading is restricted is "
+    f"{LOCAL_EN}.",
+    "suspend": f"{JOINT_REWARD_PUNISHMENT}: joint punishment so that the untrustworthy are restricted. While "
+    f"suspended an agency may neither sign up nor be selected, and services under way continue, as {LOCAL_EN}.",
+    "expel": f"{CREDIT_BASED_SUPERVISION}: lists of seriously untrustworthy entities; {JOINT_REWARD_PUNISHMENT}: "
+    f"heavier punishment of seriously untrustworthy entities. An expelled agency is blacklisted; the bar on re-entry "
+    f"is {LOCAL_EN}.",
+    "revoke": f"{JOINT_REWARD_PUNISHMENT}: joint punishment of untrustworthy entities. A selection is revoked when "
+    f"the agency is suspended or expelled between the award and the contract, and the next-ranked agency steps up, "
+    f"as {LOCAL_EN}.",
+}
+
+# The shipped policy's reasons for applying a rule's measure without prior notice (migration 0011 wrote the
+# Chinese into policy version 1), each with its English version for pages read in English.
+IMMEDIATE_REASONS_EN = {
+    (
+        f"失信被执行人名单由人民法院依法认定并公布，已经司法程序；{JUDGMENT_DEBTOR_MEMORANDUM}"
+        "限制失信被执行人参与政府采购活动，名单有效期间即应受限，移出名单后自动恢复。"
+    ): (
+        "The list of judgment debtors is decided and published by the people's courts after judicial proceedings; "
+        f"{JUDGMENT_DEBTOR_MEMORANDUM} bars judgment debtors from government procurement, so the restriction applies "
+        "while the listing is in force and ends by itself when the agency is delisted."
+    ),
+    (
+        f"D 级限制是按信用分实施的分级分类监管（{CREDIT_BASED_SUPERVISION}），不是新的失信认定："
+        "计入信用分的每条记录在记录时均已告知并可提出异议，等级回升即自动解除。"
+    ): (
+        f"The grade D restriction is supervision graded by credit score ({CREDIT_BASED_SUPERVISION}), not a new "
+        "finding of untrustworthiness: every record counted in the score was notified when recorded and could be "
+        "objected to, and the restriction ends by itself when the grade recovers."
+    ),
+    (
+        "撤销中选资格是对尚未验收项目的处置：项目业主须及时由排名下一位的机构递补或另行确定，"
+        "等待陈述申辩期满会延误服务；所依据的严重失信记录本身可依法提出异议。"
+    ): (
+        "Revoking a selection concerns projects not yet accepted: the buyer needs the next-ranked agency, or another "
+        "choice, without delay, and waiting for the response period would hold up the service; the serious record it "
+        "rests on can itself be objected to."
+    ),
+}

@@ -150,7 +150,7 @@ def unqualified(f: Facts) -> Outcome | None:
     """The project's qualification requirement must be met by licences valid today."""
     missing = f.context.get("missing_qualifications")
     if missing:
-        return refuse(missing="、".join(missing))
+        return refuse(missing=str(_("、")).join(missing))
     return None
 
 

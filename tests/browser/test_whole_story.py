@@ -39,7 +39,6 @@ from .flows import (
     session,
     sign_up,
     submit_result,
-    try_sign_up,
     upload_contract,
 )
 
@@ -139,10 +138,11 @@ def test_the_whole_story(browser, live_server, settings, tmp_path):
         membership = Membership.objects.get(agency=winner_agency, state="suspended")
         assert close_to(membership.suspended_until, after(notice.response_due) + relativedelta(months=1))
 
-        # whose next sign-up is refused with the reason
-        try_sign_up(winner_page, later, "50000")
-        refusal = winner_page.get_by_role("alert").filter(has_text="信用审查未通过").first.inner_text()
+        # whose next project page says why it cannot sign up, and offers no form
+        winner_page.goto(f"/agency/projects/{later.code}/")
+        refusal = winner_page.get_by_test_id("signup-refused").inner_text()
         assert "CR-SEL-001" in refusal and "暂停" in refusal
+        assert winner_page.get_by_label("报价金额（元）").count() == 0
 
         # the suspension ends by itself a month later: the periodic credit sweep (Celery beat) reinstates the agency
         clock.move_to(after(membership.suspended_until))

@@ -112,3 +112,55 @@ def test_retried_publication_makes_no_second_page():
     # then it is the same page, and there is only one
     assert again == page.pk
     assert NoticePage.objects.filter(source_key=request.source_key).count() == 1
+
+
+def test_the_moderation_window_shows_the_notice_as_published_and_warns_of_an_ended_measure(client):
+    # given a suspension notice waiting for moderation whose suspension already ended yesterday
+    import datetime
+
+    from django.utils import timezone
+
+    agency = AgencyFactory()
+    payload = credit_payload("suspension", name=agency.name, uscc=agency.uscc)
+    started = timezone.localdate() - datetime.timedelta(days=40)
+    ended = timezone.localdate() - datetime.timedelta(days=1)
+    payload.update(starts_at=started.isoformat(), ends_at=ended.isoformat())
+    page = publish("suspension", payload=payload, moderated=True)
+    client.force_login(operator_user())
+    task_state = page.current_workflow_task_state
+    url = reverse("wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk))
+
+    # when the moderator opens the approval window
+    window = client.get(url).json()["html"]
+
+    # then it shows the notice as the public reads it (organisation, dates, basis), and the warning
+    assert 'data-testid="notice-preview"' in window and agency.name in window
+    assert started.isoformat() in window and ended.isoformat() in window
+    assert 'data-testid="measure-ended"' in window and f"该措施已于 {ended.isoformat()} 结束" in window
+
+    # and approving from the window without the tick keeps the window open, saying why, and publishes nothing
+    xhr = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+    window = client.post(url, {"comment": "", "measure_ended": ended.isoformat()}, **xhr).json()["html"]
+    assert f"该措施已于 {ended.isoformat()} 结束；确需发布的，请勾选确认。" in window
+    assert not NoticePage.objects.get(pk=page.pk).live
+    # nor does an approval posted around the window (the task checks the notice itself)
+    response = client.post(url, {"comment": ""})
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
+    assert not NoticePage.objects.get(pk=page.pk).live
+    assert request_for(page).status == NoticeRequest.Status.MODERATION
+
+    # while approving with the confirmation publishes it
+    assert (
+        client.post(url, {"comment": "", "measure_ended": ended.isoformat(), "confirm_ended": "on"}).status_code == 302
+    )
+    assert NoticePage.objects.get(pk=page.pk).live
+
+
+def test_a_running_measure_is_approved_without_the_confirmation(client):
+    page = publish("suspension", moderated=True)
+    client.force_login(operator_user())
+    task_state = page.current_workflow_task_state
+    url = reverse("wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk))
+    assert 'data-testid="measure-ended"' not in client.get(url).json()["html"]
+    assert client.post(url, {"comment": ""}).status_code == 302
+    assert NoticePage.objects.get(pk=page.pk).live

@@ -152,3 +152,15 @@ def test_number_formats():
     assert compact_format(12000) == "1.2万"
     assert compact_format(2.5) == "2.5"
     assert compact_format(40) == "40"
+
+
+def test_axis_numbers_count_in_wan_only_in_chinese():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert compact_format(200000.0) == "200k"
+        assert compact_format(12000) == "12k"
+        assert compact_format(30_000_000) == "30M"
+        assert compact_format(40) == "40"
+    with translation.override("zh-hans"):
+        assert compact_format(30_000_000) == "3,000万"

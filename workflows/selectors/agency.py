@@ -29,7 +29,7 @@ from marketplace.models import Agency, Qualification, ServiceCategory
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..services.credit.repairs import repair_problem
 from ..services.membership import application_problems
-from .facts import current_membership
+from .facts import current_membership, renewal_open, renewal_opens_on
 
 # --- the entry application ----------------------------------------------------------------------
 
@@ -68,6 +68,18 @@ class MembershipPage:
     @property
     def can_leave_or_renew(self) -> bool:
         return self.membership is not None and self.membership.state in Membership.RENEWABLE
+
+    @property
+    def renewal_open(self) -> bool:
+        """The agency may ask to renew now (see ``facts.renewal_open``)."""
+        return self.membership is not None and renewal_open(self.membership, self.term_notice_days, self.today)
+
+    @property
+    def renewal_opens(self) -> datetime.date | None:
+        """When renewal opens, while it is not yet open."""
+        if self.membership is None or self.renewal_open:
+            return None
+        return renewal_opens_on(self.membership, self.term_notice_days)
 
     @property
     def renewal_pending(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
@@ -22,11 +23,16 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credit_rules import gate
+from credit_rules.gate import Reason
+from credit_rules.kinds import MeasureKind
+from credit_rules.models import CreditSubject
 from credit_rules.policy import policy_at
 from marketplace.errors import ApplicationError
 from marketplace.models import Agency
 
 from ..models import Engagement, Payment, Project, Rating, SignUp
+from ..services.procurement.sealing import QuoteSealed, quote_open_own
 from .eligibility import (
     AgencyStatus,
     agency_status,
@@ -34,6 +40,7 @@ from .eligibility import (
     licences_of,
     projects_with_eligibility,
 )
+from .facts import signup_context
 from .public import requirement_summary
 
 if TYPE_CHECKING:
@@ -80,6 +87,31 @@ def project_list_for_agency_projects(
 # --- agency-project -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MeasureInForce:
+    """A measure in force on the agency as the sign-up panel names it: what, and until when (None: until lifted)."""
+
+    label: str
+    ends_at: datetime.datetime | None
+
+
+def signup_precheck(project: Project, agency: Agency, now: datetime.datetime) -> gate.Decision:
+    """What the gate would say to this agency signing up now (a read: nothing is recorded)."""
+    subject = CreditSubject.objects.filter(agency=agency).first()
+    return gate.evaluate(subject or agency, "signup.submit", now, signup_context(project, agency, now))
+
+
+def _measures_of(decision: gate.Decision) -> tuple[MeasureInForce, ...]:
+    labels = dict(MeasureKind.choices)
+    out = []
+    for m in decision.inputs.get("measures", []):
+        if m["kind"] == MeasureKind.REWARD:
+            continue
+        ends = datetime.datetime.fromisoformat(m["ends_at"]) if m.get("ends_at") else None
+        out.append(MeasureInForce(str(labels.get(m["kind"], m["kind"])), ends))
+    return tuple(out)
+
+
 @dataclass
 class AgencyProjectPage:
     """One project as an agency sees it: the announcement, its own sign-up, and what it may do."""
@@ -93,10 +125,16 @@ class AgencyProjectPage:
     status: AgencyStatus
     decline_points: int | None
     now: datetime.datetime
+    # The gate asked now, before the form is offered: refusals mean no form, only the reasons.
+    gate_refusals: tuple[Reason, ...] = ()
+    gate_measures: tuple[MeasureInForce, ...] = ()
+    # The agency's own quote while it is sealed to everyone else (None once opened, or withdrawn).
+    own_sealed_quote: Decimal | None = None
     shows_commitment: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.shows_commitment = self.project.method in (Project.Method.DRAW, Project.Method.PRICE)
+        # A draw's commitment; for other methods only once a tie was broken by the draw.
+        self.shows_commitment = self.project.method == Project.Method.DRAW or bool(self.project.draw_proof)
 
     @property
     def open_for_signup(self) -> bool:
@@ -108,8 +146,13 @@ class AgencyProjectPage:
         return self.signup if self.signup and self.signup.state != SignUp.State.WITHDRAWN else None
 
     @property
-    def can_sign_up(self) -> bool:
+    def may_try_sign_up(self) -> bool:
+        """Open for sign-up and no live sign-up of this agency: the gate is asked before the form is shown."""
         return self.open_for_signup and self.live_signup is None
+
+    @property
+    def can_sign_up(self) -> bool:
+        return self.may_try_sign_up and not self.gate_refusals
 
     @property
     def can_withdraw(self) -> bool:
@@ -157,6 +200,19 @@ def project_get_for_agency_project(
         points = policy_at(now).entry("DECLINE_WIN").points
     except ApplicationError:
         points = None
+    refusals: tuple[Reason, ...] = ()
+    measures: tuple[MeasureInForce, ...] = ()
+    live = signup is not None and signup.state != SignUp.State.WITHDRAWN
+    if project.state == Project.State.OPEN and project.signup_deadline and now < project.signup_deadline and not live:
+        decision = signup_precheck(project, agency, now)
+        refusals = decision.refusals
+        measures = _measures_of(decision) if refusals else ()
+    own_quote = None
+    if live and signup is not None and signup.quote is None and signup.sealed_quote:
+        try:
+            own_quote = quote_open_own(signup, agency)
+        except (QuoteSealed, ValueError):
+            own_quote = None
     return AgencyProjectPage(
         agency=agency,
         project=project,
@@ -167,6 +223,9 @@ def project_get_for_agency_project(
         status=agency_status(agency),
         decline_points=points,
         now=now,
+        gate_refusals=refusals,
+        gate_measures=measures,
+        own_sealed_quote=own_quote,
     )
 
 

@@ -163,6 +163,11 @@ class ProjectPage:
         return sum(1 for r in self.rows if r.signup.state != SignUp.State.WITHDRAWN)
 
     @property
+    def withdrawn_count(self) -> int:
+        """Withdrawn sign-ups stay in the table (greyed), so the heading counts them and says how many."""
+        return len(self.rows) - self.live_signup_count
+
+    @property
     def shows_draw_link(self) -> bool:
         return self.project.method in (Project.Method.DRAW, Project.Method.PRICE) and bool(
             self.project.draw_proof or self.project.awarded_at

@@ -20,6 +20,21 @@ def current_membership(agency: Agency) -> Membership | None:
     return agency.memberships.exclude(state__in=Membership.FINAL).order_by("-created_at").first()
 
 
+def renewal_opens_on(membership: Membership, notice_days: int) -> datetime.date | None:
+    """The first day the agency may ask to renew: the policy's notice days before its term ends (None: no term)."""
+    if membership.term_until is None:
+        return None
+    return membership.term_until - datetime.timedelta(days=notice_days)
+
+
+def renewal_open(membership: Membership, notice_days: int, today: datetime.date) -> bool:
+    """Renewal is open to the agency once its term is within the notice days of its end, or has lapsed."""
+    if membership.state == Membership.State.LAPSED:
+        return True
+    opens = renewal_opens_on(membership, notice_days)
+    return membership.state in Membership.RENEWABLE and opens is not None and today >= opens
+
+
 def member_since(agency: Agency) -> datetime.datetime | None:
     """When the agency first entered, counting earlier memberships that ended well (withdrawn)."""
     return (
@@ -50,7 +65,7 @@ def missing_qualifications(project: Project, agency: Agency, day: datetime.date)
     """What the agency lacks for this project, judged on licences valid on ``day``."""
     missing: list[str] = []
     if not agency.categories.filter(pk=project.category_id).exists():
-        missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.name})
+        missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.label})
     requirements = list(project.requirements.select_related("qualification_type", "min_level"))
     if not requirements:
         return missing
@@ -62,7 +77,10 @@ def missing_qualifications(project: Project, agency: Agency, day: datetime.date)
     unmet = [r for r in requirements if not meets(r)]
     any_mode = project.qualification_mode == Project.QualificationMode.ANY
     if (any_mode and len(unmet) == len(requirements)) or (not any_mode and unmet):
-        missing += [f"{r.qualification_type.name}{r.min_level.name}及以上" for r in unmet]
+        missing += [
+            _("%(type)s%(level)s及以上") % {"type": r.qualification_type.label, "level": r.min_level.label}
+            for r in unmet
+        ]
     return missing
 
 

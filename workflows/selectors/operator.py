@@ -47,8 +47,8 @@ class OperatorProjectPage:
 
     @property
     def shows_commitment(self) -> bool:
-        # Price and scored comparisons break ties with the same verifiable draw.
-        return bool(self.project.draw_commitment) and self.project.method != Project.Method.DIRECT
+        # Only a draw's page states its commitment; a tie in another method shows the proof once drawn.
+        return bool(self.project.draw_commitment) and self.project.method == Project.Method.DRAW
 
     @property
     def scored(self) -> bool:

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from marketplace.models import BuyerUnit, ServiceCategory
 
 from ..models import Engagement, Project, ProjectQualification, SignUp
+from ..scoring import ScoreParts, score_parts
+from .scoring import proposal_marks
 
 S = Project.State
 PUBLIC_STATES: tuple[str, ...] = (
@@ -153,6 +155,7 @@ class RankRow:
     quote: Decimal | None
     state: str
     state_label: str
+    parts: ScoreParts | None = None  # a scored comparison's price, credit and proposal points
 
     @property
     def is_winner(self) -> bool:
@@ -177,8 +180,10 @@ class PublicProjectPage:
 
     @property
     def shows_commitment(self) -> bool:
-        """Draw and price projects publish the draw commitment (price ties are broken by a draw)."""
-        return self.project.method in (Project.Method.DRAW, Project.Method.PRICE) and bool(self.project.draw_commitment)
+        """A draw publishes its commitment; other methods only once a tie was broken by the draw (there is a proof)."""
+        if not self.project.draw_commitment:
+            return False
+        return self.project.method == Project.Method.DRAW or self.has_proof
 
     @property
     def has_proof(self) -> bool:
@@ -206,7 +211,9 @@ def project_for_public(code: str) -> QuerySet[Project]:
     signups = (
         SignUp.objects.filter(state__in=ELIGIBLE_SIGNUP_STATES)
         .select_related("agency")
-        .only("project_id", "agency_id", "state", "rank", "score", "quote", "agency__name", "agency__uscc")
+        .only(
+            "project_id", "agency_id", "state", "rank", "score", "quote", "credit_score", "agency__name", "agency__uscc"
+        )
         .order_by(F("rank").asc(nulls_last=True), "pk")
     )
     contracts = (
@@ -260,18 +267,22 @@ def project_page_for_public(code: str) -> PublicProjectPage:
         and project.state != S.OPEN
         and not (project.state == S.CANCELLED and not pool)
     )
+    ranked = [s for s in pool if s.rank is not None]
+    parts: dict[int, ScoreParts] = {}
+    if closed and project.method == Project.Method.SCORED and ranked and all(s.quote is not None for s in ranked):
+        parts = score_parts(project, ranked, proposal_marks(ranked))
     ranking = [
         RankRow(
-            rank=s.rank,
+            rank=s.rank or 0,  # every row here is ranked
             name=s.agency.name,
             uscc=s.agency.uscc,
             score=s.score,
             quote=s.quote if closed else None,
             state=s.state,
             state_label=s.get_state_display(),
+            parts=parts.get(s.pk),
         )
-        for s in pool
-        if s.rank is not None
+        for s in ranked
     ]
     contracts: list[Engagement] = project.contracts  # type: ignore[attr-defined]  # prefetched
     return PublicProjectPage(

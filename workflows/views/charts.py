@@ -16,6 +16,7 @@ from decimal import Decimal
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 Number = int | float | Decimal
 
@@ -36,11 +37,23 @@ def money_format(value: Number) -> str:
 
 
 def compact_format(value: Number) -> str:
-    """Axis ticks: short enough for the left margin (12,000 → 1.2万, 30,000,000 → 3000万)."""
+    """Axis ticks, short enough for the left margin, in the reader's way of counting.
+
+    Chinese counts in 万 (12,000 → 1.2万, 30,000,000 → 3000万); English in thousands and millions
+    (12,000 → 12k, 30,000,000 → 30M).
+    """
     number = float(value)
-    if abs(number) >= 10_000:
-        text = f"{number / 10_000:,.1f}".rstrip("0").rstrip(".")
-        return f"{text}万"
+
+    def short(n: float) -> str:
+        return f"{n:,.1f}".rstrip("0").rstrip(".")
+
+    if (get_language() or "").startswith("zh"):
+        if abs(number) >= 10_000:
+            return f"{short(number / 10_000)}万"
+    elif abs(number) >= 1_000_000:
+        return f"{short(number / 1_000_000)}M"
+    elif abs(number) >= 1_000:
+        return f"{short(number / 1_000)}k"
     if number == int(number):
         return f"{int(number):,}"
     return f"{number:,.2f}".rstrip("0").rstrip(".")
@@ -146,14 +159,15 @@ class Chart:
     def text_summary(self) -> str:
         """The data in words, appended to ``<desc>`` so the SVG is understandable on its own."""
         fmt = self.value_format
+        colon = gettext("：")
         parts = []
         for i, label in enumerate(self.labels):
             if len(self.series) == 1:
-                parts.append(f"{label}：{fmt(self.series[0].values[i])}")
+                parts.append(f"{label}{colon}{fmt(self.series[0].values[i])}")
             else:
-                inner = "，".join(f"{s.name} {fmt(s.values[i])}" for s in self.series)
-                parts.append(f"{label}：{inner}")
-        return "；".join(parts)
+                inner = gettext("，").join(f"{s.name} {fmt(s.values[i])}" for s in self.series)
+                parts.append(f"{label}{colon}{inner}")
+        return gettext("；").join(parts)
 
     # --- the picture ---------------------------------------------------------------------------
 
@@ -255,9 +269,9 @@ def render_bar_chart(chart: Chart) -> str:
                 y_top, y_bottom = y_of(value), base_y
                 x = x0 + bar_w * j
             h = max(y_bottom - y_top, 0.0)
-            tip = f"{label}：{chart.value_format(s.values[i])}"
+            tip = f"{label}{gettext('：')}{chart.value_format(s.values[i])}"
             if n_series > 1:
-                tip = f"{label} · {s.name}：{chart.value_format(s.values[i])}"
+                tip = f"{label} · {s.name}{gettext('：')}{chart.value_format(s.values[i])}"
             fill = chart.bar_colors[i] if chart.bar_colors else colors[j]
             out.append(
                 f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" '

@@ -110,7 +110,9 @@ def test_apply_and_submit_happy_path(client):
     # and once a supervisor approves, the page shows the admitted membership
     membership_services.membership_review(membership=membership, actor=supervisor_user(), decision="approve")
     page = client.get(MEMBERSHIP).content.decode()
-    assert "正常" in page and "入驻有效期至" in page and "申请续期" in page and "申请退出平台" in page
+    assert "正常" in page and "入驻有效期至" in page and "申请退出平台" in page
+    # renewal opens the policy's days before the term ends: until then the page says when
+    assert 'value="renew"' not in page and "续期申请自" in page
 
 
 def test_save_draft_keeps_statement_and_categories(client):
@@ -341,9 +343,16 @@ def test_same_certificate_twice_is_registered_once(client):
 # --- renew and withdraw -----------------------------------------------------------------------
 
 
+def term_within_notice(membership: Membership) -> Membership:
+    """The term ends in 30 days: within the policy's 60 days, renewal is open."""
+    Membership.objects.filter(pk=membership.pk).update(term_until=timezone.localdate() + datetime.timedelta(days=30))
+    return Membership.objects.get(pk=membership.pk)
+
+
 def test_renew_without_green_channel_goes_to_review(client):
-    # given a fresh grade-A member (no green channel yet: not a member for 12 months)
+    # given a fresh grade-A member (no green channel yet: not a member for 12 months), renewal open
     agency, membership, user = admitted_agency()
+    membership = term_within_notice(membership)
     client.force_login(user)
     # when it asks to renew
     response = client.post(MEMBERSHIP, {"action": "renew", "token": membership_token(membership)}, follow=True)
@@ -360,6 +369,7 @@ def test_green_channel_renews_at_once_and_a_resent_form_does_not_renew_twice(cli
     # given a member for more than 12 months with a clean record
     agency, membership, user = admitted_agency()
     Membership.objects.filter(pk=membership.pk).update(member_since=timezone.now() - relativedelta(months=13))
+    membership = term_within_notice(membership)
     client.force_login(user)
     data = {"action": "renew", "token": membership_token(membership)}
     # when it renews, and the same form is sent again

@@ -4,6 +4,7 @@ confirming or declining a win, contract and result uploads, payment receipt — 
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from credit_rules.models import LedgerEntry
+from cms.models import NoticeRequest
+from credit_rules.models import DecisionRecord, LedgerEntry
 from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification, QualificationType, ServiceCategory
 from tests.factories import (
@@ -40,6 +42,7 @@ from workflows.services.delivery import engagements as engagement_services
 from workflows.services.delivery import payments as payment_services
 from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import sealing
 from workflows.services.procurement import signups as signup_services
 
 pytestmark = pytest.mark.django_db
@@ -246,8 +249,34 @@ def test_sign_up_with_an_in_band_quote(client, member):
     signup = SignUp.objects.get(project=project, agency=agency)
     assert signup.state == "submitted" and signup.quote is None and "52000" not in signup.sealed_quote
     text = page_text(client.get(response["Location"]))
-    assert "已报名" in text and "已密封，报名截止后开启" in text and "撤回报名" in text
+    assert "已报名" in text and "撤回报名" in text
+    # and the agency sees what it submitted, told that no one else can before the deadline
+    assert '<span data-testid="own-quote">52000.00 元</span>' in text and "仅贵机构可见" in text
     assert "已报名" in page_text(client.get(reverse("agency-projects")))
+
+
+def test_an_agency_sees_its_own_sealed_quote_and_nobody_else_does(client):
+    # given two agencies signed up for one project before its deadline
+    (mine, me), (other, them) = agencies(2)
+    project = published_project()
+    assert signup_services.signup_submit(project=project, agency=mine, actor=me, quote="51234").ok
+    assert signup_services.signup_submit(project=project, agency=other, actor=them, quote="58765").ok
+    ours = SignUp.objects.get(project=project, agency=mine)
+
+    # when each clerk, and the buyer, open their pages on the project
+    client.force_login(me)
+    mine_text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    client.force_login(them)
+    their_text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    client.force_login(project.created_by)
+    buyer_text = page_text(client.get(reverse("buyer-project", args=[project.code])))
+
+    # then each agency sees only its own quote, the buyer neither; and the seal refuses another agency
+    assert "51234.00" in mine_text and "58765" not in mine_text
+    assert "58765.00" in their_text and "51234" not in their_text
+    assert "51234" not in buyer_text and "58765" not in buyer_text
+    with pytest.raises(sealing.QuoteSealed):
+        sealing.quote_open_own(ours, other)
 
 
 def test_scored_comparison_needs_a_real_pdf_proposal(client, member):
@@ -437,6 +466,44 @@ def test_a_gate_refusal_shows_rule_code_message_and_basis_and_writes_nothing(cli
     assert any(banner in w for w in warnings) if banner else warnings == []
 
 
+@pytest.mark.parametrize(
+    ("setup", "code", "measure"),
+    [
+        (_suspended, "CR-SEL-001", "暂停 · 至 "),
+        (_restricted_with_engagement, "CR-SEL-004", "限制 · 至 "),
+        (_expelled, "CR-SEL-002", "清退（黑名单） · 至 "),
+    ],
+    ids=["suspended", "restricted-at-cap", "expelled"],
+)
+def test_an_agency_the_gate_refuses_sees_why_before_any_form_and_none_is_offered(client, setup, code, measure):
+    # given an agency under a measure the sign-up gate refuses, and an open project
+    agency, user, project_kwargs = setup(supervisor_user())
+    project = published_project(**project_kwargs)
+    client.force_login(user)
+    decisions = DecisionRecord.objects.count()
+
+    # when its clerk opens the project page, before filling anything in
+    response = client.get(reverse("agency-project", args=[project.code]))
+
+    # then no sign-up form is offered; the rule, the measure with its end, the basis and the way to object are
+    text = page_text(response)
+    assert 'name="quote"' not in text and 'value="signup"' not in text
+    assert 'data-testid="signup-refused"' in text
+    assert code in text and str(REGISTRY[code].basis) in text
+    assert measure in text, re.search(r"measures-in-force.{0,300}", text)
+    assert reverse("agency-credit") in text
+    # and asking was a read: no decision was recorded
+    assert DecisionRecord.objects.count() == decisions
+
+
+def test_an_admitted_agency_still_gets_the_form(client, member):
+    agency, user = member
+    project = published_project()
+    client.force_login(user)
+    text = page_text(client.get(reverse("agency-project", args=[project.code])))
+    assert 'name="quote"' in text and 'data-testid="signup-refused"' not in text
+
+
 # --- after the award --------------------------------------------------------------------------------
 
 
@@ -491,6 +558,13 @@ def test_declining_the_win_costs_credit_and_the_alternate_steps_up(client, award
     assert LedgerEntry.objects.filter(subject__agency=winner, code="DECLINE_WIN", points=-10).count() == 1
     assert SignUp.objects.get(project=project, state="selected").agency == second
     assert refetch(project).draw_proof["ranking"][1] == second.uscc
+    # and the step-up's result notice has a title of its own: the project, the method, the step, rank and day
+    titles = [r.payload["title"] for r in NoticeRequest.objects.filter(kind="result").order_by("pk")]
+    day = timezone.localdate().isoformat()
+    assert titles == [
+        f"{project.name}中选结果公示（随机抽取）",
+        f"{project.name}中选结果公示（随机抽取）（第 1 次递补：第 2 名，{day}）",
+    ]
 
 
 # --- agency-signups ---------------------------------------------------------------------------------

@@ -767,3 +767,26 @@ def test_two_copies_of_the_create_form_sent_at_the_same_moment_create_one_projec
     project = Project.objects.get()
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.url for r in responses} == {reverse("buyer-project", args=[project.code])}
+
+
+def test_the_sign_up_count_beside_the_table_counts_its_rows_and_says_how_many_were_withdrawn():
+    # given an open project with three sign-ups, one of them withdrawn (it stays in the table, greyed)
+    from workflows.services.procurement import signups as signup_services
+
+    buyer = buyer_user()
+    pool = agencies(3)
+    project = published_project(buyer=buyer)
+    signups_submit(project, pool, ["50000", "51000", "52000"])
+    (agency, user) = pool[0]
+    withdrawn = SignUp.objects.get(project=project, agency=agency)
+    assert signup_services.signup_withdraw(signup=withdrawn, actor=user).ok
+
+    # when the buyer opens the project
+    html = page_html(logged_in(buyer).get(reverse("buyer-project", args=[project.code])))
+
+    # then the heading's count is the number of rows, and the line below says 2 live and 1 withdrawn
+    table = html[html.index('id="signups"') :]
+    rows = table[: table.index("</table>")].count("<tr") - 1  # less the header row
+    assert rows == 3
+    assert '<span class="tag" data-testid="signup-rows">3</span>' in html
+    assert "共 3 条报名记录：有效 2 条，已撤回 1 条。" in re.sub(r"\s+", " ", html)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from credit_rules.rules.base import code_of
 from credit_rules.rules.term import term_ended
+from marketplace.models import ServiceCategory
 from tests.factories import admitted_agency, buyer_user, supervisor_user
 from tests.helpers import logged_in, page_html, page_text, refetch
 from workflows.models import Membership
@@ -60,11 +61,36 @@ def test_a_lapsed_membership_shows_the_lapse_with_the_rule_and_may_renew():
     assert 'value="renew"' in text
 
 
-def test_renewal_requested_by_a_fresh_agency_is_renewed_from_the_supervisors_queue():
-    # given a fresh grade-A member asking to renew from its page
+def test_a_fresh_agency_is_told_when_renewal_opens_and_is_not_offered_the_button():
+    # given a fresh grade-A member, its term a year away
     agency, membership, user = admitted_agency()
+    client = logged_in(user)
+    opens = membership.term_until - 60 * DAY
+
+    # when it opens its membership page: no renewal button, but when it opens
+    text = page_text(client.get(MEMBERSHIP))
+    assert 'value="renew"' not in text and "CR-ONB-006" not in text
+    assert f"续期申请自 {opens.isoformat()} 起开放（入驻有效期届满前 60 天）" in text
+
+    # and once within the notice days the button is there, and the note is gone
+    membership = term_ends(membership, 60)
+    text = page_text(client.get(MEMBERSHIP))
+    assert 'value="renew"' in text and "续期申请自" not in text
+
+
+def test_renewal_requested_by_a_fresh_agency_is_renewed_from_the_supervisors_queue():
+    # given a fresh grade-A member whose term is within 60 days of its end, asking to renew from its page
+    agency, membership, user = admitted_agency()
+    membership = term_ends(membership, 30)
     agency_client = logged_in(user)
-    agency_client.post(MEMBERSHIP, {"action": "renew", "token": membership_token(membership)})
+    response = agency_client.post(MEMBERSHIP, {"action": "renew", "token": membership_token(membership)}, follow=True)
+    # then it is told the request went to review (not a red refusal)
+    assert "续期申请已提交，请等待监管部门审核" in page_text(response) and "CR-ONB-006" not in page_text(response)
+    assert refetch(membership).renewal_requested_at is not None
+    # and a supervisor whose scope does not cover the agency does not see it
+    other = ServiceCategory.objects.exclude(code__startswith="VAL").order_by("code").last()
+    outsider = logged_in(supervisor_user(categories=[other], all_regions=True))
+    assert agency.name not in page_text(outsider.get(reverse("supervisor-queue")))
     # then the supervisor's queue lists it with the request, and the supervisor renews it
     supervisor_client = logged_in(supervisor_user())
     queue = page_text(supervisor_client.get(reverse("supervisor-queue")))

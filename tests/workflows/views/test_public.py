@@ -18,12 +18,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.models import NoticeRequest
 from credit_rules.models import LedgerEntry, MeasureKind, Source
 from credit_rules.services import entry_neutralise, event_record, measure_record, subject_for_agency
 from marketplace.models import Agency, BuyerUnit, ServiceCategory
 from tests.factories import (
     AgencyFactory,
     agencies,
+    awarded_project,
     buyer_user,
     contract_uploaded,
     draft_project,
@@ -40,6 +42,7 @@ from workflows.models import Engagement, Project
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.delivery import engagements as engagement_services
 from workflows.services.procurement import projects as project_services
+from workflows.services.procurement import selection
 from workflows.views.charts import money_format
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -231,8 +234,8 @@ def test_quotes_are_absent_before_the_close_and_published_after(client):
     assert response.context["page"].eligible_count is None
     assert "报价密封保存" in html
     assert not any("sealed_quote" in q["sql"] or "draw_secret" in q["sql"] for q in ctx.captured_queries)
-    # and the announcement with the draw commitment is there
-    assert project.draw_commitment in html and project.buyer.name in html and "40000.00 – 80000.00" in html
+    # and the announcement is there, without a draw commitment: a lowest-price selection is not a draw
+    assert project.draw_commitment not in html and project.buyer.name in html and "40000.00 – 80000.00" in html
 
     # when the deadline has passed and the sign-up closed
     signup_closed(project)
@@ -253,6 +256,24 @@ def test_quotes_are_absent_before_the_close_and_published_after(client):
         assert agency.uscc in html and reverse("agency-profile", args=[agency.uscc]) in html
     assert "47000.00" in html and "61000.00" in html
     assert not any("sealed_quote" in q["sql"] or "draw_secret" in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "shown"), [("draw", True), ("price", False), ("scored", False)])
+def test_only_a_draw_states_its_draw_commitment(client, method, shown):
+    # given an open project of each method, and an agency qualified for it
+    ((agency, user),) = agencies(1)
+    project = published_project(method)
+
+    # when the public and the agency open its page
+    public = client.get(reverse("project-public", args=[project.code])).content.decode()
+    client.force_login(user)
+    mine = client.get(reverse("agency-project", args=[project.code])).content.decode()
+
+    # then the commitment (and its explanation) is there for a draw only
+    for html in (public, mine):
+        assert (project.draw_commitment in html) is shown
+        assert ('id="commitment-title"' in html) is shown
 
 
 @pytest.mark.django_db
@@ -529,3 +550,32 @@ def test_public_project_page_in_english_has_english_lang(client):
 def test_navigation_links_the_public_pages(client):
     html = client.get(reverse("agency-directory")).content.decode()
     assert f'href="{reverse("project-search")}"' in html and f'href="{reverse("statistics")}"' in html
+
+
+@pytest.mark.django_db
+def test_a_scored_result_publishes_its_price_credit_and_proposal_parts(client):
+    # given a scored comparison marked by its buyer and awarded
+    project, _pool = awarded_project("scored")
+    buyer = project.created_by
+    for signup, mark in zip(project.signups.order_by("pk"), (80, 95, 70), strict=True):
+        selection.proposal_mark(signup=signup, actor=buyer, mark=Decimal(mark))
+    assert selection.scored_finish(project=project, actor=buyer).ok
+    ranked = list(project.signups.order_by("rank"))
+    weights = (project.weight_price, project.weight_credit, project.weight_proposal)
+
+    # when the public opens its page, and reads the result notice
+    html = client.get(reverse("project-public", args=[project.code])).content.decode()
+    notice = NoticeRequest.objects.get(source_key=f"project:{project.code}:result:0").payload
+
+    # then each row shows the three parts, which add up to the total, and the notice carries them too
+    for signup, row in zip(ranked, notice["ranking"], strict=True):
+        parts = row["parts"]
+        total = sum(Decimal(parts[k]) for k in ("price", "credit", "proposal"))
+        assert abs(total - signup.score) <= Decimal("0.002")
+        for value in parts.values():
+            assert f">{value}<" in html
+    best_price = min(ranked, key=lambda s: s.quote)
+    assert notice["ranking"][ranked.index(best_price)]["parts"]["price"] == f"{weights[0]}.000"
+    assert "价格分" in html and "方案分" in html
+    # and the title names the project and its method
+    assert notice["title"] == f"{project.name}中选结果公示（比选）"

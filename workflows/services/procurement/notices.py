@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import override
 
 from cms.services import notice_request
 
 from ... import draw
 from ...models import Project, SignUp
+from ...scoring import score_parts
+from ...selectors.scoring import proposal_marks
 
 HOW_TO_OBJECT_RESULT = (
     "对中选结果有异议的，参与报名的机构可在公示期内通过本平台在线提出质疑；对答复不满意或项目业主逾期未答复的，"
@@ -62,17 +66,36 @@ def termination_notice(project: Project, reason: str, kind_label: str) -> None:
     )
 
 
+def result_title(project: Project, winner: SignUp, *, step: int = 0) -> str:
+    """A result notice's title, one of its own: the project, its method, and for a step-up the step, rank and day."""
+    with override(settings.LANGUAGE_CODE):  # a notice is published in the platform's language
+        method = str(Project.Method(project.method).label)
+    title = f"{project.name}中选结果公示（{method}）"
+    if step:
+        title += f"（第 {step} 次递补：第 {winner.rank} 名，{timezone.localdate().isoformat()}）"
+    return title
+
+
 def result_notice(project: Project, winner: SignUp, ranking: list[SignUp], *, step: int = 0) -> None:
-    """中选结果公示, with the draw proof or the ranking; a step-up publishes its own notice."""
+    """中选结果公示, with the draw proof or the ranking (a scored comparison's parts too); a step-up publishes its own notice."""
+    parts = {}
+    if project.method == Project.Method.SCORED and ranking and all(s.quote is not None for s in ranking):
+        parts = score_parts(project, ranking, proposal_marks(ranking))
     notice_request(
         kind="result",
         source_key=f"project:{project.code}:result:{step}",
         payload={
-            "title": f"{project.name}中选结果公示" + ("（递补）" if step else ""),
+            "title": result_title(project, winner, step=step),
             **project_snapshot(project),
             "winner": {"name": winner.agency.name, "uscc": winner.agency.uscc, "quote": str(winner.quote)},
             "ranking": [
-                {"rank": s.rank, "name": s.agency.name, "uscc": s.agency.uscc, "score": str(s.score or "")}
+                {
+                    "rank": s.rank,
+                    "name": s.agency.name,
+                    "uscc": s.agency.uscc,
+                    "score": str(s.score or ""),
+                    **({"parts": parts[s.pk].as_json()} if s.pk in parts else {}),
+                }
                 for s in ranking
             ],
             "proof_url": f"/draws/{project.code}.json" if project.draw_proof else "",

@@ -56,3 +56,17 @@ def quote_open(project, token: str, at: datetime.datetime | None = None) -> Deci
         return Decimal(_fernet(project.code).decrypt(token.encode()).decode())
     except InvalidToken as exc:  # tampered or sealed under another key
         raise ValueError("sealed quote cannot be opened") from exc
+
+
+def quote_open_own(signup, agency) -> Decimal:
+    """The agency's own sealed quote, shown back to it alone at any time: what it submitted is no secret from it.
+
+    ``agency`` is the one the signed-in clerk acts for; anyone else's sign-up is refused, so the seal still
+    holds against the buyer, the operator, the supervisors and the other agencies until the deadline.
+    """
+    if signup.agency_id != agency.pk:
+        raise QuoteSealed("a sealed quote is shown only to the agency that submitted it")
+    try:
+        return Decimal(_fernet(signup.project.code).decrypt(signup.sealed_quote.encode()).decode())
+    except InvalidToken as exc:
+        raise ValueError("sealed quote cannot be opened") from exc

@@ -21,8 +21,10 @@ from marketplace.selectors import acts_for_buyer_unit
 
 from ... import draw
 from ...models import Project, ProposalMark, SignUp
+from ...scoring import score_parts
 from ...selectors.facts import signup_context
 from ..notifications.dispatch import event_notify_on_commit
+from ...selectors.scoring import proposal_marks
 from ..periods import after_working_days
 from ..transitions import TransitionResult, target_label, transition_run
 from .notices import result_notice, termination_notice
@@ -83,24 +85,12 @@ def _rank_price(project: Project, signups: list[SignUp], secret: bytes) -> tuple
 
 
 def _rank_scored(project: Project, signups: list[SignUp], secret: bytes) -> tuple[list[SignUp], dict | None]:
-    """Weighted sum of price, credit and proposal marks (each normalised to its weight)."""
-    marks: dict[int, list[Decimal]] = {}
-    for m in ProposalMark.objects.filter(signup__in=signups):
-        marks.setdefault(m.signup_id, []).append(m.mark)
-    prices = [(-_quote(s) if project.quote_kind == Project.QuoteKind.RATE else _quote(s)) for s in signups]
-    best_price = min(prices)
-    best_credit = max((s.credit_score or 0) for s in signups) or 1
-    for s, price in zip(signups, prices, strict=True):
-        if project.quote_kind == Project.QuoteKind.RATE:
-            top = max(_quote(x) for x in signups)
-            price_part = (_quote(s) / top) if top else Decimal(1)
-        else:
-            price_part = best_price / price if price else Decimal(1)
-        proposal = sum(marks.get(s.pk, [])) / len(marks[s.pk]) / 100 if marks.get(s.pk) else Decimal(0)
-        s.score = (
-            price_part * project.weight_price + Decimal(s.credit_score or 0) / best_credit * project.weight_credit
-        ) + Decimal(proposal) * project.weight_proposal
-        s.score = s.score.quantize(Decimal("0.001"))
+    """Weighted sum of price, credit and proposal marks (each normalised to its weight: ``scoring.score_parts``)."""
+    for s in signups:
+        _quote(s)
+    parts = score_parts(project, signups, proposal_marks(signups))
+    for s in signups:
+        s.score = parts[s.pk].total
 
     def score_key(s: SignUp) -> tuple[Decimal, int]:
         assert s.score is not None  # set just above for every sign-up in the pool
