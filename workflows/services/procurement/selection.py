@@ -23,8 +23,8 @@ from ... import draw
 from ...models import Project, ProposalMark, SignUp
 from ...scoring import score_parts
 from ...selectors.facts import signup_context
-from ..notifications.dispatch import event_notify_on_commit
 from ...selectors.scoring import proposal_marks
+from ..notifications.dispatch import event_notify_on_commit
 from ..periods import after_working_days
 from ..transitions import TransitionResult, target_label, transition_run
 from .notices import result_notice, termination_notice
