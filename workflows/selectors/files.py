@@ -7,6 +7,7 @@ wrong party's request is a 404 and a sealed proposal stays sealed for everyone b
 
 from __future__ import annotations
 
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 
@@ -15,7 +16,7 @@ from marketplace.models import Agency, Qualification
 from ..models import CreditCase, Engagement, Objection, RepairRequest, SignUp
 
 # What an agency may download of its own: the model and the file field, by the URL's kind.
-AGENCY_FILES: dict[str, tuple[type, str]] = {
+AGENCY_FILES: dict[str, tuple[type[models.Model], str]] = {
     "qualification": (Qualification, "document"),
     "case": (CreditCase, "evidence"),
     "objection": (Objection, "evidence"),
@@ -31,7 +32,7 @@ def file_get_for_agency(agency: Agency, kind: str, pk: int) -> FieldFile:
     if kind not in AGENCY_FILES:
         raise Http404
     model, field = AGENCY_FILES[kind]
-    row = model.objects.filter(pk=pk, agency=agency).only("pk", field).first()
+    row = model._default_manager.filter(pk=pk, agency=agency).only("pk", field).first()
     if row is None:
         raise Http404
     return getattr(row, field)
