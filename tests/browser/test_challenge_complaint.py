@@ -78,6 +78,12 @@ def test_a_challenge_goes_to_a_complaint_the_supervisor_upholds_and_the_decision
     supervisor_page.get_by_label("处理理由").fill("经调查，中选机构资质证书已于公示前过期，投诉成立。")
     supervisor_page.get_by_role("button", name="作出决定").click()
     supervisor_page.wait_for_load_state()
+    # a check-your-answers page names the winner whose selection the decision revokes; nothing is decided yet
+    assert supervisor_page.get_by_test_id("confirm-name").inner_text() == winner.agency.name
+    assert supervisor_page.get_by_test_id("confirm-uscc").inner_text() == winner.agency.uscc
+    assert Challenge.objects.get().state != Challenge.State.UPHELD
+    supervisor_page.get_by_role("button", name="确认并提交").click()
+    supervisor_page.wait_for_load_state()
     assert supervisor_page.get_by_test_id("challenge-state").inner_text() == "投诉成立"
 
     # the win is revoked and the next alternate steps up

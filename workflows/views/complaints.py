@@ -24,6 +24,7 @@ from ..forms.complaints import (
     ServiceComplaintForm,
     ServiceResponseForm,
 )
+from ..forms.confirm import ConfirmationForm, confirmation_token
 from ..models import Challenge, ServiceComplaint
 from ..selectors import complaints as sel
 from ..services.complaints import challenges as challenge_services
@@ -135,16 +136,36 @@ def buyer_challenge(request: HttpRequest, unit: BuyerUnit, pk: int) -> HttpRespo
 
 
 def _decide(request: HttpRequest, decide, obj, template: str, context_name: str, url_name: str) -> HttpResponse:
+    """The supervisor's decision on a complaint, in two POSTs: the form, then a page stating exactly which
+    organisation is affected and what will follow and be published, confirmed with a signed token."""
+    purpose = f"{url_name}:{obj.pk}"
+    if request.POST.get("step") == "confirm":
+        confirm = ConfirmationForm(request.POST, purpose=purpose, user=request.user)
+        payload = confirm.cleaned_data["payload"] if confirm.is_valid() else None
+        if payload is None:
+            for error in confirm.problems():
+                messages.error(request, error)
+            return redirect(url_name, pk=obj.pk)
+        try:
+            result = decide(obj, payload["decision"] == "upheld", payload["reasons"])
+        except ApplicationError as exc:
+            refusal_show(request, exc)
+            return redirect(url_name, pk=obj.pk)
+        result_show(request, result, _("处理决定已作出，决定公告将在公告公示栏目发布。"))
+        return redirect(url_name, pk=obj.pk)
     form = ComplaintDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        uphold = form.cleaned_data["decision"] == "upheld"
-        try:
-            result = decide(obj, uphold, form.cleaned_data["reasons"])
-        except ApplicationError as exc:
-            refusal_show(request, exc, form=form)
-        else:
-            if result_show(request, result, _("处理决定已作出，决定公告将在公告公示栏目发布。")):
-                return redirect(url_name, pk=obj.pk)
+        data = {"decision": form.cleaned_data["decision"], "reasons": form.cleaned_data["reasons"]}
+        context = {
+            "obj": obj,
+            "kind": context_name,
+            "agency": obj.winner.agency if isinstance(obj, Challenge) else obj.agency,
+            "upheld": data["decision"] == "upheld",
+            "reasons": data["reasons"],
+            "back_url": url_name,
+            "confirmation": confirmation_token(purpose=purpose, user=request.user, data=data),
+        }
+        return render(request, "workflows/supervisor_complaint_confirm.html", context)
     return render(request, template, {context_name: obj, "form": form})
 
 

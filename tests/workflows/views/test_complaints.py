@@ -138,3 +138,27 @@ def test_the_challenge_form_speaks_english_when_asked():
     page = client.get(reverse("agency-challenge-new", args=[project.code]))
     text = page.content.decode()
     assert "Challenge the result" in text and "What is challenged and why" in text
+
+
+def test_a_decision_is_confirmed_on_a_page_naming_the_agency_and_only_then_taken():
+    supervisor = supervisor_user()
+    agency, _m, _u = admitted_agency(supervisor=supervisor)
+    _service_complaints(agency, 1)
+    complaint = ServiceComplaint.objects.get()
+    url = reverse("supervisor-service-complaint", args=[complaint.pk])
+    client = logged_in(supervisor)
+
+    # the first POST shows who is affected and what follows, and decides nothing
+    page = client.post(url, {"decision": "upheld", "reasons": "经核实，报告数据错误。"})
+    html = page.content.decode()
+    assert agency.name in html and agency.uscc in html and "确认并提交" in html
+    assert ServiceComplaint.objects.get().state == ServiceComplaint.State.FILED
+    token = page.context["confirmation"]
+
+    # a tampered token is refused and still nothing is decided
+    client.post(url, {"step": "confirm", "confirmation": token[:-2] + "xx"})
+    assert ServiceComplaint.objects.get().state == ServiceComplaint.State.FILED
+
+    # the confirmation takes the decision
+    client.post(url, {"step": "confirm", "confirmation": token})
+    assert ServiceComplaint.objects.get().state == ServiceComplaint.State.UPHELD
