@@ -770,23 +770,28 @@ def test_two_copies_of_the_create_form_sent_at_the_same_moment_create_one_projec
 
 
 def test_the_sign_up_count_beside_the_table_counts_its_rows_and_says_how_many_were_withdrawn():
-    # given an open project with three sign-ups, one of them withdrawn (it stays in the table, greyed)
+    # given a project with four sign-ups, one of them withdrawn (it stays in the table, greyed)
     from workflows.services.procurement import signups as signup_services
 
     buyer = buyer_user()
-    pool = agencies(3)
+    pool = agencies(4)
     project = published_project(buyer=buyer)
-    signups_submit(project, pool, ["50000", "51000", "52000"])
+    signups_submit(project, pool, ["50000", "51000", "52000", "53000"])
     (agency, user) = pool[0]
     withdrawn = SignUp.objects.get(project=project, agency=agency)
     assert signup_services.signup_withdraw(signup=withdrawn, actor=user).ok
+    url = reverse("buyer-project", args=[project.code])
 
-    # when the buyer opens the project
-    html = page_html(logged_in(buyer).get(reverse("buyer-project", args=[project.code])))
+    # before the close neither rows nor a count are shown (how many signed up is sealed too)
+    html = page_html(logged_in(buyer).get(url))
+    assert 'data-testid="signup-rows"' not in html and "条报名记录" not in html
 
-    # then the heading's count is the number of rows, and the line below says 2 live and 1 withdrawn
+    # once the sign-up has closed, the heading's count is the number of rows, and the line below says
+    # 3 live and 1 withdrawn
+    deadlines_sweep(after(project.signup_deadline))
+    html = page_html(logged_in(buyer).get(url))
     table = html[html.index('id="signups"') :]
     rows = table[: table.index("</table>")].count("<tr") - 1  # less the header row
-    assert rows == 3
-    assert '<span class="tag" data-testid="signup-rows">3</span>' in html
-    assert "共 3 条报名记录：有效 2 条，已撤回 1 条。" in re.sub(r"\s+", " ", html)
+    assert rows == 4
+    assert '<span class="tag" data-testid="signup-rows">4</span>' in html
+    assert "共 4 条报名记录：有效 3 条，已撤回 1 条。" in re.sub(r"\s+", " ", html)
