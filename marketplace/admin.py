@@ -61,6 +61,10 @@ class AgencyAdmin(GuardedModelAdmin):
     filter_horizontal = ["categories"]
     inlines = [QualificationInline, AgencyStaffInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A USCC never changes once recorded (Organisation.save refuses it too).
+        return ["uscc"] if obj is not None else []
+
 
 class BuyerStaffInline(admin.TabularInline):
     model = BuyerStaff
@@ -74,6 +78,9 @@ class BuyerUnitAdmin(GuardedModelAdmin):
     list_select_related = ["region"]
     search_fields = ["name", "uscc"]
     inlines = [BuyerStaffInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["uscc"] if obj is not None else []
 
 
 @admin.register(SupervisorProfile)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +108,19 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """A USCC never changes once recorded: the credit record, the blacklist and every published notice
+        follow it, so a changed USCC would let a listed organisation register again with a clean record."""
+        if self.pk is not None:
+            stored = type(self)._default_manager.filter(pk=self.pk).values_list("uscc", flat=True).first()
+            if stored is not None and stored != self.uscc:
+                raise ValidationError(
+                    _("统一社会信用代码登记后不能更改（原为 %(old)s）。如登记有误，请注销后以正确代码重新注册。"),
+                    code="uscc_immutable",
+                    params={"old": stored},
+                )
+        super().save(*args, **kwargs)
 
 
 class BuyerUnit(Organisation):
