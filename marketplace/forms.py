@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -265,12 +265,6 @@ class AgencyRegistrationForm(PlainForm):
         regex=r"^[0-9+\- ]{7,20}$",
         error_messages={"invalid": _("请输入有效的电话号码。")},
     )
-    username = forms.RegexField(
-        label=_("登录用户名"),
-        regex=r"^[A-Za-z0-9_.@+-]{3,30}$",
-        help_text=_("3–30 位字母、数字或 _ . @ + -"),
-        error_messages={"invalid": _("用户名只能包含字母、数字和 _ . @ + -，长度 3–30。")},
-    )
     password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, strip=False)
 
@@ -279,12 +273,6 @@ class AgencyRegistrationForm(PlainForm):
         if Agency.objects.filter(uscc=uscc).exists():
             raise forms.ValidationError(_("该统一社会信用代码已注册。如需找回账号，请联系本机构管理员或平台运营机构。"))
         return uscc
-
-    def clean_username(self) -> str:
-        username = self.cleaned_data["username"]
-        if get_user_model().objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("该用户名已被使用，请换一个。"))
-        return username
 
     def clean(self):
         data = super().clean()

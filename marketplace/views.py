@@ -20,7 +20,7 @@ def agency_register(request):
                 uscc=data["uscc"],
                 name=data["name"],
                 region=data["region"],
-                username=data["username"],
+                username=data["uscc"],  # the login name is the USCC: choosing one would reveal who exists
                 password=data["password1"],
                 contact_name=data["contact_name"],
                 contact_phone=data["contact_phone"],
@@ -32,6 +32,10 @@ def agency_register(request):
             exc.form_add(form)
         else:
             login(request, agency.staff.get().user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("机构账号已开通。下一步：填写入驻申请并签署信用承诺书。"))
+            messages.success(
+                request,
+                _("机构账号已开通，登录名为本机构的统一社会信用代码 %(uscc)s。下一步：填写入驻申请并签署信用承诺书。")
+                % {"uscc": agency.uscc},
+            )
             return redirect("dashboard")
     return render(request, "marketplace/public_agency_register.html", {"form": form})

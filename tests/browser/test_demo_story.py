@@ -117,12 +117,12 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     visitor.get_by_label("法定代表人").fill("陈立")
     visitor.get_by_label("联系人").fill("李青")
     visitor.get_by_label("联系电话").fill("0752-2345678")
-    visitor.get_by_label("登录用户名").fill("xinrui_clerk")
     visitor.locator("#id_password1").fill("Xinrui-2026-pass")
     visitor.locator("#id_password2").fill("Xinrui-2026-pass")
     visitor.get_by_role("button", name="注册").click()
     visitor.wait_for_load_state()
-    clerk = story.person("xinrui_clerk", "Xinrui-2026-pass")
+    assert f"登录名为本机构的统一社会信用代码 {uscc}" in visitor.locator(".messages").inner_text()
+    clerk = story.person(uscc, "Xinrui-2026-pass")
     clerk.goto("/agency/membership/")
     clerk.get_by_role("button", name="开始填写入驻申请").click()
     clerk.wait_for_load_state()
@@ -165,7 +165,7 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     bidders = {
         "agency_val_re_3": story.person("agency_val_re_3"),
         "agency_val_re_1": story.person("agency_val_re_1"),
-        "xinrui_clerk": clerk,
+        uscc: clerk,
     }
     for (login, page), quote in zip(bidders.items(), ("52000", "61000", "47000"), strict=True):
         try_sign_up(page, project, quote)
@@ -189,7 +189,7 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     winner_line = re.search(r"中选机构\s*(.+?)（", notice)
     assert winner_line, notice
     winner_name = winner_line.group(1).strip()
-    winner_login = {NEW_AGENCY: "xinrui_clerk"} | dict(
+    winner_login = {NEW_AGENCY: uscc} | dict(
         zip(_names("agency_val_re_3", "agency_val_re_1"), ("agency_val_re_3", "agency_val_re_1"), strict=True)
     )
     winner = bidders[winner_login[winner_name]]

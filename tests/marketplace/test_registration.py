@@ -22,7 +22,6 @@ def form_data(**overrides):
         "legal_representative": "王某",
         "contact_name": "李某",
         "contact_phone": "0752-2345678",
-        "username": "dezheng",
         "password1": "Str0ng-pass-2026",
         "password2": "Str0ng-pass-2026",
     }
@@ -72,3 +71,13 @@ def test_mismatched_passwords_write_nothing(client):
     response = client.post(reverse("agency-register"), form_data(password2="other-pass-2026"))
     assert "不一致" in response.content.decode()
     assert not Agency.objects.exists()
+
+
+def test_the_login_name_is_the_uscc_and_no_username_is_asked_for(client):
+    page = client.get(reverse("agency-register")).content.decode()
+    assert 'name="username"' not in page and "登录名为本机构的统一社会信用代码" in page
+    response = client.post(reverse("agency-register"), form_data(), follow=True)
+    assert "登录名为本机构的统一社会信用代码 91441300MA4W12345R" in response.content.decode()
+    client.logout()
+    response = client.post(reverse("login"), {"username": "91441300MA4W12345R", "password": "Str0ng-pass-2026"})
+    assert response.status_code == 302
