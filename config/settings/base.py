@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,6 +141,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; the public never 
 # Login throttling (django-axes, every settings module): five wrong passwords for one username from one
 # address lock that pair out for 15 minutes (Django admin, Wagtail admin and the site share the login
 # backend); an operator unlocks at /operator/lockouts/. Attempts are rows, so every process agrees.
+# Security headers on every response: Referrer-Policy (SecurityMiddleware) and Permissions-Policy (config.headers).
+SECURE_REFERRER_POLICY = "same-origin"
+
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
