@@ -63,26 +63,40 @@ def agency_challenge_new(request: HttpRequest, agency: Agency, code: str) -> Htt
     return render(request, "workflows/agency_challenge_form.html", {"page": page, "form": form})
 
 
+def _form_step(request: HttpRequest, form, act, success: str, done: tuple[str, int], template: str, context: dict):
+    """One form, one service call: a refusal is shown on the form, a success redirects to ``done``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = act(form.cleaned_data)
+        except ApplicationError as exc:
+            refusal_show(request, exc, form=form)
+        else:
+            if result_show(request, result, success):
+                return redirect(done[0], pk=done[1])
+    return render(request, template, {**context, "form": form})
+
+
 @require_http_methods(["GET", "POST"])
 @agency_required
 def agency_challenge(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
     """One challenge: the answer, and the complaint to the supervisor when the agency is not satisfied."""
     challenge = sel.challenge_get_for_agency(agency, pk)
     form = ComplaintEscalateForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = challenge_services.challenge_escalate(
-                challenge=challenge,
-                actor=request.user,
-                grounds=form.cleaned_data["grounds"],
-                evidence=form.cleaned_data["evidence"],
-            )
-        except ApplicationError as exc:
-            refusal_show(request, exc, form=form)
-        else:
-            if result_show(request, result, _("投诉已提交，监管部门将在处理期限内作出决定。")):
-                return redirect("agency-challenge", pk=pk)
-    return render(request, "workflows/agency_challenge.html", {"challenge": challenge, "form": form})
+
+    def act(data):
+        return challenge_services.challenge_escalate(
+            challenge=challenge, actor=request.user, grounds=data["grounds"], evidence=data["evidence"]
+        )
+
+    return _form_step(
+        request,
+        form,
+        act,
+        _("投诉已提交，监管部门将在处理期限内作出决定。"),
+        ("agency-challenge", pk),
+        "workflows/agency_challenge.html",
+        {"challenge": challenge},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,18 +104,21 @@ def agency_challenge(request: HttpRequest, agency: Agency, pk: int) -> HttpRespo
 def agency_service_complaint(request: HttpRequest, agency: Agency, pk: int) -> HttpResponse:
     """A complaint about the agency's service: its statement."""
     complaint = sel.service_complaint_get_for_agency(agency, pk)
-    form = ServiceResponseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = service_services.service_complaint_respond(
-                complaint=complaint, actor=request.user, text=form.cleaned_data["response"]
-            )
-        except ApplicationError as exc:
-            refusal_show(request, exc, form=form)
-        else:
-            if result_show(request, result, _("说明已提交。")):
-                return redirect("agency-service-complaint", pk=pk)
-    return render(request, "workflows/agency_service_complaint.html", {"complaint": complaint, "form": form})
+
+    def act(data):
+        return service_services.service_complaint_respond(
+            complaint=complaint, actor=request.user, text=data["response"]
+        )
+
+    return _form_step(
+        request,
+        ServiceResponseForm(request.POST or None),
+        act,
+        _("说明已提交。"),
+        ("agency-service-complaint", pk),
+        "workflows/agency_service_complaint.html",
+        {"complaint": complaint},
+    )
 
 
 # --- the buyer ---------------------------------------------------------------------------------------
@@ -118,18 +135,19 @@ def buyer_challenges(request: HttpRequest, unit: BuyerUnit, code: str) -> HttpRe
 def buyer_challenge(request: HttpRequest, unit: BuyerUnit, pk: int) -> HttpResponse:
     """One challenge to the buyer's project: the answer, within the deadline."""
     challenge = sel.challenge_get_for_buyer(unit, pk)
-    form = ChallengeAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = challenge_services.challenge_answer(
-                challenge=challenge, actor=request.user, text=form.cleaned_data["answer"]
-            )
-        except ApplicationError as exc:
-            refusal_show(request, exc, form=form)
-        else:
-            if result_show(request, result, _("答复已提交。")):
-                return redirect("buyer-challenge", pk=pk)
-    return render(request, "workflows/buyer_challenge.html", {"challenge": challenge, "form": form})
+
+    def act(data):
+        return challenge_services.challenge_answer(challenge=challenge, actor=request.user, text=data["answer"])
+
+    return _form_step(
+        request,
+        ChallengeAnswerForm(request.POST or None),
+        act,
+        _("答复已提交。"),
+        ("buyer-challenge", pk),
+        "workflows/buyer_challenge.html",
+        {"challenge": challenge},
+    )
 
 
 # --- the supervisor ----------------------------------------------------------------------------------

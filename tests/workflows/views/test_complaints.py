@@ -162,3 +162,22 @@ def test_a_decision_is_confirmed_on_a_page_naming_the_agency_and_only_then_taken
     # the confirmation takes the decision
     client.post(url, {"step": "confirm", "confirmation": token})
     assert ServiceComplaint.objects.get().state == ServiceComplaint.State.UPHELD
+
+
+def test_the_agency_answers_a_service_complaint_once_from_its_page():
+    agency, _m, agency_login = admitted_agency()
+    _service_complaints(agency, 1)
+    complaint = ServiceComplaint.objects.get()
+    url = reverse("agency-service-complaint", args=[complaint.pk])
+    client = logged_in(agency_login)
+    # an empty statement is refused on the form, nothing recorded
+    page = client.post(url, {"response": ""})
+    assert page.status_code == 200 and ServiceComplaint.objects.get().state == ServiceComplaint.State.FILED
+    # the statement is recorded and the page redirects back to itself
+    response = client.post(url, {"response": "报告数据已复核并更正，附更正说明。"})
+    assert response.status_code == 302 and response["Location"] == url
+    complaint = ServiceComplaint.objects.get()
+    assert complaint.state == ServiceComplaint.State.RESPONDED and "已复核" in complaint.response
+    # another agency's staff cannot reach it
+    _other, _m2, other_login = admitted_agency()
+    assert logged_in(other_login).get(url).status_code == 404
