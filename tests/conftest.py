@@ -88,6 +88,16 @@ def _media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _cache_reset():
+    """The database rolls back after each test but the cache does not: a page cached by one test (the
+    anonymous home page, say) would be served to the next without rendering. Every test starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _language_reset():
     """A request in English leaves English active in the thread that served it: every test starts over
     in the site's language, whatever ran before it on the same worker."""
