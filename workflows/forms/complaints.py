@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import PlainForm
-from marketplace.personal_data import personal_data_problem
+from marketplace.personal_data import validate_public_text
 from marketplace.validators import validate_document_upload
 
 from .agency import DOCUMENT_ACCEPT
@@ -55,14 +55,8 @@ class ComplaintDecisionForm(PlainForm):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("理由将随投诉处理决定公告公开，请勿填写自然人的姓名、电话、身份证号等个人信息。"),
+        validators=[validate_public_text],
     )
-
-    def clean_reasons(self) -> str:
-        reasons = self.cleaned_data["reasons"]
-        problem = personal_data_problem(reasons)
-        if problem:
-            raise forms.ValidationError(problem, code="personal_data")
-        return reasons
 
 
 class ServiceResponseForm(PlainForm):

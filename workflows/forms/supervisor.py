@@ -15,7 +15,7 @@ from credit_rules.models import MeasureKind
 from credit_rules.policy import policy_at
 from marketplace.forms import PlainForm, USCCField
 from marketplace.models import Agency, SupervisorProfile
-from marketplace.personal_data import personal_data_problem, validate_public_text
+from marketplace.personal_data import validate_public_text
 from marketplace.validators import validate_document_upload
 
 from ..models import CreditCase
@@ -112,6 +112,7 @@ class EventForm(PlainForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请填写证据摘要。")},
         help_text=_("将随公告公开发布：只写机构名称、事项和证据名称，不得包含自然人姓名、电话、身份证号等个人信息。"),
+        validators=[validate_public_text],
     )
     evidence_file = forms.FileField(
         label=_("证据材料（可选）"),
@@ -137,13 +138,6 @@ class EventForm(PlainForm):
             del self._errors["token"]
             raise forms.ValidationError(_("表单已失效，请刷新页面后重新填写。"), code="stale")
         return data
-
-    def clean_evidence_summary(self) -> str:
-        summary = self.cleaned_data["evidence_summary"].strip()
-        problem = personal_data_problem(summary)
-        if problem:
-            raise forms.ValidationError(problem, code="personal_data")
-        return summary
 
 
 class WarningWithdrawForm(PlainForm):
