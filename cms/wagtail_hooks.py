@@ -13,13 +13,16 @@ Who may do what to a notice in /cms/ is decided in three places, each a Wagtail 
   Wagtail does not filter by task.
 
 They also add the 「公告撤回」 pages (``cms.admin_views``) to the /cms/ menu of supervisors and the
-platform credit office.
+platform credit office, and start Wagtail's date choosers without its inline scripts (the
+Content-Security-Policy refuses them).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -124,3 +127,9 @@ def notice_authority_menu_item():
 @hooks.register("register_log_actions")
 def notice_log_actions(actions):
     actions.register_action(admin_views.WITHDRAW_ACTION, gettext_lazy("撤回公告"), gettext_lazy("公告已撤回"))
+
+
+@hooks.register("insert_global_admin_js")
+def csp_safe_widgets_js():
+    """Start the date and time choosers that cms/templates/wagtailadmin/widgets mark (no inline script)."""
+    return format_html('<script src="{}" defer></script>', static("js/wagtail-widgets.js"))

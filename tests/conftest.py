@@ -142,11 +142,13 @@ def browser(live_server, transactional_db):
     try:
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            violations = csp_violations_watch(chromium)
             try:
                 yield chromium
             finally:
                 chromium.close()
                 connections.close_all()  # the in-loop connections, before the loop goes away
+            assert not violations, f"the Content-Security-Policy refused something: {violations}"
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -162,3 +164,30 @@ def page(browser, live_server):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def csp_violations_watch(chromium) -> list[str]:
+    """Collect what the Content-Security-Policy refused on every page of every context of ``chromium``.
+
+    Chromium reports each refusal (an inline script or style without the nonce, a foreign source) on
+    the console; the browser fixture fails a test on any, so a page that only works with the policy
+    off cannot pass.
+    """
+    seen: list[str] = []
+    new_context = chromium.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+
+        def on_page(pg):
+            def on_console(message):
+                if "Content Security Policy" in message.text:
+                    seen.append(f"{pg.url}: {message.text}")
+
+            pg.on("console", on_console)
+
+        context.on("page", on_page)
+        return context
+
+    chromium.new_context = watched_context
+    return seen

@@ -19,7 +19,7 @@ FENCE = re.compile(r"```(\w*)\s*$")
 BULLET = re.compile(r"- +(.*)$")
 NUMBERED = re.compile(r"\d+\. +(.*)$")
 TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-CODE_BLOCK_ATTRS = 'class="panel" style="overflow-x: auto"'
+CODE_BLOCK_ATTRS = 'class="panel scroll-x"'
 
 
 def inline(text: str) -> str:
