@@ -10,6 +10,7 @@ import time
 import pytest
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 
 from cms.models import NoticePage, NoticeRequest
 from cms.services import notice_withdraw
@@ -130,3 +131,29 @@ def test_two_sweepers_share_the_rows_while_one_row_is_held_by_another_transactio
     assert held_id not in a | b  # skipped, not waited for
     assert a | b == set(ids[1:]) and not a & b  # disjoint, and together everything else
     assert a and b  # both made progress in parallel
+
+
+@pytest.mark.django_db
+def test_listings_review_follows_the_dates_of_a_listing_and_asks_nothing_per_member(django_assert_num_queries):
+    from credit_rules.models import LedgerEntry
+    from tests.factories import admitted_agency, list_agency
+    from workflows.models import Membership
+    from workflows.services.credit.sweeps import listings_review
+
+    # given many members, one of them listed from next week until the week after
+    quiet = [admitted_agency()[0] for _ in range(6)]
+    listed = admitted_agency()[0]
+    today = timezone.localdate()
+    list_agency(listed, listed_on=today + datetime.timedelta(days=7), delisted_on=today + datetime.timedelta(days=14))
+
+    # when the sweep runs today: nothing is out of step, and finding that costs two queries whatever the members
+    with django_assert_num_queries(2):
+        assert listings_review(timezone.now()) == 0
+
+    # then the listing's first day suspends the listed member only, and its end restores it
+    assert listings_review(timezone.now() + datetime.timedelta(days=8)) == 1
+    assert Membership.objects.get(agency=listed).state == Membership.State.SUSPENDED
+    assert all(Membership.objects.get(agency=a).state == Membership.State.ACTIVE for a in quiet)
+    assert LedgerEntry.objects.filter(subject__agency=listed, kind=LedgerEntry.Kind.MEASURE).count() == 1
+    listings_review(timezone.now() + datetime.timedelta(days=15))
+    assert Membership.objects.get(agency=listed).state != Membership.State.SUSPENDED

@@ -21,6 +21,7 @@ from credit_rules.standing import (
     standing_refresh_due,
     withdrawn_by,
 )
+from marketplace.models import Agency
 
 from ...models import CreditCase, Membership
 from ...selectors.facts import member_since
@@ -99,32 +100,41 @@ def restrictions_end(now: datetime.datetime | None = None, batch: int = 200) -> 
 
 
 def listings_review(now: datetime.datetime | None = None, batch: int = 200) -> int:
-    """Suspend members whose listing starts and restore those whose listing ends on the dates the file gave."""
+    """Suspend members whose listing starts and restore those whose listing ends on the dates the file gave.
+
+    Set-based: the agencies listed today and those under a listing suspension in force are two small
+    sets, each found once through its own index; only the members in one set but not the other (listed
+    but not suspended, suspended but no longer listed) are reviewed. Nothing is asked per membership.
+    """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    listed = ExternalListing.objects.filter(uscc=OuterRef("agency__uscc"), listed_on__lte=today).filter(
-        Q(delisted_on__isnull=True) | Q(delisted_on__gt=today)
+    listed_usccs = (
+        ExternalListing.objects.filter(listed_on__lte=today)
+        .filter(Q(delisted_on__isnull=True) | Q(delisted_on__gt=today))
+        .values("uscc")
     )
-    suspended_for_listing = (
+    listed = set(Agency.objects.filter(uscc__in=listed_usccs).values_list("pk", flat=True))
+    suspended = set(
         LedgerEntry.objects.filter(
-            subject__agency=OuterRef("agency"),
             kind=LedgerEntry.Kind.MEASURE,
             measure=MeasureKind.SUSPEND,
             rule_code=LISTING_SUSPENSION,
+            subject__agency__isnull=False,
         )
         .filter(in_force(now))
         .exclude(neutralised_by(now))
+        .values_list("subject__agency_id", flat=True)
     )
+    out_of_step = listed ^ suspended
+    if not out_of_step:
+        return 0
 
     def review(membership: Membership) -> bool:
         subject = subject_for_agency(membership.agency)
         return bool(escalate(subject=subject, transition="listing.recorded", context={}, at=now).measures)
 
-    # Only where the listing and the measure disagree: listed but not suspended, or suspended but no longer listed.
-    out_of_step = Membership.objects.filter(state__in=Membership.ADMITTED).filter(
-        (Exists(listed) & ~Exists(suspended_for_listing)) | (~Exists(listed) & Exists(suspended_for_listing))
-    )
-    return sweep_each(out_of_step.order_by("pk").select_related("agency"), review, batch)
+    due = Membership.objects.filter(state__in=Membership.ADMITTED, agency_id__in=sorted(out_of_step))
+    return sweep_each(due.order_by("pk").select_related("agency"), review, batch)
 
 
 def cases_expire(now: datetime.datetime | None = None, batch: int = 200) -> int:
