@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
 from marketplace.models import Agency, BuyerUnit, SupervisorProfile
+from marketplace.roles import Role, has_role
 from marketplace.selectors import agency_acted_for, buyer_unit_acted_for, supervisor_profile_of
 
 from ..forms.complaints import (
@@ -252,7 +253,10 @@ def service_complaint_new(request: HttpRequest, uscc: str) -> HttpResponse:
 def complaint_file(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
     """Evidence of a challenge, its complaint or a service complaint, to those who handle it only."""
     user = request.user
-    agency, unit, profile = agency_acted_for(user), buyer_unit_acted_for(user), supervisor_profile_of(user)
+    # The role is asked as well as the organisation: guardian lets a superuser act for every organisation.
+    agency = agency_acted_for(user) if has_role(user, Role.AGENCY) else None
+    unit = buyer_unit_acted_for(user) if has_role(user, Role.BUYER) else None
+    profile = supervisor_profile_of(user)
     if kind in ("challenge", "complaint"):
         challenge = sel.challenge_for_evidence(agency, unit, profile, pk)
         return file_response(challenge.evidence if kind == "challenge" else challenge.complaint_evidence)
