@@ -294,9 +294,9 @@ CMS_MODERATOR_PAGES = {
     "wagtailadmin_home": CMS_MODERATORS,
     "wagtailadmin_pages:choose_parent": CMS_MODERATORS,
     "wagtailadmin_pages:confirm_workflow_cancellation": CMS_MODERATORS,
-    # Wagtail's revision list of a page does not ask the moderation scope: a supervisor out of scope lists the
-    # revisions (dates, the system as author) of a notice it cannot see in the explorer. Published notices are
-    # public; left as Wagtail has it (see the report of the matrix branch).
+    # Wagtail's revision list only redirects to the page's history, and the history asks the page's permission
+    # tester (can_edit or can_publish), which refuses notices to everyone (cms.models.FrozenPagePermissionTester):
+    # a supervisor, in scope or not, is sent back to /cms/.
     "wagtailadmin_pages:revisions_index": CMS_MODERATORS,
     "wagtailadmin_reports:site_history": CMS_MODERATORS,
     "wagtailadmin_reports:site_history_results": CMS_MODERATORS,
