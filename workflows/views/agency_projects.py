@@ -36,6 +36,7 @@ from ..selectors.agency_projects import (
     project_list_for_agency_projects,
     signup_list_for_agency_signups,
 )
+from ..selectors.identity import identity_refusal
 from ..services.delivery import engagements as engagement_services
 from ..services.delivery import payments as payment_services
 from ..services.procurement import award as award_services
@@ -79,6 +80,7 @@ def _project_render(
         "form": form or SignupForm(project=page.project),
         "decline_form": decline_form or DeclineForm(),
         "refusals": refusals,
+        "identity_problem": identity_refusal(page.agency, _("报名")) if page.may_try_sign_up else None,
     }
     return render(request, "workflows/agency_project_detail.html", context)
 
