@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from credit_rules import gate
 from credit_rules.rules.base import code_of
@@ -32,7 +33,7 @@ def membership_start(*, agency: Agency, actor) -> Membership:
     """Open (or return) the agency's application being filled in."""
     if not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权代表该机构申请入驻。"))
-    refusal = identity_refusal(agency, _("申请入驻"))
+    refusal = identity_refusal(agency, pgettext("identity refusal", "申请入驻"))
     if refusal:
         raise ApplicationError(refusal)
     existing = current_membership(agency)
@@ -114,7 +115,7 @@ def application_problems(membership: Membership) -> list[str]:
     """What is missing before the application can be submitted."""
     problems = []
     agency = membership.agency
-    refusal = identity_refusal(agency, _("提交入驻申请"))
+    refusal = identity_refusal(agency, pgettext("identity refusal", "提交入驻申请"))
     if refusal:
         problems.append(refusal)
     if not agency.categories.exists():

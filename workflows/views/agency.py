@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
@@ -71,7 +72,7 @@ def _membership_render(
         "token": membership_token(page.membership),
         "refusals": result.refusals if result is not None else (),
         "confirm_withdraw": confirm_withdraw and page.can_leave_or_renew,
-        "identity_problem": identity_refusal(agency, _("申请入驻")),
+        "identity_problem": identity_refusal(agency, pgettext("identity refusal", "申请入驻")),
     }
     return render(request, "workflows/agency_membership.html", context, status=status)
 
