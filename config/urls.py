@@ -17,7 +17,6 @@ urlpatterns = [
     path("lang/", views.language_switch, name="language-switch"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("marketplace.urls")),
     path("", include("workflows.urls")),
     path("", include("credit_rules.urls")),
     path("", include("cms.urls")),

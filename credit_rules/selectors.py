@@ -58,15 +58,17 @@ class DirectoryFilters:
 def agency_list_for_directory(
     filters: DirectoryFilters | None = None, at: datetime.datetime | None = None
 ) -> QuerySet[Agency]:
-    """All agencies with their cached standing and categories, searched and filtered, by name.
+    """Every agency that proved control of its USCC, with cached standing and categories, searched and filtered.
 
-    An agency with no credit record yet stands at the base score of the policy in force.
+    An agency with no credit record yet stands at the base score of the policy in force; one whose identity is
+    not verified (``identity_verified_at``) is not listed, nor found by the search.
     """
     filters = filters or DirectoryFilters()
     policy = policy_at(at)
     base_grade = policy.grade_for(policy.base_score)
     qs = (
-        Agency.objects.select_related("region")
+        Agency.objects.filter(identity_verified_at__isnull=False)
+        .select_related("region")
         .defer(*PERSONAL_FIELDS)
         .prefetch_related(Prefetch("categories", queryset=ServiceCategory.objects.order_by("sort_order", "code")))
         .annotate(
@@ -108,9 +110,9 @@ def _public_entries() -> QuerySet[LedgerEntry]:
 
 
 def agency_profile_for_public(uscc: str) -> QuerySet[Agency]:
-    """One agency by USCC with its region, categories, qualifications and public ledger entries."""
+    """One verified agency by USCC with its region, categories, qualifications and public ledger entries."""
     return (
-        Agency.objects.filter(uscc=uscc.strip().upper())
+        Agency.objects.filter(uscc=uscc.strip().upper(), identity_verified_at__isnull=False)
         .select_related("region", "credit")
         .defer(*PERSONAL_FIELDS)
         .prefetch_related(
@@ -136,7 +138,9 @@ def _measures_in_force(kind: str, at: datetime.datetime) -> QuerySet[LedgerEntry
 
 
 def subject_list_for_blacklist(at: datetime.datetime | None = None) -> QuerySet[CreditSubject]:
-    """Expelled agencies (黑名单), newest expulsion first, each with its expulsion entries in force."""
+    """Expelled agencies (黑名单), newest expulsion first, each with its expulsion entries in force.
+
+    Verified or not: the blacklist follows the USCC, whatever became of the registration."""
     at = at or timezone.now()
     expulsions = _measures_in_force(MeasureKind.EXPEL, at)
     return (
@@ -160,7 +164,11 @@ def subject_list_for_redlist(at: datetime.datetime | None = None) -> QuerySet[Cr
     rewards = _measures_in_force(MeasureKind.REWARD, at)
     return (
         CreditSubject.objects.filter(
-            kind=CreditSubject.Kind.AGENCY, is_expelled=False, is_suspended=False, is_restricted=False
+            kind=CreditSubject.Kind.AGENCY,
+            is_expelled=False,
+            is_suspended=False,
+            is_restricted=False,
+            agency__identity_verified_at__isnull=False,
         )
         .filter(Exists(rewards.filter(subject=OuterRef("pk"))))
         .select_related("agency__region")

@@ -54,7 +54,7 @@ class AgencyStaffInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(GuardedModelAdmin):
-    list_display = ["name", "uscc", "region"]
+    list_display = ["name", "uscc", "region", "identity_verified_at"]
     list_select_related = ["region"]
     search_fields = ["name", "uscc"]
     list_filter = ["region"]
@@ -62,8 +62,9 @@ class AgencyAdmin(GuardedModelAdmin):
     inlines = [QualificationInline, AgencyStaffInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # A USCC never changes once recorded (Organisation.save refuses it too).
-        return ["uscc"] if obj is not None else []
+        # A USCC never changes once recorded (Organisation.save refuses it too); the verification is the
+        # identity verification's to set (workflows), never the admin's.
+        return ["uscc", "identity_verified_at"] if obj is not None else ["identity_verified_at"]
 
 
 class BuyerStaffInline(admin.TabularInline):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Region, ServiceCategory
 from .money import MoneyError, money_parse
-from .validators import normalise_uscc, uscc_problem
+from .validators import normalise_uscc, uscc_problem, validate_document_upload
 
 # A trailing note in brackets ("报价金额（元）", "证据材料（可选）") is left out of the messages.
 LABEL_NOTE_RE = re.compile(r"\s*[（(][^（()）]*[)）]\s*$")
@@ -246,8 +246,24 @@ class USCCField(forms.CharField):
             raise forms.ValidationError(problem, code="invalid_uscc")
 
 
+class LicenceField(forms.FileField):
+    """The business licence scan (营业执照): PDF, PNG or JPEG within the upload limit, like every document."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("营业执照扫描件"))
+        kwargs.setdefault(
+            "help_text",
+            _("PDF、PNG 或 JPG。运营机构将核对执照上的名称、统一社会信用代码和法定代表人与登记信息是否一致。"),
+        )
+        kwargs.setdefault("validators", [validate_document_upload])
+        kwargs.setdefault(
+            "widget", forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"})
+        )
+        super().__init__(**kwargs)
+
+
 class AgencyRegistrationForm(PlainForm):
-    """An agency opens its account (the entry application follows in its workspace)."""
+    """An agency opens its account and proves control of its USCC (the entry application follows once verified)."""
 
     uscc = USCCField()
     name = forms.CharField(label=_("机构名称"), max_length=200)
@@ -265,6 +281,7 @@ class AgencyRegistrationForm(PlainForm):
         regex=r"^[0-9+\- ]{7,20}$",
         error_messages={"invalid": _("请输入有效的电话号码。")},
     )
+    licence = LicenceField()
     password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, strip=False)
 

@@ -147,6 +147,9 @@ class Agency(Organisation):
         ServiceCategory, blank=True, related_name="agencies", verbose_name=_("服务事项")
     )
     introduction = models.TextField(_("机构简介"), blank=True)
+    # When the agency proved control of its USCC (workflows' IdentityVerification, set by its verifying
+    # transition only): the public credit pages list only agencies with it, and only they may enter the market.
+    identity_verified_at = models.DateTimeField(_("身份核验通过时间"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

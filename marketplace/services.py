@@ -118,6 +118,13 @@ def _agency_register(
     return agency
 
 
+def agency_identity_verified_mark(*, agency: Agency, at) -> None:
+    """Record that the agency proved control of its USCC (called by the identity verification's verifying
+    transition only, in workflows): from now on it is on the public credit pages and may enter the market."""
+    Agency.objects.filter(pk=agency.pk, identity_verified_at__isnull=True).update(identity_verified_at=at)
+    agency.identity_verified_at = agency.identity_verified_at or at
+
+
 @transaction.atomic
 def supervisor_create(
     *,

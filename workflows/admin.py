@@ -16,6 +16,7 @@ from credit_rules.models import DecisionRecord
 from .models import (
     CreditCase,
     Engagement,
+    IdentityVerification,
     Membership,
     NotificationDelivery,
     Objection,
@@ -51,6 +52,17 @@ class MembershipAdmin(ReadOnlyAdmin):
     list_filter = ["state"]
     list_select_related = ["agency"]
     search_fields = ["agency__name", "agency__uscc"]
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(ReadOnlyAdmin):
+    # The method shows which agencies predate verification ("legacy", workflows migration 0010). The licence
+    # scan is not shown here: it is served only by the operator's and the agency's access-checked views.
+    list_display = ["agency", "method", "state", "submitted_at", "decided_at", "reviewer"]
+    list_filter = ["method", "state"]
+    list_select_related = ["agency", "reviewer"]
+    search_fields = ["agency__name", "agency__uscc"]
+    exclude = ["licence"]
 
 
 @admin.register(CreditCase)

@@ -69,6 +69,9 @@ def operator(instance, user) -> bool:
     return user is not None and has_role(user, Role.OPERATOR)
 
 
+operator_or_system = any_of(operator, system)
+
+
 def supervisor_of_winner(instance, user) -> bool:
     """A supervisor whose scope covers the agency whose win a complaint (投诉) is about."""
     if user is None or not has_role(user, Role.SUPERVISOR):

@@ -10,6 +10,7 @@ from .views import (
     clock,
     complaints,
     draws,
+    identity,
     operator,
     public,
     supervisor,
@@ -24,6 +25,8 @@ account_urls = [
 ]
 
 agency_urls = [
+    path("agency/register/", identity.agency_register, name="agency-register"),
+    path("agency/identity/", identity.agency_identity, name="agency-identity"),
     path("agency/membership/", agency.membership_page, name="agency-membership"),
     path("agency/qualifications/add/", agency.qualification_add, name="agency-qualification-add"),
     path("agency/credit/", agency.credit_page, name="agency-credit"),
@@ -94,6 +97,9 @@ supervisor_urls = [
 operator_urls = [
     path("operator/", operator.queue, name="operator-queue"),
     path("operator/lockouts/", operator.lockouts, name="operator-lockouts"),
+    path("operator/identity/", identity.operator_identity_queue, name="operator-identity-queue"),
+    path("operator/identity/<int:pk>/", identity.operator_identity, name="operator-identity"),
+    path("operator/identity/<int:pk>/licence/", identity.operator_identity_licence, name="operator-identity-licence"),
     path("operator/projects/<str:code>/", operator.project_detail, name="operator-project"),
     path("operator/clock/", clock.demo_clock, name="demo-clock"),
 ]

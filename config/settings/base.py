@@ -283,6 +283,9 @@ ZJCS_DIRECT_MAX_AMOUNT = os.environ.get("ZJCS_DIRECT_MAX_AMOUNT", "300000")
 # scale); SMS through this provider class (the default only logs); e-mail by SMTP unless a settings module
 # chooses another backend (the demo prints to the console, the tests keep it in memory).
 ZJCS_REMINDER_LEAD_HOURS = [int(h) for h in env_list("ZJCS_REMINDER_LEAD_HOURS", "24,2")]
+# How an agency proves control of its USCC before it is listed (workflows/identity.py: the operator's review
+# of the business licence ships; a deployment's credit-platform login would be another verifier class).
+ZJCS_IDENTITY_VERIFIER = os.environ.get("ZJCS_IDENTITY_VERIFIER", "workflows.identity.OperatorReview")
 ZJCS_SMS_PROVIDER = os.environ.get("ZJCS_SMS_PROVIDER", "workflows.services.notifications.channels.LoggingSmsProvider")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "中介超市 <noreply@localhost>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -69,6 +69,21 @@ def post_project(
     assert page.locator("#project-state").inner_text() == "待审核"
 
 
+def verify_identity(page, agency_name: str) -> None:
+    """The operator compares a new agency's licence with its registered data and verifies it, confirming."""
+    page.goto("/operator/identity/")
+    page.locator("tr", has_text=agency_name).get_by_role("link", name="核验").click()
+    page.wait_for_load_state()
+    assert agency_name in page.get_by_test_id("registered-name").inner_text()
+    page.get_by_label("一致，核验通过").check()
+    page.get_by_role("button", name="下一步：核对结论").click()
+    page.wait_for_load_state()
+    assert agency_name in page.get_by_test_id("confirm-name").inner_text()
+    page.get_by_role("button", name="确认并提交").click()
+    page.wait_for_load_state()
+    assert "已核验通过" in page.locator(".messages").inner_text()
+
+
 def publish(page, project: Project) -> None:
     """The operator approves and publishes a project from its review page."""
     page.goto(f"/operator/projects/{project.code}/")

@@ -1,4 +1,5 @@
-"""An agency clerk applies to enter in a real Chromium: fill in, upload a licence scan, sign, submit."""
+"""An agency clerk applies to enter in a real Chromium: register with the business licence, wait for the operator
+to verify it through its pages, then fill in, upload a licence scan, sign, submit."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from django.utils import timezone
 
 from credit_rules.rules import REGISTRY
 from marketplace.models import Qualification
-from tests.factories import AgencyFactory, agency_user, supervisor_user
-from workflows.models import Membership
+from marketplace.validators import org_code_for_serial, uscc_build
+from tests.factories import AgencyFactory, agency_user, operator_user, supervisor_user
+from workflows.models import IdentityVerification, Membership
 from workflows.services.membership import membership_review
 
-from .flows import log_in, pdf_path
+from .flows import log_in, pdf_path, session, verify_identity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -40,6 +42,57 @@ def bad_record_agency():
         valid_until=timezone.localdate() + datetime.timedelta(days=365)
     )
     return agency
+
+
+def test_a_registered_agency_applies_once_the_operator_verified_its_licence(browser, live_server, page, tmp_path):
+    # given an operator (made before the browser starts)
+    operator_user("operator_review")
+    uscc = uscc_build(region_code="441302", org_code=org_code_for_serial(424_242))
+    name = "惠州市恒基房地产土地资产评估有限公司"
+
+    # when a visitor registers the agency with its business licence scan
+    page.goto("/agency/register/")
+    page.get_by_label("统一社会信用代码").fill(uscc)
+    page.get_by_label("机构名称").fill(name)
+    page.get_by_label("所在地区").select_option(label="惠城区")
+    page.get_by_label("房地产估价").check()
+    page.get_by_label("办公地址").fill("惠州市惠城区江北文昌一路 12 号")
+    page.get_by_label("法定代表人").fill("陈立")
+    page.get_by_label("联系人").fill("李青")
+    page.get_by_label("联系电话").fill("0752-2345678")
+    page.locator("#id_password1").fill("Hengji-2026-pass")
+    page.locator("#id_password2").fill("Hengji-2026-pass")
+    page.get_by_label("营业执照扫描件").set_input_files(str(pdf_path(tmp_path, "yingyezhizhao.pdf")))
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_load_state()
+
+    # then it waits for the verification: not listed, and the application cannot be started
+    assert page.locator("#identity-state").inner_text() == "待核验"
+    page.goto("/agencies/?q=" + uscc)
+    assert name not in page.locator("main").inner_text()
+    page.goto("/agency/membership/")
+    assert "身份核验尚未完成" in page.locator("#identity-problem").inner_text()
+    assert page.get_by_role("button", name="开始填写入驻申请").count() == 0
+
+    # when the operator compares the licence with the registered data and verifies it
+    operator = session(browser, live_server, "operator_review")
+    operator.goto("/operator/identity/")
+    operator.locator("tr", has_text=name).get_by_role("link", name="核验").click()
+    operator.wait_for_load_state()
+    assert operator.get_by_test_id("registered-uscc").inner_text() == uscc
+    assert operator.get_by_test_id("registered-legal").inner_text() == "陈立"
+    licence = operator.request.get(operator.locator("#licence-link").get_attribute("href"))
+    assert licence.ok and licence.body().startswith(b"%PDF-")
+    verify_identity(operator, name)
+    assert IdentityVerification.objects.get(agency__uscc=uscc).state == IdentityVerification.State.VERIFIED
+
+    # then the agency is listed and its clerk starts the application
+    page.goto("/agencies/?q=" + uscc)
+    assert name in page.locator("main").inner_text()
+    page.goto("/agency/membership/")
+    page.get_by_role("button", name="开始填写入驻申请").click()
+    page.wait_for_load_state()
+    assert page.locator("#membership-state").inner_text() == "填写中"
 
 
 def test_agency_applies_signs_submits_and_is_admitted(applicant, page, tmp_path):

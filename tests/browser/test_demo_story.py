@@ -28,7 +28,7 @@ from workflows import clock, tasks
 from workflows.models import Membership, Project, SignUp
 from workflows.selectors.clock import deadline_next_after
 
-from .flows import issue_warning, log_in, pdf_path, post_project, publish, try_sign_up
+from .flows import issue_warning, log_in, pdf_path, post_project, publish, try_sign_up, verify_identity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -119,10 +119,17 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     visitor.get_by_label("联系电话").fill("0752-2345678")
     visitor.locator("#id_password1").fill("Xinrui-2026-pass")
     visitor.locator("#id_password2").fill("Xinrui-2026-pass")
+    visitor.get_by_label("营业执照扫描件").set_input_files(str(pdf_path(tmp_path, "yingyezhizhao.pdf")))
     visitor.get_by_role("button", name="注册").click()
     visitor.wait_for_load_state()
     assert f"登录名为本机构的统一社会信用代码 {uscc}" in visitor.locator(".messages").inner_text()
     clerk = story.person(uscc, "Xinrui-2026-pass")
+    # not listed, and not free to apply, until the operator has compared the licence with the registration
+    clerk.goto("/agency/identity/")
+    assert clerk.locator("#identity-state").inner_text() == "待核验"
+    clerk.goto("/agency/membership/")
+    assert clerk.locator("#identity-problem").count() == 1
+    verify_identity(story.operator, NEW_AGENCY)
     clerk.goto("/agency/membership/")
     clerk.get_by_role("button", name="开始填写入驻申请").click()
     clerk.wait_for_load_state()

@@ -21,6 +21,8 @@ from marketplace.models import (
 )
 from marketplace.roles import Role
 from marketplace.validators import org_code_for_serial, uscc_build
+from tests.helpers import pdf_file
+from workflows.services.identity import identity_decide, identity_open
 
 fake = Faker("zh_CN")
 
@@ -81,6 +83,25 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     def categories(self, create, extracted, **kwargs):
         if create:
             self.categories.set(extracted if extracted is not None else [leaf_category()])
+
+    @factory.post_generation
+    def identity(self, create, extracted, **kwargs):
+        """Registration's verification with a licence scan, then the operator's verdict, through the services:
+        ``identity="verified"`` (the default), ``"submitted"`` (awaiting review) or ``"rejected"``."""
+        if not create:
+            return
+        state = extracted or "verified"
+        verification = identity_open(agency=self, licence=pdf_file("licence.pdf"))
+        if state == "submitted":
+            return
+        result = identity_decide(
+            verification=verification,
+            actor=operator_user("factory_operator"),
+            verified=state == "verified",
+            reason="" if state == "verified" else "营业执照上的名称与登记的机构名称不一致。",
+        )
+        assert result.ok, result.messages
+        self.identity_verified_at = Agency.objects.values_list("identity_verified_at", flat=True).get(pk=self.pk)
 
 
 class QualificationFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
-"""Agency self-registration (marketplace.views, forms): it creates the agency with its administrator and
-object permission; a wrong USCC check character, a duplicate code or mismatched passwords are form
-errors in the user's language that write nothing, and codes are normalised."""
+"""Agency self-registration (workflows.views.identity, marketplace.forms): it creates the agency with its
+administrator and object permission and opens its identity verification with the licence scan; a wrong USCC
+check character, a duplicate code, mismatched passwords or a missing or false licence file are form errors in the
+user's language that write nothing, and codes are normalised."""
 
 import pytest
 from django.urls import reverse
@@ -8,6 +9,8 @@ from django.urls import reverse
 from marketplace.models import Agency, ServiceCategory
 from marketplace.selectors import agencies_for_user
 from tests.factories import AgencyFactory
+from tests.helpers import pdf_file
+from workflows.models import IdentityVerification
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +27,7 @@ def form_data(**overrides):
         "contact_phone": "0752-2345678",
         "password1": "Str0ng-pass-2026",
         "password2": "Str0ng-pass-2026",
+        "licence": pdf_file("营业执照.pdf"),
     }
     from marketplace.models import Region
 
@@ -39,6 +43,28 @@ def test_registration_creates_agency_with_admin_and_object_permission(client):
     staff = agency.staff.get()
     assert staff.is_admin
     assert list(agencies_for_user(staff.user)) == [agency]
+    # Not verified yet: the licence waits for the operator, and the agency is not listed meanwhile.
+    verification = IdentityVerification.objects.get(agency=agency)
+    assert verification.state == IdentityVerification.State.SUBMITTED and verification.method == "operator_review"
+    assert verification.licence.name.startswith("identity/91441300MA4W12345R/")
+    assert agency.identity_verified_at is None
+    assert response.url == reverse("agency-identity")
+
+
+def test_registration_without_the_licence_is_a_form_error_that_writes_nothing(client):
+    data = form_data()
+    del data["licence"]
+    response = client.post(reverse("agency-register"), data)
+    assert response.status_code == 200
+    assert "请上传营业执照扫描件" in response.content.decode()
+    assert not Agency.objects.exists() and not IdentityVerification.objects.exists()
+
+
+def test_a_licence_that_is_not_a_scan_is_refused_by_the_document_checks(client):
+    response = client.post(reverse("agency-register"), form_data(licence=pdf_file("licence.pdf", b"MZ not a pdf")))
+    assert response.status_code == 200
+    assert "文件内容与扩展名不符" in response.content.decode()
+    assert not Agency.objects.exists()
 
 
 def test_wrong_check_character_is_a_form_error_not_a_500(client):

@@ -1,4 +1,4 @@
-"""The site shell (config, marketplace.views): the Wagtail home page, the language switch that never
+"""The site shell (config): the Wagtail home page, the language switch that never
 leaves the site, the health check, the back offices and login, seed_demo (idempotent, scalable) and the
 production settings' refusals and deploy check."""
 

@@ -242,4 +242,7 @@ def test_bulk_leaves_an_agency_it_cannot_stand_in_for_to_the_services():
     assert refused.state == Membership.State.DRAFT
     record = DecisionRecord.objects.get(target=f"workflows.membership:{refused.pk}")
     assert not record.allowed and [r["rule"] for r in record.reasons] == ["CR-ONB-001"]
-    assert TransitionLog.objects.get(object_id=refused.pk).outcome == TransitionLog.Outcome.REFUSED_CREDIT
+    assert (
+        TransitionLog.objects.get(object_id=refused.pk, content_type__model="membership").outcome
+        == TransitionLog.Outcome.REFUSED_CREDIT
+    )

@@ -26,6 +26,7 @@ def test_the_inventory_sees_every_state_machine():
     models = {info.model.__name__ for info in transitions_all()}
     assert models == {
         "Membership",
+        "IdentityVerification",
         "CreditCase",
         "Objection",
         "RepairRequest",

@@ -296,8 +296,14 @@ def _through_services(rows: Iterable[_Row], shared: _Shared) -> None:
 def members_bulk_admit(
     agencies: QuerySet[Agency], *, reviewer, progress: Callable[[str], None] = lambda _m: None
 ) -> None:
-    """Admit every agency of ``agencies`` that has no membership yet, as the entry services would have."""
-    pending = list(agencies.filter(memberships__isnull=True).order_by("pk").values_list("pk", flat=True))
+    """Admit every agency of ``agencies`` that has no membership yet, as the entry services would have.
+
+    An agency whose identity is not verified may not apply (``services.identity``): it is left as it is."""
+    pending = list(
+        agencies.filter(memberships__isnull=True, identity_verified_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     if not pending:
         return  # Seeded before: nothing to look up.
     shared = _Shared.load(reviewer)

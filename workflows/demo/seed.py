@@ -18,6 +18,7 @@ from marketplace.models import Agency
 
 from .agencies import agencies_seed
 from .bulk import members_bulk_admit
+from .identity import identities_verify
 from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
 from .projects import pool_logins, projects_seed
 from .scenarios import SCENARIOS, agency_logins_seed, scenarios_seed
@@ -41,6 +42,9 @@ def _seed(scale: int, progress: Callable[[str], None]) -> list[DemoLogin]:
     accounts = agency_logins_seed(fake)
     logins += officials_seed(fake)
     supervisor = get_user_model().objects.get(username="supervisor_demo")
+    # Every agency proved control of its USCC before anything else: the operator verified its licence.
+    operator = get_user_model().objects.get(username="operator_demo")
+    identities_verify(Agency.objects.all(), reviewer=operator, progress=progress)
     scenarios_seed(accounts, supervisor)
     # Every other agency is an admitted member; the scenario agencies keep their own stories.
     others = Agency.objects.exclude(pk__in=[agency.pk for _u, agency, _user in accounts])

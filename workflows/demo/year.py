@@ -36,6 +36,7 @@ from ..services.credit.sweeps import credit_sweep
 from ..services.deadlines import deadlines_sweep
 from .agencies import agencies_insert, agency_rows
 from .bulk import members_bulk_admit
+from .identity import identities_verify
 from .people import account
 from .year_steps import Day, applicant_arrives
 
@@ -160,6 +161,7 @@ def _cast(behaviour: Behaviour, rng: random.Random, fake: Faker, progress: Calla
     rows = agency_rows(FIRST_SERIAL, FIRST_SERIAL + behaviour.members, fake, rng)
     agencies_insert(rows, first=FIRST_SERIAL)
     fresh = Agency.objects.filter(uscc__in=[a.uscc for a, _ in rows])
+    identities_verify(fresh, reviewer=operator, progress=progress)
     members_bulk_admit(fresh, reviewer=supervisor, progress=progress)
     members = [
         (link.agency, link.user)

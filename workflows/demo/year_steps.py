@@ -34,6 +34,7 @@ from ..services.procurement import projects as project_services
 from ..services.procurement import selection as selection_services
 from ..services.procurement import signups as signup_services
 from .agencies import agencies_insert, agency_rows
+from .identity import identity_verify_through_services
 
 if TYPE_CHECKING:
     from .year import Behaviour, Cast
@@ -305,6 +306,8 @@ def applicant_arrives(day: Day, serial: int) -> None:
     agency = Agency.objects.get(uscc=agency.uscc)
     user = market.user_create(username=f"sim_applicant_{serial}", password=PASSWORD, role="agency")
     market.agency_staff_add(agency=agency, user=user, is_admin=True, position="经办人")
+    # It registered with its licence and the operator verified it (the simulated registrants are who they say).
+    identity_verify_through_services(agency, day.cast.operator)
     for qualification in agency.qualifications.filter(valid_until__lt=timezone.localdate()):
         level = QualificationLevel.objects.filter(qualification_type=qualification.qualification_type).order_by("rank")[
             0

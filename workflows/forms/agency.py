@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.fields import BoundedDateField
-from marketplace.forms import PlainForm
+from marketplace.forms import LicenceField, PlainForm
 from marketplace.models import QualificationLevel, QualificationType, ServiceCategory
 from marketplace.validators import validate_document_upload
 
@@ -129,3 +129,9 @@ class CaseResponseForm(PlainForm):
     """The agency's statement and defence (陈述申辩) on a notified credit case."""
 
     response = forms.CharField(label=_("陈述申辩意见"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class LicenceResubmitForm(PlainForm):
+    """A new business licence scan after the verification was not passed."""
+
+    licence = LicenceField()

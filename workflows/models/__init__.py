@@ -10,6 +10,7 @@ from .clock import DemoClockStep
 from .complaints import Challenge, ServiceComplaint
 from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
+from .identity import LEGACY_METHOD, IdentityVerification
 from .log import TransitionLog
 from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
@@ -24,6 +25,8 @@ __all__ = [
     "CreditCase",
     "DemoClockStep",
     "Engagement",
+    "IdentityVerification",
+    "LEGACY_METHOD",
     "Membership",
     "Notification",
     "NotificationDelivery",

@@ -23,6 +23,7 @@ class Notification(models.Model):
         OBJECTION_DECIDED = "objection_decided", _("异议处理结果")
         REPAIR_DECIDED = "repair_decided", _("信用修复审核结果")
         REPAIRABLE = "repairable", _("信用修复提醒")
+        IDENTITY_DECIDED = "identity_decided", _("身份核验结果")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)

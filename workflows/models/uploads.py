@@ -11,3 +11,8 @@ def evidence_upload_to(instance, filename: str) -> str:
 
 def contract_upload_to(instance, filename: str) -> str:
     return f"contracts/{instance.project_id}/{filename}"
+
+
+def licence_upload_to(instance, filename: str) -> str:
+    """A business licence scan (identity verification): private, served only through access-checked views."""
+    return f"identity/{instance.agency.uscc}/{filename}"

@@ -13,11 +13,12 @@ from django.http import Http404
 
 from marketplace.models import Agency, Qualification
 
-from ..models import CreditCase, Engagement, Objection, RepairRequest, SignUp
+from ..models import CreditCase, Engagement, IdentityVerification, Objection, RepairRequest, SignUp
 
 # What an agency may download of its own: the model and the file field, by the URL's kind.
 AGENCY_FILES: dict[str, tuple[type[models.Model], str]] = {
     "qualification": (Qualification, "document"),
+    "licence": (IdentityVerification, "licence"),
     "case": (CreditCase, "evidence"),
     "objection": (Objection, "evidence"),
     "repair": (RepairRequest, "evidence"),

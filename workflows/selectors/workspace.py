@@ -23,6 +23,7 @@ from marketplace.selectors import agency_acted_for, buyer_unit_acted_for, superv
 from ..models import (
     CreditCase,
     Engagement,
+    IdentityVerification,
     Membership,
     Notification,
     NotificationPreference,
@@ -31,6 +32,7 @@ from ..models import (
     Project,
     SignUp,
 )
+from .identity import verification_for_agency, verification_list_for_operator_queue
 from .operator import project_list_for_operator_queue
 from .supervisor import (
     credit_case_list_for_supervisor_queue,
@@ -108,10 +110,18 @@ def _project(project: Project) -> str:
 
 def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None = None) -> Section:
     """The agency's to-dos: confirm a win, upload the contract, deliver, confirm payment received, answer a
-    prior notice or case, object to a revocation while it may, renew the membership near its end. Five queries."""
+    prior notice or case, object to a revocation while it may, renew the membership near its end; until its
+    identity is verified, the verification's state (a new licence after a rejection). Five queries (six unverified)."""
     now = now or timezone.now()
     policy = policy_at(now)
     todos: list[Todo] = []
+    if agency.identity_verified_at is None and (verification := verification_for_agency(agency)) is not None:
+        if verification.state == IdentityVerification.State.REJECTED:
+            about = _("身份核验未通过：%(reason)s") % {"reason": verification.reason}
+            todos.append(Todo(_("重新上传营业执照"), about, reverse("agency-identity"), None, now))
+        else:
+            about = _("运营机构正在核验营业执照，通过后方可申请入驻")
+            todos.append(Todo(_("等待身份核验"), about, reverse("agency-identity"), None, now))
     for signup in SignUp.objects.filter(agency=agency, state=SignUp.State.SELECTED).select_related("project"):
         todos.append(
             Todo(
@@ -259,9 +269,20 @@ def todo_list_for_supervisor_workspace(profile: SupervisorProfile, now: datetime
 
 
 def todo_list_for_operator_workspace(now: datetime.datetime | None = None) -> Section:
-    """The operator's to-dos: projects waiting for review before publication. One query."""
+    """The operator's to-dos: registrations whose licence awaits verification, projects waiting for review
+    before publication. Two queries."""
     now = now or timezone.now()
     todos = [
+        Todo(
+            _("核验营业执照"),
+            f"{v.agency.name} {v.agency.uscc}",
+            reverse("operator-identity", kwargs={"pk": v.pk}),
+            None,
+            now,
+        )
+        for v in verification_list_for_operator_queue()
+    ]
+    todos += [
         Todo(_("审核项目"), _project(p), reverse("operator-project", kwargs={"code": p.code}), None, now)
         for p in project_list_for_operator_queue()
     ]

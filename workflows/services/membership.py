@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from credit_rules import gate
 from credit_rules.rules.base import code_of
@@ -22,6 +23,7 @@ from marketplace.selectors import acts_for_agency, qualifications_valid_on
 
 from ..models import Membership
 from ..selectors.facts import current_membership, member_since, open_engagement_count
+from ..selectors.identity import identity_refusal
 from .credit.measures import membership_sync
 from .transitions import TransitionResult, target_label, transition_run
 
@@ -31,6 +33,9 @@ def membership_start(*, agency: Agency, actor) -> Membership:
     """Open (or return) the agency's application being filled in."""
     if not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权代表该机构申请入驻。"))
+    refusal = identity_refusal(agency, pgettext("identity refusal", "申请入驻"))
+    if refusal:
+        raise ApplicationError(refusal)
     existing = current_membership(agency)
     if existing is not None:
         return existing
@@ -110,6 +115,9 @@ def application_problems(membership: Membership) -> list[str]:
     """What is missing before the application can be submitted."""
     problems = []
     agency = membership.agency
+    refusal = identity_refusal(agency, pgettext("identity refusal", "提交入驻申请"))
+    if refusal:
+        problems.append(refusal)
     if not agency.categories.exists():
         problems.append(_("请至少选择一项服务事项。"))
     today = timezone.localdate()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
@@ -31,6 +32,7 @@ from ..selectors.agency import (
     membership_token,
 )
 from ..selectors.files import file_get_for_agency
+from ..selectors.identity import identity_refusal
 from ..services import membership as membership_services
 from ..services.credit import cases as case_services
 from ..services.credit import objections as objection_services
@@ -70,6 +72,7 @@ def _membership_render(
         "token": membership_token(page.membership),
         "refusals": result.refusals if result is not None else (),
         "confirm_withdraw": confirm_withdraw and page.can_leave_or_renew,
+        "identity_problem": identity_refusal(agency, pgettext("identity refusal", "申请入驻")),
     }
     return render(request, "workflows/agency_membership.html", context, status=status)
 
@@ -99,7 +102,11 @@ def membership_page(request: HttpRequest, agency: Agency) -> HttpResponse:
             # A second click, or a page left open: the application already exists and is shown.
             messages.info(request, _("贵机构已有进行中的入驻申请。"))
             return redirect("agency-membership")
-        membership_services.membership_start(agency=agency, actor=request.user)
+        try:
+            membership_services.membership_start(agency=agency, actor=request.user)
+        except ApplicationError as exc:
+            refusal_show(request, exc)
+            return redirect("agency-membership")
         messages.success(request, _("已创建入驻申请，请填写申请材料并签署信用承诺书。"))
         return redirect("agency-membership")
     if action in ("save", "submit"):

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
@@ -36,6 +37,7 @@ from ..selectors.agency_projects import (
     project_list_for_agency_projects,
     signup_list_for_agency_signups,
 )
+from ..selectors.identity import identity_refusal
 from ..services.delivery import engagements as engagement_services
 from ..services.delivery import payments as payment_services
 from ..services.procurement import award as award_services
@@ -79,6 +81,9 @@ def _project_render(
         "form": form or SignupForm(project=page.project),
         "decline_form": decline_form or DeclineForm(),
         "refusals": refusals,
+        "identity_problem": identity_refusal(page.agency, pgettext("identity refusal", "报名"))
+        if page.may_try_sign_up
+        else None,
     }
     return render(request, "workflows/agency_project_detail.html", context)
 

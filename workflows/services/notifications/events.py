@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from credit_rules.models import LedgerEntry
 
-from ...models import CreditCase, Notification, Objection, RepairRequest, SignUp
+from ...models import CreditCase, IdentityVerification, Notification, Objection, RepairRequest, SignUp
 from .service import notify
 
 Kind = Notification.Kind
@@ -93,9 +93,24 @@ def repairable_notify(entry: LedgerEntry) -> list[Notification]:
     )
 
 
+def identity_decided_notify(pk: int) -> list[Notification]:
+    """The verifier decided the agency's identity verification: verified, or rejected with the reason."""
+    verification = IdentityVerification.objects.get(pk=pk)
+    verified = verification.state == IdentityVerification.State.VERIFIED
+    return notify(
+        recipients=agency_recipients(verification.agency_id),
+        kind=Kind.IDENTITY_DECIDED,
+        # One message per verdict: a rejection, and the verification after the resubmission, each tell once.
+        key=f"identity_decided:{verification.pk}:{verification.state}:{verification.decided_at:%Y%m%d%H%M%S%f}",
+        params={"verified": verified, "reason": verification.reason if not verified else ""},
+        link=reverse("agency-identity"),
+    )
+
+
 EVENTS: dict[str, Callable[[int], list[Notification]]] = {
     "win": win_notify,
     "measure_notice": measure_notice_notify,
     "objection_decided": objection_decided_notify,
     "repair_decided": repair_decided_notify,
+    "identity_decided": identity_decided_notify,
 }

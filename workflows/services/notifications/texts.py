@@ -77,6 +77,15 @@ def notification_text(notification: Notification) -> tuple[str, str]:
             "entry": p.get("entry", ""),
             "outcome": outcome,
         }
+    elif kind == Notification.Kind.IDENTITY_DECIDED:
+        if p.get("verified"):
+            title = _("身份核验已通过")
+            body = _("贵机构的营业执照已核验通过，机构已列入公开名录，可以在工作台填写入驻申请。")
+        else:
+            title = _("身份核验未通过")
+            body = _("贵机构的营业执照未通过核验，理由：%(reason)s。请在工作台按理由重新上传营业执照。") % {
+                "reason": p.get("reason", "")
+            }
     else:  # REPAIRABLE
         title = _("信用修复提醒函：%(entry)s") % {"entry": p.get("entry", "")}
         body = _("贵机构的记录「%(entry)s」已满最短公示期限，整改完毕并履行义务后可申请信用修复。") % {

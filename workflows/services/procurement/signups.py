@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from credit_rules import gate
 from credit_rules.gate import Decision
@@ -23,6 +24,7 @@ from marketplace.selectors import acts_for_agency
 
 from ...models import Project, SignUp
 from ...selectors.facts import signup_context
+from ...selectors.identity import identity_refusal
 from ..transitions import TransitionResult, target_label, transition_run
 from .sealing import quote_seal
 
@@ -78,6 +80,9 @@ def signup_submit(*, project: Project, agency: Agency, actor, quote: Any, propos
     """Sign up with a sealed quote: before the deadline, in band, once, and only if the gate allows."""
     if not acts_for_agency(actor, agency):
         raise NotPermitted(_("您无权代表该机构报名。"))
+    refusal = identity_refusal(agency, pgettext("identity refusal", "报名"))
+    if refusal:
+        raise ApplicationError(refusal)
     locked = _project_shared(project.pk)
     now = timezone.now()
     if locked.state != Project.State.OPEN or locked.signup_deadline is None:
