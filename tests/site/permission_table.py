@@ -103,6 +103,7 @@ APP: dict[str, Rule] = {
     "notification-preferences": page(SIGNED_IN),
     # the agency: its own pages (no kwargs: each agency sees its own), and its own objects by id
     "agency-membership": page(ANY_AGENCY),
+    "agency-identity": page(ANY_AGENCY, "its own verification; POST resubmits a rejected licence"),
     "agency-qualification-add": page(ANY_AGENCY),
     "agency-credit": read(ANY_AGENCY),
     "agency-objection-new": page(OWN_AGENCY),
@@ -161,6 +162,9 @@ APP: dict[str, Rule] = {
     "operator-queue": read(OPERATORS),
     "operator-lockouts": page(OPERATORS),
     "operator-project": page(OPERATORS),
+    "operator-identity-queue": read(OPERATORS),
+    "operator-identity": page(OPERATORS, "verify or reject an agency's business licence"),
+    "operator-identity-licence": read(OPERATORS, "the licence scan under review"),
     "demo-clock": Rule(
         get=OPERATORS | ANY_SUPERVISOR, post=OPERATORS | ANY_SUPERVISOR, note="demo mode only", demo=True
     ),

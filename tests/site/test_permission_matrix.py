@@ -56,7 +56,7 @@ from tests.factories import (
 )
 from tests.helpers import pdf_file
 from tests.site import permission_table as table
-from workflows.models import Membership, SignUp
+from workflows.models import IdentityVerification, Membership, SignUp
 from workflows.services.complaints import challenges as challenge_services
 from workflows.services.complaints import service as service_complaints
 from workflows.services.credit import objections as objection_services
@@ -249,6 +249,8 @@ def _world() -> World:
         "supervisor-challenge": {"pk": challenge.pk},
         "supervisor-service-complaint": {"pk": complaint.pk},
         "operator-project": {"code": project.code},
+        "operator-identity": {"pk": IdentityVerification.objects.get(agency=agency).pk},
+        "operator-identity-licence": {"pk": IdentityVerification.objects.get(agency=agency).pk},
         "service-complaint-new": {"uscc": agency.uscc},
         "complaint-file": {"kind": "challenge", "pk": challenge.pk},
         "draw-proof-json": {"code": draw.code},

@@ -12,7 +12,6 @@ from django.contrib.auth import login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import ApplicationError
@@ -176,7 +175,6 @@ def operator_identity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @operator_required
-@xframe_options_sameorigin
 def operator_identity_licence(request: HttpRequest, pk: int) -> FileResponse:
     """The licence scan for the operator's review page (shown inline beside the registered data)."""
     verification = IdentityVerification.objects.filter(pk=pk).only("pk", "licence").first()
