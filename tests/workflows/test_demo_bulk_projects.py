@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -147,3 +148,24 @@ def test_bulk_quotes_stay_sealed_until_the_deadline():
     with pytest.raises(QuoteSealed):
         quote_open(project, signup.sealed_quote)
     assert quote_open(project, signup.sealed_quote, at=project.signup_deadline) == QUOTES[0]
+
+
+def test_scaled_seed_opens_projects_in_proportion_with_published_announcements():
+    from cms.models import NoticeRequest
+    from workflows.demo.year_bulk import MARK, open_projects_seed
+
+    buyer_user()
+    operator_user(username="operator_demo")
+    agencies(5)
+    open_projects_seed(500, rng=random.Random(1), progress=lambda _m: None)  # 500 × 1.04 × 2 % = 10
+    projects = Project.objects.filter(name__startswith=MARK)
+    assert projects.count() == 10
+    assert set(projects.values_list("state", flat=True)) == {Project.State.OPEN}
+    assert len(set(projects.values_list("method", flat=True))) >= 3
+    requests = NoticeRequest.objects.filter(
+        source_key__in=[f"project:{c}:announcement" for c in projects.values_list("code", flat=True)]
+    )
+    assert [r.status for r in requests] == [NoticeRequest.Status.PUBLISHED] * 10
+    assert SignUp.objects.filter(project__in=projects, quote__isnull=True).count() >= 10
+    open_projects_seed(500, rng=random.Random(1), progress=lambda _m: None)  # idempotent
+    assert Project.objects.filter(name__startswith=MARK).count() == 10
