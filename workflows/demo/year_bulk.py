@@ -13,6 +13,7 @@ import datetime
 import random
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
@@ -31,7 +32,7 @@ OPEN_SHARE = 0.02
 MARK = "【演示·报名中】"
 
 
-def _pools(rng: random.Random) -> list[tuple[ServiceCategory, Requirement, list[tuple[Agency, object]]]]:
+def _pools(rng: random.Random) -> list[tuple[ServiceCategory, Requirement, list[tuple[Agency, Any]]]]:
     """Per licensed field: the lowest level of its licence, and admitted members holding it valid, with a clerk."""
     today = timezone.localdate()
     users = {s.agency_id: s.user for s in AgencyStaff.objects.filter(is_admin=True).select_related("user")}
@@ -39,7 +40,7 @@ def _pools(rng: random.Random) -> list[tuple[ServiceCategory, Requirement, list[
     for category in ServiceCategory.objects.filter(parent__isnull=False, qualification_types__isnull=False).distinct():
         qtype = category.qualification_types.order_by("code").first()
         level = QualificationLevel.objects.filter(qualification_type=qtype).order_by("-rank").first()
-        if level is None:
+        if qtype is None or level is None:
             continue
         valid = Qualification.objects.filter(agency=OuterRef("pk"), qualification_type=qtype, valid_until__gte=today)
         members = (
