@@ -81,6 +81,7 @@ def agency_list_for_directory(
     )
     q = filters.q.strip()
     if q:
+        # Served on PostgreSQL by the trigram indexes on UPPER(name) and UPPER(uscc) (a bitmap OR of both).
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
     if filters.category is not None:
         # A top-level category matches agencies offering any of its leaves.
@@ -89,7 +90,10 @@ def agency_list_for_directory(
         )
         qs = qs.filter(Exists(offers))
     if filters.grade:
-        qs = qs.filter(credit_grade=filters.grade)  # type: ignore[misc]  # an annotation
+        # On the cached standing's own column (the (kind, grade) index), not on the COALESCE shown: an agency
+        # with no credit record stands at the base grade, so only that grade also takes agencies without one.
+        grade = Q(credit__kind=CreditSubject.Kind.AGENCY, credit__grade=filters.grade)
+        qs = qs.filter(grade | Q(credit__isnull=True) if filters.grade == base_grade else grade)
     if filters.measure:
         qs = qs.filter(**{f"credit__{MEASURE_FLAGS[MeasureKind(filters.measure)]}": True})
     return qs
@@ -158,9 +162,16 @@ def subject_list_for_redlist(at: datetime.datetime | None = None) -> QuerySet[Cr
     """
     at = at or timezone.now()
     rewards = _measures_in_force(MeasureKind.REWARD, at)
+    # The cached flag (a partial index over the few rewarded subjects, in the list's order) narrows the
+    # list first; the ledger then confirms each reward is still in force, so a reward that ran out before
+    # the sweep refreshed the row never shows. No scan of every subject.
     return (
         CreditSubject.objects.filter(
-            kind=CreditSubject.Kind.AGENCY, is_expelled=False, is_suspended=False, is_restricted=False
+            kind=CreditSubject.Kind.AGENCY,
+            is_rewarded=True,
+            is_expelled=False,
+            is_suspended=False,
+            is_restricted=False,
         )
         .filter(Exists(rewards.filter(subject=OuterRef("pk"))))
         .select_related("agency__region")

@@ -1,0 +1,188 @@
+"""The public credit lists as the data grows: cached per URL with correct invalidation, counts capped,
+filters on the cached standing's own columns, and (on PostgreSQL) every list served by an index."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from credit_rules.models import CreditSubject, MeasureKind
+from credit_rules.selectors import DirectoryFilters, agency_list_for_directory, subject_list_for_redlist
+from marketplace import paging
+from marketplace.models import Agency
+from marketplace.validators import org_code_for_serial, uscc_build
+from tests.credit_rules.test_views import _events, _measure
+from tests.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(response) -> str:
+    return response.content.decode()
+
+
+def test_a_cached_directory_costs_no_query_and_a_new_measure_shows_on_the_next_request(client):
+    # given a directory rendered once for the public, with an agency in good standing
+    agency = AgencyFactory(name="惠州缓存测试评估有限公司")
+    url = reverse("agency-directory")
+    assert "暂停" not in _names(client.get(url, {"q": "缓存测试"})).split("<table", 1)[-1]
+    with CaptureQueriesContext(connection) as hit:
+        client.get(url, {"q": "缓存测试"})
+    assert len(hit) == 0  # served from the cache
+
+    # when a measure is recorded (the ledger append refreshes the cached standing)
+    _measure(agency, MeasureKind.SUSPEND, ends_in_days=30)
+
+    # then the next request shows it, and the measure filter finds it
+    table = _names(client.get(url, {"q": "缓存测试"})).split("<table", 1)[-1]
+    assert "暂停" in table
+    assert "惠州缓存测试评估有限公司" in _names(client.get(url, {"measure": "suspend"}))
+
+
+def test_an_agency_renamed_shows_on_the_next_request(client):
+    agency = AgencyFactory(name="惠州旧名评估有限公司")
+    url = reverse("agency-directory")
+    assert "惠州旧名评估有限公司" in _names(client.get(url))
+    agency.name = "惠州新名评估有限公司"
+    agency.save()
+    page = _names(client.get(url))
+    assert "惠州新名评估有限公司" in page and "惠州旧名评估有限公司" not in page
+
+
+def test_the_red_and_black_lists_show_a_new_measure_on_the_next_request(client):
+    rewarded, expelled = AgencyFactory(), AgencyFactory()
+    assert rewarded.name not in _names(client.get(reverse("redlist")))
+    assert expelled.name not in _names(client.get(reverse("blacklist")))
+    _events(rewarded, "HONOUR_RED_LIST")
+    _measure(rewarded, MeasureKind.REWARD, rule_code="CR-ONB-006")
+    _measure(expelled, MeasureKind.EXPEL)
+    assert rewarded.name in _names(client.get(reverse("redlist")))
+    assert expelled.name in _names(client.get(reverse("blacklist")))
+
+
+def test_a_signed_in_visitor_gets_the_directory_rendered(client):
+    # a session cookie: the page is the visitor's own (its header), never from or into the shared cache
+    AgencyFactory()
+    client.cookies["sessionid"] = "x"
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("agency-directory"))
+    with CaptureQueriesContext(connection) as second:
+        client.get(reverse("agency-directory"))
+    assert len(first) > 0 and len(second) > 0
+
+
+def test_the_base_grade_filter_takes_agencies_without_a_record_and_no_other_grade_does():
+    # given an agency with no credit record (base score, grade A) and one brought to grade B
+    bare = AgencyFactory()
+    poor = AgencyFactory()
+    _events(poor, "RATING_POOR", "RATING_POOR", "RATING_POOR")
+    grade = CreditSubject.objects.get(agency=poor).grade
+    assert grade != "A"
+    a = set(agency_list_for_directory(DirectoryFilters(grade="A")))
+    other = set(agency_list_for_directory(DirectoryFilters(grade=grade)))
+    assert bare in a and poor not in a
+    assert poor in other and bare not in other
+
+
+def test_a_list_longer_than_the_pages_reach_says_so_and_keeps_its_page_links(client, monkeypatch):
+    # given 45 agencies and pages that reach 2 × 20 rows
+    monkeypatch.setattr(paging, "MAX_PAGES", 2)
+    region = AgencyFactory(name="惠州另一家").region
+    Agency.objects.bulk_create(
+        [
+            Agency(
+                uscc=uscc_build(region_code="441302", org_code=org_code_for_serial(i, "CP")),
+                name=f"惠州分页{i:03d}",
+                region=region,
+            )
+            for i in range(45)
+        ]
+    )
+    response = client.get(reverse("agency-directory"))
+    paginator = response.context["page_obj"].paginator
+    assert (paginator.count, paginator.num_pages, paginator.capped) == (40, 2, True)
+    assert "超过 40 家机构，只列出前 2 页" in response.content.decode()
+    cache.clear()
+    last = client.get(reverse("agency-directory"), {"page": "2"})
+    assert [a.name for a in last.context["page_obj"].object_list][-1] == "惠州分页039"
+    # a list within the reach counts exactly
+    cache.clear()
+    exact = client.get(reverse("agency-directory"), {"q": "分页00"}).context["page_obj"].paginator
+    assert (exact.count, exact.capped) == (10, False)
+
+
+# --- PostgreSQL: the plans ---------------------------------------------------------------------------
+
+BULK = 30_000
+
+
+def _bulk_directory() -> None:
+    """30,000 agencies, a tenth with a credit record (a few rewarded, a few at grade B), then ANALYZE."""
+    region = AgencyFactory().region
+    agencies = Agency.objects.bulk_create(
+        [
+            Agency(
+                uscc=uscc_build(region_code="441302", org_code=org_code_for_serial(i, "PL")),
+                name=f"惠州{('融信', '广正', '长青', '海岳')[i % 4]}工程咨询有限公司（{i}）",
+                region=region,
+            )
+            for i in range(BULK)
+        ],
+        batch_size=5_000,
+    )
+    CreditSubject.objects.bulk_create(
+        [
+            CreditSubject(
+                kind=CreditSubject.Kind.AGENCY,
+                agency=a,
+                uscc=a.uscc,
+                name=a.name,
+                grade="B" if i % 100 == 0 else "A",
+                score=80 if i % 100 == 0 else 100,
+                is_rewarded=i % 1000 == 0,
+            )
+            for i, a in enumerate(agencies[::10])
+        ],
+        batch_size=5_000,
+    )
+    with connection.cursor() as cursor:
+        for model in (Agency, CreditSubject):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _page(queryset, number: int = 1):
+    return queryset[(number - 1) * 20 : number * 20]
+
+
+@pytest.mark.postgres
+def test_the_directory_its_search_grade_filter_and_the_red_list_use_indexes():
+    _bulk_directory()
+    agency, subject = Agency._meta.db_table, CreditSubject._meta.db_table
+    directory = agency_list_for_directory()
+    plans = {
+        "page 1": _plan(_page(directory)),
+        "page 250": _plan(_page(directory, 250)),
+        "capped count": _plan(directory[: paging.MAX_PAGES * 20 + 1]),
+        "search": _plan(_page(agency_list_for_directory(DirectoryFilters(q="融信工程咨询有限公司（12")))),
+        "search uscc": _plan(_page(agency_list_for_directory(DirectoryFilters(q="PL0001")))),
+        "grade B": _plan(_page(agency_list_for_directory(DirectoryFilters(grade="B")))),
+        "red list": _plan(_page(subject_list_for_redlist())),
+    }
+    for name, plan in plans.items():
+        for table in (agency, subject):
+            assert f"Seq Scan on {table}" not in plan, f"{name}:\n{plan}"
+        assert "JIT:" not in plan, f"{name}:\n{plan}"
+    assert "agency_name_id" in plans["page 1"] and "agency_name_id" in plans["page 250"]
+    assert "agency_name_trgm" in plans["search"]
+    assert "agency_uscc_trgm" in plans["search uscc"]
+    assert "credit_subject_redlist" in plans["red list"]
