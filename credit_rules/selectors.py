@@ -40,6 +40,9 @@ MEASURE_BADGES: dict[str, object] = {
     MeasureKind.EXPEL: _("黑名单"),
 }
 
+# A search this long has trigrams for pg_trgm's index; a shorter one has none and walks the names in order.
+TRIGRAM = 3
+
 # Natural persons' data is not even loaded for public pages: a template that reached for it
 # would cost a query per row and fail the query-budget tests.
 PERSONAL_FIELDS = ("contact_name", "contact_phone", "legal_representative")
@@ -83,6 +86,11 @@ def agency_list_for_directory(
     if q:
         # Served on PostgreSQL by the trigram indexes on UPPER(name) and UPPER(uscc) (a bitmap OR of both).
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+        if len(q) >= TRIGRAM:
+            # The same order, which the (name, id) index cannot give (name is never null): the planner
+            # finds the matches by trigram and sorts them, instead of walking every name in order betting
+            # that 20 matches come early (a rare term near the end of the alphabet walks them all).
+            qs = qs.order_by(F("name").asc(nulls_first=True), "pk")
     if filters.category is not None:
         # A top-level category matches agencies offering any of its leaves.
         offers = Agency.categories.through.objects.filter(agency_id=OuterRef("pk")).filter(
