@@ -9,7 +9,9 @@ search. So:
 - the count stops at the cap (``SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1)``, without the order
   or the display's joins), and page links run to the last page within it;
 - an unfiltered list longer than that shows the database's own estimate of its rows (PostgreSQL's
-  ``pg_class.reltuples``, kept by ANALYZE and autovacuum) as "about N", with page links to all of them;
+  ``pg_class.reltuples``, kept by ANALYZE and autovacuum) as "about N", with page links to all of them
+  (a list the capped count finds within the cap is counted exactly, so a stale estimate never invents
+  pages of a short list);
 - a page is read in two steps: the ids of its rows (from the ordering's index alone: the joins of the
   display are removed from a query that reads no column of theirs), then those rows with everything
   shown. A deep page skips index entries, not joined rows.
@@ -64,15 +66,18 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> tuple[int, bool, bool]:
         """(count, capped, estimated)."""
-        estimate = self._estimate() if self._estimate else None
-        if estimate is not None and estimate > self.cap:
-            return estimate, False, True
         rows = self.object_list
         if isinstance(rows, QuerySet):
             # The count of at most cap + 1 rows needs no order and no column shown: the joins only the
             # display reads fall away, and the planner finds the rows the cheapest way it knows.
             rows = rows.order_by().values("pk")
         n = rows[: self.cap + 1].count()
+        if n > self.cap and self._estimate:
+            # Only a list known to be longer than the cap is counted by the estimate, which can be far off
+            # after many rows were deleted (ANALYZE and autovacuum correct it later).
+            estimate = self._estimate()
+            if estimate is not None and estimate > self.cap:
+                return estimate, False, True
         return min(n, self.cap), n > self.cap, False
 
     @cached_property
