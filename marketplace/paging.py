@@ -72,12 +72,12 @@ class CappedPaginator(Paginator):
             # display reads fall away, and the planner finds the rows the cheapest way it knows.
             rows = rows.order_by().values("pk")
         n = rows[: self.cap + 1].count()
-        if n > self.cap and self._estimate:
-            # Only a list known to be longer than the cap is counted by the estimate, which can be far off
-            # after many rows were deleted (ANALYZE and autovacuum correct it later).
-            estimate = self._estimate()
-            if estimate is not None and estimate > self.cap:
-                return estimate, False, True
+        # Asked whatever the count (the same queries for a short list as for a long one), the estimate is
+        # used only for a list known to be longer than the cap: it can be far off after many rows were
+        # deleted, until ANALYZE or autovacuum corrects it.
+        estimate = self._estimate() if self._estimate else None
+        if n > self.cap and estimate is not None and estimate > self.cap:
+            return estimate, False, True
         return min(n, self.cap), n > self.cap, False
 
     @cached_property
