@@ -20,6 +20,7 @@ search. So:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -66,7 +67,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> tuple[int, bool, bool]:
         """(count, capped, estimated)."""
-        rows = self.object_list
+        rows: Any = self.object_list
         if isinstance(rows, QuerySet):
             # The count of at most cap + 1 rows needs no order and no column shown: the joins only the
             # display reads fall away, and the planner finds the rows the cheapest way it knows.
@@ -97,7 +98,7 @@ class CappedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if not isinstance(self.object_list, QuerySet):
-            return self._get_page(self.object_list[bottom:top], number, self)
+            return Page(self.object_list[bottom:top], number, self)
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         by_pk = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
-        return self._get_page([by_pk[pk] for pk in ids if pk in by_pk], number, self)
+        return Page([by_pk[pk] for pk in ids if pk in by_pk], number, self)
