@@ -473,7 +473,7 @@ def test_public_credit_pages_render_in_english_with_the_language_cookie(client):
 
 # --- query budgets -----------------------------------------------------------------------------------
 
-DIRECTORY_BUDGET = 6  # capped count, page ids, page, categories of the page, category tree (two)
+DIRECTORY_BUDGET = 7  # capped count, estimate (PostgreSQL), page ids, page, categories of the page, category tree (two)
 LIST_BUDGET = 4  # capped count, page ids, page, the page's measure entries
 REDLIST_BUDGET = 5  # capped count, page ids, page, rewards and honours of the page
 PROFILE_BUDGET = 8  # agency, categories, qualifications, entries, follow-ups, standing (three)
