@@ -186,8 +186,15 @@ def _plans(queryset, number: int = 1, *, whole: bool = False) -> str:
 
 
 @pytest.mark.postgres
-def test_the_directory_its_search_grade_filter_and_the_red_list_use_indexes():
+def test_the_directory_its_search_grade_filter_and_the_red_list_use_indexes(client):
     _bulk_directory()
+    # the whole directory, past the pages' reach, is counted by the table's estimate, and says so
+    paginator = client.get(reverse("agency-directory")).context["page_obj"].paginator
+    assert paginator.estimated and paginator.count >= BULK
+    assert (
+        f"约 {paginator.count} 家机构（数据库的估计数）"
+        in client.get(reverse("agency-directory"), {"page": "2"}).content.decode()
+    )
     agency, subject = Agency._meta.db_table, CreditSubject._meta.db_table
     directory = agency_list_for_directory()
     one_uscc = Agency.objects.get(name="惠州融信工程咨询有限公司（12344）").uscc
