@@ -1,135 +1,46 @@
-"""Caching of the public notice pages, lists and feeds, invalidated by a version key.
+"""Caching of the public notice pages, lists and feeds: the notices' scope of ``marketplace.caching``.
 
-Two layers. For a visitor with no session (the public: not signed in, no pending messages) the
-whole page is cached: it holds nothing personal, not even a CSRF token (the language switch is a
-GET form), so every such visitor gets the same bytes and no cookie. A page whose render did put a
-CSRF token in is served but never cached, so one visitor's token never reaches another. Signed-in
-visitors get the page rendered around cached *fragments* (the list with its tabs and pages, a
-notice's article): their header is theirs.
-
-Entries are keyed by language and parameters and stored with the notice version they were made
-in; publishing or withdrawing a notice bumps the version (``notice_cache_bump``), so the next
-request renders afresh. The version is read before the database is, so a render that raced a
-publication is stored with the old version and never served again.
-
-Several processes must share one cache for the bump to reach them all (``CACHE_URL`` = Redis in
-production); with the per-process local-memory cache the entries' timeout bounds how stale another
-process can be.
+The mechanism (whole pages for visitors without a session, fragments for signed-in ones, a version
+key bumped on change) is described there. Publishing or withdrawing a notice bumps the notices'
+version (``notice_cache_bump``), so the next request renders afresh.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.safestring import SafeString
+
+from marketplace import caching
+from marketplace.caching import CSRF_FIELD, cache_seconds, page_cacheable
+
+__all__ = ["CSRF_FIELD", "cache_seconds", "page_cacheable"]
 
 VERSION_KEY = "cms:notices:version"
-# A rendered page holding this is somebody's own (a form with a CSRF token): served, never cached.
-CSRF_FIELD = 'name="csrfmiddlewaretoken"'
-
-
-def cache_seconds() -> int:
-    """How long a rendered fragment lives at most (the bound on staleness without a shared cache)."""
-    return int(getattr(settings, "ZJCS_NOTICE_CACHE_SECONDS", 600))
-
-
-def _version_start() -> int:
-    """Start the version from the clock (microseconds): above any version an evicted key ever had."""
-    cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
-    return int(cache.get(VERSION_KEY))
-
-
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # the key was evicted: start again from the clock
-        _version_start()
 
 
 def notice_cache_bump() -> None:
-    """Invalidate every cached notice fragment: now, and again when the transaction commits.
-
-    The first bump makes this process's next read fresh at once; the second stops a reader who
-    rendered between the two (and saw the old rows) from keeping its stale entry.
-    """
-    _bump()
-    transaction.on_commit(_bump)
+    """Invalidate every cached notice fragment: now, and again when the transaction commits."""
+    caching.version_bump(VERSION_KEY)
 
 
 def cache_key(name: str, parts: Iterable[Any]) -> str:
-    """The key of one cached page or fragment: its name, the language and its parameters."""
-    digest = hashlib.sha1(json.dumps(list(parts), default=str, ensure_ascii=False).encode()).hexdigest()
-    return f"cms:{name}:{get_language()}:{digest}"
-
-
-def _lookup(key: str) -> tuple[int, Any]:
-    """The current version and the entry stored under ``key`` if it was made in that version.
-
-    Entries are stored as ``(version, value)`` and fetched together with the version in one round
-    trip to the cache (one MGET on Redis): a hit costs a single request to the cache server.
-    """
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
-    version = int(version) if version is not None else _version_start()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return version, entry[1]
-    return version, None
+    """The key of one cached notice page or fragment: its name, the language and its parameters."""
+    return caching.cache_key("cms", name, parts)
 
 
 def cached(name: str, parts: Iterable[Any], produce: Callable[[], Any]) -> Any:
     """The cached value for (name, parts) in the current version and language, produced on a miss."""
-    key = cache_key(name, parts)
-    version, value = _lookup(key)
-    if value is None:
-        value = produce()
-        cache.set(key, (version, value), cache_seconds())
-    return value
+    return caching.cached(VERSION_KEY, cache_key(name, parts), produce)
 
 
 def cached_html(name: str, parts: Iterable[Any], render: Callable[[], str]) -> SafeString:
     """A rendered template fragment from the cache (it was rendered from our own templates: safe)."""
-    return mark_safe(cached(name, parts, lambda: str(render())))
-
-
-def page_cacheable(request: HttpRequest) -> bool:
-    """Whether the whole page may come from the cache: a GET from a visitor with no session and no messages.
-
-    Without a session cookie the visitor is anonymous and has no messages in the session; without
-    the messages cookie none are waiting either — so the page is the same for every such visitor.
-    """
-    return (
-        request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-        and not getattr(request, "is_preview", False)
-    )
+    return caching.cached_html(VERSION_KEY, cache_key(name, parts), render)
 
 
 def cached_page(request: HttpRequest, name: str, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """The whole page for this URL and language from the cache, the same for every visitor without a session.
-
-    Only a 200 is cached, and only one with no CSRF token in it (see ``CSRF_FIELD``).
-    """
-    key = cache_key(name, [request.get_full_path()])
-    version, html = _lookup(key)
-    if html is None:
-        response = render()
-        if response.status_code != 200:
-            return response
-        if hasattr(response, "render"):
-            response.render()
-        html = response.content.decode()
-        if CSRF_FIELD in html:
-            return response
-        cache.set(key, (version, html), cache_seconds())
-    return HttpResponse(html)
+    """The whole page for this URL and language from the cache, the same for every visitor without a session."""
+    return caching.cached_page(VERSION_KEY, cache_key(name, [request.get_full_path()]), render)

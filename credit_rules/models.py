@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Agency, BuyerUnit
 
+from .indexes import LIST_INDEXES
 from .kinds import CATALOGUE_CLASSES, Grade, MeasureKind, Severity, Source
 from .letters import CommitmentLetterQuerySet, ImmutableOnceInForce
 from .local_basis import LocalBasis as LocalBasis  # a model of this app, in its own module
@@ -71,7 +72,7 @@ class CreditSubject(models.Model):
                 name="credit_subject_one_owner",
             )
         ]
-        indexes = [models.Index(fields=["kind", "grade"]), models.Index(fields=["kind", "is_expelled"])]
+        indexes = [models.Index(fields=["kind", "grade"]), models.Index(fields=["kind", "is_expelled"]), *LIST_INDEXES]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.uscc})"

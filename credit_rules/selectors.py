@@ -40,6 +40,9 @@ MEASURE_BADGES: dict[str, object] = {
     MeasureKind.EXPEL: _("黑名单"),
 }
 
+# A search this long has trigrams for pg_trgm's index; a shorter one has none and walks the names in order.
+TRIGRAM = 3
+
 # Natural persons' data is not even loaded for public pages: a template that reached for it
 # would cost a query per row and fail the query-budget tests.
 PERSONAL_FIELDS = ("contact_name", "contact_phone", "legal_representative")
@@ -83,7 +86,13 @@ def agency_list_for_directory(
     )
     q = filters.q.strip()
     if q:
+        # Served on PostgreSQL by the trigram indexes on UPPER(name) and UPPER(uscc) (a bitmap OR of both).
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+        if len(q) >= TRIGRAM:
+            # The same order, which the (name, id) index cannot give (name is never null): the planner
+            # finds the matches by trigram and sorts them, instead of walking every name in order betting
+            # that 20 matches come early (a rare term near the end of the alphabet walks them all).
+            qs = qs.order_by(F("name").asc(nulls_first=True), "pk")
     if filters.category is not None:
         # A top-level category matches agencies offering any of its leaves.
         offers = Agency.categories.through.objects.filter(agency_id=OuterRef("pk")).filter(
@@ -91,7 +100,10 @@ def agency_list_for_directory(
         )
         qs = qs.filter(Exists(offers))
     if filters.grade:
-        qs = qs.filter(credit_grade=filters.grade)  # type: ignore[misc]  # an annotation
+        # On the cached standing's own column (the (kind, grade) index), not on the COALESCE shown: an agency
+        # with no credit record stands at the base grade, so only that grade also takes agencies without one.
+        grade = Q(credit__kind=CreditSubject.Kind.AGENCY, credit__grade=filters.grade)
+        qs = qs.filter(grade | Q(credit__isnull=True) if filters.grade == base_grade else grade)
     if filters.measure:
         qs = qs.filter(**{f"credit__{MEASURE_FLAGS[MeasureKind(filters.measure)]}": True})
     return qs
@@ -162,9 +174,13 @@ def subject_list_for_redlist(at: datetime.datetime | None = None) -> QuerySet[Cr
     """
     at = at or timezone.now()
     rewards = _measures_in_force(MeasureKind.REWARD, at)
+    # The cached flag (a partial index over the few rewarded subjects, in the list's order) narrows the
+    # list first; the ledger then confirms each reward is still in force, so a reward that ran out before
+    # the sweep refreshed the row never shows. No scan of every subject.
     return (
         CreditSubject.objects.filter(
             kind=CreditSubject.Kind.AGENCY,
+            is_rewarded=True,
             is_expelled=False,
             is_suspended=False,
             is_restricted=False,

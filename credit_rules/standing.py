@@ -18,6 +18,7 @@ from django.db.models import Exists, Field, IntegerField, Min, OuterRef, Q, Sum,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .caching import credit_cache_bump
 from .models import CreditSubject, LedgerEntry, MeasureKind
 from .policy import Policy, policy_at
 
@@ -266,6 +267,7 @@ def standing_refresh(subject: CreditSubject, at: datetime.datetime | None = None
     standing = standing_compute(subject, at)
     fields = _cached_fields(standing)
     CreditSubject.objects.filter(pk=subject.pk).update(**fields)
+    credit_cache_bump()
     for name, value in fields.items():
         setattr(subject, name, value)
     return standing
@@ -287,6 +289,7 @@ def standing_refresh_due(now: datetime.datetime | None = None, batch: int = 500)
             subjects = list(qs[:batch])
             if not subjects:
                 return done
+            credit_cache_bump()
             for sid, standing in standing_compute_many([s.pk for s in subjects], now).items():
                 CreditSubject.objects.filter(pk=sid).update(**_cached_fields(standing))
             done += len(subjects)
@@ -316,6 +319,7 @@ def standing_refresh_all(at: datetime.datetime | None = None, batch: int = 5_000
             changed.append((values, sid, head_seq))
     if not changed:
         return 0
+    credit_cache_bump()
     if connection.vendor == "postgresql":
         return _write_copy_update(changed, at)
     return _write_per_row(changed, at, batch)

@@ -3,6 +3,10 @@ and the buyer units' government integrity (政务诚信): their directory and ea
 
 Reads go through ``credit_rules.selectors``; nothing here writes. These pages show organisation
 data only — never contact persons, phone numbers, legal representatives or users' names.
+
+The directory and the black and red lists are cached whole per URL, language and policy for visitors
+without a session (``credit_rules.caching``; any standing or agency write makes the next request read
+afresh), and count their rows only up to ``marketplace.paging.MAX_PAGES`` pages.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ from typing import cast
 
 from django import forms
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import PlainForm
-from marketplace.models import ServiceCategory
+from marketplace.models import Agency, ServiceCategory
+from marketplace.paging import CappedPaginator, rows_estimate
 from marketplace.selectors import category_tree
 
 from .buyer_record import buyer_list_for_directory, buyer_record, buyer_unit_for_record
+from .caching import credit_page
 from .citations import CREDIT_REPAIR_MEASURES, CREDIT_RESTRAINT_OPINION
 from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
@@ -75,15 +82,27 @@ class DirectoryFilterForm(PlainForm):
         )
 
 
+def _cached(request: HttpRequest, name: str, render) -> HttpResponse:
+    """The page from the public credit lists' cache (visitors without a session), keyed by the policy in force."""
+    return credit_page(request, name, policy_at(timezone.now()).version.pk, lambda: render(request))
+
+
 def agency_directory(request):
     """中介机构名录: every agency with grade, score and measures in force; search, filters, pages."""
+    return _cached(request, "directory", _agency_directory)
+
+
+def _agency_directory(request):
     form = DirectoryFilterForm(request.GET or None, tree=category_tree())
     filters = DirectoryFilters()
     if form.is_bound:
         # Errors are shown next to their fields; the fields that are valid still filter.
         form.is_valid()
         filters = form.filters()
-    page = Paginator(agency_list_for_directory(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The whole directory, unfiltered, is counted by the database's estimate past the pages' reach.
+    estimate = (lambda: rows_estimate(Agency)) if filters == DirectoryFilters() else None
+    paginator = CappedPaginator(agency_list_for_directory(filters), PAGE_SIZE, estimate=estimate)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "credit_rules/public_agency_directory.html",
@@ -152,7 +171,11 @@ def agency_profile(request, uscc: str):
 
 def blacklist(request):
     """黑名单: agencies expelled, with the bar's end date, rule code and reason."""
-    page = Paginator(subject_list_for_blacklist(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _cached(request, "blacklist", _blacklist)
+
+
+def _blacklist(request):
+    page = CappedPaginator(subject_list_for_blacklist(), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for subject in page.object_list:
         measure = subject.expulsions[0] if subject.expulsions else None
@@ -174,7 +197,11 @@ def policy_public(request):
 
 def redlist(request):
     """红名单: agencies with a reward measure (the green channel) in force."""
-    page = Paginator(subject_list_for_redlist(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _cached(request, "redlist", _redlist)
+
+
+def _redlist(request):
+    page = CappedPaginator(subject_list_for_redlist(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "credit_rules/public_redlist.html", {"page_obj": page})
 
 

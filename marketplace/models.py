@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -155,6 +157,13 @@ class Agency(Organisation):
         ordering = ["name"]
         verbose_name = _("中介机构")
         verbose_name_plural = _("中介机构")
+        indexes = [
+            # The public directory's order: page 1 reads 20 index entries instead of sorting every agency.
+            models.Index(fields=["name", "id"], name="agency_name_id"),
+            # Its search (name or USCC, any part of it): pg_trgm on PostgreSQL only (marketplace.dbops).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="agency_name_trgm"),
+            GinIndex(OpClass(Upper("uscc"), name="gin_trgm_ops"), name="agency_uscc_trgm"),
+        ]
         permissions = [
             ("act_for_agency", _("可代表该中介机构办理业务")),
             ("administer_agency", _("可管理该中介机构的员工账号")),

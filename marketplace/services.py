@@ -121,8 +121,12 @@ def _agency_register(
 def agency_identity_verified_mark(*, agency: Agency, at) -> None:
     """Record that the agency proved control of its USCC (called by the identity verification's verifying
     transition only, in workflows): from now on it is on the public credit pages and may enter the market."""
-    Agency.objects.filter(pk=agency.pk, identity_verified_at__isnull=True).update(identity_verified_at=at)
-    agency.identity_verified_at = agency.identity_verified_at or at
+    fresh = Agency.objects.select_for_update().get(pk=agency.pk)
+    if fresh.identity_verified_at is None:
+        fresh.identity_verified_at = at
+        # A save, not an update: the cached public lists drop on the agency's post_save (credit_rules.signals).
+        fresh.save(update_fields=["identity_verified_at"])
+    agency.identity_verified_at = fresh.identity_verified_at
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from credit_rules import gate
+from credit_rules.caching import credit_cache_bump
 from credit_rules.gate import Decision
 from credit_rules.models import CommitmentLetter, CreditSubject, DecisionRecord, ExternalListing
 from marketplace.errors import ApplicationError
@@ -324,3 +325,5 @@ def members_bulk_admit(
             refused = _admissions_write(plain, clerks, shared)
             _through_services([r for r in rows if r.pk in irregular] + refused, shared)
         progress(f"  memberships {min(start + BATCH, len(pending))}/{len(pending)}")
+    # Bulk rows send no signals and refresh no standing: the public credit lists are read afresh.
+    credit_cache_bump()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -121,6 +124,11 @@ class Project(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "signup_deadline"]),
             models.Index(fields=["state", "publicity_ends_at"]),
+            # The public project search's order, newest first (PostgreSQL only: SQLite has no NULLS LAST in an index).
+            models.Index(F("published_at").desc(nulls_last=True), F("id").desc(), name="project_published"),
+            # Its search by name or code (any part): pg_trgm on PostgreSQL only (marketplace.dbops).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="project_name_trgm"),
+            GinIndex(OpClass(Upper("code"), name="gin_trgm_ops"), name="project_code_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,6 @@ import datetime
 from typing import cast
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from credit_rules.models import Grade, MeasureKind
 from marketplace.fields import BoundedDateField
 from marketplace.forms import PlainForm
 from marketplace.models import BuyerUnit, ServiceCategory
+from marketplace.paging import CappedPaginator
 from marketplace.selectors import category_tree
 
 from ..models import Project
@@ -108,7 +108,7 @@ def project_search(request: HttpRequest) -> HttpResponse:
         # Errors are shown next to their fields; the fields that are valid still filter.
         form.is_valid()
         filters = form.filters()
-    page = Paginator(project_list_for_search(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(project_list_for_search(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "workflows/public_project_search.html", {"form": form, "page_obj": page})
 
 
