@@ -12,6 +12,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Hypothesis: one profile for every run, CI's included. 200 examples unless a test says fewer (the state
+# machines take the profile's number), no deadline (SQLite on a shared 2-core machine is not a clock), and a
+# saved example database, so a failure found once is replayed first by every later run on the same checkout.
+# The directory is gitignored: a CI run starts from a clean clone and would find nothing there anyway, its
+# entries are keyed by a digest of each test's source (stale after any edit) and rewritten on every run, so
+# committed they would only churn and conflict between branches. A failure worth keeping becomes a plain
+# regression test, and hypothesis prints the falsifying example (and how to reproduce it) in the CI log.
+HYPOTHESIS_EXAMPLES = Path(__file__).resolve().parent.parent / ".hypothesis" / "examples"
+hypothesis_settings.register_profile(
+    "ci", max_examples=200, deadline=None, database=DirectoryBasedExampleDatabase(HYPOTHESIS_EXAMPLES)
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

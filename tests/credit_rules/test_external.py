@@ -126,6 +126,9 @@ def test_bad_json_items_are_reported_by_item_number():
         (b"{not json", "list.json", "JSON"),
         (b"uscc,name", "list.xlsx", "文件"),
         ("uscc,name,reason,source,listed_on\n".encode("gbk") + "惠州".encode("gbk"), "list.csv", "文件"),
+        # Found by tests/site/test_junk_input.py: both answered 500 (RecursionError, csv.Error).
+        (b"[" * 10_000 + b"]" * 10_000, "list.json", "JSON"),
+        (LISTING_HEADER.encode() + b'"' + b"x" * 200_000 + b'",a,b,c,2026-01-01\n', "list.csv", "CSV"),
     ],
 )
 def test_unreadable_files_are_refused_with_a_reason(content, filename, field):

@@ -17,7 +17,7 @@ from unittest import mock
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -51,7 +51,15 @@ State = Membership.State
 
 
 class AgencyLives(RuleBasedStateMachine):
-    """A few agencies, one supervisor, one clock; every example runs in its own rolled-back savepoint."""
+    """A few agencies, one supervisor, one clock; every example runs in its own rolled-back savepoint.
+
+    The agencies are admitted once per test (``AgencyLivesTest``): every example starts from them as the
+    savepoint left them, as if it had admitted them itself, at a fraction of the cost.
+    """
+
+    supervisor = None
+    agencies: list = []
+    users: list = []
 
     def __init__(self):
         super().__init__()
@@ -60,18 +68,20 @@ class AgencyLives(RuleBasedStateMachine):
         self.clock = timezone.now().replace(microsecond=0)
         self._clock_patch = mock.patch("django.utils.timezone.now", side_effect=lambda: self.clock)
         self._clock_patch.start()
-        self.supervisor = supervisor_user()
-        self.agencies = []
-        self.users = []
         self.listed: dict[int, datetime.date] = {}
+
+    @classmethod
+    def cast(cls) -> None:
+        """The supervisor and the agencies, admitted through the entry path, shared by every example."""
+        cls.supervisor = supervisor_user()
+        cls.agencies, cls.users = [], []
         for _ in range(AGENCIES):
             agency = AgencyFactory()
             # Licences outlive the simulation so reapplying is decided by credit, not by paperwork.
-            QualificationFactory(agency=agency, valid_until=self.clock.date() + datetime.timedelta(days=365 * 30))
-            user = agency_user(agency)
-            self.agencies.append(agency)
-            self.users.append(user)
-            self._apply(len(self.agencies) - 1)
+            QualificationFactory(agency=agency, valid_until=timezone.now().date() + datetime.timedelta(days=365 * 30))
+            cls.agencies.append(agency)
+            cls.users.append(agency_user(agency))
+            cls._apply(len(cls.agencies) - 1)
 
     def teardown(self):
         self._clock_patch.stop()
@@ -86,9 +96,10 @@ class AgencyLives(RuleBasedStateMachine):
     def _membership(self, i: int) -> Membership | None:
         return facts.current_membership(self.agencies[i])
 
-    def _apply(self, i: int) -> None:
+    @classmethod
+    def _apply(cls, i: int) -> None:
         """Apply (or reapply) for membership, and let the supervisor approve what reaches review."""
-        agency, user = self.agencies[i], self.users[i]
+        agency, user = cls.agencies[i], cls.users[i]
         membership = membership_services.membership_start(agency=agency, actor=user)
         if membership.state in (State.DRAFT, State.RETURNED):
             membership = membership_services.membership_update_application(
@@ -97,7 +108,7 @@ class AgencyLives(RuleBasedStateMachine):
             membership_services.membership_submit(membership=membership, actor=user, accept_commitment=True)
         membership = Membership.objects.get(pk=membership.pk)
         if membership.state == State.SUBMITTED:
-            membership_services.membership_review(membership=membership, actor=self.supervisor, decision="approve")
+            membership_services.membership_review(membership=membership, actor=cls.supervisor, decision="approve")
 
     # --- rules ------------------------------------------------------------------------------------
 
@@ -277,16 +288,11 @@ class AgencyLives(RuleBasedStateMachine):
 
 
 class AgencyLivesTest(TestCase):
-    """Runs the machine inside one test transaction; each example rolls back its own savepoint."""
+    """Runs the machine inside one test transaction; each example rolls back its own savepoint.
+
+    The number of examples, the deadline and the example database are the profile's (tests/conftest.py).
+    """
 
     def test_agency_lives(self):
-        run_state_machine_as_test(
-            AgencyLives,
-            settings=settings(
-                max_examples=12,
-                stateful_step_count=25,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
+        AgencyLives.cast()
+        run_state_machine_as_test(AgencyLives, settings=settings(stateful_step_count=15))
