@@ -26,6 +26,8 @@ HYPOTHESIS_EXAMPLES = Path(__file__).resolve().parent.parent / ".hypothesis" / "
 hypothesis_settings.register_profile(
     "ci", max_examples=200, deadline=None, database=DirectoryBasedExampleDatabase(HYPOTHESIS_EXAMPLES)
 )
+# The second CI pass (PostgreSQL) repeats the suite for the engine's sake, not for more examples: fewer there.
+hypothesis_settings.register_profile("postgres", parent=hypothesis_settings.get_profile("ci"), max_examples=50)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

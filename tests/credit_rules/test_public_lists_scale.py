@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from credit_rules.models import CreditSubject, MeasureKind
 from credit_rules.selectors import DirectoryFilters, agency_list_for_directory, subject_list_for_redlist
@@ -99,6 +100,7 @@ def test_a_list_longer_than_the_pages_reach_says_so_and_keeps_its_page_links(cli
                 uscc=uscc_build(region_code="441302", org_code=org_code_for_serial(i, "CP")),
                 name=f"惠州分页{i:03d}",
                 region=region,
+                identity_verified_at=timezone.now(),  # listed: as the operator's verification leaves them
             )
             for i in range(45)
         ]
@@ -131,6 +133,7 @@ def _bulk_directory() -> None:
                 uscc=uscc_build(region_code="441302", org_code=org_code_for_serial(i, "PL")),
                 name=f"惠州{('融信', '广正', '长青', '海岳')[i % 4]}工程咨询有限公司（{i}）",
                 region=region,
+                identity_verified_at=timezone.now(),  # listed: as the operator's verification leaves them
             )
             for i in range(BULK)
         ],

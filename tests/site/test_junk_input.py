@@ -41,6 +41,7 @@ from workflows.models import (
     Challenge,
     CreditCase,
     Engagement,
+    IdentityVerification,
     Membership,
     Objection,
     Project,
@@ -60,7 +61,14 @@ MIN_FORMS = 75
 # Back-office tools with their own forms and their own tests (Django admin, Wagtail's /cms/ and documents).
 EXCLUDED_PREFIXES = ("admin/", "cms/", "documents/")
 # Downloads of private files: no HTML, no form; who may fetch them is tests/workflows/views/test_private_files.py.
-DOWNLOADS = {"agency-file", "buyer-engagement-file", "buyer-proposal-file", "supervisor-file", "complaint-file"}
+DOWNLOADS = {
+    "agency-file",
+    "buyer-engagement-file",
+    "buyer-proposal-file",
+    "supervisor-file",
+    "complaint-file",
+    "operator-identity-licence",
+}
 # Form actions never posted junk: signing out has no input and would end the session the next example uses.
 SKIPPED_ACTIONS = ("/accounts/logout/",)
 
@@ -157,6 +165,7 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "supervisor-challenge": [({"pk": c.pk}, world.supervisor) for c in challenges],
         "supervisor-service-complaint": [({"pk": c.pk}, world.supervisor) for c in complaints],
         "operator-project": by_code(lambda p: world.operator),
+        "operator-identity": [({"pk": v.pk}, world.operator) for v in _one_per(IdentityVerification.objects.all())],
         "draw-proof": by_code(lambda p: None),
         "draw-proof-json": by_code(lambda p: None),
         "project-public": by_code(lambda p: None),
@@ -498,6 +507,7 @@ def world_extend(w: World) -> None:
     forms are discovered too: a draft, a scored comparison awaiting marks, a challenge, a contract to sign,
     a service running and a result to accept; an application, a case, an objection and a complaint to decide."""
     from tests.factories import (
+        AgencyFactory,
         awarded_project,
         contracted_engagement,
         contracting_project,
@@ -523,6 +533,8 @@ def world_extend(w: World) -> None:
     demo_agency = AgencyStaff.objects.get(user=w.agency).agency
     service.service_complaint_file(agency=demo_agency, actor=w.buyer, grounds="成果质量差。", evidence=pdf_file())
     submitted_application()
+    AgencyFactory(identity="submitted")  # a business licence awaiting the operator's review
+    AgencyFactory(identity="rejected")
     notified_case(demo_agency, w.supervisor)
     entry = warn(demo_agency, w.supervisor)
     objections.objection_submit(entry=entry, actor=w.agency, reason="记录有误。")

@@ -12,8 +12,8 @@ intact. After a sweep, each admitted membership mirrors the measures in force ex
 from __future__ import annotations
 
 import datetime
-from unittest import mock
 
+import time_machine
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -65,9 +65,9 @@ class AgencyLives(RuleBasedStateMachine):
         super().__init__()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self.clock = timezone.now().replace(microsecond=0)
-        self._clock_patch = mock.patch("django.utils.timezone.now", side_effect=lambda: self.clock)
-        self._clock_patch.start()
+        # The real clock, frozen and moved by time-machine (every caller of time sees it, no mock).
+        self._travel = time_machine.travel(timezone.now().replace(microsecond=0), tick=False)
+        self._time = self._travel.start()
         self.listed: dict[int, datetime.date] = {}
 
     @classmethod
@@ -83,8 +83,16 @@ class AgencyLives(RuleBasedStateMachine):
             cls.users.append(agency_user(agency))
             cls._apply(len(cls.agencies) - 1)
 
+    @property
+    def clock(self) -> datetime.datetime:
+        return timezone.now()
+
+    @clock.setter
+    def clock(self, value: datetime.datetime) -> None:
+        self._time.move_to(value)
+
     def teardown(self):
-        self._clock_patch.stop()
+        self._travel.stop()
         transaction.set_rollback(True)
         self._atomic.__exit__(None, None, None)
 

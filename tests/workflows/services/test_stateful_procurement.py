@@ -20,9 +20,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 from decimal import Decimal
-from unittest import mock
 
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -82,14 +82,22 @@ class Procurements(RuleBasedStateMachine):
         super().__init__()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self.clock = timezone.now().replace(microsecond=0)
-        self._clock_patch = mock.patch("django.utils.timezone.now", side_effect=lambda: self.clock)
-        self._clock_patch.start()
+        # The real clock, frozen and moved by time-machine (every caller of time sees it, no mock).
+        self._travel = time_machine.travel(timezone.now().replace(microsecond=0), tick=False)
+        self._time = self._travel.start()
         self.projects: list[Project] = []
         self.cancelled_in_signup: set[int] = set()
 
+    @property
+    def clock(self) -> datetime.datetime:
+        return timezone.now()
+
+    @clock.setter
+    def clock(self, value: datetime.datetime) -> None:
+        self._time.move_to(value)
+
     def teardown(self):
-        self._clock_patch.stop()
+        self._travel.stop()
         transaction.set_rollback(True)
         self._atomic.__exit__(None, None, None)
 
