@@ -10,7 +10,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Exists, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.expressions import BaseExpression
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -334,7 +335,7 @@ class _Count(Subquery):
         super().__init__(queryset.order_by().values("pk"))
 
 
-def _counts_agency(agency: Agency, now: datetime.datetime, policy: Policy) -> list[Expression]:
+def _counts_agency(agency: Agency, now: datetime.datetime, policy: Policy) -> list[BaseExpression]:
     """One count per kind of the agency's to-dos, as ``todo_list_for_agency_workspace`` lists them."""
     engagements = Engagement.objects.filter(agency=agency)
     no_contract = Q(contract_file="") | Q(contract_file__isnull=True)
@@ -353,7 +354,7 @@ def _counts_agency(agency: Agency, now: datetime.datetime, policy: Policy) -> li
     ]
 
 
-def _counts_buyer(unit: BuyerUnit) -> list[Expression]:
+def _counts_buyer(unit: BuyerUnit) -> list[BaseExpression]:
     """One count per kind of the buyer unit's to-dos, as ``todo_list_for_buyer_workspace`` lists them."""
     engagements = Engagement.objects.filter(project__buyer=unit, state__in=Engagement.OPEN)
     no_contract = Q(contract_file="") | Q(contract_file__isnull=True)
@@ -366,7 +367,7 @@ def _counts_buyer(unit: BuyerUnit) -> list[Expression]:
     ]
 
 
-def _counts_supervisor(profile: SupervisorProfile, now: datetime.datetime, policy: Policy) -> list[Expression]:
+def _counts_supervisor(profile: SupervisorProfile, now: datetime.datetime, policy: Policy) -> list[BaseExpression]:
     """One count per kind of the supervisor's to-dos, as ``todo_list_for_supervisor_workspace`` lists them."""
     cases = credit_case_list_for_supervisor_queue(profile)
     return [
@@ -391,7 +392,7 @@ def header_counts_for_user(user, now: datetime.datetime | None = None) -> Header
     above counted in SQL with the same filters (who the account acts for is asked once per request)."""
     now = now or timezone.now()
     roles = roles_of(user)
-    counts: list[Expression] = []
+    counts: list[BaseExpression] = []
     if Role.AGENCY in roles and (agency := agency_acted_for(user)) is not None:
         counts += _counts_agency(agency, now, policy_at(now))
     if Role.BUYER in roles and (unit := buyer_unit_acted_for(user)) is not None:
