@@ -26,6 +26,7 @@ seeding), ``--profile PATH`` (cProfile one page, the top functions by cumulative
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -103,7 +104,7 @@ def seed(rows: int) -> None:
     from django.core.management import call_command
 
     timed("migrate", lambda: call_command("migrate", verbosity=0))
-    timed("seed_demo", lambda: call_command("seed_demo", verbosity=0))
+    timed("seed_demo", lambda: call_command("seed_demo", verbosity=0, stdout=io.StringIO()))
     if rows:
         timed(f"{rows} more open projects", lambda: _more_projects(rows))
 
@@ -322,8 +323,11 @@ def main() -> None:
     print(f"\nLogged-in pages, in-process, median of {args.requests} requests ({engine}, demo + {args.rows} rows)")
     print(f"machine: {load}\n")
     print(table(after, before))
-    if not args.keep and not args.sqlite:
-        drop_database(url)
+    if not args.keep:
+        if args.sqlite:
+            sqlite_path.unlink(missing_ok=True)
+        else:
+            drop_database(url)
 
 
 if __name__ == "__main__":
