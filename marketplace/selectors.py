@@ -24,27 +24,47 @@ def buyer_units_for_user(user, perm: str = "marketplace.act_for_buyerunit") -> Q
 # Who a signed-in account acts for. Every view, role decorator and permission check asks these, so
 # the pages, the services and the transitions never disagree about it: the guardian object permission
 # granted when staff are attached (``services.agency_staff_add`` / ``buyer_staff_add``) is the one source.
+#
+# The answer found is kept on the user object (like ``roles.roles_of``): a request's ``request.user`` is
+# loaded afresh for each request, so the role decorator, the header and the page ask the database once per
+# request. "None" is never kept: an account being attached finds its organisation at once (an account is
+# staff of one organisation at most, so one found does not change).
+
+_ACTED_FOR = "_zjcs_acted_for"
+
+
+def _acted_for(user, key: str, find):
+    kept = getattr(user, _ACTED_FOR, None)
+    if kept is not None and key in kept:
+        return kept[key]
+    found = find()
+    if found is not None:
+        if kept is None:
+            kept = {}
+            setattr(user, _ACTED_FOR, kept)
+        kept[key] = found
+    return found
 
 
 def agency_acted_for(user) -> Agency | None:
     """The agency this account acts for (the first by id if it may act for several), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return agencies_for_user(user).order_by("pk").first()
+    return _acted_for(user, "agency", lambda: agencies_for_user(user).order_by("pk").first())
 
 
 def buyer_unit_acted_for(user) -> BuyerUnit | None:
     """The buyer unit this account acts for (the first by id if it may act for several), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return buyer_units_for_user(user).order_by("pk").first()
+    return _acted_for(user, "buyer_unit", lambda: buyer_units_for_user(user).order_by("pk").first())
 
 
 def supervisor_profile_of(user) -> SupervisorProfile | None:
     """The supervisor profile of an account in the supervisor role, or None."""
     if not getattr(user, "is_authenticated", False) or not has_role(user, Role.SUPERVISOR):
         return None
-    return SupervisorProfile.objects.filter(user=user).first()
+    return _acted_for(user, "supervisor", lambda: SupervisorProfile.objects.filter(user=user).first())
 
 
 def acts_for_agency(user, agency: Agency) -> bool:

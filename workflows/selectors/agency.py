@@ -29,7 +29,7 @@ from marketplace.models import Agency, Qualification, ServiceCategory
 from ..models import CreditCase, Membership, Objection, RepairRequest
 from ..services.credit.repairs import repair_problem
 from ..services.membership import application_problems
-from .facts import current_membership, renewal_open, renewal_opens_on
+from .facts import renewal_open, renewal_opens_on
 
 # --- the entry application ----------------------------------------------------------------------
 
@@ -109,9 +109,12 @@ def membership_token(membership: Membership | None) -> str:
 
 def membership_for_agency_page(agency: Agency) -> MembershipPage:
     """The agency's application: state, materials, problems before submitting, the letter to sign."""
-    membership = current_membership(agency)
-    if membership is not None:
-        membership = Membership.objects.select_related("commitment", "agency").get(pk=membership.pk)
+    membership = (
+        agency.memberships.exclude(state__in=Membership.FINAL)
+        .select_related("commitment", "agency")
+        .order_by("-created_at")
+        .first()
+    )  # current_membership's row, with what the page shows of it
     last_ended = None
     if membership is None:
         last_ended = agency.memberships.filter(state__in=Membership.FINAL).order_by("-created_at").first()

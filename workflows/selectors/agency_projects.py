@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
+    Count,
     IntegerField,
     When,
 )
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from credit_rules import gate
 from credit_rules.gate import Reason
 from credit_rules.kinds import MeasureKind
-from credit_rules.models import CreditSubject
 from credit_rules.policy import policy_at
 from marketplace.errors import ApplicationError
 from marketplace.models import Agency
@@ -65,6 +66,18 @@ class ProjectListPage:
     hidden_count: int = 0
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (counted beside other numbers in one query) instead of counting again."""
+
+    def __init__(self, object_list, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+
 def project_list_for_agency_projects(
     agency: Agency, *, show_all: bool = False, page_number: str | int | None = 1, now: datetime.datetime | None = None
 ) -> ProjectListPage:
@@ -73,14 +86,18 @@ def project_list_for_agency_projects(
     day = timezone.localdate(now)
     qs = projects_with_eligibility(agency, day).filter(state=Project.State.OPEN, signup_deadline__gt=now)
     qs = qs.order_by("signup_deadline", "pk")
+    # Both counts in one query: the paginator's and the projects the agency may not sign up for.
+    counts = {row["eligible"]: row["n"] for row in qs.order_by().values("eligible").annotate(n=Count("pk"))}
+    eligible, ineligible = counts.get(True, 0), counts.get(False, 0)
     listed = qs if show_all else qs.filter(eligible=True)
-    page = Paginator(listed, PAGE_SIZE).get_page(page_number)
+    paginator = _CountedPaginator(listed, PAGE_SIZE, eligible + ineligible if show_all else eligible)
+    page = paginator.get_page(page_number)
     rows = list(page.object_list)
     held = licences_of(agency) if show_all else []
     for project in rows:
         project.reasons = [] if project.eligible else ineligibility_reasons(project, agency, held, day)
         project.requirement_summary = requirement_summary(project)
-    hidden = 0 if show_all else qs.filter(eligible=False).count()
+    hidden = 0 if show_all else ineligible
     return ProjectListPage(agency, show_all, page, rows, agency_status(agency), now, hidden)
 
 
@@ -95,10 +112,11 @@ class MeasureInForce:
     ends_at: datetime.datetime | None
 
 
-def signup_precheck(project: Project, agency: Agency, now: datetime.datetime) -> gate.Decision:
-    """What the gate would say to this agency signing up now (a read: nothing is recorded)."""
-    subject = CreditSubject.objects.filter(agency=agency).first()
-    return gate.evaluate(subject or agency, "signup.submit", now, signup_context(project, agency, now))
+def signup_precheck(project: Project, agency: Agency, now: datetime.datetime, status: AgencyStatus) -> gate.Decision:
+    """What the gate would say to this agency signing up now (a read: nothing is recorded); ``status``: the
+    agency's membership and credit subject, as the page has just read them."""
+    context = signup_context(project, agency, now, membership=status.membership)
+    return gate.evaluate(status.subject or agency, "signup.submit", now, context)
 
 
 def _measures_of(decision: gate.Decision) -> tuple[MeasureInForce, ...]:
@@ -202,9 +220,10 @@ def project_get_for_agency_project(
         points = None
     refusals: tuple[Reason, ...] = ()
     measures: tuple[MeasureInForce, ...] = ()
+    status = agency_status(agency)
     live = signup is not None and signup.state != SignUp.State.WITHDRAWN
     if project.state == Project.State.OPEN and project.signup_deadline and now < project.signup_deadline and not live:
-        decision = signup_precheck(project, agency, now)
+        decision = signup_precheck(project, agency, now, status)
         refusals = decision.refusals
         measures = _measures_of(decision) if refusals else ()
     own_quote = None
@@ -220,7 +239,7 @@ def project_get_for_agency_project(
         engagement=engagement,
         reasons=reasons,
         requirement_text=requirement_summary(project),
-        status=agency_status(agency),
+        status=status,
         decline_points=points,
         now=now,
         gate_refusals=refusals,

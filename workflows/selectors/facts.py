@@ -61,12 +61,20 @@ def open_win_count(agency: Agency) -> int:
     )
 
 
+def _requirements_of(project: Project) -> list:
+    """The project's requirements with their type and level: the ones a page prefetched, else one query."""
+    prefetched = getattr(project, "_prefetched_objects_cache", {}).get("requirements")
+    if prefetched is not None:
+        return list(prefetched)
+    return list(project.requirements.select_related("qualification_type", "min_level"))
+
+
 def missing_qualifications(project: Project, agency: Agency, day: datetime.date) -> list[str]:
     """What the agency lacks for this project, judged on licences valid on ``day``."""
     missing: list[str] = []
     if not agency.categories.filter(pk=project.category_id).exists():
         missing.append(_("未登记服务事项「%(cat)s」") % {"cat": project.category.label})
-    requirements = list(project.requirements.select_related("qualification_type", "min_level"))
+    requirements = _requirements_of(project)
     if not requirements:
         return missing
     held = list(qualifications_valid_on(day).filter(agency=agency).values_list("qualification_type_id", "level__rank"))
@@ -84,9 +92,16 @@ def missing_qualifications(project: Project, agency: Agency, day: datetime.date)
     return missing
 
 
-def signup_context(project: Project, agency: Agency, at: datetime.datetime) -> dict[str, Any]:
-    """The workflow facts the gate needs for this agency and project."""
-    membership = current_membership(agency)
+_UNKNOWN: Any = object()
+
+
+def signup_context(
+    project: Project, agency: Agency, at: datetime.datetime, *, membership: Membership | None = _UNKNOWN
+) -> dict[str, Any]:
+    """The workflow facts the gate needs for this agency and project (``membership``: the agency's current
+    membership when the caller has just read it)."""
+    if membership is _UNKNOWN:
+        membership = current_membership(agency)
     state = membership.state if membership else "none"
     label = membership.get_state_display() if membership else _("未入驻")
     avoid = AvoidEntry.objects.filter(project=project, agency=agency).values_list("reason", flat=True).first()

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.expressions import BaseExpression
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_rules.models import LedgerEntry, MeasureKind
-from credit_rules.policy import policy_at
+from credit_rules.policy import Policy, policy_at
 from marketplace.models import Agency, BuyerUnit, SupervisorProfile
 from marketplace.roles import Role, roles_of
 from marketplace.selectors import agency_acted_for, buyer_unit_acted_for, supervisor_profile_of
@@ -108,6 +110,29 @@ def _project(project: Project) -> str:
 # --- agency ---------------------------------------------------------------------------------------------
 
 
+def _agency_cases(agency: Agency) -> QuerySet[CreditCase]:
+    """Cases told to the agency that it has not answered yet."""
+    return CreditCase.objects.filter(agency=agency, state=CreditCase.State.NOTIFIED, responded_at__isnull=True)
+
+
+def _agency_revocations(agency: Agency, now: datetime.datetime, window: datetime.timedelta) -> QuerySet[LedgerEntry]:
+    """Revocations of the agency's wins still open to an objection: recent, not neutralised, not objected to."""
+    return LedgerEntry.objects.filter(
+        subject__agency=agency,
+        kind=LedgerEntry.Kind.MEASURE,
+        measure=MeasureKind.REVOKE,
+        effective_at__gt=now - window,
+    ).exclude(Q(Exists(LedgerEntry.objects.filter(refers_to=OuterRef("pk")))) | Q(objections__isnull=False))
+
+
+def _agency_renewal(agency: Agency, now: datetime.datetime, policy: Policy) -> QuerySet[Membership]:
+    """The agency's membership whose term ends within the policy's notice, renewal not yet asked for."""
+    horizon = timezone.localdate(now) + datetime.timedelta(days=policy.term_notice_days)
+    return Membership.objects.filter(
+        agency=agency, state__in=Membership.RENEWABLE, term_until__lte=horizon, renewal_requested_at__isnull=True
+    )
+
+
 def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None = None) -> Section:
     """The agency's to-dos: confirm a win, upload the contract, deliver, confirm payment received, answer a
     prior notice or case, object to a revocation while it may, renew the membership near its end; until its
@@ -147,8 +172,7 @@ def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None
         payment = getattr(engagement, "payment", None)
         if payment is not None and payment.state == Payment.State.RECORDED:
             todos.append(Todo(_("确认收到服务费"), about, url, None, now))
-    cases = CreditCase.objects.filter(agency=agency, state=CreditCase.State.NOTIFIED, responded_at__isnull=True)
-    for case in cases.order_by("pk"):
+    for case in _agency_cases(agency).order_by("pk"):
         about = case.get_measure_display() or _("信用惩戒")
         todos.append(
             Todo(
@@ -160,13 +184,7 @@ def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None
             )
         )
     window = datetime.timedelta(days=policy.objection_window_days)
-    revocations = LedgerEntry.objects.filter(
-        subject__agency=agency,
-        kind=LedgerEntry.Kind.MEASURE,
-        measure=MeasureKind.REVOKE,
-        effective_at__gt=now - window,
-    ).exclude(Q(Exists(LedgerEntry.objects.filter(refers_to=OuterRef("pk")))) | Q(objections__isnull=False))
-    for entry in revocations.order_by("pk"):
+    for entry in _agency_revocations(agency, now, window).order_by("pk"):
         todos.append(
             Todo(
                 _("对撤销中选资格提出异议（如有）"),
@@ -176,10 +194,7 @@ def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None
                 now,
             )
         )
-    horizon = timezone.localdate(now) + datetime.timedelta(days=policy.term_notice_days)
-    membership = Membership.objects.filter(
-        agency=agency, state__in=Membership.RENEWABLE, term_until__lte=horizon, renewal_requested_at__isnull=True
-    ).first()
+    membership = _agency_renewal(agency, now, policy).first()
     if membership is not None and membership.term_until is not None:
         todos.append(
             Todo(
@@ -196,16 +211,20 @@ def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None
 # --- buyer ----------------------------------------------------------------------------------------------
 
 
+def _buyer_projects(unit: BuyerUnit) -> QuerySet[Project]:
+    """The unit's projects waiting for it: returned by the operator, awarded, or a scored one to mark."""
+    return Project.objects.filter(buyer=unit).filter(
+        Q(state__in=[Project.State.RETURNED, Project.State.AWARDED])
+        | Q(state=Project.State.SELECTING, method=Project.Method.SCORED)
+    )
+
+
 def todo_list_for_buyer_workspace(unit: BuyerUnit, now: datetime.datetime | None = None) -> Section:
     """The buyer unit's to-dos: fix a returned project, finish scoring, confirm the winner, sign the contract,
     accept the result, rate, pay, decide after a measure reached the agency. Two queries."""
     now = now or timezone.now()
     todos: list[Todo] = []
-    projects = Project.objects.filter(buyer=unit).filter(
-        Q(state__in=[Project.State.RETURNED, Project.State.AWARDED])
-        | Q(state=Project.State.SELECTING, method=Project.Method.SCORED)
-    )
-    for project in projects.order_by("pk"):
+    for project in _buyer_projects(unit).order_by("pk"):
         url = reverse("buyer-project", kwargs={"code": project.code})
         if project.state == Project.State.RETURNED:
             todos.append(Todo(_("按审核意见修改并重新提交"), _project(project), url, None, now))
@@ -238,6 +257,11 @@ def todo_list_for_buyer_workspace(unit: BuyerUnit, now: datetime.datetime | None
 # --- supervisor and operator ----------------------------------------------------------------------------
 
 
+def _supervisor_horizon(now: datetime.datetime, policy: Policy) -> datetime.date:
+    """Terms ending by this day are shown for renewal (the policy's notice before a term ends)."""
+    return timezone.localdate(now) + datetime.timedelta(days=policy.term_notice_days)
+
+
 def todo_list_for_supervisor_workspace(profile: SupervisorProfile, now: datetime.datetime | None = None) -> Section:
     """The supervisor's to-dos in scope: applications, cases to notify or whose answer to review,
     objections (by their due day), repairs, renewals near their end. Five queries."""
@@ -260,8 +284,7 @@ def todo_list_for_supervisor_workspace(profile: SupervisorProfile, now: datetime
     for repair in repair_list_for_supervisor_queue(profile):
         url = reverse("supervisor-repair", kwargs={"pk": repair.pk})
         todos.append(Todo(_("审核信用修复申请"), repair.agency.name, url, None, now))
-    horizon = timezone.localdate(now) + datetime.timedelta(days=policy.term_notice_days)
-    for membership in membership_list_for_supervisor_renewals(profile, horizon):
+    for membership in membership_list_for_supervisor_renewals(profile, _supervisor_horizon(now, policy)):
         url = reverse("supervisor-renew", kwargs={"pk": membership.pk})
         deadline = day_end(membership.term_until) if membership.term_until else None
         todos.append(Todo(_("审核入驻续期"), membership.agency.name, url, deadline, now))
@@ -318,6 +341,91 @@ def workspace_for_user(user, now: datetime.datetime | None = None) -> Workspace:
     if Role.OPERATOR in roles:
         sections.append(todo_list_for_operator_workspace(now))
     return Workspace(sections, notification_unread_count(user))
+
+
+# --- the header's counts --------------------------------------------------------------------------------
+
+
+class _Count(Subquery):
+    """The number of rows of a queryset, as a scalar subquery of a bigger query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _rows)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset: QuerySet) -> None:
+        super().__init__(queryset.order_by().values("pk"))
+
+
+def _counts_agency(agency: Agency, now: datetime.datetime, policy: Policy) -> list[BaseExpression]:
+    """One count per kind of the agency's to-dos, as ``todo_list_for_agency_workspace`` lists them."""
+    engagements = Engagement.objects.filter(agency=agency)
+    no_contract = Q(contract_file="") | Q(contract_file__isnull=True)
+    return [
+        _Count(SignUp.objects.filter(agency=agency, state=SignUp.State.SELECTED)),
+        _Count(engagements.filter(no_contract, state=Engagement.State.AWAITING_CONTRACT)),
+        _Count(engagements.filter(state__in=DELIVERING)),
+        _Count(
+            Payment.objects.filter(
+                engagement__agency=agency, engagement__state__in=Engagement.OPEN, state=Payment.State.RECORDED
+            )
+        ),
+        _Count(_agency_cases(agency)),
+        _Count(_agency_revocations(agency, now, datetime.timedelta(days=policy.objection_window_days))),
+        Case(When(Exists(_agency_renewal(agency, now, policy)), then=1), default=0),
+    ]
+
+
+def _counts_buyer(unit: BuyerUnit) -> list[BaseExpression]:
+    """One count per kind of the buyer unit's to-dos, as ``todo_list_for_buyer_workspace`` lists them."""
+    engagements = Engagement.objects.filter(project__buyer=unit, state__in=Engagement.OPEN)
+    no_contract = Q(contract_file="") | Q(contract_file__isnull=True)
+    return [
+        _Count(_buyer_projects(unit)),
+        _Count(engagements.filter(state=Engagement.State.AWAITING_CONTRACT).exclude(no_contract)),
+        _Count(engagements.filter(state__in=(Engagement.State.RESULT_SUBMITTED, Engagement.State.ACCEPTED))),
+        _Count(engagements.filter(measure_decision_due__isnull=False, buyer_continues__isnull=True)),
+        _Count(Payment.objects.filter(engagement__in=engagements, state=Payment.State.DUE)),
+    ]
+
+
+def _counts_supervisor(profile: SupervisorProfile, now: datetime.datetime, policy: Policy) -> list[BaseExpression]:
+    """One count per kind of the supervisor's to-dos, as ``todo_list_for_supervisor_workspace`` lists them."""
+    cases = credit_case_list_for_supervisor_queue(profile)
+    return [
+        _Count(membership_list_for_supervisor_applications(profile).prefetch_related(None)),
+        _Count(cases.filter(Q(state=CreditCase.State.PROPOSED) | Q(responded_at__isnull=False))),
+        _Count(objection_list_for_supervisor_queue(profile)),
+        _Count(repair_list_for_supervisor_queue(profile)),
+        _Count(membership_list_for_supervisor_renewals(profile, _supervisor_horizon(now, policy))),
+    ]
+
+
+@dataclass(frozen=True)
+class HeaderCounts:
+    """What the header of every signed-in page shows: the number of to-dos and of unread messages."""
+
+    todo_count: int
+    unread: int
+
+
+def header_counts_for_user(user, now: datetime.datetime | None = None) -> HeaderCounts:
+    """The account's to-do and unread counts in one query, equal to ``workspace_for_user``'s: each to-do list
+    above counted in SQL with the same filters (who the account acts for is asked once per request)."""
+    now = now or timezone.now()
+    roles = roles_of(user)
+    counts: list[BaseExpression] = []
+    if Role.AGENCY in roles and (agency := agency_acted_for(user)) is not None:
+        counts += _counts_agency(agency, now, policy_at(now))
+    if Role.BUYER in roles and (unit := buyer_unit_acted_for(user)) is not None:
+        counts += _counts_buyer(unit)
+    if Role.SUPERVISOR in roles and (profile := supervisor_profile_of(user)) is not None:
+        counts += _counts_supervisor(profile, now, policy_at(now))
+    if Role.OPERATOR in roles:
+        counts.append(_Count(project_list_for_operator_queue()))
+    unread = _Count(Notification.objects.filter(recipient=user, read_at__isnull=True))
+    fields = {"unread": unread, **{f"todo_{n}": count for n, count in enumerate(counts)}}
+    row = get_user_model().objects.filter(pk=user.pk).values(**fields).first() or {"unread": 0}
+    return HeaderCounts(sum(row.get(f"todo_{n}", 0) for n in range(len(counts))), row["unread"])
 
 
 def notification_unread_count(user) -> int:

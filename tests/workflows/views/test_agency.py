@@ -32,6 +32,7 @@ from tests.factories import (
     warned_twice,
 )
 from tests.helpers import PDF, page_text, pdf_file, query_count
+from tests.query_budgets import BUDGETS
 from workflows.models import CreditCase, Membership, Objection, RepairRequest, TransitionLog
 from workflows.selectors.agency import ledger_list_for_agency_credit, membership_token
 from workflows.services import membership as membership_services
@@ -697,5 +698,5 @@ def test_credit_page_query_count_does_not_grow_with_the_ledger(client):
     assert LedgerEntry.objects.filter(subject__agency=_large).count() >= 32
     small, large = _credit_queries(client, small_user), _credit_queries(client, large_user)
     # session, user, roles, agency, subject, pending notices, objections, repairs, ledger, standing (3), refusals;
-    # and the header's to-do and unread counts (wins, engagements, notices, revocations, membership, unread)
-    assert small == large <= 13 + 6
+    # and the header's to-do and unread counts (one query)
+    assert small == large <= BUDGETS["agency-credit"]

@@ -40,7 +40,7 @@ def test_the_buyers_challenge_list_costs_the_same_for_one_or_many(django_assert_
     url = reverse("buyer-challenges", args=[project.code])
     _challenge(project, first, first_user)
     client.get(url)  # warm the per-process caches (policy, content types)
-    with django_assert_max_num_queries(8 + 2) as one:  # + the header: to-dos and unread messages
+    with django_assert_max_num_queries(8 + 1) as one:  # + the header's to-do and unread counts (one query)
         assert client.get(url).status_code == 200
     _challenge(project, second, second_user)
     with django_assert_max_num_queries(len(one.captured_queries)):
@@ -54,7 +54,7 @@ def test_the_agency_page_costs_the_same_for_one_or_many(django_assert_max_num_qu
     client = logged_in(user)
     url = reverse("agency-complaints")
     client.get(url)
-    with django_assert_max_num_queries(8 + 6) as one:  # + the header: to-dos and unread messages
+    with django_assert_max_num_queries(8 + 1) as one:  # + the header's to-do and unread counts (one query)
         assert client.get(url).status_code == 200
     _service_complaints(agency, 3)
     with django_assert_max_num_queries(len(one.captured_queries)):

@@ -16,6 +16,7 @@ from tests.factories import (
     submitted_project,
 )
 from tests.helpers import page_text, query_count, refetch
+from tests.query_budgets import BUDGETS
 from workflows.services.procurement import projects as project_services
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_queue_query_count_is_the_same_for_1_and_50_projects(operator_client):
     for _ in range(49):
         submitted_project(buyer)
     assert len(operator_client.get(reverse("operator-queue")).context["projects"]) == 50
-    assert query_count(operator_client, reverse("operator-queue")) == one
+    assert query_count(operator_client, reverse("operator-queue")) == one <= BUDGETS["operator-queue"]
 
 
 def test_project_page_shows_requirements_avoid_list_and_direct_reason(operator_client):
