@@ -360,7 +360,11 @@ def _counts_agency(agency: Agency, now: datetime.datetime, policy: Policy) -> li
     """One count per kind of the agency's to-dos, as ``todo_list_for_agency_workspace`` lists them."""
     engagements = Engagement.objects.filter(agency=agency)
     no_contract = Q(contract_file="") | Q(contract_file__isnull=True)
-    return [
+    # Until its identity is verified, the verification (awaiting review, or a licence to upload again) is one.
+    unverified = (
+        [_Count(IdentityVerification.objects.filter(agency=agency))] if agency.identity_verified_at is None else []
+    )
+    return unverified + [
         _Count(SignUp.objects.filter(agency=agency, state=SignUp.State.SELECTED)),
         _Count(engagements.filter(no_contract, state=Engagement.State.AWAITING_CONTRACT)),
         _Count(engagements.filter(state__in=DELIVERING)),
@@ -421,6 +425,7 @@ def header_counts_for_user(user, now: datetime.datetime | None = None) -> Header
     if Role.SUPERVISOR in roles and (profile := supervisor_profile_of(user)) is not None:
         counts += _counts_supervisor(profile, now, policy_at(now))
     if Role.OPERATOR in roles:
+        counts.append(_Count(verification_list_for_operator_queue()))
         counts.append(_Count(project_list_for_operator_queue()))
     unread = _Count(Notification.objects.filter(recipient=user, read_at__isnull=True))
     fields = {"unread": unread, **{f"todo_{n}": count for n, count in enumerate(counts)}}

@@ -147,3 +147,25 @@ def test_an_account_finds_its_agency_as_soon_as_it_is_attached():
 
     # then it acts for it at once (a "none" is never kept on the object)
     assert agency_acted_for(user) == agency
+
+
+def test_the_header_counts_the_identity_reviews_and_an_unverified_agencys_own_step():
+    from workflows.models import IdentityVerification
+    from workflows.services.identity import identity_decide
+
+    operator = operator_user()
+    waiting = AgencyFactory(identity="submitted")
+    rejected = AgencyFactory(identity="rejected")
+    from tests.factories import agency_user
+
+    # the operator has the licence awaiting review; each unverified agency has its one step
+    assert _actions(operator).count("核验营业执照") == 1  # the rejected one waits for the agency
+    assert len(_actions(agency_user(waiting))) == 1
+    assert len(_actions(agency_user(rejected))) == 1
+    before = header_counts_for_user(refetch(operator)).todo_count
+
+    # once verified, the operator's count drops by one and the agency's step is gone
+    verification = IdentityVerification.objects.get(agency=waiting)
+    assert identity_decide(verification=verification, actor=operator, verified=True).ok
+    assert header_counts_for_user(refetch(operator)).todo_count == before - 1
+    assert _actions(agency_user(refetch(waiting))) == []
