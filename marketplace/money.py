@@ -50,7 +50,9 @@ def money_parse(raw: object, *, label: str = "", max_digits: int = 14, decimal_p
             _("%(label)s最多保留 %(places)s 位小数（精确到分），现在是 %(value)s。")
             % {"label": label, "places": decimal_places, "value": text},
         )
-    whole = len(str(int(amount)).lstrip("0"))
+    # Digits before the point, from the exponent of the leading digit (no int(): a 5,000-digit amount would
+    # exceed Python's limit on converting integers to text).
+    whole = max(0, amount.adjusted() + 1) if amount else 0
     if whole > max_digits - decimal_places:
         raise MoneyError(
             "max_whole_digits",

@@ -140,6 +140,8 @@ def test_limited_text_shows_its_count_not_a_silent_cut():
         ("６５，０００．５", Decimal("65000.50")),
         (" 1234.5 ", Decimal("1234.50")),
         ("0.01", Decimal("0.01")),
+        ("0", Decimal("0.00")),
+        ("999999999999.99", Decimal("999999999999.99")),
     ],
 )
 def test_money_is_taken_as_people_type_it(typed, amount):
@@ -155,6 +157,7 @@ def test_money_is_taken_as_people_type_it(typed, amount):
         ("inf", "invalid", "报价须为数字，例如 65000 或 65,000.00。"),
         ("-1", "negative", "报价不能为负数。"),
         ("1234567890123", "max_whole_digits", "报价过大：整数部分最多 12 位。"),
+        ("9" * 5000, "max_whole_digits", "报价过大：整数部分最多 12 位。"),  # past Python's int-to-text limit
         ("65,00.00", "invalid", "报价须为数字，例如 65000 或 65,000.00。"),
         ("", "required", "请填写报价。"),
     ],
