@@ -6,14 +6,22 @@ Each ``bench/bench_*.py`` imports it as ``benchlib`` (a script's own folder is f
 from __future__ import annotations
 
 import os
+import secrets
+import signal
+import socket
+import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fail(message: str) -> None:
@@ -70,3 +78,133 @@ def timed(label: str, func: Callable[[], T], digits: int = 2) -> T:
     result = func()
     print(f"  {label}: {time.perf_counter() - started:.{digits}f}s", flush=True)
     return result
+
+
+def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    """Whether a Redis server answers PING at ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for gunicorn)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def site_env(url: str, *, static_root: str, cache_prefix: str, cache_url: str = "") -> dict[str, str]:
+    """The environment of the site on production settings routed through ``bench.urls`` (``config.settings.bench``).
+
+    DEBUG off, the database ``url``, a fresh secret key (sessions made in-process must be made with the same
+    environment as the server's), the static files in ``static_root``, Redis at ``cache_url`` when given
+    (keys under ``cache_prefix``, so runs never read each other's entries) and Celery eager unless a caller
+    names a broker.
+    """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "ZJCS_BENCH_STATIC_ROOT": static_root,
+        "ZJCS_BENCH_CACHE_PREFIX": cache_prefix,
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "60",
+        "DATABASE_URL": url,
+    }
+    for name in ("CACHE_URL", "CELERY_BROKER_URL", "ZJCS_DEMO", "ZJCS_TIME_SCALE"):
+        env.pop(name, None)
+    if cache_url:
+        env["CACHE_URL"] = cache_url
+    return env
+
+
+def http_status(url: str, cookie: str = "") -> tuple[int, str]:
+    """Status and body of a GET to ``url``, redirects not followed (a 302 to the login page stays a 302)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def gunicorn_start(env: dict[str, str], *, workers: int = 2, port: int = 0) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn on ``env`` (its own process group) and wait for ``/healthz``; returns it and its base URL."""
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            # The gunicorn installed beside this Python: the project's virtualenv, wherever it lives.
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if http_status(f"{base}/healthz")[0] == 200:
+                return server, base
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            process_group_stop(server)
+            fail("gunicorn did not come up")
+        time.sleep(0.2)
+
+
+def process_group_stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a process started with ``start_new_session=True`` and everything it started (SIGTERM, then SIGKILL)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+    except ProcessLookupError:
+        pass
+
+
+def seed(env: dict[str, str], scale: int) -> None:
+    """Migrate the bench database ``env`` names and seed it with ``seed_demo --scale``: the benchmarks' one call of it.
+
+    seed_demo makes the data set: ``60 × scale`` agencies with what a year of the marketplace holds at that scale.
+    """
+    python = sys.executable
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo", "--scale", str(scale)]):
+        started = time.perf_counter()
+        run = subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if run.returncode:
+            fail(f"manage.py {' '.join(command)} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+        print(f"  manage.py {' '.join(command)}: {time.perf_counter() - started:.0f}s", flush=True)
+
+
+def static_collect(env: dict[str, str]) -> None:
+    """Collect the static files into the run's folder: production's manifest storage needs them to render."""
+    call = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, capture_output=True
+    )
+    if call.returncode:
+        fail(f"collectstatic failed:\n{call.stderr.decode()[-2000:]}")
