@@ -41,6 +41,7 @@ from urllib.parse import quote
 
 from benchlib import (
     ROOT,
+    database_exists,
     database_url,
     drop_database,
     fail,
@@ -410,7 +411,7 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int, cookie: str =
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
         fail(f"wrk saw errors at {url}:\n{out}")
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)$", out, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)\s*$", out, re.MULTILINE))
     if not rps or "99" not in latency:
         fail(f"cannot read wrk's output:\n{out}")
     return {"rps": float(rps.group(1)), **{f"p{k}": _seconds(v) * 1000 for k, v in latency.items()}}
@@ -439,7 +440,7 @@ def measure_under_load(env: dict[str, str], inproc: dict, args) -> dict:
                 fail(f"{name}: {path} answered {status} under gunicorn")
         for path, cookie, script in targets.values():  # warm every worker (imports, connections, caches)
             wrk(
-                base + path, seconds=1, connections=args.connections, threads=args.threads, cookie=cookie, script=script
+                base + path, seconds=2, connections=args.connections, threads=args.threads, cookie=cookie, script=script
             )
         runs: dict[str, list[dict]] = {name: [] for name in targets}
         for round_no in range(1, args.rounds + 1):
@@ -487,7 +488,7 @@ def report(scales: list[int], inproc: dict[int, dict], load: dict[int, dict], ar
         print(f"scale {scale}: {inproc[scale]['agencies']:,} agencies, {inproc[scale]['projects']:,} projects")
     print()
     print(f"In-process (median of {args.repeat}; uncached = local cache cleared before each request; ms, queries)")
-    head = f"{'page':<44} {'role':<16} {'ms@1':>7} {'q@1':>4} {'ms@N':>7} {'q@N':>4} {'N÷1':>5} {'warm@N':>7}  goal"
+    head = f"{'page':<44} {'role':<26} {'ms@1':>7} {'q@1':>4} {'ms@N':>7} {'q@N':>4} {'N÷1':>5} {'warm@N':>7}  goal"
     print(head)
     print("-" * len(head))
     pages_low = {p["label"]: p for p in inproc[low]["pages"]}
@@ -499,7 +500,7 @@ def report(scales: list[int], inproc: dict[int, dict], load: dict[int, dict], ar
         if not a or not b or a["status"] != 200 or b["status"] != 200:
             statuses = f"{a['status'] if a else '-'} / {b['status'] if b else '-'}"
             note = (a or b)["note"] or "not measured"
-            print(f"{label:<44} {role:<16} {'answered ' + statuses + ' — ' + note}")
+            print(f"{label:<44} {role:<26} {'answered ' + statuses + ' — ' + note}")
             continue
         compared += 1
         ratio = b["ms"] / a["ms"] if a["ms"] else float("inf")
@@ -507,7 +508,7 @@ def report(scales: list[int], inproc: dict[int, dict], load: dict[int, dict], ar
         if not ok:
             missed.append(label)
         print(
-            f"{label:<44} {role:<16} {a['ms']:7.1f} {a['queries']:4d} {b['ms']:7.1f} {b['queries']:4d} "
+            f"{label:<44} {role:<26} {a['ms']:7.1f} {a['queries']:4d} {b['ms']:7.1f} {b['queries']:4d} "
             f"{ratio:5.2f} {b['warm_ms']:7.1f}  {verdict(ok)}"
         )
     skipped = sorted(set(inproc[low]["skipped"]) | set(inproc[high]["skipped"]))
@@ -541,7 +542,8 @@ def report(scales: list[int], inproc: dict[int, dict], load: dict[int, dict], ar
         print()
         print("Throughput scale N ÷ scale 1 (best req/s):")
         for name, m in load[high].items():
-            print(f"  {name:<44} {m['rps'] / load[low][name]['rps']:5.2f}")
+            base = load[low][name]["rps"]
+            print(f"  {name:<44} {m['rps'] / base if base else float('inf'):5.2f}")
 
 
 def main() -> None:
@@ -551,9 +553,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"scale {QUICK_SCALE}, short runs: a try, not a figure")
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "zjcs_bench_pages"))
     parser.add_argument("--keep", action="store_true", help="keep both databases afterwards")
-    parser.add_argument("--reuse", action="store_true", help="reuse databases kept by --keep (skip seeding)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the databases --keep left (seeding only a missing one); keeps them"
+    )
     parser.add_argument("--repeat", type=int, help="in-process requests per page (median; default 7, quick 3)")
-    parser.add_argument("--seconds", type=int, help="length of each wrk run (default 10, quick 3)")
+    parser.add_argument("--seconds", type=int, help="length of each wrk run (default 10, quick 5)")
     parser.add_argument("--rounds", type=int, help="interleaved wrk runs per target (default 3, quick 1)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
@@ -567,7 +571,7 @@ def main() -> None:
         return
     args.scale = args.scale or (QUICK_SCALE if args.quick else FULL_SCALE)
     args.repeat = args.repeat or (3 if args.quick else 7)
-    args.seconds = args.seconds or (3 if args.quick else 10)
+    args.seconds = args.seconds or (5 if args.quick else 10)
     args.rounds = args.rounds or (1 if args.quick else 3)
     if args.scale <= 1:
         fail("--scale must be above 1: scale 1 is the baseline")
@@ -584,10 +588,11 @@ def main() -> None:
     try:
         for scale in scales:
             name = f"{args.database}_{scale}"
-            url = database_url(name, why=WHY, fresh=not args.reuse)
+            reuse = args.reuse and database_exists(name, why=WHY)
+            url = database_url(name, why=WHY, fresh=not reuse)
             env = site_env(url, static_root=static_root, cache_prefix=f"{name}-{token}", cache_url=REDIS)
-            print(f"scale {scale}: database {name}", flush=True)
-            if not args.reuse:
+            print(f"scale {scale}: database {name}{' (reused)' if reuse else ''}", flush=True)
+            if not reuse:
                 seed(env, scale)
             if scale == scales[0]:
                 static_collect(env)

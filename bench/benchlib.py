@@ -66,6 +66,12 @@ def database_url(name: str, *, why: str, fresh: bool = True) -> str:
     return url
 
 
+def database_exists(name: str, *, why: str) -> bool:
+    """Whether database ``name`` exists on the server ``DATABASE_URL`` points at (one a ``--keep`` left)."""
+    with _admin(_server_url(why)) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
 def drop_database(url: str) -> None:
     """Drop the bench database ``url`` names (close Django's connection to it first)."""
     with _admin(url) as conn:

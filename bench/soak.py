@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import json
 import os
 import shutil
@@ -119,7 +120,6 @@ def phase_people(out: Path) -> None:
 
 def phase_check(out: Path, since: str) -> None:
     """The invariants after the soak, written as JSON to ``out``; ``since`` is when the load started (ISO)."""
-    import datetime
     import io
 
     import django
@@ -313,7 +313,7 @@ def main() -> None:
             [celery, "-A", "config", "beat", "--loglevel", "WARNING", "--pidfile", f"{beat_schedule}.pid"],
         ):
             stack.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
-        since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        since = datetime.datetime.now(datetime.UTC).isoformat()
         prefix = f"{work}/locust"
         print(f"locust: {args.users} people for {args.minutes:g} minutes against {base}", flush=True)
         started = time.perf_counter()
