@@ -299,21 +299,9 @@ def main() -> None:
     try:
         server, base = gunicorn_start(env, workers=args.workers)
         stack.append(server)
-        for command in (
-            [
-                celery,
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "WARNING",
-                "-n",
-                f"soak-{os.getpid()}",
-            ],
-            [celery, "-A", "config", "beat", "--loglevel", "WARNING", "--pidfile", f"{beat_schedule}.pid"],
-        ):
+        worker = [celery, "-A", "config", "--quiet", "worker", "-c", "1", "-l", "WARNING", "-n", f"soak-{os.getpid()}"]
+        beat = [celery, "-A", "config", "--quiet", "beat", "-l", "WARNING", "--pidfile", f"{beat_schedule}.pid"]
+        for command in (worker, beat):
             stack.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
         since = datetime.datetime.now(datetime.UTC).isoformat()
         prefix = f"{work}/locust"
@@ -364,7 +352,9 @@ def main() -> None:
 def report(rows: list[dict[str, str]], failures: list[dict[str, str]], checked: dict, args) -> None:
     """Print the latency table, the errors, what happened and the invariants, and the goals."""
     print()
-    print(f"Latency per page (ms; {args.users} people, {args.minutes:g} minutes, scale {args.scale})")
+    total = next((r for r in rows if r["Name"] == "Aggregated"), None)
+    rate = f", {float(total['Requests/s']):.1f} requests/s in all" if total else ""
+    print(f"Latency per page (ms; {args.users} people, {args.minutes:g} minutes, scale {args.scale}{rate})")
     head = f"{'page':<52} {'requests':>8} {'fails':>5} {'p50':>6} {'p95':>6} {'p99':>6}  p95 goal"
     print(head)
     print("-" * len(head))
