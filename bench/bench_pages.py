@@ -70,6 +70,7 @@ GOAL_SEARCH_P99_MS = 200.0
 # file), redirects and POST-only endpoints of the site itself, the demo clock (404 outside demo mode).
 SKIP_PREFIXES = ("admin/", "cms/", "documents/")
 SKIP_NAMES = {
+    "bench-bare": "the baseline under load, not a page",
     "healthz": "the load balancer's probe",
     "language-switch": "a redirect back",
     "logout": "POST only",
