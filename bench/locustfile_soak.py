@@ -1,8 +1,8 @@
 """The people of bench/soak.py, for locust: they act through the pages, forms and CSRF tokens like a browser.
 
 * visitors browse the public pages (notices, projects, the agency directory and profiles, searches, lists);
-* agencies sign up for open projects, confirm their wins, look at their own pages;
-* buyers post projects (a draw or a lowest price) and submit them for review, then confirm winners;
+* agencies sign up for open projects, confirm their wins, upload the signed contract, look at their own pages;
+* buyers post projects (a draw or a lowest price) and submit them for review, confirm winners and contracts;
 * the operator reviews and publishes what the buyers submitted;
 * supervisors read their queue and issue credit warnings.
 
@@ -29,6 +29,7 @@ from locust import HttpUser, between, task
 
 PEOPLE = json.loads(Path(os.environ["SOAK_PEOPLE"]).read_text(encoding="utf-8"))
 PASSWORD = PEOPLE["password"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # a contract file the upload accepts
 _lock = threading.Lock()
 _turns = {role: itertools.cycle(names) for role, names in PEOPLE["accounts"].items()}
 
@@ -169,11 +170,14 @@ class Person(HttpUser):
                 return ""
             return response.text
 
-    def submit(self, form: Form, button: str, values: dict[str, str], *, referer: str, name: str) -> str:
+    def submit(
+        self, form: Form, button: str, values: dict[str, str], *, referer: str, name: str, files: dict | None = None
+    ) -> str:
         """POST ``form`` as its button ``button`` would, following the redirect to the page that answers."""
         with self.client.post(
             form.action or referer,
             data=form.data(button, values),
+            files=files,
             name=name,
             headers={"Referer": self.host + referer},
             catch_response=True,
@@ -274,12 +278,25 @@ class AgencyPerson(Person):
 
     @task(2)
     def confirm_wins(self):
+        """Confirm a win on the project page; upload the signed contract on the engagement page."""
         html = self.page("/agency/projects/mine/")
         for path in self.links(html, r'href="(/agency/projects/ZJCS-[A-Z0-9-]+/)"')[:5]:
             detail = self.page(path, name="/agency/projects/[code]/")
             form = form_with(detail, "确认中选")
             if form is not None:
                 self.submit(form, "确认中选", {}, referer=path, name="/agency/projects/[code]/ confirm win")
+            for engagement in self.links(detail, r'href="(/agency/projects/engagements/\d+/)"')[:1]:
+                page = self.page(engagement, name="/agency/projects/engagements/[pk]/")
+                form = form_with(page, "上传合同")
+                if form is not None:
+                    self.submit(
+                        form,
+                        "上传合同",
+                        {},
+                        referer=engagement,
+                        name="/agency/projects/engagements/[pk]/ contract",
+                        files={"file": ("contract.pdf", PDF, "application/pdf")},
+                    )
 
     @task(2)
     def own_pages(self):
@@ -324,6 +341,10 @@ class BuyerPerson(Person):
         html = self.page("/buyer/projects/")
         for path in self.links(html, r'href="(/buyer/projects/ZJCS-[A-Z0-9-]+/)"')[:8]:
             detail = self.page(path, name="/buyer/projects/[code]/")
+            contract = form_with(detail, "确认合同")
+            if contract is not None:
+                values = {"amount": str(random.randrange(40_000, 80_000, 500))}
+                self.submit(contract, "确认合同", values, referer=path, name="/buyer/projects/[code]/contract/")
             form = form_with(detail, "确认中选结果")
             if form is None or "公示期已满" not in detail:
                 continue
