@@ -5,8 +5,8 @@ Each ``bench/bench_*.py`` imports it as ``benchlib`` (a script's own folder is f
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -106,15 +106,16 @@ def free_port() -> int:
 def site_env(url: str, *, static_root: str, cache_prefix: str, cache_url: str = "") -> dict[str, str]:
     """The environment of the site on production settings routed through ``bench.urls`` (``config.settings.bench``).
 
-    DEBUG off, the database ``url``, a fresh secret key (sessions made in-process must be made with the same
-    environment as the server's), the static files in ``static_root``, Redis at ``cache_url`` when given
+    DEBUG off, the database ``url``, a secret key of that database's own (the same on each run: a kept
+    database's sessions and sealed quotes, which the key signs and seals, stay readable when it is reused;
+    a benchmark's database on the loopback, never a production key), the static files in ``static_root``, Redis at ``cache_url`` when given
     (keys under ``cache_prefix``, so runs never read each other's entries) and Celery eager unless a caller
     names a broker.
     """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_SECRET_KEY": hashlib.sha512(f"zjcs-bench-secret:{url}".encode()).hexdigest(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "ZJCS_BENCH_STATIC_ROOT": static_root,
@@ -179,11 +180,22 @@ def gunicorn_start(env: dict[str, str], *, workers: int = 2, port: int = 0) -> t
         time.sleep(0.2)
 
 
-def process_group_stop(process: subprocess.Popen, timeout: float = 30) -> None:
-    """Stop a process started with ``start_new_session=True`` and everything it started (SIGTERM, then SIGKILL)."""
+def process_group_stop(process: subprocess.Popen, timeout: float = 30, *, gently: bool = False) -> None:
+    """Stop a process started with ``start_new_session=True`` and everything it started (SIGTERM, then SIGKILL).
+
+    ``gently``: SIGTERM to the process alone first, so it stops its children itself (a Celery worker finishes
+    the task at hand: its warm shutdown); the group is signalled only if it has not stopped within ``timeout``.
+    """
     if process.poll() is not None:
         return
     try:
+        if gently:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+                return
+            except subprocess.TimeoutExpired:
+                pass
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -308,14 +308,13 @@ def main() -> None:
     people_file.write_text(json.dumps(child(env, "--phase", "people")))
     celery = str(Path(sys.executable).parent / "celery")
     beat_schedule = f"{work}/beat"
-    stack = []
+    stack: dict[str, subprocess.Popen] = {}
     try:
-        server, base = gunicorn_start(env, workers=args.workers)
-        stack.append(server)
+        stack["web"], base = gunicorn_start(env, workers=args.workers)
         worker = [celery, "-A", "config", "--quiet", "worker", "-c", "1", "-l", "WARNING", "-n", f"soak-{os.getpid()}"]
         beat = [celery, "-A", "config", "--quiet", "beat", "-l", "WARNING", "--pidfile", f"{beat_schedule}.pid"]
-        for command in (worker, beat):
-            stack.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
+        for name, command in (("worker", worker), ("beat", beat)):
+            stack[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         since = datetime.datetime.now(datetime.UTC).isoformat()
         prefix = f"{work}/locust"
         print(f"locust: {args.users} people for {args.minutes:g} minutes against {base}", flush=True)
@@ -345,14 +344,20 @@ def main() -> None:
             cwd=ROOT,
             env={**env, "SOAK_PEOPLE": str(people_file)},
         )
-        print(f"  load ran {time.perf_counter() - started:.0f}s; waiting for the worker to drain", flush=True)
+        # Deadlines keep falling due (compressed time): beat stops first, so no sweep starts new work; the
+        # worker then publishes what is queued and stops after its task at hand; the checks read a still world.
+        print(f"  load ran {time.perf_counter() - started:.0f}s; beat stopped, the worker draining", flush=True)
+        process_group_stop(stack.pop("beat"), gently=True)
+        process_group_stop(stack.pop("web"))
         deadline = time.monotonic() + 180
+        time.sleep(10)  # a sweep that beat started just before stopping
         while (pending := child(env, "--phase", "pending")["pending"]) and time.monotonic() < deadline:
             time.sleep(5)
         print(f"  {pending} notice requests still pending", flush=True)
+        process_group_stop(stack.pop("worker"), timeout=120, gently=True)
         checked = child(env, "--phase", "check", "--since", since)
     finally:
-        for process in reversed(stack):
+        for process in stack.values():
             process_group_stop(process)
     rows = stats_read(prefix)
     failures = failures_read(prefix)
