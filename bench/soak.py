@@ -241,6 +241,12 @@ def child(env: dict[str, str], *args: str) -> dict:
 # --- the soak -----------------------------------------------------------------------------------------------
 
 
+def broker_purge(env: dict[str, str]) -> None:
+    """Drop every message waiting on the soak's broker (``celery purge``)."""
+    celery = str(Path(sys.executable).parent / "celery")
+    subprocess.run([celery, "-A", "config", "purge", "-f"], cwd=ROOT, env=env, capture_output=True, check=False)
+
+
 def stats_read(prefix: str) -> list[dict[str, str]]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as rows:
         return list(csv.DictReader(rows))
@@ -308,6 +314,8 @@ def main() -> None:
     people_file.write_text(json.dumps(child(env, "--phase", "people")))
     celery = str(Path(sys.executable).parent / "celery")
     beat_schedule = f"{work}/beat"
+    # The broker database is the soak's own: messages an interrupted run left would name rows of another world.
+    broker_purge(env)
     stack: dict[str, subprocess.Popen] = {}
     try:
         stack["web"], base = gunicorn_start(env, workers=args.workers)
@@ -359,6 +367,7 @@ def main() -> None:
     finally:
         for process in stack.values():
             process_group_stop(process)
+        broker_purge(env)
     rows = stats_read(prefix)
     failures = failures_read(prefix)
     shutil.rmtree(work, ignore_errors=True)
