@@ -131,6 +131,17 @@ def site_env(url: str, *, static_root: str, cache_prefix: str, cache_url: str = 
     return env
 
 
+def cache_prefix_drop(cache_url: str, prefix: str) -> int:
+    """Delete the keys a run left in Redis under its ``prefix`` (the notice version keys never expire)."""
+    import redis
+
+    client = redis.Redis.from_url(cache_url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for first in range(0, len(keys), 1000):
+        client.delete(*keys[first : first + 1000])
+    return len(keys)
+
+
 def http_status(url: str, cookie: str = "") -> tuple[int, str]:
     """Status and body of a GET to ``url``, redirects not followed (a 302 to the login page stays a 302)."""
 

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from benchlib import (
     ROOT,
+    cache_prefix_drop,
     database_url,
     drop_database,
     fail,
@@ -368,6 +369,7 @@ def main() -> None:
         for process in stack.values():
             process_group_stop(process)
         broker_purge(env)
+        cache_prefix_drop(REDIS, env["ZJCS_BENCH_CACHE_PREFIX"])
     rows = stats_read(prefix)
     failures = failures_read(prefix)
     shutil.rmtree(work, ignore_errors=True)
