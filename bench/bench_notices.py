@@ -30,7 +30,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchlib import database_url, drop_database, fail
+from benchlib import database_url, drop_database, fail, free_port, redis_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,23 +67,6 @@ CREDIT_TITLES = {
     "red_list": "列入红名单",
     "repair": "信用修复",
 }
-
-
-def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    """Whether a Redis server answers PING at ``host:port``."""
-    try:
-        with socket.create_connection((host, port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (for gunicorn)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def notices_load(count: int, seed: int = 2026) -> float:
