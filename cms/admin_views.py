@@ -64,7 +64,7 @@ def _authority_check(request) -> None:
 def notice_authority_list(request):
     """The notices of agencies in the account's authority, newest first, each with its withdrawal."""
     _authority_check(request)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:100]  # a search term is a title or a USCC, never longer
     notices = notices_in_authority(request.user).defer(*LIST_DEFER).order_by("-first_published_at", "-pk")
     if query:
         notices = notices.filter(

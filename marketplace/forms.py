@@ -109,10 +109,32 @@ def plain_messages(field: forms.Field, name: str = "") -> dict[str, str]:
     return {code: text % {"label": label} for code, text in texts.items()}
 
 
-def _null_check(message: Any):
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField"}
+INT64_MAX = 2**63 - 1
+
+
+def _choice_check(field: forms.ModelChoiceField):
+    """The check a model choice field runs on each submitted value before looking it up: no NUL character
+    (with its plain message), and an integer key within the database's integers (a 400-digit id would
+    overflow the driver instead of finding nothing)."""
+    meta = field.queryset.model._meta
+    key = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
+    integer = key.get_internal_type() in INTEGER_KEYS
+    multiple = isinstance(field, forms.ModelMultipleChoiceField)
+
     def check(value: Any) -> None:
-        if "\x00" in str(value):
-            raise forms.ValidationError(message, code="null_characters_not_allowed")
+        text = str(value)
+        if "\x00" in text:
+            raise forms.ValidationError(
+                field.error_messages["null_characters_not_allowed"], code="null_characters_not_allowed"
+            )
+        digits = text.strip().lstrip("+-")
+        if integer and digits.isdigit() and (len(digits) > 19 or int(digits) > INT64_MAX):
+            if multiple:
+                raise forms.ValidationError(
+                    field.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20]}
+                )
+            raise forms.ValidationError(field.error_messages["invalid_choice"], code="invalid_choice")
 
     return check
 
@@ -129,8 +151,9 @@ def plain_field(field: forms.Field, name: str = "") -> None:
         if current is None or str(current) == str(defaults.get(code, "")):
             field.error_messages[code] = text
     if isinstance(field, forms.ModelChoiceField):
-        # The model choice fields check for NUL characters with the validator's default message, not theirs.
-        field.validate_no_null_characters = _null_check(field.error_messages["null_characters_not_allowed"])  # type: ignore[method-assign]
+        # The model choice fields check for NUL characters with the validator's default message, not theirs,
+        # and pass any integer to the database; this check runs first on every value they look up.
+        field.validate_no_null_characters = _choice_check(field)  # type: ignore[method-assign]
     limit = getattr(field, "max_length", None)
     if limit and not isinstance(field, forms.FileField) and not field.widget.is_hidden:
         # The browser's maxlength cuts pasted text without a word: count instead, and let the server refuse.

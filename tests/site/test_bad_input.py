@@ -56,3 +56,30 @@ def test_draw_verification_still_reads_a_real_proof_shape(client):
     response = client.post(reverse("draw-verify"), {"proof_text": json.dumps(proof)})
     assert response.status_code == 200
     assert "嵌套层级过深" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["9" * 400, "-" + "9" * 30, "9223372036854775808"])
+def test_a_choice_of_an_id_past_the_databases_integers_is_refused_not_a_500(value):
+    from django import forms as django_forms
+
+    from marketplace.forms import PlainForm
+    from marketplace.models import ServiceCategory
+
+    class Choose(PlainForm):
+        one = django_forms.ModelChoiceField(queryset=ServiceCategory.objects.all())
+        many = django_forms.ModelMultipleChoiceField(queryset=ServiceCategory.objects.all())
+
+    form = Choose({"one": value, "many": [value]})
+    assert not form.is_valid()
+    assert set(form.errors) == {"one", "many"}
+    # a real id still chooses
+    category = ServiceCategory.objects.first()
+    assert Choose({"one": str(category.pk), "many": [str(category.pk)]}).is_valid()
+
+
+def test_a_search_term_past_sqlites_pattern_limit_is_cut_not_a_500(client):
+    from tests.factories import supervisor_user
+
+    client.force_login(supervisor_user(all_regions=True, all_categories=True))
+    response = client.get(reverse("supervisor-event-new"), {"q": "\x80\u0800" * 10_000})
+    assert response.status_code == 200

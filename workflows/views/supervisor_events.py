@@ -121,6 +121,10 @@ def _form_render(request, profile, form: EventForm, query: str = "", initial: di
     return render(request, "workflows/supervisor_event_form.html", context)
 
 
+# A search term longer than any agency's name or USCC finds nothing more; it is cut, as the directory cuts it.
+SEARCH_MAX = 100
+
+
 @supervisor_required
 def event_new(request, profile):
     """Issue a credit warning or record a credit event (complaint, honour) against an agency in scope.
@@ -128,7 +132,7 @@ def event_new(request, profile):
     POST without ``step``: validate and show the confirmation. ``step=confirm``: record what was confirmed.
     ``step=edit``: back to the form with the confirmed answers.
     """
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX]  # SQLite refuses LIKE patterns past 50,000 bytes
     initial = {}
     if request.GET.get("agency"):
         initial["agency"] = request.GET["agency"].strip().upper()
