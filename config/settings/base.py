@@ -30,6 +30,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Rotating the secret: the new one in DJANGO_SECRET_KEY, the old ones here (comma-separated) until every
+# signed thing made under them is gone — sessions, confirmation tokens, and the sealed quotes of open projects.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 

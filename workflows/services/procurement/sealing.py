@@ -10,7 +10,7 @@ import base64
 import datetime
 from decimal import Decimal
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -25,9 +25,16 @@ class QuoteSealed(NotPermitted):
     """Nobody — buyer, operator or supervisor — may read a quote before the sign-up deadline."""
 
 
-def _fernet(project_code: str) -> Fernet:
+def _fernet(project_code: str) -> MultiFernet:
+    """The project's sealing key from the server secret; quotes sealed under a secret since rotated out open
+    with the keys of ``SECRET_KEY_FALLBACKS`` (Django's own rotation setting), new ones seal under the current."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_key(project_code, secret) for secret in secrets])
+
+
+def _key(project_code: str, secret: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"zjcs-quote-seal-v1", info=project_code.encode()).derive(
-        settings.SECRET_KEY.encode()
+        secret.encode()
     )
     return Fernet(base64.urlsafe_b64encode(key))
 

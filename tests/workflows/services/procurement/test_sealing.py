@@ -26,3 +26,22 @@ def test_quotes_stay_sealed_until_the_deadline(settings):
         quote_open(project, outcome.signup.sealed_quote)
     wait_past(project.signup_deadline)
     assert quote_open(project, outcome.signup.sealed_quote) == Decimal("52345.67")
+
+
+def test_a_rotated_secret_still_opens_the_quotes_sealed_before_it(settings):
+    # Rotating DJANGO_SECRET_KEY keeps the old one in SECRET_KEY_FALLBACKS (Django's rotation): quotes sealed
+    # under it still open at the close; without it they cannot be opened by anyone.
+    from workflows.services.procurement.sealing import quote_open, quote_seal
+
+    ((agency, user),) = agencies(1)
+    settings.ZJCS_TIME_SCALE = 300_000
+    project = published_project("draw")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "old-secret-" + "x" * 40, []
+    token = quote_seal(project.code, Decimal("48000.00"))
+    wait_past(project.signup_deadline)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-secret-" + "y" * 40, ["old-secret-" + "x" * 40]
+    assert quote_open(project, token) == Decimal("48000.00")
+    assert quote_open(project, quote_seal(project.code, Decimal("1.00"))) == Decimal("1.00")
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(ValueError):
+        quote_open(project, token)
