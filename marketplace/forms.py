@@ -117,9 +117,11 @@ def _choice_check(field: forms.ModelChoiceField):
     """The check a model choice field runs on each submitted value before looking it up: no NUL character
     (with its plain message), and an integer key within the database's integers (a 400-digit id would
     overflow the driver instead of finding nothing)."""
-    meta = field.queryset.model._meta
-    key = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
-    integer = key.get_internal_type() in INTEGER_KEYS
+    integer = False
+    if field.queryset is not None:
+        meta = field.queryset.model._meta
+        key = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
+        integer = key is not None and key.get_internal_type() in INTEGER_KEYS
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
 
     def check(value: Any) -> None:
