@@ -55,7 +55,7 @@ def test_wagtail_admin_explores_filters_and_edits_under_the_policy(admin_page):
     # scripts (which the policy refuses): each marker is started, and its input has a date picker.
     markers = page.locator("[data-wagtail-chooser='initDateChooser']")
     assert markers.count() >= 1
-    page.wait_for_function("document.querySelectorAll('[data-wagtail-chooser]:not([data-started])').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('[data-wagtail-chooser]:not([data-started])').length === 0")
     # Wagtail's page editor is a JavaScript application: its tabs only exist once its scripts ran.
     page.goto(f"/cms/pages/{home.pk}/edit/")
     page.locator("[data-w-tabs-target='trigger']").first.wait_for()

@@ -189,7 +189,7 @@ def test_the_whole_story_on_the_demo(browser, live_server, mode, tmp_path):
     story.public.wait_for_load_state()
     check = story.public.locator("#draw-browser-check")
     check.wait_for()
-    story.public.wait_for_function("document.querySelector('#draw-browser-check').dataset.result !== undefined")
+    story.public.wait_for_function("() => document.querySelector('#draw-browser-check').dataset.result !== undefined")
     assert check.get_attribute("data-result") == "ok"
 
     # the winner — named by the result notice — confirms the win on its project page

@@ -83,3 +83,13 @@ def test_a_search_term_past_sqlites_pattern_limit_is_cut_not_a_500(client):
     client.force_login(supervisor_user(all_regions=True, all_categories=True))
     response = client.get(reverse("supervisor-event-new"), {"q": "\x80\u0800" * 10_000})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["\x00", "91441302" + "\x00" * 10, "x" * 400])
+def test_a_supervisor_naming_no_possible_uscc_gets_the_form_back_not_a_500(client, value):
+    # PostgreSQL refuses a NUL in a query: the chosen agency is looked up only for something shaped like a USCC
+    from tests.factories import supervisor_user
+
+    client.force_login(supervisor_user(all_regions=True, all_categories=True))
+    response = client.post(reverse("supervisor-event-new"), {"agency": value, "code": "WARNING"})
+    assert response.status_code == 200

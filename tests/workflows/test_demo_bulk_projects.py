@@ -15,12 +15,15 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.factories.people import buyer_user, operator_user
@@ -91,6 +94,7 @@ def _through_services(plan: PlannedProject, capture) -> None:
 
 def _rows(path, agency) -> tuple[str, dict[str, Any]]:
     """Run ``path`` in a savepoint, read every row it added (secrets put aside), then roll it back."""
+    _sequences_rewind()
     before = snapshot()
     with transaction.atomic():
         path()
@@ -113,8 +117,21 @@ def _rows(path, agency) -> tuple[str, dict[str, Any]]:
             *((token, f"<sealed {quote}>") for token, quote in opened.items()),
         ]:
             text = text.replace(raw, mark)
+        # On PostgreSQL the notice's search vector lists its words sorted, the random commitment among them.
+        text = re.sub(r"'<commitment>':[0-9,]+ ?", "", text)
         transaction.set_rollback(True)
     return text, facts
+
+
+def _sequences_rewind() -> None:
+    """Give the next path the ids the rolled-back one had: PostgreSQL's sequences do not roll back (SQLite's
+    counters do), and the ids reach into Wagtail's revision content, which the normaliser does not map."""
+    if connection.vendor != "postgresql":
+        return
+    models = apps.get_models(include_auto_created=True)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
 
 
 @pytest.mark.parametrize("method", ["draw", "price", "scored", "direct"])

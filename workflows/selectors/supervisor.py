@@ -280,7 +280,9 @@ def agency_list_for_supervisor_search(profile: SupervisorProfile, query: str) ->
 
 
 def agency_in_scope_by_uscc(profile: SupervisorProfile | None, uscc: str) -> Agency | None:
-    """The agency with this USCC if it lies in the supervisor's scope."""
+    """The agency with this USCC if it lies in the supervisor's scope (None for anything not shaped like one)."""
+    if not uscc or len(uscc) != 18 or not uscc.isalnum():
+        return None
     return agencies_in_scope(profile).select_related("credit", "region").filter(uscc=uscc).first()
 
 
