@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import datetime
 
-import time_machine
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, precondition, rule, run_state_machine_as_test
 
 from credit_rules import gate
 from credit_rules.models import CreditSubject, ExternalListing, LedgerEntry, MeasureKind, Source
@@ -36,6 +34,7 @@ from tests.factories import (
     supervisor_user,
 )
 from tests.helpers import pdf_file
+from tests.workflows.services.stateful import RolledBackMachine
 from workflows.models import Membership, Objection, RepairRequest
 from workflows.selectors import facts
 from workflows.services import membership as membership_services
@@ -50,7 +49,7 @@ EVENTS = ["QUALITY_COMPLAINT", "RATING_POOR", "RATING_EXCELLENT", "HONOUR_RED_LI
 State = Membership.State
 
 
-class AgencyLives(RuleBasedStateMachine):
+class AgencyLives(RolledBackMachine):
     """A few agencies, one supervisor, one clock; every example runs in its own rolled-back savepoint.
 
     The agencies are admitted once per test (``AgencyLivesTest``): every example starts from them as the
@@ -63,11 +62,6 @@ class AgencyLives(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        # The real clock, frozen and moved by time-machine (every caller of time sees it, no mock).
-        self._travel = time_machine.travel(timezone.now().replace(microsecond=0), tick=False)
-        self._time = self._travel.start()
         self.listed: dict[int, datetime.date] = {}
 
     @classmethod
@@ -82,19 +76,6 @@ class AgencyLives(RuleBasedStateMachine):
             cls.agencies.append(agency)
             cls.users.append(agency_user(agency))
             cls._apply(len(cls.agencies) - 1)
-
-    @property
-    def clock(self) -> datetime.datetime:
-        return timezone.now()
-
-    @clock.setter
-    def clock(self, value: datetime.datetime) -> None:
-        self._time.move_to(value)
-
-    def teardown(self):
-        self._travel.stop()
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
 
     # --- helpers ----------------------------------------------------------------------------------
 

@@ -22,15 +22,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.utils import timezone
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
@@ -42,6 +38,7 @@ from credit_rules.verify import ledger_verify
 from marketplace.errors import ApplicationError
 from tests.factories import agencies, buyer_user, operator_user, published_project, supervisor_user
 from tests.helpers import pdf_content
+from tests.workflows.services.stateful import RolledBackMachine
 from workflows.gating import Gated, declaration
 from workflows.models import Engagement, Project, SignUp, TransitionLog
 from workflows.selectors.buyer import project_page_for_buyer
@@ -75,31 +72,13 @@ class Cast:
     pool: list = []  # [(agency, user)]
 
 
-class Procurements(RuleBasedStateMachine):
+class Procurements(RolledBackMachine):
     """A few projects of two buyer units, four admitted agencies, one clock; each example in its own savepoint."""
 
     def __init__(self):
         super().__init__()
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        # The real clock, frozen and moved by time-machine (every caller of time sees it, no mock).
-        self._travel = time_machine.travel(timezone.now().replace(microsecond=0), tick=False)
-        self._time = self._travel.start()
         self.projects: list[Project] = []
         self.cancelled_in_signup: set[int] = set()
-
-    @property
-    def clock(self) -> datetime.datetime:
-        return timezone.now()
-
-    @clock.setter
-    def clock(self, value: datetime.datetime) -> None:
-        self._time.move_to(value)
-
-    def teardown(self):
-        self._travel.stop()
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
 
     # --- helpers ----------------------------------------------------------------------------------
 
