@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import json
 import random
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -106,6 +105,13 @@ def _rows(path, agency) -> tuple[str, dict[str, Any]]:
             for s in SignUp.objects.filter(project=project)
         }
         rows = KeepTimes(before, agency).rows()
+        # On PostgreSQL the notice's search vectors are derived from its texts (compared below); the random
+        # hex commitment splits into a varying number of words there, shifting every position after it.
+        for entry in rows.get("wagtailsearch_indexentry", []):
+            for column in ("title", "body", "autocomplete"):
+                if column in entry:
+                    assert entry[column], f"the notice's {column} vector is empty"
+                    entry[column] = "<tsvector>"
         text = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
         # Wagtail gives every new page a random translation key (uuid4), on the page and in its revision.
         for page in rows["wagtailcore_page"]:
@@ -117,8 +123,6 @@ def _rows(path, agency) -> tuple[str, dict[str, Any]]:
             *((token, f"<sealed {quote}>") for token, quote in opened.items()),
         ]:
             text = text.replace(raw, mark)
-        # On PostgreSQL the notice's search vector lists its words sorted, the random commitment among them.
-        text = re.sub(r"'<commitment>':[0-9,]+ ?", "", text)
         transaction.set_rollback(True)
     return text, facts
 
