@@ -23,12 +23,8 @@ CREDIT_BASED_SUPERVISION = (
     "《国务院办公厅关于加快推进社会信用体系建设构建以信用为基础的新型监管机制的指导意见》（国办发〔2019〕35号）"
 )
 CREDIT_REPAIR_MEASURES = "《信用修复管理办法》（国家发展和改革委员会令第36号）"
-GOVERNMENT_INTEGRITY = "《国务院关于加强政务诚信建设的指导意见》（国发〔2016〕76号）"
 JUDGMENT_DEBTOR_MEMORANDUM = "《关于对失信被执行人实施联合惩戒的合作备忘录》（发改财金〔2016〕141号）"
 BUSINESS_ENVIRONMENT_REGULATION = "《优化营商环境条例》（国务院令第722号）"
-CREDIT_RESTRAINT_OPINION = (
-    "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》（国办发〔2020〕49号）"
-)
 SME_PAYMENT_REGULATION = "《保障中小企业款项支付条例》（2020年国务院令第728号公布，2025年国务院令第802号修订）"
 
 # Provincial and local marketplace regulations (examples of real ones).
@@ -44,10 +40,8 @@ DOCUMENTS = (
     JOINT_REWARD_PUNISHMENT,
     CREDIT_BASED_SUPERVISION,
     CREDIT_REPAIR_MEASURES,
-    GOVERNMENT_INTEGRITY,
     JUDGMENT_DEBTOR_MEMORANDUM,
     BUSINESS_ENVIRONMENT_REGULATION,
-    CREDIT_RESTRAINT_OPINION,
     SME_PAYMENT_REGULATION,
     JIANGSU_MARKETPLACE,
     GUANGDONG_MARKETPLACE,

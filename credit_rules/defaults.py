@@ -13,7 +13,6 @@ from .citations import (
     CREDIT_BASED_SUPERVISION,
     CREDIT_REPAIR_MEASURES,
     CREDIT_SYSTEM_PLAN,
-    GOVERNMENT_INTEGRITY,
     HUKOU_NEGATIVE_LIST,
     JOINT_REWARD_PUNISHMENT,
     JUDGMENT_DEBTOR_MEMORANDUM,
@@ -63,8 +62,8 @@ def _grave(behaviour: str) -> str:
 
 def _buyer(behaviour: str) -> str:
     return (
-        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键；{GOVERNMENT_INTEGRITY}：建立健全政务失信记录，"
-        f"加强政府采购领域政务诚信建设。{behaviour}记入项目业主的政务诚信记录，扣分{LOCAL}。"
+        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。"
+        f"{behaviour}记入项目业主的政务诚信记录，扣分{LOCAL}。"
     )
 
 
@@ -218,7 +217,7 @@ CATALOGUE = [
         S.GENERAL,
         {},
         True,
-        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键；{GOVERNMENT_INTEGRITY}：建立健全政务失信记录。"
+        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。"
         f"累计失信次数、累计期间及警告的公示{LOCAL}。",
     ),
 ]
@@ -283,8 +282,7 @@ def _grave_en(behaviour: str) -> str:
 
 def _buyer_en(behaviour: str) -> str:
     return (
-        f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system; {GOVERNMENT_INTEGRITY}: "
-        f"records of government untrustworthiness, and integrity in government procurement. {behaviour} is recorded "
+        f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system. {behaviour} is recorded "
         f"on the buyer unit's government-integrity record; deductions are {LOCAL_EN}."
     )
 
@@ -318,8 +316,7 @@ BASIS_EN = {
     "acceptance period and complete it within that period; where acceptance is delayed, the payment period runs from "
     f"the end of the agreed period. The acceptance period and deductions are {LOCAL_EN}.",
     "BUYER_RATING_MISSED": _buyer_en("A buyer that has not rated the service when the rating period ends"),
-    "BUYER_WARNING": f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system; "
-    f"{GOVERNMENT_INTEGRITY}: records of government untrustworthiness. The number of failures, the period they are "
+    "BUYER_WARNING": f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system. The number of failures, the period they are "
     f"counted over and the publication of the warning are {LOCAL_EN}.",
 }
 

@@ -28,7 +28,7 @@ from marketplace.selectors import category_tree
 
 from .buyer_record import buyer_list_for_directory, buyer_record, buyer_unit_for_record
 from .caching import credit_page
-from .citations import CREDIT_REPAIR_MEASURES, CREDIT_RESTRAINT_OPINION
+from .citations import CREDIT_REPAIR_MEASURES, JOINT_REWARD_PUNISHMENT
 from .models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from .policy import policy_at
 from .selectors import (
@@ -190,7 +190,7 @@ def policy_public(request):
     context = {
         "page": policy_for_public(),
         "repair_measures": CREDIT_REPAIR_MEASURES,
-        "restraint_opinion": CREDIT_RESTRAINT_OPINION,
+        "joint_opinion": JOINT_REWARD_PUNISHMENT,
     }
     return render(request, "credit_rules/public_policy.html", context)
 

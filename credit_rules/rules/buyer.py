@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ..citations import CREDIT_SYSTEM_PLAN, GOVERNMENT_INTEGRITY, SME_PAYMENT_REGULATION, cite
+from ..citations import CREDIT_SYSTEM_PLAN, SME_PAYMENT_REGULATION, cite
 from .base import Facts, Outcome, code_of, recorded, rule
 from .service import late_payment
 
@@ -21,10 +21,9 @@ from .service import late_payment
     transitions={"engagement.buyer_contract_missed"},
     basis=cite(
         _(
-            "%(plan)s：政务诚信是社会信用体系建设的关键；%(government)s：建立健全政务失信记录，加强政府采购领域政务诚信建设。中选机构已提交合同、项目业主逾期未签订的记入其政务诚信记录，延长期限由部署地中介超市管理办法规定。"
+            "%(plan)s：政务诚信是社会信用体系建设的关键。中选机构已提交合同、项目业主逾期未签订的记入其政务诚信记录，延长期限由部署地中介超市管理办法规定。"
         ),
         plan=CREDIT_SYSTEM_PLAN,
-        government=GOVERNMENT_INTEGRITY,
     ),
     message=_(
         "项目 %(project)s 中选机构已提交合同，项目业主未在签约期限（%(due)s）内签订；签约期限延长至 %(extended)s，届时仍未签订的项目终止。"
@@ -60,10 +59,9 @@ def acceptance_late(f: Facts) -> Outcome | None:
     transitions={"engagement.rating_missed"},
     basis=cite(
         _(
-            "%(plan)s：政务诚信是社会信用体系建设的关键，建立中介服务机构信用记录和披露制度（服务评价是其来源）；%(government)s：建立健全政务失信记录。评价期满未评价的记入项目业主的政务诚信记录，由部署地中介超市管理办法规定。"
+            "%(plan)s：政务诚信是社会信用体系建设的关键，建立中介服务机构信用记录和披露制度（服务评价是其来源）。评价期满未评价的记入项目业主的政务诚信记录，由部署地中介超市管理办法规定。"
         ),
         plan=CREDIT_SYSTEM_PLAN,
-        government=GOVERNMENT_INTEGRITY,
     ),
     message=_("项目 %(project)s 评价期限（%(due)s）届满，项目业主未作评价。"),
 )
@@ -78,10 +76,9 @@ def rating_missed(f: Facts) -> Outcome | None:
     transitions={"buyer.recorded"},
     basis=cite(
         _(
-            "%(plan)s：政务诚信是社会信用体系建设的关键；%(government)s：建立健全政务失信记录。累计失信的次数、累计期间和信用警告的公示由部署地中介超市管理办法规定，警告同时告知项目业主的主管部门。"
+            "%(plan)s：政务诚信是社会信用体系建设的关键。累计失信的次数、累计期间和信用警告的公示由部署地中介超市管理办法规定，警告同时告知项目业主的主管部门。"
         ),
         plan=CREDIT_SYSTEM_PLAN,
-        government=GOVERNMENT_INTEGRITY,
     ),
     message=_("%(window)s 个月内累计 %(count)s 次政务失信记录，予以信用警告并公示，同时告知主管部门。"),
 )

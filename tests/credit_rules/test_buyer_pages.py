@@ -85,7 +85,7 @@ def test_the_record_page_shows_each_record_with_date_rule_basis_and_project(clie
         assert code_of(rule) in text
         assert reverse("project-public", args=[project]) in text
     assert "保障中小企业款项支付条例" in text  # the late payment's basis
-    assert "国务院关于加强政务诚信建设的指导意见" in text
+    assert "社会信用体系建设规划纲要" in text  # the contract record's basis
     # and the overturned one stands as such, counted but not in force
     assert "已撤销" in text
     counts = {c.code: (c.total, c.in_force) for c in response.context["record"].counts}

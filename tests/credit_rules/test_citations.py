@@ -100,3 +100,25 @@ def test_no_basis_gives_an_article_number():
     bases = [str(rule.basis) for rule in REGISTRY.values()]
     bases += [item.basis for item in defaults.CATALOGUE] + list(defaults.MEASURE_BASIS.values())
     assert [basis for basis in bases if article.search(basis)] == []
+
+
+def test_a_stored_basis_naming_a_dropped_document_is_restated_and_a_deployments_own_is_kept(db):
+    """The 0015 migration: a catalogue entry whose basis names a document the policy no longer cites gets its
+    code's current basis; a basis the deployment wrote itself stays."""
+    import importlib
+
+    from django.apps import apps
+
+    from credit_rules.models import CatalogueEntry, PolicyVersion
+
+    migration = importlib.import_module("credit_rules.migrations.0015_basis_cites_listed_documents")
+    policy = PolicyVersion.objects.order_by("version").first()
+    current = {item.code: item.basis for item in defaults.CATALOGUE}
+    dropped = "\u300a" + migration.DROPPED[0] + "\u300b（国发〔2016〕76号）：建立健全政务失信记录。"
+    CatalogueEntry.objects.filter(policy=policy, code="BUYER_WARNING").update(basis=dropped)
+    CatalogueEntry.objects.filter(policy=policy, code="BUYER_RATING_MISSED").update(basis="本市办法第九条")
+
+    migration.restate(apps, None)
+
+    assert CatalogueEntry.objects.get(policy=policy, code="BUYER_WARNING").basis == current["BUYER_WARNING"]
+    assert CatalogueEntry.objects.get(policy=policy, code="BUYER_RATING_MISSED").basis == "本市办法第九条"
