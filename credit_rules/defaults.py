@@ -62,8 +62,7 @@ def _grave(behaviour: str) -> str:
 
 def _buyer(behaviour: str) -> str:
     return (
-        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。"
-        f"{behaviour}记入项目业主的政务诚信记录，扣分{LOCAL}。"
+        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。{behaviour}记入项目业主的政务诚信记录，扣分{LOCAL}。"
     )
 
 
@@ -217,8 +216,7 @@ CATALOGUE = [
         S.GENERAL,
         {},
         True,
-        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。"
-        f"累计失信次数、累计期间及警告的公示{LOCAL}。",
+        f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。累计失信次数、累计期间及警告的公示{LOCAL}。",
     ),
 ]
 

@@ -55,7 +55,10 @@ def test_the_page_says_how_rewards_and_prior_notice_work_and_which_rules_act_at_
     assert f"连续 {policy.green_channel_months} 个月保持 A 级信用" in body
     assert f"给予守信激励 {policy.reward_months} 个月" in body and "减少随机抽查频次待平台检查功能上线后实施" in body
     # prior notice: its basis, the response period, and each immediate rule with its title and reason
-    assert f"{JOINT_REWARD_PUNISHMENT}：联合惩戒坚持依法依规、保护权益" in body and f"机构可在 {policy.case_response_days} 日内陈述申辩" in body
+    assert (
+        f"{JOINT_REWARD_PUNISHMENT}：联合惩戒坚持依法依规、保护权益" in body
+        and f"机构可在 {policy.case_response_days} 日内陈述申辩" in body
+    )
     for code, reason in policy.immediate_measures.items():
         assert code in body and str(REGISTRY[code].title) in body and reason in body
 
