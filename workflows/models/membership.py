@@ -73,6 +73,21 @@ class Membership(FSMModelMixin, models.Model):
                 name="one_open_membership_per_agency",
             )
         ]
+        indexes = [
+            # The renewal queues (supervisor's and agency's) and the lapse sweep look for terms ending by a
+            # date among memberships that still have one running: a few rows out of every agency's.
+            models.Index(
+                fields=["term_until"],
+                name="membership_term_running",
+                condition=Q(state__in=["active", "restricted", "suspended", "lapsed"]),
+            ),
+            # Renewals asked for and sent to review: rare, and listed in the supervisor's queue whatever the term.
+            models.Index(
+                fields=["renewal_requested_at"],
+                name="membership_renewal_asked",
+                condition=Q(renewal_requested_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} — {self.get_state_display()}"
