@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Max,
     OuterRef,
     Q,
     Sum,
@@ -22,9 +23,11 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
+from credit_rules import caching as credit_caching
 from credit_rules.models import CreditSubject, Grade, LedgerEntry, MeasureKind
+from marketplace import caching
 
-from ..models import Engagement, Project
+from ..models import Engagement, Project, TransitionLog
 from .public import PUBLIC_STATES, day_start
 
 WARNING = "warning"  # the measures chart's bucket for credit warnings (events, not measures)
@@ -240,3 +243,24 @@ def statistics_for_public(now: datetime.datetime | None = None) -> PublicStatist
         projects=project_counts(),
         awards=award_sums_by_month(start, now),
     )
+
+
+def statistics_marks(now: datetime.datetime) -> list[object]:
+    """What the statistics are a function of, read in two index lookups: the day (the window of months and
+    "so far" move with it), the last transition logged (every state change of a project or engagement, the
+    award amounts with them, goes through the runner, which logs it; so do the seeding's bulk paths) and the
+    last ledger entry (every event and measure). Grades that change with time alone (an entry's period
+    running out) are written by the standing refresh, which bumps the credit scope's version."""
+    return [
+        timezone.localdate(now).isoformat(),
+        TransitionLog.objects.aggregate(last=Max("pk"))["last"],
+        LedgerEntry.objects.aggregate(last=Max("pk"))["last"],
+    ]
+
+
+def statistics_for_public_cached(now: datetime.datetime | None = None) -> PublicStatistics:
+    """``statistics_for_public`` computed once per change of what it reads: the aggregates grow with a year's
+    data (100,000 credit subjects, as many projects), the page must not. Its "as of" is when it was computed."""
+    now = now or timezone.now()
+    key = caching.cache_key("stats", "public", statistics_marks(now))
+    return caching.cached(credit_caching.VERSION_KEY, key, lambda: statistics_for_public(now))

@@ -32,7 +32,7 @@ from ..selectors.public import (
     project_list_for_search,
     project_page_for_public,
 )
-from ..selectors.statistics import MEASURE_KINDS, WARNING, PublicStatistics, statistics_for_public
+from ..selectors.statistics import MEASURE_KINDS, WARNING, PublicStatistics, statistics_for_public_cached
 from .charts import Chart, Series, bar_chart, grouped_bar_chart, money_format, stacked_bar_chart
 
 PAGE_SIZE = 20
@@ -205,7 +205,7 @@ def statistics_charts(stats: PublicStatistics) -> list[Chart]:
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
     """统计分析: measures per month, grade distribution, projects by method and state, award against budget."""
-    stats = statistics_for_public()
+    stats = statistics_for_public_cached()
     charts = statistics_charts(stats)
     total = stats.award_total()
     summary = {

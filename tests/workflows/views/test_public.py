@@ -521,11 +521,33 @@ def test_statistics_query_count_does_not_grow_with_the_data(client, settings):
         event_record(subject=subject, code="CREDIT_WARNING", source=Source.SUPERVISOR)
         measure_record(subject=subject, kind=MeasureKind.RESTRICT, rule_code="CR-ESC-002", basis="")
     fifty = query_count(client, url)
-    # then the page runs the same few aggregate queries
-    assert fifty == one == 4  # measures by month, grades, projects by method/state, awards by month
+    # then the page runs the same few aggregate queries: the last transition and ledger entry (what the
+    # statistics are a function of), then on a change measures by month, grades, projects by method/state
+    # and awards by month
+    assert fifty == one == 6
     stats = client.get(url).context["stats"]
     assert sum(stats.by_method().values()) == 50
     assert stats.measure_count(stats.months[-1], "warning") == 50
+    # and while nothing changes, only the two lookups
+    assert query_count(client, url) == 2
+
+
+@pytest.mark.django_db
+def test_statistics_show_a_transition_and_a_ledger_entry_on_the_next_request(client):
+    # given the statistics read once (and cached) with one published project
+    operator = operator_user()
+    published_project("price", operator=operator)
+    url = reverse("statistics")
+    before = client.get(url).context["stats"]
+    assert sum(before.by_method().values()) == 1
+    # when another project is published (a transition, which touches no credit record)
+    published_project("draw", operator=operator)
+    # then the next request counts it
+    assert sum(client.get(url).context["stats"].by_method().values()) == 2
+    # and when an agency is warned (a ledger entry), the next request counts the warning
+    event_record(subject=subject_for_agency(AgencyFactory()), code="CREDIT_WARNING", source=Source.SUPERVISOR)
+    after = client.get(url).context["stats"]
+    assert after.measure_count(after.months[-1], "warning") == before.measure_count(before.months[-1], "warning") + 1
 
 
 @pytest.mark.django_db
