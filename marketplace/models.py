@@ -15,6 +15,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .dbops import ShortGrams
 from .validators import validate_document_upload, validate_uscc
 
 
@@ -163,6 +164,8 @@ class Agency(Organisation):
             # Its search (name or USCC, any part of it): pg_trgm on PostgreSQL only (marketplace.dbops).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="agency_name_trgm"),
             GinIndex(OpClass(Upper("uscc"), name="gin_trgm_ops"), name="agency_uscc_trgm"),
+            # A name search of one or two characters (no trigram in it): the name's characters and pairs.
+            GinIndex(ShortGrams(Upper("name")), name="agency_name_grams"),
         ]
         permissions = [
             ("act_for_agency", _("可代表该中介机构办理业务")),

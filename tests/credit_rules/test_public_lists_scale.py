@@ -131,7 +131,8 @@ def _bulk_directory() -> None:
         [
             Agency(
                 uscc=uscc_build(region_code="441302", org_code=org_code_for_serial(i, "PL")),
-                name=f"惠州{('融信', '广正', '长青', '海岳')[i % 4]}工程咨询有限公司（{i}）",
+                # one in a thousand has a pair no other name has (翠微), for the short search
+                name=f"惠州{'翠微' if i % 1000 == 7 else ('融信', '广正', '长青', '海岳')[i % 4]}工程咨询有限公司（{i}）",
                 region=region,
                 identity_verified_at=timezone.now(),  # listed: as the operator's verification leaves them
             )
@@ -159,7 +160,7 @@ def _bulk_directory() -> None:
     with connection.cursor() as cursor:
         # Rows inserted in bulk wait in the GIN indexes' pending lists until a vacuum, which a test's
         # transaction cannot run; the planner prices a long pending list high. Merge them as autovacuum would.
-        for index in ("agency_name_trgm", "agency_uscc_trgm"):
+        for index in ("agency_name_trgm", "agency_uscc_trgm", "agency_name_grams"):
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         for model in (Agency, CreditSubject):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
@@ -207,6 +208,9 @@ def test_the_directory_its_search_grade_filter_and_the_red_list_use_indexes(clie
         "search": _plans(agency_list_for_directory(DirectoryFilters(q="融信工程咨询有限公司（12"))),
         # the tail of one agency's USCC (every code here shares its head: no index narrows that)
         "search uscc": _plans(agency_list_for_directory(DirectoryFilters(q=one_uscc[-9:]))),
+        # two characters (no trigram): a pair few names have, then a character every name has
+        "short": _plans(agency_list_for_directory(DirectoryFilters(q="翠微"))),
+        "short common": _plans(agency_list_for_directory(DirectoryFilters(q="州"))),
         "grade B": _plans(agency_list_for_directory(DirectoryFilters(grade="B"))),
         "red list": _plans(subject_list_for_redlist()),
     }
@@ -223,6 +227,8 @@ def test_the_directory_its_search_grade_filter_and_the_red_list_use_indexes(clie
     assert "agency_name_id" not in plans["search"]  # no walk of every name in order, filtering as it goes
     assert "agency_uscc_trgm" in plans["search uscc"]
     assert "credit_subject_redlist" in plans["red list"]
+    assert "agency_name_grams" in plans["short"]
+    assert "agency_name_id" not in plans["short"]
 
 
 def test_an_agency_verified_shows_in_the_cached_directory_on_the_next_request(client):

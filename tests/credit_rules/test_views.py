@@ -160,6 +160,14 @@ def test_directory_search_and_filters(client):
     assert _names(client.get(url, {"category": "VAL"})) == [appraiser.name, fresh.name]
     # combined
     assert _names(client.get(url, {"category": "VAL", "grade": "A", "q": "丙"})) == [fresh.name]
+    # one or two characters: any part of a name (on PostgreSQL from the index of characters and pairs),
+    # latin letters in either case; never a USCC on so little
+    assert _names(client.get(url, {"q": "测绘"})) == [surveyor.name]
+    assert _names(client.get(url, {"q": "估"})) == [appraiser.name]
+    assert _names(client.get(url, {"q": "有限"})) == [appraiser.name, fresh.name, surveyor.name]
+    assert _names(client.get(url, {"q": "1甲"})) == [appraiser.name]
+    assert _names(client.get(url, {"q": "价测"})) == []  # both characters, not side by side
+    assert _names(client.get(url, {"q": appraiser.uscc[-2:]})) == []
 
     # the row shows grade, score and measure badges
     body = client.get(url, {"q": "乙测绘"}).content.decode()
