@@ -18,6 +18,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from marketplace.dbops import TRIGRAM, text_contains, uscc_contains
 from marketplace.models import BuyerUnit
 
 from .models import CreditSubject, LedgerEntry
@@ -176,6 +177,8 @@ def buyer_list_for_directory(q: str = "", at: datetime.datetime | None = None) -
         .order_by("name", "pk")
     )
     q = q.strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+    if q and len(q) < TRIGRAM:
+        qs = qs.filter(text_contains("name", q))  # one or two characters: a part of a name, not of a USCC
+    elif q:
+        qs = qs.filter(text_contains("name", q) | uscc_contains(q))
     return qs

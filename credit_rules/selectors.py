@@ -15,14 +15,14 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import BooleanField, CharField, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models import Value as V
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.dbops import ShortGrams
+from marketplace.dbops import TRIGRAM, text_contains, uscc_contains
 from marketplace.errors import ApplicationError
 from marketplace.models import Agency, Qualification, ServiceCategory
 
@@ -40,9 +40,6 @@ MEASURE_BADGES: dict[str, object] = {
     MeasureKind.SUSPEND: _("暂停"),
     MeasureKind.EXPEL: _("黑名单"),
 }
-
-# A search this long has trigrams for pg_trgm's index; a shorter one is served by the names' characters and pairs.
-TRIGRAM = 3
 
 # Natural persons' data is not even loaded for public pages: a template that reached for it
 # would cost a query per row and fail the query-budget tests.
@@ -87,19 +84,15 @@ def agency_list_for_directory(
     )
     q = filters.q.strip()
     if q and len(q) < TRIGRAM:
-        # One or two characters: a part of a name (no USCC is looked up by so little). On PostgreSQL the
-        # names' characters and pairs answer it from their index (the same rows as UPPER(name) LIKE); the
-        # planner may still walk the names in order for a character most names share.
-        if connection.vendor == "postgresql":
-            qs = qs.alias(name_grams=ShortGrams(Upper("name"))).filter(name_grams__contains=[q.upper()])
-        else:
-            qs = qs.filter(name__icontains=q)
+        # One or two characters: a part of a name (no USCC is looked up by so little); the planner may still
+        # walk the names in order for a character most names share.
+        qs = qs.filter(text_contains("name", q))
     elif q:
         # Served on PostgreSQL by the trigram indexes on UPPER(name) and UPPER(uscc) (a bitmap OR of both),
         # in the same order, which the (name, id) index cannot give (name is never null): the planner finds
         # the matches by trigram and sorts them, instead of walking every name in order betting that 20
         # matches come early (a rare term near the end of the alphabet walks them all).
-        qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+        qs = qs.filter(text_contains("name", q) | uscc_contains(q))
         qs = qs.order_by(F("name").asc(nulls_first=True), "pk")
     if filters.category is not None:
         # A top-level category matches agencies offering any of its leaves.

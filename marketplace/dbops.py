@@ -9,8 +9,10 @@ database small enough for a scan (the documented fallback). On PostgreSQL it cre
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import migrations
-from django.db.models import Func, TextField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connection, migrations
+from django.db.models import Func, Q, TextField, Value
+from django.db.models.functions import Upper
 
 
 class PostgresAddIndex(migrations.AddIndex):
@@ -55,3 +57,28 @@ def short_grams_function_create(apps, schema_editor) -> None:
 def short_grams_function_drop(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS zjcs_short_grams(text)")
+
+
+# A search this long has trigrams for pg_trgm's indexes; a shorter one is served by the characters and pairs.
+TRIGRAM = 3
+
+
+def text_contains(field: str, q: str) -> Q:
+    """``field`` contains ``q`` (any case), in the form its PostgreSQL index serves: pg_trgm's for a term of three
+    characters or more (``UPPER(field) LIKE``), the characters-and-pairs GIN for one or two (the same rows).
+    On SQLite both are ``LIKE`` over the table."""
+    like = Q(**{f"{field}__icontains": q})
+    if len(q) < TRIGRAM and connection.vendor == "postgresql":
+        # Both: the index answers the pairs; where the planner walks a list's order instead (a term many rows
+        # share), the cheap LIKE is what each row is checked by (quals run cheapest first), not the function.
+        grams = Value([q.upper()], output_field=ArrayField(TextField()))
+        return Q(DataContains(ShortGrams(Upper(field)), grams)) & like
+    return like
+
+
+def uscc_contains(q: str) -> Q:
+    """The USCC contains ``q`` — only when ``q`` could be part of one (letters and digits, three or more): a
+    Chinese term is in no USCC, and its trigram, absent from the USCC index, would cost that index a full read."""
+    if len(q) >= TRIGRAM and q.isascii() and q.isalnum():
+        return text_contains("uscc", q.upper())
+    return Q(pk__in=[])

@@ -136,6 +136,14 @@ class BuyerUnit(Organisation):
         ordering = ["name"]
         verbose_name = _("项目业主")
         verbose_name_plural = _("项目业主")
+        indexes = [
+            # The buyers' record's order, as the agencies' directory's.
+            models.Index(fields=["name", "id"], name="buyer_name_id"),
+            # Searched by name (the buyers' record; the project search by buyer): as the agencies' names are.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="buyer_name_trgm"),
+            GinIndex(OpClass(Upper("uscc"), name="gin_trgm_ops"), name="buyer_uscc_trgm"),
+            GinIndex(ShortGrams(Upper("name")), name="buyer_name_grams"),
+        ]
         permissions = [
             ("act_for_buyerunit", _("可代表该业主单位办理项目")),
             ("administer_buyerunit", _("可管理该业主单位的受托人")),

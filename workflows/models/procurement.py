@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from marketplace.dbops import ShortGrams
 from marketplace.models import Agency
 
 from .. import permissions as perm
@@ -129,6 +130,8 @@ class Project(FSMModelMixin, models.Model):
             # Its search by name or code (any part): pg_trgm on PostgreSQL only (marketplace.dbops).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="project_name_trgm"),
             GinIndex(OpClass(Upper("code"), name="gin_trgm_ops"), name="project_code_trgm"),
+            # A name search of one or two characters (no trigram in it): the name's characters and pairs.
+            GinIndex(ShortGrams(Upper("name")), name="project_name_grams"),
         ]
 
     def __str__(self) -> str:
