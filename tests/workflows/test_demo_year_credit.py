@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from cms.models import NoticeRequest
-from credit_rules.verify import ledger_verify
 from credit_rules.models import LedgerEntry
+from credit_rules.verify import ledger_verify
 from tests.factories.people import supervisor_user
 from tests.factories.procurement import agencies
 from workflows.demo.year_credit import MARK, credit_seed

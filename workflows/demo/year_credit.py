@@ -81,7 +81,9 @@ def credit_seed(
         return 0
     supervisor = get_user_model().objects.get(username="supervisor_demo")
     now = timezone.now()
-    findings = [("warning", m) for m in _moments(warnings, rng, now)] + [("honour", m) for m in _moments(honours, rng, now)]
+    findings = [("warning", m) for m in _moments(warnings, rng, now)] + [
+        ("honour", m) for m in _moments(honours, rng, now)
+    ]
     findings.sort(key=lambda f: f[1])
     for done, (kind, moment) in enumerate(findings, start=1):
         agency = Agency.objects.get(pk=rng.choice(members))
