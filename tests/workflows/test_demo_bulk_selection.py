@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from cms.models import NoticeRequest
 from credit_rules.models import DecisionRecord
@@ -203,3 +206,42 @@ def test_bulk_leaves_a_close_the_gate_refuses_to_the_services(django_capture_on_
     rejected = SignUp.objects.get(project=fresh, agency=pool[1][0])
     assert rejected.state == SignUp.State.REJECTED and rejected.note
     assert not DecisionRecord.objects.get(target=f"workflows.signup:{rejected.pk}", transition="signup.admit").allowed
+
+
+def test_scaled_seed_seeds_the_past_states_in_proportion():
+    from workflows.demo.year_bulk import PAST_MARKS, past_projects_seed
+
+    buyer_user()
+    operator_user(username="operator_demo")
+    agencies(5)
+    # 500 agencies × 1.04 projects: 1 % selecting, 4 % awarded, 5 % cancelled, 6 % failed.
+    past_projects_seed(500, rng=random.Random(1), progress=lambda _m: None)
+    now = timezone.now()
+    seeded = {state: Project.objects.filter(name__startswith=mark) for state, mark in PAST_MARKS.items()}
+    assert {state: projects.count() for state, projects in seeded.items()} == {
+        "selecting": 5,
+        "awarded": 21,
+        "cancelled": 26,
+        "failed": 31,
+    }
+    for state, projects in seeded.items():
+        assert set(projects.values_list("state", flat=True)) == {state}
+    # Every deadline the state rests on has passed; the publicity of the awarded ones is still running.
+    assert not Project.objects.filter(name__startswith="【演示", signup_deadline__gt=now).exclude(
+        state=Project.State.CANCELLED
+    )
+    assert set(seeded["selecting"].values_list("method", flat=True)) == {Project.Method.SCORED}
+    awarded = seeded["awarded"]
+    assert not awarded.filter(publicity_ends_at__lte=now) and not awarded.filter(awarded_at__gte=now)
+    assert len(set(awarded.values_list("method", flat=True))) >= 3
+    winners = SignUp.objects.filter(project__in=awarded, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED])
+    assert winners.count() == 21 and winners.filter(state=SignUp.State.CONFIRMED).count() >= 10
+    for project in awarded.filter(method=Project.Method.DRAW):
+        assert draw.proof_verify(project.draw_proof, project.draw_commitment).ok
+    assert not seeded["cancelled"].filter(closed_at__gte=F("signup_deadline"))  # cancelled while open
+    requests = NoticeRequest.objects.filter(source_key__startswith="project:")
+    assert requests.filter(kind="result").count() == 21
+    assert requests.filter(kind="termination").count() == 26 + 31
+    assert set(requests.values_list("status", flat=True)) == {NoticeRequest.Status.PUBLISHED}
+    past_projects_seed(500, rng=random.Random(1), progress=lambda _m: None)  # idempotent
+    assert Project.objects.filter(name__startswith="【演示").count() == 5 + 21 + 26 + 31
