@@ -292,7 +292,9 @@ def _batch_close(
     """Write one batch of closes; return what the tasks do after it commits, and the plans left to the services."""
     projects, pending = _load(plans)
     agency_ids = {s.agency_id for rows in pending.values() for s in rows}
-    subjects = {s.agency_id: s for s in CreditSubject.objects.filter(agency_id__in=agency_ids)}
+    subjects: dict[int, CreditSubject] = {
+        s.agency_id: s for s in CreditSubject.objects.filter(agency_id__in=agency_ids) if s.agency_id is not None
+    }
     closings, left = [], []
     for plan in plans:
         project = projects[plan.project.pk]

@@ -23,6 +23,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -79,6 +80,11 @@ def _pools(rng: random.Random) -> list[tuple[ServiceCategory, Requirement, list[
             pools.append((category, Requirement(qtype, level), pool))
     rng.shuffle(pools)
     return pools
+
+
+def _deadline(published: datetime.datetime) -> datetime.datetime:
+    """The sign-up deadline ``project_review`` sets at publication: the default five working days on."""
+    return after_working_days(published, Project._meta.get_field("signup_days").default)
 
 
 @dataclass
@@ -138,7 +144,7 @@ class _Planner:
         if method == "direct":
             direct = chosen[0][0] if chosen else rng.choice(pool)[0]
             data.update(direct_agency=direct, direct_reason="续作项目，须由原服务机构承担。")
-        deadline = after_working_days(published, Project._meta.get_field("signup_days").default)
+        deadline = _deadline(published)
         until = min(timezone.now(), deadline, signups_until or deadline)
         span = max(1, int((until - published).total_seconds() // 60) - 1)
         return PlannedProject(
@@ -180,10 +186,6 @@ def open_projects_seed(agencies: int, *, rng: random.Random, progress: Callable[
     open_projects_bulk(plans, progress=progress)
 
 
-def _deadline(published: datetime.datetime) -> datetime.datetime:
-    return after_working_days(published, Project._meta.get_field("signup_days").default)
-
-
 def _in_publicity(planner: _Planner, now: datetime.datetime):
     """A method and the moments of a project whose sign-up closed and whose selection ran, publicity still running."""
     rng = planner.rng
@@ -198,13 +200,34 @@ def _in_publicity(planner: _Planner, now: datetime.datetime):
             return method, published, closed, award_at
 
 
-def _scored(planner: _Planner, plan: PlannedProject, close: PlannedClose, award_at: datetime.datetime) -> PlannedClose:
-    """The buyer's officer marks every sign-up between the close and ``award_at``, then finishes the comparison."""
-    signups = list(close.project.signups.order_by("pk").select_related("agency"))
-    step = (award_at - close.closed_at) / (len(signups) + 1)
+def _close(closed: datetime.datetime, project: Project) -> PlannedClose:
+    """The sweep closes sign-up at ``closed``: the project fails with too few, or awaits its marks if scored."""
+    return PlannedClose(project=project, closed_at=closed)
+
+
+def _cancel(actor: Any, at: datetime.datetime, project: Project) -> PlannedCancel:
+    """The buyer's officer ends the project at ``at``, while it is open."""
+    return PlannedCancel(project, actor, CANCEL_REASON, at)
+
+
+def _awarded(
+    planner: _Planner,
+    plan: PlannedProject,
+    closed: datetime.datetime,
+    award_at: datetime.datetime,
+    confirmed: datetime.datetime | None,
+    project: Project,
+) -> PlannedClose:
+    """Closed at ``closed`` and awarded at ``award_at``: a scored comparison's officer marks every sign-up
+    between the two, then finishes; the winner confirms at ``confirmed`` (None: not yet)."""
+    close = PlannedClose(project=project, closed_at=closed, confirmed_at=confirmed)
+    if project.method != Project.Method.SCORED:
+        return close
+    signups = list(project.signups.order_by("pk").select_related("agency"))
+    step = (award_at - closed) / (len(signups) + 1)
     close.scorer = plan.actor
     close.marks = [
-        PlannedMark(s.agency, Decimal(planner.rng.randint(55, 98)), close.closed_at + step * (i + 1))
+        PlannedMark(s.agency, Decimal(planner.rng.randint(55, 98)), closed + step * (i + 1))
         for i, s in enumerate(signups)
     ]
     close.finished_at = award_at
@@ -233,37 +256,29 @@ def past_projects_seed(agencies: int, *, rng: random.Random, progress: Callable[
             if closed < now:
                 break
         plan = planner.project(PAST_MARKS["selecting"], "scored", published)
-        opened.append((plan, lambda project, closed=closed: PlannedClose(project=project, closed_at=closed)))
+        opened.append((plan, partial(_close, closed)))
 
     # Awarded, in publicity on the day; most winners have confirmed (the rest may still, or will let it lapse).
     for _i in range(round(total * AWARDED_SHARE)):
         method, published, closed, award_at = _in_publicity(planner, now)
-        confirmed: datetime.datetime | None = award_at + datetime.timedelta(minutes=rng.randrange(30, 48 * 60))
-        if rng.random() < b.winner_declines + b.winner_silent or confirmed >= now:
-            confirmed = None
+        confirms = award_at + datetime.timedelta(minutes=rng.randrange(30, 48 * 60))
+        silent = rng.random() < b.winner_declines + b.winner_silent or confirms >= now
         plan = planner.project(PAST_MARKS["awarded"], method, published)
-
-        def awarded(project, plan=plan, closed=closed, award_at=award_at, confirmed=confirmed):
-            close = PlannedClose(project=project, closed_at=closed, confirmed_at=confirmed)
-            return _scored(planner, plan, close, award_at) if project.method == "scored" else close
-
-        opened.append((plan, awarded))
+        opened.append((plan, partial(_awarded, planner, plan, closed, award_at, None if silent else confirms)))
 
     # Cancelled by the buyer while open, and failed at the close with too few sign-ups, over the past year.
     for _i in range(round(total * CANCELLED_SHARE)):
         published = now - datetime.timedelta(minutes=rng.randrange(14 * 24 * 60, 365 * 24 * 60))
         cancelled = published + datetime.timedelta(minutes=rng.randrange(60, 4 * 24 * 60))
         plan = planner.project(PAST_MARKS["cancelled"], planner.method(), published, signups_until=cancelled)
-        opened.append(
-            (plan, lambda project, plan=plan, at=cancelled: PlannedCancel(project, plan.actor, CANCEL_REASON, at))
-        )
+        opened.append((plan, partial(_cancel, plan.actor, cancelled)))
     for _i in range(round(total * FAILED_SHARE)):
         method = planner.method()
         published = now - datetime.timedelta(minutes=rng.randrange(14 * 24 * 60, 365 * 24 * 60))
         closed = _deadline(published) + datetime.timedelta(minutes=rng.randrange(1, 15))
         bidders = 0 if method == "direct" else rng.randint(0, 2)
         plan = planner.project(PAST_MARKS["failed"], method, published, bidders=bidders)
-        opened.append((plan, lambda project, closed=closed: PlannedClose(project=project, closed_at=closed)))
+        opened.append((plan, partial(_close, closed)))
 
     if not opened:
         return
