@@ -113,6 +113,7 @@ class _Closing:
     selects: dict[int, Decision] = field(default_factory=dict)
     winner: SignUp | None = None
     ranked: list[SignUp] = field(default_factory=list)
+    proof: dict | None = None
     confirm: Decision | None = None
 
     @property
@@ -170,40 +171,53 @@ def _decide(plan: PlannedClose, project: Project, signups: list[SignUp], subject
             return None
         admits.append((first, second))
     closing = _Closing(plan, project, signups, [subjects[s.agency_id] for s in signups], admits)
+    # The close, in memory: the pool admitted with its quotes opened and credit scores, or too few (流标).
+    project.close_signup()
+    for signup, subject in zip(signups, closing.subjects, strict=True):
+        signup.admit(quote=quote_open(project, signup.sealed_quote, at), credit_score=subject.score)
     if closing.fails:
+        project.fail(at=at, reason=selection_services.too_few_reason(project, len(signups)))
         return closing
     closing.award_at = _award_moment(plan, project)
-    if closing.award_at is not None:
-        # The winner is asked at signup.select; whoever the ranking puts first must pass, or the services
-        # pass it over: every admitted sign-up is asked before anything is written.
-        if closing.award_at != at:
-            contexts = {s.pk: signup_context(project, s.agency, closing.award_at) for s in signups}
-        for s in signups:
-            context = {**contexts[s.pk], "selected_at": None}
-            decision = gate.evaluate(subjects[s.agency_id], "signup.select", closing.award_at, context)
-            if not decision.allowed:
-                return None
-            closing.selects[s.pk] = decision
+    if closing.award_at is None:
+        return closing
+    if closing.award_at == at:
+        # Ranked at the close, as ``selection_run`` does: the first is asked at signup.select, and must pass
+        # (the services would pass it over) before anything is written.
+        closing.ranked, closing.proof = _ranking(project, signups)
+        candidates = closing.ranked[:1]
+    else:
+        # A scored comparison ranks on the marks, written first: whoever it puts first must pass.
+        contexts = {s.pk: signup_context(project, s.agency, closing.award_at) for s in signups}
+        candidates = signups
+    for s in candidates:
+        context = {**contexts[s.pk], "selected_at": None}
+        decision = gate.evaluate(subjects[s.agency_id], "signup.select", closing.award_at, context)
+        if not decision.allowed:
+            return None
+        closing.selects[s.pk] = decision
     return closing
+
+
+def _ranking(project: Project, admitted: list[SignUp]) -> tuple[list[SignUp], dict | None]:
+    """The pool ranked by the declared method, by the services' own rankers, with the draw's proof if one ran."""
+    pool = sorted(admitted, key=lambda s: s.pk)  # ``selection_run`` takes the admitted pool by id
+    if project.method == Project.Method.DIRECT:
+        return pool, None
+    return selection_services.RANKERS[project.method](project, pool, bytes.fromhex(project.draw_secret))
 
 
 # --- writing -------------------------------------------------------------------------------------------
 
 
-def _close_rows(closings: list[_Closing]) -> list[DecisionRecord]:
-    """Close sign-up on each project and admit its pool, in memory; the admit decisions as rows (in order)."""
-    records: list[DecisionRecord] = []
-    for c in closings:
-        c.project.close_signup()
-        for signup, subject, (first, second) in zip(c.signups, c.subjects, c.admits, strict=True):
-            records += [
-                decision_row(decision=first, target=target_label(signup)),
-                decision_row(decision=second, target=target_label(signup)),
-            ]
-            signup.admit(quote=quote_open(c.project, signup.sealed_quote, c.plan.closed_at), credit_score=subject.score)
-        if c.fails:
-            c.project.fail(at=c.plan.closed_at, reason=selection_services.too_few_reason(c.project, len(c.signups)))
-    return records
+def _admit_rows(closings: list[_Closing]) -> list[DecisionRecord]:
+    """The admit decisions of every close as rows, sign-up by sign-up in the order the services keep them."""
+    return [
+        decision_row(decision=decision, target=target_label(signup))
+        for c in closings
+        for signup, pair in zip(c.signups, c.admits, strict=True)
+        for decision in pair
+    ]
 
 
 def _marks_write(closings: list[_Closing]) -> None:
@@ -222,18 +236,17 @@ def _marks_write(closings: list[_Closing]) -> None:
     ProposalMark.objects.bulk_create(rows, batch_size=SELECTION_BATCH)
 
 
-def _rank(c: _Closing) -> None:
-    """Rank the pool by the declared method (the services' rankers), select the first, award the project."""
+def _award(c: _Closing) -> None:
+    """Rank the pool (a scored comparison now, on its marks), select the first, award the project; the winner
+    confirms if planned and the gate allows."""
     assert c.award_at is not None
     project = c.project
-    pool = sorted(c.signups, key=lambda s: s.pk)  # ``selection_run`` takes the admitted pool by id
-    if project.method == Project.Method.DIRECT:
-        ranked, proof = pool, None
-    else:
-        ranked, proof = selection_services.RANKERS[project.method](project, pool, bytes.fromhex(project.draw_secret))
+    if not c.ranked:
+        c.ranked, c.proof = _ranking(project, c.signups)
+    ranked, proof = c.ranked, c.proof
     for position, signup in enumerate(ranked, start=1):
         signup.rank_at(rank=position, score=signup.score)
-    c.ranked, c.winner = ranked, ranked[0]
+    c.winner = ranked[0]
     c.winner.select(at=c.award_at)
     project.award(at=c.award_at, publicity_ends_at=after_working_days(c.award_at, project.publicity_days), proof=proof)
     if c.plan.confirmed_at is not None:
@@ -304,7 +317,7 @@ def _batch_close(
         else:
             closings.append(closing)
 
-    admit_rows = DecisionRecord.objects.bulk_create(_close_rows(closings), batch_size=SELECTION_BATCH)
+    admit_rows = DecisionRecord.objects.bulk_create(_admit_rows(closings), batch_size=SELECTION_BATCH)
     # Saved before ranking: the scored ranker reads the marks, the price ranker the subjects, as in the services.
     Project.objects.bulk_update([c.project for c in closings], ["state", "closed_at", "cancel_reason"])
     SignUp.objects.bulk_update(
@@ -313,7 +326,7 @@ def _batch_close(
     _marks_write(closings)
     awarding = [c for c in closings if not c.fails and c.award_at is not None]
     for c in awarding:
-        _rank(c)
+        _award(c)
     later = []
     for c in awarding:
         assert c.winner is not None
