@@ -35,6 +35,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import time_machine
@@ -389,14 +390,10 @@ def _batch_close(
     for c in awarding:
         assert c.winner is not None and c.award_at is not None
         # As ``winner_select`` asks once the award commits: the winner is told to confirm.
-        after.append((c.award_at, _task(notification_event_send, "win", c.winner.pk)))
-    after += [(at, _task(notice_request_publish, pk)) for pk, at in _requests(items)]
+        after.append((c.award_at, partial(notification_event_send, "win", c.winner.pk)))
+    after += [(at, partial(notice_request_publish, pk)) for pk, at in _requests(items)]
     after += [(c.plan.confirmed_at, _confirm_left(c)) for c in awarding if c.plan.confirmed_at and c.confirm is None]
     return after, left
-
-
-def _task(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    return lambda: func(*args)
 
 
 def _confirm_left(c: _Closing) -> Callable[[], Any]:
