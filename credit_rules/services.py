@@ -206,7 +206,14 @@ def dispute_mark(*, entry: LedgerEntry, opened: bool, actor=None, note: str = ""
 
 def decision_record(*, decision, target: str = "", actor=None) -> DecisionRecord:
     """Keep a gate decision with its inputs (always, allowed or not)."""
-    return DecisionRecord.objects.create(
+    record = decision_row(decision=decision, target=target, actor=actor)
+    record.save(force_insert=True)
+    return record
+
+
+def decision_row(*, decision, target: str = "", actor=None) -> DecisionRecord:
+    """The row ``decision_record`` keeps, unsaved: the bulk paths of the demo seed write many at once."""
+    return DecisionRecord(
         at=decision.at,
         subject_id=decision.subject_id,
         transition=decision.transition,
@@ -223,6 +230,7 @@ def decision_record(*, decision, target: str = "", actor=None) -> DecisionRecord
 __all__ = [
     "Standing",
     "decision_record",
+    "decision_row",
     "dispute_mark",
     "entry_neutralise",
     "event_record",

@@ -9,13 +9,17 @@ identity (pk, USCC, name, contact) put aside, and the dates are checked to follo
 from __future__ import annotations
 
 import datetime
+import difflib
+import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.hashers import check_password
-from django.db import models
+from django.core.management.color import no_style
+from django.db import connection, models
 from django.utils import timezone
 
 from credit_rules.models import CreditSubject, DecisionRecord, ExternalListImport, ExternalListing, LedgerEntry
@@ -145,6 +149,57 @@ class Normaliser:
             ]
             for model, pks in sorted(self.added.items(), key=lambda item: item[0]._meta.db_table)
         }
+
+
+class KeepTimes(Normaliser):
+    """The normaliser keeping timestamps: a bulk path of projects must date every row as the services do."""
+
+    def row(self, model, values: dict[str, Any]) -> dict[str, Any]:
+        stamped = {k: f"@{v.isoformat()}" for k, v in values.items() if isinstance(v, datetime.datetime)}
+        out = super().row(model, {k: v for k, v in values.items() if k not in stamped})
+        return {**out, **stamped}
+
+
+def rows_text(before: Snapshot, agency: Agency, changed: Iterable[models.Model] = ()) -> str:
+    """Every row added since ``before``, and the rows ``changed`` as they now are, as JSON text to compare.
+
+    Set aside as random by design: on PostgreSQL a notice's search vectors (derived from its texts, which
+    are compared; a random hex commitment splits into a varying number of words there, shifting every
+    position after it), and each new page's Wagtail translation key (a uuid4, on the page and its revision).
+    """
+    normaliser = KeepTimes(before, agency)
+    rows = normaliser.rows()
+    for entry in rows.get("wagtailsearch_indexentry", []):
+        for column in ("title", "body", "autocomplete"):
+            if column in entry:
+                assert entry[column], f"the notice's {column} vector is empty"
+                entry[column] = "<tsvector>"
+    for obj in changed:
+        model = type(obj)
+        [values] = model._base_manager.filter(pk=obj.pk).values()
+        rows.setdefault(f"changed {model._meta.db_table}", []).append(normaliser.row(model, values))
+    text = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
+    for page in rows.get("wagtailcore_page", []):
+        text = text.replace(str(page["translation_key"]), "<uuid4>")
+    return text
+
+
+def sequences_rewind() -> None:
+    """Give the next path the ids the rolled-back one had: PostgreSQL's sequences do not roll back (SQLite's
+    counters do), and the ids reach into Wagtail's revision content, which the normaliser does not map."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
+            cursor.execute(sql)
+
+
+def diff_print(expected: str, got: str) -> None:
+    """Show where two paths' rows differ (pytest prints it when the comparison after it fails)."""
+    if expected != got:
+        a = json.dumps(json.loads(expected), indent=1, ensure_ascii=False).splitlines()
+        b = json.dumps(json.loads(got), indent=1, ensure_ascii=False).splitlines()
+        print("\n".join(difflib.unified_diff(a, b, "services", "bulk", lineterm="", n=4)))
 
 
 def timeline(agency: Agency) -> list[str]:

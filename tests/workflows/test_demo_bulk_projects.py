@@ -13,21 +13,18 @@ announcement publishes it), the page's Wagtail translation key (a uuid4), and ea
 from __future__ import annotations
 
 import datetime
-import json
 import random
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
-from django.apps import apps
-from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from tests.factories.people import buyer_user, operator_user
 from tests.factories.procurement import agencies, project_data, requirement
-from tests.workflows.test_demo_bulk import Normaliser, snapshot
+from tests.workflows.test_demo_bulk import diff_print, rows_text, sequences_rewind, snapshot
 from workflows import draw
 from workflows.demo.bulk_projects import PlannedProject, PlannedSignup, open_projects_bulk
 from workflows.models import Project, SignUp
@@ -38,15 +35,6 @@ from workflows.services.procurement.sealing import QuoteSealed, _fernet, quote_o
 pytestmark = pytest.mark.django_db
 
 QUOTES = (Decimal("52345.67"), Decimal("61234.56"), Decimal("47123.45"))
-
-
-class KeepTimes(Normaliser):
-    """The test's normaliser, keeping timestamps: both paths must date every row alike."""
-
-    def row(self, model, values: dict[str, Any]) -> dict[str, Any]:
-        stamped = {k: f"@{v.isoformat()}" for k, v in values.items() if isinstance(v, datetime.datetime)}
-        out = super().row(model, {k: v for k, v in values.items() if k not in stamped})
-        return {**out, **stamped}
 
 
 def _plan(method: str, buyer, operator, pool) -> PlannedProject:
@@ -93,7 +81,7 @@ def _through_services(plan: PlannedProject, capture) -> None:
 
 def _rows(path, agency) -> tuple[str, dict[str, Any]]:
     """Run ``path`` in a savepoint, read every row it added (secrets put aside), then roll it back."""
-    _sequences_rewind()
+    sequences_rewind()
     before = snapshot()
     with transaction.atomic():
         path()
@@ -104,18 +92,7 @@ def _rows(path, agency) -> tuple[str, dict[str, Any]]:
             s.sealed_quote: str(_fernet(project.code).decrypt(s.sealed_quote.encode()).decode())
             for s in SignUp.objects.filter(project=project)
         }
-        rows = KeepTimes(before, agency).rows()
-        # On PostgreSQL the notice's search vectors are derived from its texts (compared below); the random
-        # hex commitment splits into a varying number of words there, shifting every position after it.
-        for entry in rows.get("wagtailsearch_indexentry", []):
-            for column in ("title", "body", "autocomplete"):
-                if column in entry:
-                    assert entry[column], f"the notice's {column} vector is empty"
-                    entry[column] = "<tsvector>"
-        text = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
-        # Wagtail gives every new page a random translation key (uuid4), on the page and in its revision.
-        for page in rows["wagtailcore_page"]:
-            text = text.replace(str(page["translation_key"]), "<uuid4>")
+        text = rows_text(before, agency)
         facts = {"state": project.state, "signups": len(opened), "secret": project.draw_secret}
         for raw, mark in [
             (project.draw_secret, "<secret>"),
@@ -125,17 +102,6 @@ def _rows(path, agency) -> tuple[str, dict[str, Any]]:
             text = text.replace(raw, mark)
         transaction.set_rollback(True)
     return text, facts
-
-
-def _sequences_rewind() -> None:
-    """Give the next path the ids the rolled-back one had: PostgreSQL's sequences do not roll back (SQLite's
-    counters do), and the ids reach into Wagtail's revision content, which the normaliser does not map."""
-    if connection.vendor != "postgresql":
-        return
-    models = apps.get_models(include_auto_created=True)
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), models):
-            cursor.execute(sql)
 
 
 @pytest.mark.parametrize("method", ["draw", "price", "scored", "direct"])
@@ -151,12 +117,7 @@ def test_bulk_open_project_equals_the_services(method, django_capture_on_commit_
     assert served["signups"] == bulk["signups"] == len(plan.signups)
     assert served["secret"] != bulk["secret"]  # each publication draws its own
     assert '"cms_noticepage"' in by_bulk and '"wagtailcore_revision"' in by_bulk  # published, as by the task
-    if by_bulk != by_services:
-        import difflib
-
-        a = json.dumps(json.loads(by_services), indent=1, ensure_ascii=False).splitlines()
-        b = json.dumps(json.loads(by_bulk), indent=1, ensure_ascii=False).splitlines()
-        print("\n".join(difflib.unified_diff(a, b, "services", "bulk", lineterm="", n=4)))
+    diff_print(by_services, by_bulk)
     assert by_bulk == by_services
 
 

@@ -37,7 +37,7 @@ from cms.models import NoticeRequest
 from cms.publishing import notice_request_publish
 from credit_rules import gate
 from credit_rules.models import DecisionRecord
-from credit_rules.services import subject_for_agency
+from credit_rules.services import decision_row, subject_for_agency
 from marketplace.models import Agency, BuyerUnit
 
 from .. import draw
@@ -110,8 +110,17 @@ def _codes(plans: list[PlannedProject]) -> list[str]:
     return codes
 
 
-def _log(content_type: ContentType, obj_id: int, name: str, source: str, target: str, actor, at) -> TransitionLog:
-    """The runner's log row of a transition exempt from the gate."""
+def log_row(
+    content_type: ContentType,
+    obj_id: int,
+    name: str,
+    source: str,
+    target: str,
+    actor,
+    at,
+    decision: DecisionRecord | None = None,
+) -> TransitionLog:
+    """The runner's log row of a transition done: with the gate's decision when the transition is gated."""
     return TransitionLog(
         content_type=content_type,
         object_id=obj_id,
@@ -119,8 +128,8 @@ def _log(content_type: ContentType, obj_id: int, name: str, source: str, target:
         from_state=source,
         to_state=target,
         outcome=TransitionLog.Outcome.DONE,
-        actor=actor,
-        decision=None,
+        actor=actor if getattr(actor, "pk", None) else None,
+        decision=decision,
         note="",
         at=at,
     )
@@ -134,18 +143,7 @@ def _signups_write(projects: list[tuple[Project, PlannedProject]]) -> None:
             subject = subject_for_agency(planned.agency)
             context = signup_context(project, planned.agency, planned.at)
             decision = gate.evaluate(subject, "signup.submit", planned.at, context)
-            record = DecisionRecord(
-                at=decision.at,
-                subject_id=decision.subject_id,
-                transition=decision.transition,
-                target=target_label(project),
-                allowed=decision.allowed,
-                reasons=[r.as_json() for r in decision.reasons],
-                measures=[m.as_json() for m in decision.measures],
-                inputs=decision.inputs,
-                policy_id=decision.policy_id,
-                actor=planned.actor,
-            )
+            record = decision_row(decision=decision, target=target_label(project), actor=planned.actor)
             signup = None
             if decision.allowed:
                 signup = SignUp(
@@ -189,9 +187,11 @@ def _batch_write(plans: list[PlannedProject]) -> list[tuple[int, datetime.dateti
     )
     logs = []
     for project, plan in zip(projects, plans, strict=True):
-        logs.append(_log(project_type, project.pk, "submit", "draft", "pending_review", plan.actor, plan.submitted_at))
         logs.append(
-            _log(project_type, project.pk, "publish", "pending_review", "open", plan.operator, plan.published_at)
+            log_row(project_type, project.pk, "submit", "draft", "pending_review", plan.actor, plan.submitted_at)
+        )
+        logs.append(
+            log_row(project_type, project.pk, "publish", "pending_review", "open", plan.operator, plan.published_at)
         )
     TransitionLog.objects.bulk_create(logs, batch_size=PROJECT_BATCH)
     requests = NoticeRequest.objects.bulk_create(

@@ -22,7 +22,7 @@ from .identity import identities_verify
 from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
 from .projects import pool_logins, projects_seed
 from .scenarios import SCENARIOS, agency_logins_seed, scenarios_seed
-from .year_bulk import open_projects_seed
+from .year_bulk import open_projects_seed, past_projects_seed
 
 AGENCIES_PER_SCALE = 60
 
@@ -54,6 +54,7 @@ def _seed(scale: int, progress: Callable[[str], None]) -> list[DemoLogin]:
     if scale > 1:
         # The year in proportion to the agencies (README): for benchmarks; make demo keeps its own stories.
         open_projects_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2026), progress=progress)
+        past_projects_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2027), progress=progress)
     notes = {username: note for username, _field, note in SCENARIOS}
     agency_logins = [
         DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")

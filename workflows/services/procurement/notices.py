@@ -58,11 +58,16 @@ def project_snapshot(project: Project) -> dict[str, Any]:
     }
 
 
+def termination_payload(project: Project, reason: str, kind_label: str) -> dict[str, Any]:
+    """What a termination (终止) or failure (流标) notice tells the public: the project and why it ended."""
+    return {"title": f"{project.name}{kind_label}公告", "reason": reason, **project_snapshot(project)}
+
+
 def termination_notice(project: Project, reason: str, kind_label: str) -> None:
     notice_request(
         kind="termination",
         source_key=f"project:{project.code}:termination",
-        payload={"title": f"{project.name}{kind_label}公告", "reason": reason, **project_snapshot(project)},
+        payload=termination_payload(project, reason, kind_label),
     )
 
 
@@ -76,32 +81,38 @@ def result_title(project: Project, winner: SignUp, *, step: int = 0) -> str:
     return title
 
 
-def result_notice(project: Project, winner: SignUp, ranking: list[SignUp], *, step: int = 0) -> None:
-    """中选结果公示, with the draw proof or the ranking (a scored comparison's parts too); a step-up publishes its own notice."""
+def result_payload(project: Project, winner: SignUp, ranking: list[SignUp], *, step: int = 0) -> dict[str, Any]:
+    """What a result notice (中选结果公示) tells the public: the winner, the ranking (a scored comparison's
+    parts too), where the draw proof is, and until when the result can be challenged."""
     parts = {}
     if project.method == Project.Method.SCORED and ranking and all(s.quote is not None for s in ranking):
         parts = score_parts(project, ranking, proposal_marks(ranking))
+    return {
+        "title": result_title(project, winner, step=step),
+        **project_snapshot(project),
+        "winner": {"name": winner.agency.name, "uscc": winner.agency.uscc, "quote": str(winner.quote)},
+        "ranking": [
+            {
+                "rank": s.rank,
+                "name": s.agency.name,
+                "uscc": s.agency.uscc,
+                "score": str(s.score or ""),
+                **({"parts": parts[s.pk].as_json()} if s.pk in parts else {}),
+            }
+            for s in ranking
+        ],
+        "proof_url": f"/draws/{project.code}.json" if project.draw_proof else "",
+        "publicity_ends_at": timezone.localtime(project.publicity_ends_at).isoformat()
+        if project.publicity_ends_at
+        else "",
+        "how_to_object": HOW_TO_OBJECT_RESULT,
+    }
+
+
+def result_notice(project: Project, winner: SignUp, ranking: list[SignUp], *, step: int = 0) -> None:
+    """中选结果公示, with the draw proof or the ranking (a scored comparison's parts too); a step-up publishes its own notice."""
     notice_request(
         kind="result",
         source_key=f"project:{project.code}:result:{step}",
-        payload={
-            "title": result_title(project, winner, step=step),
-            **project_snapshot(project),
-            "winner": {"name": winner.agency.name, "uscc": winner.agency.uscc, "quote": str(winner.quote)},
-            "ranking": [
-                {
-                    "rank": s.rank,
-                    "name": s.agency.name,
-                    "uscc": s.agency.uscc,
-                    "score": str(s.score or ""),
-                    **({"parts": parts[s.pk].as_json()} if s.pk in parts else {}),
-                }
-                for s in ranking
-            ],
-            "proof_url": f"/draws/{project.code}.json" if project.draw_proof else "",
-            "publicity_ends_at": timezone.localtime(project.publicity_ends_at).isoformat()
-            if project.publicity_ends_at
-            else "",
-            "how_to_object": HOW_TO_OBJECT_RESULT,
-        },
+        payload=result_payload(project, winner, ranking, step=step),
     )

@@ -202,6 +202,15 @@ def _marks_complete(project: Project, admitted: list[SignUp]) -> bool:
     return all(s.pk in marked for s in admitted)
 
 
+def too_few_reason(project: Project, admitted: int) -> str:
+    """Why a project with too few eligible sign-ups fails (流标), as its termination notice publishes it."""
+    return _("有效报名 %(n)s 家，少于%(method)s所需的 %(min)s 家，项目流标。") % {
+        "n": admitted,
+        "method": project.get_method_display(),
+        "min": project.min_signups,
+    }
+
+
 @transaction.atomic
 def signup_close(project: Project, now: datetime.datetime | None = None) -> TransitionResult:
     """At the deadline: re-check and freeze the pool, fail (流标) if too few, else run the method."""
@@ -224,12 +233,7 @@ def signup_close(project: Project, now: datetime.datetime | None = None) -> Tran
                 note = "；".join(f"{r.rule_code} {r.message}" for r in decision.refusals)
                 transition_run(obj=signup, name="reject", actor=None, params={"note": note}, at=now)
         if admitted < locked.min_signups:
-            project_fail(
-                locked,
-                _("有效报名 %(n)s 家，少于%(method)s所需的 %(min)s 家，项目流标。")
-                % {"n": admitted, "method": locked.get_method_display(), "min": locked.min_signups},
-                now,
-            )
+            project_fail(locked, too_few_reason(locked, admitted), now)
             return
         selection_run(locked, now)
 
