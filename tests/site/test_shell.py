@@ -91,6 +91,14 @@ def test_seed_demo_scale_multiplies_agencies():
     call_command("seed_demo", scale=3, stdout=io.StringIO())
     assert Agency.objects.count() == 180
     assert len(set(Agency.objects.values_list("name", flat=True))) == 180
+    # and the year beside them (scale 2 and up): past projects in their states, supervisors' findings
+    from credit_rules.models import LedgerEntry
+    from workflows.demo.year_credit import MARK
+    from workflows.models import Project
+
+    states = set(Project.objects.values_list("state", flat=True))
+    assert {Project.State.AWARDED, Project.State.CANCELLED, Project.State.FAILED} <= states
+    assert LedgerEntry.objects.filter(evidence__summary__startswith=MARK, code="CREDIT_WARNING").count() >= 50
 
 
 def _run_production(env_overrides):

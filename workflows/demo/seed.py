@@ -23,6 +23,7 @@ from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
 from .projects import pool_logins, projects_seed
 from .scenarios import SCENARIOS, agency_logins_seed, scenarios_seed
 from .year_bulk import open_projects_seed, past_projects_seed
+from .year_credit import credit_seed
 
 AGENCIES_PER_SCALE = 60
 
@@ -55,6 +56,9 @@ def _seed(scale: int, progress: Callable[[str], None]) -> list[DemoLogin]:
         # The year in proportion to the agencies (README): for benchmarks; make demo keeps its own stories.
         open_projects_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2026), progress=progress)
         past_projects_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2027), progress=progress)
+        # What supervisors found in that year; the agencies whose logins the demo prints keep their stories.
+        demo_agencies = [agency.pk for _u, agency, _user in accounts] + [a.pk for _u, a, _n in pool_logins()]
+        credit_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2028), spare=demo_agencies, progress=progress)
     notes = {username: note for username, _field, note in SCENARIOS}
     agency_logins = [
         DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")
