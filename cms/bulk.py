@@ -251,18 +251,19 @@ def _rows_update(model, names: list[str], objs: list) -> None:
         )
 
 
+# What publishing sets on the page after its revision was saved.
+_PUBLISHED = ("live", "first_published_at", "last_published_at", "latest_revision_created_at")
+
+
 def _revision(page: NoticePage, at: datetime.datetime) -> Revision:
     """The revision ``save_revision`` makes right after ``add_child``: the page as it is then, not yet live."""
-    published = (page.live, page.first_published_at, page.last_published_at, page.latest_revision_created_at)
-    page.live, page.first_published_at, page.last_published_at, page.latest_revision_created_at = (
-        False,
-        None,
-        None,
-        None,
-    )
+    published = {name: getattr(page, name) for name in _PUBLISHED}
+    for name in _PUBLISHED:
+        setattr(page, name, False if name == "live" else None)
     setattr(page, COMMENTS_RELATION_NAME, [])  # a new page has none: no query to find out
     content = page.serializable_data()
-    page.live, page.first_published_at, page.last_published_at, page.latest_revision_created_at = published
+    for name, value in published.items():
+        setattr(page, name, value)
     return Revision(
         content_type_id=page.content_type_id,
         base_content_type_id=ContentType.objects.get_for_model(Page).pk,
@@ -314,7 +315,8 @@ def _search_index(pages: list[NoticePage]) -> None:
     table = connection.ops.quote_name(IndexEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET title_norm = %s WHERE id = %s", [(norm, pk) for pk, norm in norms.items()]
+            f"UPDATE {table} SET title_norm = %s WHERE {connection.ops.quote_name(IndexEntry._meta.pk.column)} = %s",
+            [(norm, pk) for pk, norm in norms.items()],
         )
 
 
