@@ -14,8 +14,9 @@ writes what the services leave behind when a buyer drafts (``project_create``), 
 - per sign-up, the gate's decision record (asked of the real gate with the real facts,
   ``signup_context``) and, when allowed, the sign-up with its quote sealed by ``quote_seal``.
 
-The announcements are then published by the real publisher (``cms.publishing.notice_request_publish``),
-one request at a time, as the notice task would. ``tests/workflows/test_demo_bulk_projects.py`` runs
+The announcements are then published as the notice task would, each at its moment, by the bulk
+publisher (``cms.bulk.notice_requests_publish_bulk``: the rows the real publisher writes one request at a
+time, ``tests/cms/test_bulk_publish.py``). ``tests/workflows/test_demo_bulk_projects.py`` runs
 the services and this path on the same inputs and compares every row either adds.
 """
 
@@ -27,14 +28,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cms.bulk import notice_requests_publish_bulk
 from cms.models import NoticeRequest
-from cms.publishing import notice_request_publish
 from credit_rules import gate
 from credit_rules.models import DecisionRecord
 from credit_rules.services import decision_row, subject_for_agency
@@ -224,8 +224,6 @@ def open_projects_bulk(
         with transaction.atomic():
             request_ids = _batch_write(plans[start : start + PROJECT_BATCH])
         # As the notice task does once the transaction commits: one request, one page.
-        for pk, at in request_ids:
-            with time_machine.travel(at, tick=False):
-                notice_request_publish(pk)
+        notice_requests_publish_bulk(request_ids)
         progress(f"  open projects {min(start + PROJECT_BATCH, len(plans))}/{len(plans)}")
     return list(Project.objects.exclude(pk__in=before).order_by("pk"))

@@ -23,8 +23,9 @@ runs, per method:
 Every gate decision is the real gate's (``gate.evaluate`` with the facts ``signup_context`` gives the
 services). A project any decision refuses is left to the services themselves, at its moments, after the
 batch: a refusal takes paths (rejection, passing over, revocation) this path does not copy. Then, as the
-tasks would once each batch commits, at each moment: the notices are published by the real publisher
-(``cms.publishing.notice_request_publish``) and the winner is told by the real notification task.
+tasks would once each batch commits, at each moment: the notices are published by the bulk publisher
+(``cms.bulk.notice_requests_publish_bulk``, the real publisher's rows) and the winner is told by the real
+notification task.
 ``tests/workflows/test_demo_bulk_selection.py`` runs the services and this path on the same plans and
 compares every row either adds.
 """
@@ -43,8 +44,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Prefetch
 
+from cms.bulk import notice_requests_publish_bulk
 from cms.models import NoticeRequest
-from cms.publishing import notice_request_publish
 from credit_rules import gate
 from credit_rules.gate import Decision
 from credit_rules.models import CreditSubject, DecisionRecord
@@ -302,7 +303,7 @@ def _requests(items: list[tuple[str, str, dict, datetime.datetime]]) -> list[tup
 
 def _batch_close(
     plans: list[PlannedClose],
-) -> tuple[list[tuple[datetime.datetime, Callable[[], Any]]], list[PlannedClose]]:
+) -> tuple[list[tuple[datetime.datetime, Callable[[], Any] | int]], list[PlannedClose]]:
     """Write one batch of closes; return what the tasks do after it commits, and the plans left to the services."""
     projects, pending = _load(plans)
     agency_ids = {s.agency_id for rows in pending.values() for s in rows}
@@ -386,12 +387,13 @@ def _batch_close(
             rows = ranking[c.project.pk]
             winner = next(s for s in rows if s.pk == c.winner.pk)
             items.append(("result", f"{key}:result:0", result_payload(c.project, winner, rows), c.award_at))
-    after: list[tuple[datetime.datetime, Callable[[], Any]]] = []
+    # Each piece of work after the commit at its moment: a call, or a notice request's id to publish.
+    after: list[tuple[datetime.datetime, Callable[[], Any] | int]] = []
     for c in awarding:
         assert c.winner is not None and c.award_at is not None
         # As ``winner_select`` asks once the award commits: the winner is told to confirm.
         after.append((c.award_at, partial(notification_event_send, "win", c.winner.pk)))
-    after += [(at, partial(notice_request_publish, pk)) for pk, at in _requests(items)]
+    after += [(at, pk) for pk, at in _requests(items)]
     after += [(c.plan.confirmed_at, _confirm_left(c)) for c in awarding if c.plan.confirmed_at and c.confirm is None]
     return after, left
 
@@ -423,16 +425,28 @@ def _through_services(plan: PlannedClose) -> None:
             award_services.winner_confirm(signup=winner, actor=winner.submitted_by)
 
 
+def _after_run(after: list[tuple[datetime.datetime, Callable[[], Any] | int]]) -> None:
+    """As the tasks do once the transaction commits, each at its moment: the calls one by one, each run of
+    notices between them by the bulk publisher (the rows the publisher writes one at a time, in order)."""
+    notices: list[tuple[int, datetime.datetime]] = []
+    for at, work in sorted(after, key=lambda item: item[0]):
+        if isinstance(work, int):
+            notices.append((work, at))
+            continue
+        notice_requests_publish_bulk(notices)
+        notices = []
+        with time_machine.travel(at, tick=False):
+            work()
+    notice_requests_publish_bulk(notices)
+
+
 def selection_bulk(plans: Iterable[PlannedClose], *, progress: Callable[[str], None] = lambda _m: None) -> None:
     """Close sign-up on open projects and run their selection in batches, then publish and notify as the tasks do."""
     plans = sorted(plans, key=lambda p: p.closed_at)
     for start in range(0, len(plans), SELECTION_BATCH):
         with transaction.atomic():
             after, left = _batch_close(plans[start : start + SELECTION_BATCH])
-        # As the tasks do once the transaction commits, each at its moment.
-        for at, work in sorted(after, key=lambda item: item[0]):
-            with time_machine.travel(at, tick=False):
-                work()
+        _after_run(after)
         for plan in left:
             _through_services(plan)
         progress(f"  closed projects {min(start + SELECTION_BATCH, len(plans))}/{len(plans)}")
@@ -464,7 +478,5 @@ def cancel_bulk(plans: Iterable[PlannedCancel], *, progress: Callable[[str], Non
             Project.objects.bulk_update(list(projects.values()), ["state", "closed_at", "cancel_reason"])
             TransitionLog.objects.bulk_create(logs, batch_size=SELECTION_BATCH)
             published = _requests(items)
-        for pk, at in published:
-            with time_machine.travel(at, tick=False):
-                notice_request_publish(pk)
+        notice_requests_publish_bulk(published)
         progress(f"  cancelled projects {min(start + SELECTION_BATCH, len(plans))}/{len(plans)}")

@@ -50,7 +50,7 @@ MARK = "【演示·年度监管】"
 
 def _moments(count: int, rng: random.Random, now: datetime.datetime) -> list[datetime.datetime]:
     """``count`` moments on working days of the past year, in office hours, oldest first."""
-    moments = []
+    moments: list[datetime.datetime] = []
     while len(moments) < count:
         day = timezone.localtime(now) - datetime.timedelta(days=rng.randrange(1, 366))
         if day.weekday() < 5:
