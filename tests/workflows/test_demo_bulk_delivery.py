@@ -226,18 +226,47 @@ def test_bulk_delivery_takes_a_batch_to_its_stages_with_a_verified_ledger():
     assert LedgerEntry.objects.filter(evidence__project=plans[1].project.code).exists()
 
 
-def test_delivery_seed_takes_the_awarded_projects_in_the_readme_shares():
+def test_delivery_seed_takes_the_awarded_projects_through_delivery():
     from workflows.demo.bulk_delivery import delivery_seed
 
     buyer = buyer_user()
     for _ in range(3):
         awarded_project("draw", buyer=buyer)
-    # The awarded projects' publicity ends days from now: the seed plans from there (a year's day later).
+    # The awarded projects' publicity ends days from now: seeded from a day long enough after for each to close.
     latest = max(Project.objects.values_list("publicity_ends_at", flat=True))
-    with time_machine.travel(latest + 60 * DAY, tick=False):
-        taken = delivery_seed(1000, rng=random.Random(3), progress=lambda _m: None)
-        assert taken == 3
-        states = sorted(Project.objects.values_list("state", flat=True))
-        assert set(states) <= {"in_service", "accepted", "closed"}
+    with time_machine.travel(latest + 200 * DAY, tick=False):
+        assert delivery_seed(1000, rng=random.Random(3), progress=lambda _m: None) == 3
+        assert list(Project.objects.values_list("state", flat=True)) == ["closed"] * 3
+        assert Rating.objects.count() == Payment.objects.filter(state=Payment.State.PAID).count() == 3
         assert ledger_verify().ok
         assert delivery_seed(1000, rng=random.Random(3), progress=lambda _m: None) == 0  # nothing left awarded
+
+
+def test_delivery_plans_spread_over_a_year_fall_in_the_readme_shares():
+    """Publicity ends spread over the year: in service 8 %, accepted (awaiting rating or payment) 5 %, the
+    rest of those contracted closed; ratings 45 / 50 / 5 %, 5 % paid late (README, rounded)."""
+    from workflows.demo.bulk_delivery import delivery_plan
+
+    rng, now = random.Random(7), datetime.datetime(2026, 12, 1, 10, tzinfo=datetime.UTC)
+    stages: dict[str, int] = {}
+    ratings: dict[str, int] = {}
+    late = 0
+    n = 4000
+    for i in range(n):
+        ends = now - datetime.timedelta(days=365) * (i / n)
+        project = Project(publicity_ends_at=ends, awarded_at=ends - 3 * DAY, code=f"ZJCS-2026-{i:06d}")
+        plan = delivery_plan(project, SignUp(state=SignUp.State.CONFIRMED), None, None, now=now, rng=rng)
+        stage = plan.stage if plan else "not yet"
+        stages[stage] = stages.get(stage, 0) + 1
+        if plan and plan.stage in ("rated", "closed"):
+            average = sum(plan.marks.values()) / 5
+            kind = "excellent" if average >= 5 else "poor" if average <= 2 else "fair"
+            ratings[kind] = ratings.get(kind, 0) + 1
+        late += bool(plan and plan.late_at)
+    share = {k: v / n for k, v in stages.items()}
+    assert 0.065 <= share["in_service"] <= 0.095
+    assert 0.035 <= share["accepted"] + share["rated"] <= 0.065
+    assert share["closed"] >= 0.8
+    rated = sum(ratings.values())
+    assert abs(ratings["excellent"] / rated - 0.45) < 0.03 and abs(ratings["poor"] / rated - 0.05) < 0.015
+    assert 0.03 <= late / stages["closed"] <= 0.07
