@@ -159,13 +159,13 @@ def _rows(path, plan: PlannedDelivery, agency) -> tuple[str, dict[str, Any]]:
 
 
 CASES = {
-    "in service": dict(stage="in_service"),
-    "accepted, the winner had confirmed": dict(stage="accepted", confirmed=True),
-    "rated excellent, unpaid": dict(stage="rated", rating="excellent"),
-    "closed excellent, paid on time": dict(stage="closed", rating="excellent"),
-    "closed fair, paid late": dict(stage="closed", rating="fair", late=True),
-    "closed poor, paid on time": dict(stage="closed", rating="poor"),
-    "closed poor, paid late": dict(stage="closed", rating="poor", late=True),
+    "in service": {"stage": "in_service"},
+    "accepted, the winner had confirmed": {"stage": "accepted", "confirmed": True},
+    "rated excellent, unpaid": {"stage": "rated", "rating": "excellent"},
+    "closed excellent, paid on time": {"stage": "closed", "rating": "excellent"},
+    "closed fair, paid late": {"stage": "closed", "rating": "fair", "late": True},
+    "closed poor, paid on time": {"stage": "closed", "rating": "poor"},
+    "closed poor, paid late": {"stage": "closed", "rating": "poor", "late": True},
 }
 
 

@@ -32,17 +32,19 @@ compares every row either adds.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from cms.models import NoticeRequest
@@ -118,7 +120,7 @@ class PlannedDelivery:
         """The moments follow each other, and a stage has the moments it needs."""
         if self.stage not in STAGES:
             raise ValueError(f"unknown stage {self.stage!r}")
-        needed = [self.publicity_end_at, self.uploaded_at, self.signed_at]
+        needed: list[datetime.datetime | None] = [self.publicity_end_at, self.uploaded_at, self.signed_at]
         if self.reaches("accepted"):
             needed += [self.submitted_at, self.accepted_at]
         if self.reaches("rated"):
@@ -129,8 +131,17 @@ class PlannedDelivery:
             needed.append(self.paid_at)
         if None in needed:
             raise ValueError(f"stage {self.stage} lacks a moment")
-        moments = [self.confirmed_at, *needed[:-1], self.late_at, needed[-1]] if self.reaches("closed") else needed
-        moments = [self.confirmed_at, *needed] if not self.reaches("closed") else moments
+        moments = [
+            self.confirmed_at,
+            self.publicity_end_at,
+            self.uploaded_at,
+            self.signed_at,
+            self.submitted_at,
+            self.accepted_at,
+            self.rated_at,
+            self.late_at,
+            self.paid_at,
+        ]
         present = [m for m in moments if m is not None]
         if present != sorted(present):
             raise ValueError("the plan's moments are out of order")
@@ -243,17 +254,17 @@ class _Batch:
     def engagements(self, state: str, stage: str = "in_service") -> dict[int, Engagement]:
         """The engagements of the plans reaching ``stage`` that are in ``state``, by project."""
         rows = Engagement.objects.filter(project_id__in=[p.project.pk for p in self.reaching(stage)], state=state)
-        found = {e.project_id: e for e in rows.select_related("agency", "signup", "project__buyer", "project__category")}
+        found = {
+            e.project_id: e for e in rows.select_related("agency", "signup", "project__buyer", "project__category")
+        }
         self._keep(stage, found)
         return found
 
     def leave(self, plan: PlannedDelivery, through_service: Callable[[], object], at: datetime.datetime) -> None:
         """A refused step goes through its service (refusal and consequences recorded); the project leaves."""
-        with _at(at):
-            try:
-                through_service()
-            except ApplicationError:
-                pass  # the service refused, as it would have for the user: nothing more to write
+        # A service that refuses (as it would have the user) writes nothing more.
+        with _at(at), contextlib.suppress(ApplicationError):
+            through_service()
         self.plans.remove(plan)
 
 
@@ -271,10 +282,15 @@ def _confirm(batch: _Batch) -> None:
         signup, at = winners[plan.project.pk], plan.confirmed_at
         assert at is not None
         decision, record = writes.decide(
-            batch.subject(signup.agency), "signup.confirm", at, gate_facts(signup.agency, signup, at), signup, plan.clerk
+            batch.subject(signup.agency),
+            "signup.confirm",
+            at,
+            gate_facts(signup.agency, signup, at),
+            signup,
+            plan.clerk,
         )
         if not decision.allowed:
-            batch.leave(plan, lambda s=signup, u=plan.clerk: award_services.winner_confirm(signup=s, actor=u), at)
+            batch.leave(plan, partial(award_services.winner_confirm, signup=signup, actor=plan.clerk), at)
             continue
         writes.run(signup, "confirm", plan.clerk, at, record)
         done.append(signup)
@@ -298,9 +314,11 @@ def _contracting(batch: _Batch) -> None:
         if winner is None or (project.publicity_ends_at and at < project.publicity_ends_at):
             raise ValueError(f"{project.code}: publicity has not ended with a confirmed winner at {at}")
         context = {**gate_facts(winner.agency, winner, at), "challenges_pending": challenges_pending(project)}
-        decision, record = writes.decide(batch.subject(winner.agency), "project.confirm_winner", at, context, project, None)
+        decision, record = writes.decide(
+            batch.subject(winner.agency), "project.confirm_winner", at, context, project, None
+        )
         if not decision.allowed:
-            batch.leave(plan, lambda p=project, a=at: _publicity_end(p, a), at)
+            batch.leave(plan, partial(_publicity_end, project, at), at)
             continue
         writes.run(project, "confirm_winner", None, at, record)
         moved.append(project)
@@ -360,9 +378,7 @@ def _sign(batch: _Batch) -> None:
         if not decision.allowed:
             batch.leave(
                 plan,
-                lambda e=engagement, u=plan.officer, a=amount: engagement_services.contract_sign(
-                    engagement=e, actor=u, amount=a
-                ),
+                partial(engagement_services.contract_sign, engagement=engagement, actor=plan.officer, amount=amount),
                 at,
             )
             continue
@@ -425,8 +441,11 @@ def _submit(batch: _Batch) -> None:
         if not decision.allowed:
             batch.leave(
                 plan,
-                lambda e=engagement, u=plan.clerk: engagement_services.result_submit(
-                    engagement=e, actor=u, file=ContentFile(PDF, RESULT_FILE)
+                partial(
+                    engagement_services.result_submit,
+                    engagement=engagement,
+                    actor=plan.clerk,
+                    file=ContentFile(PDF, RESULT_FILE),
                 ),
                 at,
             )
@@ -474,10 +493,12 @@ def _rate(batch: _Batch) -> None:
     """The buyer rates the service (``rating_submit``): the rules' events are written through ``decision_events_record``."""
     engagements = batch.engagements(Engagement.State.ACCEPTED, "rated")
     plans = batch.reaching("rated")
-    ratings = [
-        Rating(engagement=engagements[p.project.pk], rated_by=p.officer, comment="", at=p.rated_at, **p.marks)
-        for p in plans
-    ]
+    ratings = []
+    for p in plans:
+        assert p.rated_at is not None
+        ratings.append(
+            Rating(engagement=engagements[p.project.pk], rated_by=p.officer, comment="", at=p.rated_at, **p.marks)
+        )
     Rating.objects.bulk_create(ratings, batch_size=DELIVERY_BATCH)
     writes, rated, consequences = _Writes(), [], []
     for plan, rating in zip(plans, ratings, strict=True):
@@ -485,7 +506,9 @@ def _rate(batch: _Batch) -> None:
         assert at is not None
         agency, code = engagement.agency, engagement.project.code
         context = {**gate_facts(agency, engagement, at), "average": str(rating.average), "project": code}
-        decision, record = writes.decide(batch.subject(agency), "engagement.rate", at, context, engagement, plan.officer)
+        decision, record = writes.decide(
+            batch.subject(agency), "engagement.rate", at, context, engagement, plan.officer
+        )
         if not decision.allowed:
             raise ValueError(f"{code}: the rating was refused ({decision.refusals}); rate it through the service")
         writes.run(engagement, "rate", plan.officer, at, record)
@@ -538,8 +561,7 @@ def _pay(batch: _Batch) -> None:
         )
     }
     projects = {
-        p.pk: p
-        for p in Project.objects.filter(pk__in=[p.project.pk for p in plans], state=Project.State.RATED)
+        p.pk: p for p in Project.objects.filter(pk__in=[p.project.pk for p in plans], state=Project.State.RATED)
     }
     plans = [p for p in plans if p.project.pk in payments and p.project.pk in projects]
     writes, paid, closed, commands = _Writes(), [], [], []
