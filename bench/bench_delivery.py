@@ -30,6 +30,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--run", default="1", help="names this run's projects: a new name, a new set")
+    parser.add_argument("--profile", help="write a cProfile of the delivery to this file")
     args = parser.parse_args()
 
     import django
@@ -44,15 +46,19 @@ def main() -> None:
     from workflows.services.deadlines import deadlines_sweep
 
     now = timezone.now()
-    year_bulk.MARK = "【基准·交付】"  # its own projects, beside the demo's open ones
+    year_bulk.MARK = f"【基准·交付{args.run}】"  # its own projects, beside the demo's open ones
+    # A second run reuses the awarded projects a first run left (the setup takes a while).
+    reuse = Project.objects.filter(name__startswith=year_bulk.MARK).exists()
     with override_settings(ZJCS_TIME_SCALE=1):
         with time_machine.travel(now - datetime.timedelta(days=100), tick=False):
             agencies = round(args.projects / (year_bulk.PROJECTS_PER_AGENCY * year_bulk.OPEN_SHARE))
             year_bulk.open_projects_seed(agencies, rng=random.Random(1), progress=print)
         with time_machine.travel(now - datetime.timedelta(days=85), tick=False):
+            if reuse:
+                print("reusing the awarded projects of an earlier run")
             started = time.monotonic()
             deadlines_sweep()
-            print(f"sign-ups closed and selected in {time.monotonic() - started:.1f} s")
+            print(f"sign-ups closed and selected in {time.monotonic() - started:.1f} s", flush=True)
         awarded = Project.objects.filter(name__startswith=year_bulk.MARK, state=Project.State.AWARDED).count()
         print(f"awarded: {awarded}")
 
@@ -67,9 +73,17 @@ def main() -> None:
                 publishing[0] += time.monotonic() - began
 
         bulk_delivery.notice_request_publish = timed_publish
+        import cProfile
+
+        profile = cProfile.Profile() if args.profile else None
         started = time.monotonic()
+        if profile:
+            profile.enable()
         taken = bulk_delivery.delivery_seed(10**9, rng=random.Random(2), progress=print)
         seconds = time.monotonic() - started
+        if profile:
+            profile.disable()
+            profile.dump_stats(args.profile)
     states = dict(
         Project.objects.filter(name__startswith=year_bulk.MARK)
         .values_list("state")

@@ -105,10 +105,10 @@ def _through_services(plan: PlannedDelivery, capture) -> None:
     if plan.reaches("rated"):
         with time_machine.travel(plan.rated_at, tick=False), capture(execute=True):
             engagement_services.rating_submit(engagement=refetch(engagement), actor=plan.officer, marks=plan.marks)
+    if plan.reaches("rated") and plan.late_at:
+        with time_machine.travel(plan.late_at, tick=False), capture(execute=True):
+            assert deadlines_sweep(plan.late_at)["payment_late"] == 1
     if plan.reaches("closed"):
-        if plan.late_at:
-            with time_machine.travel(plan.late_at, tick=False), capture(execute=True):
-                assert deadlines_sweep(plan.late_at)["payment_late"] == 1
         with time_machine.travel(plan.paid_at, tick=False), capture(execute=True):
             payment_services.payment_record(
                 payment=Payment.objects.get(engagement=engagement),
@@ -166,6 +166,7 @@ CASES = {
     "closed fair, paid late": {"stage": "closed", "rating": "fair", "late": True},
     "closed poor, paid on time": {"stage": "closed", "rating": "poor"},
     "closed poor, paid late": {"stage": "closed", "rating": "poor", "late": True},
+    "rated fair, found late, unpaid": {"stage": "rated", "rating": "fair", "late": True},
 }
 
 
@@ -256,6 +257,8 @@ def test_delivery_plans_spread_over_a_year_fall_in_the_readme_shares():
         ends = now - datetime.timedelta(days=365) * (i / n)
         project = Project(publicity_ends_at=ends, awarded_at=ends - 3 * DAY, code=f"ZJCS-2026-{i:06d}")
         plan = delivery_plan(project, SignUp(state=SignUp.State.CONFIRMED), None, None, now=now, rng=rng)
+        if plan is not None:
+            plan.check()
         stage = plan.stage if plan else "not yet"
         stages[stage] = stages.get(stage, 0) + 1
         if plan and plan.stage in ("rated", "closed"):

@@ -533,7 +533,7 @@ def _rate(batch: _Batch) -> None:
 
 def _late(batch: _Batch) -> None:
     """The sweep finds a payment past its due date: the buyer's record, by ``payment_late`` itself."""
-    late = [p for p in batch.reaching("closed") if p.late_at is not None]
+    late = [p for p in batch.reaching("rated") if p.late_at is not None]
     payments = {
         pay.engagement.project_id: pay
         for pay in Payment.objects.filter(engagement__project_id__in=[p.project.pk for p in late]).select_related(
@@ -654,7 +654,7 @@ def delivery_plan(
     due = after_days(accepted, project.payment_days)
     late = rng.random() < behaviour.pays_late
     late_at = due + _days(rng, 0.01, 0.5) if late else None
-    paid = due + _days(rng, 3, 30) if late else accepted + (due - accepted) * rng.uniform(0.3, 0.95)
+    paid = due + _days(rng, 3, 30) if late else rated + (due - rated) * rng.uniform(0.2, 0.95)
     rating = rng.choices([k for k, _w in behaviour.rating], [w for _k, w in behaviour.rating])[0]
     plan = PlannedDelivery(
         project=project,
@@ -670,10 +670,10 @@ def delivery_plan(
         plan.stage, plan.submitted_at, plan.accepted_at = "accepted", submitted, accepted
     if plan.stage == "accepted" and rated <= now:
         plan.stage, plan.rated_at, plan.marks = "rated", rated, rating_marks(rating, rng)
+    if plan.stage == "rated" and late_at and late_at <= now:
+        plan.late_at = late_at  # found late by the sweep, paid later (or not yet)
     if plan.stage == "rated" and paid <= now:
-        plan.stage, plan.late_at, plan.paid_at = "closed", late_at, paid
-    if plan.stage in ("accepted", "rated") and late and due <= now:
-        return None  # found late and still unpaid: not a state this path writes (the sweep would, tonight)
+        plan.stage, plan.paid_at = "closed", paid
     return plan
 
 
