@@ -158,6 +158,17 @@ def _rows(path, plan: PlannedDelivery, agency) -> tuple[str, dict[str, Any]]:
     return text, facts
 
 
+def _same(by_services: str, by_bulk: str) -> None:
+    """The rows are the same; if not, the difference is shown."""
+    if by_bulk != by_services:
+        import difflib
+
+        a = json.dumps(json.loads(by_services), indent=1, ensure_ascii=False).splitlines()
+        b = json.dumps(json.loads(by_bulk), indent=1, ensure_ascii=False).splitlines()
+        print("\n".join(difflib.unified_diff(a, b, "services", "bulk", lineterm="", n=4)))
+    assert by_bulk == by_services
+
+
 CASES = {
     "in service": {"stage": "in_service"},
     "accepted, the winner had confirmed": {"stage": "accepted", "confirmed": True},
@@ -201,13 +212,7 @@ def test_bulk_delivery_equals_the_services(case, django_capture_on_commit_callba
         assert bulked["ledger"], "an excellent or poor rating is a credit event"
     if options.get("rating") == "fair" and not options.get("late"):
         assert not bulked["ledger"]
-    if by_bulk != by_services:
-        import difflib
-
-        a = json.dumps(json.loads(by_services), indent=1, ensure_ascii=False).splitlines()
-        b = json.dumps(json.loads(by_bulk), indent=1, ensure_ascii=False).splitlines()
-        print("\n".join(difflib.unified_diff(a, b, "services", "bulk", lineterm="", n=4)))
-    assert by_bulk == by_services
+    _same(by_services, by_bulk)
 
 
 def test_bulk_delivery_takes_a_batch_to_its_stages_with_a_verified_ledger():
@@ -273,3 +278,44 @@ def test_delivery_plans_spread_over_a_year_fall_in_the_readme_shares():
     rated = sum(ratings.values())
     assert abs(ratings["excellent"] / rated - 0.45) < 0.03 and abs(ratings["poor"] / rated - 0.05) < 0.015
     assert 0.03 <= late / stages["closed"] <= 0.07
+
+
+def test_a_step_the_gate_refuses_goes_through_its_service(django_capture_on_commit_callbacks):
+    """The winner's term lapses before the buyer signs: the gate refuses the contract, the win is revoked
+    and the alternate steps up — written by ``contract_sign`` itself on both paths, row for row."""
+    from workflows.models import Membership
+
+    buyer = buyer_user()
+    project, pool = awarded_project("price", buyer=buyer)
+    winner, clerk = winner_of(project, pool)
+    plan = _plan(refetch(project), clerk, buyer, "in_service")
+    # Stored directly: a term that ends between the publicity's end and the signing (no sweep runs between).
+    lapse = (plan.signed_at - DAY).date()
+    assert lapse >= (plan.uploaded_at).date()
+    Membership.objects.filter(agency=winner.agency).update(term_until=lapse)
+    capture = django_capture_on_commit_callbacks
+
+    def services() -> None:
+        with time_machine.travel(plan.confirmed_at, tick=False), capture(execute=True):
+            assert award_services.winner_confirm(signup=refetch(winner), actor=clerk).ok
+        with time_machine.travel(plan.publicity_end_at, tick=False), capture(execute=True):
+            assert deadlines_sweep(plan.publicity_end_at)["publicity_ended"] == 1
+        engagement = Engagement.objects.get(project=project)
+        with time_machine.travel(plan.uploaded_at, tick=False):
+            engagement_services.contract_upload(
+                engagement=engagement, actor=clerk, file=ContentFile(PDF, CONTRACT_FILE)
+            )
+        with time_machine.travel(plan.signed_at, tick=False), capture(execute=True):
+            result = engagement_services.contract_sign(engagement=engagement, actor=buyer, amount=engagement.amount)
+            assert not result.ok and result.refusals
+
+    def bulk() -> None:
+        with capture(execute=True):
+            delivery_bulk([plan])
+
+    by_services, served = _rows(services, plan, winner.agency)
+    by_bulk, bulked = _rows(bulk, plan, winner.agency)
+
+    assert served == bulked
+    assert bulked["engagement"] == Engagement.State.TERMINATED and bulked["project"] == Project.State.AWARDED
+    _same(by_services, by_bulk)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -44,7 +44,7 @@ from typing import Any
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cms.models import NoticeRequest
@@ -221,6 +221,22 @@ def _at(moment: datetime.datetime):
     return time_machine.travel(moment, tick=False)
 
 
+@contextlib.contextmanager
+def _committed_at(moment: datetime.datetime) -> Iterator[None]:
+    """Run the services' own functions as their own transaction would, at ``moment``: what they hand to the
+    commit (a notice to publish, a notification) runs when they end, at that moment, not when the batch
+    commits at the present one."""
+    start = len(connection.run_on_commit)
+    with _at(moment):
+        yield
+        # What runs may hand on more (a notification, then its e-mail): until nothing is left.
+        while len(connection.run_on_commit) > start:
+            handed = connection.run_on_commit[start:]
+            del connection.run_on_commit[start:]
+            for entry in handed:  # (savepoint ids, the function, robust)
+                entry[1]()
+
+
 # --- the batch, step by step ----------------------------------------------------------------------------
 
 
@@ -230,7 +246,6 @@ class _Batch:
 
     plans: list[PlannedDelivery]
     subjects: dict[int, CreditSubject] = field(default_factory=dict)
-    notices: list[tuple[int, datetime.datetime]] = field(default_factory=list)
 
     def subject(self, agency) -> CreditSubject:
         if agency.pk not in self.subjects:
@@ -263,7 +278,7 @@ class _Batch:
     def leave(self, plan: PlannedDelivery, through_service: Callable[[], object], at: datetime.datetime) -> None:
         """A refused step goes through its service (refusal and consequences recorded); the project leaves."""
         # A service that refuses (as it would have the user) writes nothing more.
-        with _at(at), contextlib.suppress(ApplicationError):
+        with _committed_at(at), contextlib.suppress(ApplicationError):
             through_service()
         self.plans.remove(plan)
 
@@ -417,7 +432,6 @@ def _sign(batch: _Batch) -> None:
     for request, (_r, at) in zip(made, requests, strict=True):
         request.created_at = at
     _changed(made, ["created_at"])
-    batch.notices += [(r.pk, at) for r, (_r, at) in zip(made, requests, strict=True)]
 
 
 def _submit(batch: _Batch) -> None:
@@ -518,7 +532,7 @@ def _rate(batch: _Batch) -> None:
     writes.flush()
     _changed(rated, ["state"])
     for decision, subject, code in consequences:
-        with _at(decision.at):
+        with _committed_at(decision.at):
             decision_events_record(decision, subject=subject, source=Source.RATING, evidence={"project": code})
     # The project follows the rating (after the events, as in the service); one a consequence moved leaves.
     found = batch.projects(Project.State.ACCEPTED, "rated")
@@ -545,7 +559,7 @@ def _late(batch: _Batch) -> None:
         assert at is not None
         if at < payment.due_at:
             raise ValueError(f"{plan.project.code}: a payment is late only after {payment.due_at}")
-        with _at(at):
+        with _committed_at(at):
             payment_services.payment_late(payment, at)
 
 
@@ -584,28 +598,30 @@ def _pay(batch: _Batch) -> None:
     PaymentCommand.objects.bulk_create(commands, batch_size=DELIVERY_BATCH)
 
 
-def _batch_write(plans: list[PlannedDelivery]) -> list[tuple[int, datetime.datetime]]:
-    """Take one batch through every step its plans reach; return the contract notices' requests."""
+def _batch_write(plans: list[PlannedDelivery]) -> None:
+    """Take one batch through every step its plans reach, publishing the notices each step asked for."""
+    last = NoticeRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     batch = _Batch(list(plans))
     for step in (_confirm, _contracting, _upload, _sign, _submit, _accept, _rate, _late, _pay):
         step(batch)
-    return batch.notices
+        # As the notice task does when the step commits, at its moment: one request, one page (a request
+        # the services' own functions made was published when they "committed", and is left as it is).
+        for pk, at in list(NoticeRequest.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "created_at")):
+            with _at(at):
+                notice_request_publish(pk)
+            last = pk
 
 
 def delivery_bulk(
     plans: Iterable[PlannedDelivery], *, progress: Callable[[str], None] = lambda _m: None
 ) -> list[Project]:
-    """Take awarded projects through delivery in batches, then publish their contract notices."""
+    """Take awarded projects whose publicity has ended through delivery, a batch to a transaction."""
     plans = sorted(plans, key=lambda p: p.publicity_end_at)
     for plan in plans:
         plan.check()
     for start in range(0, len(plans), DELIVERY_BATCH):
         with transaction.atomic():
-            notices = _batch_write(plans[start : start + DELIVERY_BATCH])
-        # As the notice task does once the transaction commits: one request, one page.
-        for pk, at in notices:
-            with _at(at):
-                notice_request_publish(pk)
+            _batch_write(plans[start : start + DELIVERY_BATCH])
         progress(f"  delivery {min(start + DELIVERY_BATCH, len(plans))}/{len(plans)}")
     return list(Project.objects.filter(pk__in=[p.project.pk for p in plans]).order_by("pk"))
 
