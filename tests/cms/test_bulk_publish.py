@@ -29,8 +29,7 @@ from cms.models import NoticeIndexPage, NoticePage, NoticeRequest
 from cms.publishing import notice_index, notice_request_publish
 from marketplace import caching
 from tests.factories import AgencyFactory
-from tests.workflows.test_demo_bulk import snapshot
-from tests.workflows.test_demo_bulk_projects import KeepTimes, _sequences_rewind
+from tests.workflows.test_demo_bulk import KeepTimes, sequences_rewind, snapshot
 
 from .notices import credit_payload, project_payload
 
@@ -76,7 +75,7 @@ def _one_at_a_time(requests: list[tuple[int, datetime.datetime]]) -> list[int | 
 
 def _rows(path, requests: list[tuple[int, datetime.datetime]], agency) -> tuple[str, list[int | None]]:
     """Run ``path`` in a savepoint, read every row it added and the rows it updated, then roll it back."""
-    _sequences_rewind()
+    sequences_rewind()
     before = snapshot()
     version = caching._version_start(VERSION_KEY)
     with transaction.atomic():

@@ -32,8 +32,7 @@ from credit_rules.verify import ledger_verify
 from tests.factories.people import buyer_user
 from tests.factories.procurement import awarded_project, winner_of
 from tests.helpers import refetch
-from tests.workflows.test_demo_bulk import snapshot
-from tests.workflows.test_demo_bulk_projects import KeepTimes, _sequences_rewind
+from tests.workflows.test_demo_bulk import KeepTimes, sequences_rewind, snapshot
 from workflows.demo.bulk_delivery import CONTRACT_FILE, RESULT_FILE, PlannedDelivery, delivery_bulk
 from workflows.demo.year_steps import PDF
 from workflows.models import Engagement, Payment, Project, Rating, SignUp
@@ -126,7 +125,7 @@ def _files_remove(project: Project) -> None:
 
 def _rows(path, plan: PlannedDelivery, agency) -> tuple[str, dict[str, Any]]:
     """Run ``path`` in a savepoint, read every row it added, then roll it back."""
-    _sequences_rewind()
+    sequences_rewind()
     _files_remove(plan.project)
     before = snapshot()
     with transaction.atomic():

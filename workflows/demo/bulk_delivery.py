@@ -54,8 +54,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cms.bulk import notice_requests_publish_bulk
 from cms.models import NoticeRequest
-from cms.publishing import notice_request_publish
 from credit_rules import gate
 from credit_rules.gate import Decision
 from credit_rules.models import CreditSubject, DecisionRecord, Source
@@ -613,10 +613,10 @@ def _batch_write(plans: list[PlannedDelivery]) -> None:
         step(batch)
         # As the notice task does when the step commits, at its moment: one request, one page (a request
         # the services' own functions made was published when they "committed", and is left as it is).
-        for pk, at in list(NoticeRequest.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "created_at")):
-            with _at(at):
-                notice_request_publish(pk)
-            last = pk
+        asked = list(NoticeRequest.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "created_at"))
+        notice_requests_publish_bulk(asked)  # the publisher's rows, one request after another, in bulk
+        if asked:
+            last = asked[-1][0]
 
 
 def delivery_bulk(

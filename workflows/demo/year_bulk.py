@@ -8,12 +8,13 @@ members of its field (one for direct selection), the shares seeded so far, in bu
 - selecting: scored comparisons closed, awaiting the buyer's marks (1 %), and awarded: in publicity on
   the day, the winner mostly confirmed (4 %), both through ``bulk_selection`` after their sign-up closed;
 - cancelled by the buyer while open (5 %) and failed (流标) with too few sign-ups at the close (6 %),
-  at moments spread over the past year.
+  at moments spread over the past year;
+- awarded earlier in the year, publicity over (82 %), then taken through delivery by ``bulk_delivery``
+  as far as their dates allow by today: in service, accepted awaiting rating or payment, or closed.
 
 Every project is planned at its real moments (drafted, submitted, published, signed up for, closed,
 marked, awarded, confirmed, cancelled) and written as the services write it at each: a deadline the
-state rests on has passed, one still to come (publicity) has not. The later states (in service,
-accepted, closed) are still to come (see the README).
+state rests on has passed, one still to come (publicity) has not.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from marketplace.models import Agency, AgencyStaff, BuyerStaff, Qualification, Q
 from ..models import Membership, Project
 from ..services.periods import after_working_days
 from ..services.procurement.projects import Requirement
+from .bulk_delivery import CONTRACTED_SHARE, delivery_seed
 from .bulk_projects import PlannedProject, PlannedSignup, open_projects_bulk
 from .bulk_selection import PlannedCancel, PlannedClose, PlannedMark, cancel_bulk, selection_bulk
 from .year import Behaviour
@@ -53,6 +55,7 @@ PAST_MARKS = {
     "awarded": "【演示·公示中】",
     "cancelled": "【演示·已终止】",
     "failed": "【演示·流标】",
+    "delivered": "【演示·往期】",  # awarded earlier in the year: in service, accepted or closed by now
 }
 CANCEL_REASON = "项目所涉规划调整，采购需求取消。"
 
@@ -280,6 +283,16 @@ def past_projects_seed(agencies: int, *, rng: random.Random, progress: Callable[
         plan = planner.project(PAST_MARKS["failed"], method, published, bidders=bidders)
         opened.append((plan, partial(_close, closed)))
 
+    # Awarded earlier in the year, publicity long over: delivery takes them on (``delivery_seed``, below).
+    for _i in range(round(total * CONTRACTED_SHARE)):
+        method = planner.method()
+        published = now - datetime.timedelta(minutes=rng.randrange(21 * 24 * 60, 365 * 24 * 60))
+        closed = _deadline(published) + datetime.timedelta(minutes=rng.randrange(1, 15))
+        award_at = closed + datetime.timedelta(hours=rng.randrange(16, 30) if method == "scored" else 0)
+        confirms = award_at + datetime.timedelta(minutes=rng.randrange(30, 48 * 60))
+        plan = planner.project(PAST_MARKS["delivered"], method, published)
+        opened.append((plan, partial(_awarded, planner, plan, closed, award_at, confirms)))
+
     if not opened:
         return
     # ``open_projects_bulk`` writes the plans in the order they were drafted: its projects come back so.
@@ -291,3 +304,4 @@ def past_projects_seed(agencies: int, *, rng: random.Random, progress: Callable[
         steps.append(then(project))
     cancel_bulk([s for s in steps if isinstance(s, PlannedCancel)], progress=progress)
     selection_bulk([s for s in steps if isinstance(s, PlannedClose)], progress=progress)
+    delivery_seed(agencies, rng=rng, progress=progress)
