@@ -63,23 +63,23 @@ def main() -> None:
         print(f"awarded: {awarded}")
 
         publishing = [0.0]
-        publish = bulk_delivery.notice_request_publish
+        publish = bulk_delivery.notice_requests_publish_bulk
 
-        def timed_publish(pk: int):
+        def timed_publish(requests):
             began = time.monotonic()
             try:
-                return publish(pk)
+                return publish(requests)
             finally:
                 publishing[0] += time.monotonic() - began
 
-        bulk_delivery.notice_request_publish = timed_publish
+        bulk_delivery.notice_requests_publish_bulk = timed_publish
         import cProfile
 
         profile = cProfile.Profile() if args.profile else None
         started = time.monotonic()
         if profile:
             profile.enable()
-        taken = bulk_delivery.delivery_seed(10**9, rng=random.Random(2), progress=print)
+        taken = year_bulk.delivery_seed(10**9, rng=random.Random(2), progress=print)
         seconds = time.monotonic() - started
         if profile:
             profile.disable()

@@ -33,7 +33,8 @@ from tests.factories.people import buyer_user
 from tests.factories.procurement import awarded_project, winner_of
 from tests.helpers import refetch
 from tests.workflows.test_demo_bulk import KeepTimes, sequences_rewind, snapshot
-from workflows.demo.bulk_delivery import CONTRACT_FILE, RESULT_FILE, PlannedDelivery, delivery_bulk
+from workflows.demo.bulk_delivery import delivery_bulk
+from workflows.demo.delivery_plan import CONTRACT_FILE, RESULT_FILE, PlannedDelivery
 from workflows.demo.year_steps import PDF
 from workflows.models import Engagement, Payment, Project, Rating, SignUp
 from workflows.services.deadlines import deadlines_sweep
@@ -232,7 +233,7 @@ def test_bulk_delivery_takes_a_batch_to_its_stages_with_a_verified_ledger():
 
 
 def test_delivery_seed_takes_the_awarded_projects_through_delivery():
-    from workflows.demo.bulk_delivery import delivery_seed
+    from workflows.demo.year_bulk import delivery_seed
 
     buyer = buyer_user()
     for _ in range(3):
@@ -250,7 +251,7 @@ def test_delivery_seed_takes_the_awarded_projects_through_delivery():
 def test_delivery_plans_spread_over_a_year_fall_in_the_readme_shares():
     """Publicity ends spread over the year: in service 8 %, accepted (awaiting rating or payment) 5 %, the
     rest of those contracted closed; ratings 45 / 50 / 5 %, 5 % paid late (README, rounded)."""
-    from workflows.demo.bulk_delivery import delivery_plan
+    from workflows.demo.delivery_plan import delivery_plan
 
     rng, now = random.Random(7), datetime.datetime(2026, 12, 1, 10, tzinfo=datetime.UTC)
     stages: dict[str, int] = {}

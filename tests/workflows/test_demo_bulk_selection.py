@@ -32,8 +32,9 @@ from tests.factories.procurement import agencies
 from tests.workflows.test_demo_bulk import diff_print, rows_text, sequences_rewind, snapshot
 from tests.workflows.test_demo_bulk_projects import _plan
 from workflows import draw
+from workflows.demo.bulk_cancel import PlannedCancel, cancel_bulk
 from workflows.demo.bulk_projects import PlannedSignup, open_projects_bulk
-from workflows.demo.bulk_selection import PlannedCancel, PlannedClose, PlannedMark, cancel_bulk, selection_bulk
+from workflows.demo.bulk_selection import PlannedClose, PlannedMark, selection_bulk
 from workflows.models import Project, ProposalMark, SignUp, TransitionLog
 from workflows.services.deadlines import deadlines_sweep
 from workflows.services.procurement import award as award_services

@@ -39,31 +39,21 @@ compares every row either adds.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import random
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import partial
-from typing import Any
 
-import time_machine
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from cms.bulk import notice_requests_publish_bulk
 from cms.models import NoticeRequest
-from credit_rules import gate
-from credit_rules.gate import Decision
-from credit_rules.models import CreditSubject, DecisionRecord, Source
+from credit_rules.models import Source
 from credit_rules.policy import policy_at
-from credit_rules.services import subject_for_agency
-from marketplace.errors import ApplicationError
 
-from ..models import Engagement, Payment, PaymentCommand, Project, Rating, SignUp, TransitionLog
+from ..models import Engagement, Payment, PaymentCommand, Project, Rating, SignUp
 from ..selectors.facts import gate_facts
 from ..services.complaints.challenges import challenges_pending
 from ..services.credit.events import decision_events_record
@@ -72,224 +62,16 @@ from ..services.delivery import payments as payment_services
 from ..services.periods import after_days
 from ..services.procurement import award as award_services
 from ..services.procurement.notices import project_snapshot
-from ..services.transitions import target_label
-from .year_steps import MARKS, PDF
+from .delivery_batch import DELIVERY_BATCH, _at, _Batch, _changed, _committed_at, _Writes
+from .delivery_plan import (
+    CONTRACT_FILE,
+    RESULT_FILE,
+    PlannedDelivery,
+)
+from .year_steps import PDF
 
-# Projects per transaction: each batch commits every step of its projects together.
-DELIVERY_BATCH = 500
 
 # How far a planned project goes, in order.
-STAGES = ("in_service", "accepted", "rated", "closed")
-CONTRACT_FILE = "合同.pdf"
-RESULT_FILE = "成果.pdf"
-
-
-def rating_marks(rating: str, rng: random.Random) -> dict[str, int]:
-    """Five marks for an excellent, fair or poor rating, as the simulated year's buyers give them."""
-    low, high = MARKS[rating]
-    return {name: rng.randint(low, high) for name in Rating.MARKS}
-
-
-@dataclass
-class PlannedDelivery:
-    """An awarded project whose publicity has ended, how far it goes and when each party acts.
-
-    ``confirmed_at`` is when the winner confirms (before publicity ended; None if it has confirmed
-    already). ``late_at`` is when the payment sweep finds the payment past its due date (it is then
-    paid at ``paid_at``); None, paid on time. ``stage`` is where the project stops: ``in_service``,
-    ``accepted`` (awaiting rating and payment), ``rated`` (awaiting payment) or ``closed``.
-    """
-
-    project: Project
-    clerk: Any
-    officer: Any
-    stage: str
-    publicity_end_at: datetime.datetime
-    uploaded_at: datetime.datetime
-    signed_at: datetime.datetime
-    confirmed_at: datetime.datetime | None = None
-    submitted_at: datetime.datetime | None = None
-    accepted_at: datetime.datetime | None = None
-    rated_at: datetime.datetime | None = None
-    marks: dict[str, int] = field(default_factory=dict)
-    late_at: datetime.datetime | None = None
-    paid_at: datetime.datetime | None = None
-
-    def reaches(self, stage: str) -> bool:
-        return STAGES.index(self.stage) >= STAGES.index(stage)
-
-    @property
-    def payment_key(self) -> str:
-        """The idempotency key of the buyer's payment command."""
-        return f"seed-pay-{self.project.code}"
-
-    def check(self) -> None:
-        """The moments follow each other, and a stage has the moments it needs."""
-        if self.stage not in STAGES:
-            raise ValueError(f"unknown stage {self.stage!r}")
-        needed: list[datetime.datetime | None] = [self.publicity_end_at, self.uploaded_at, self.signed_at]
-        if self.reaches("accepted"):
-            needed += [self.submitted_at, self.accepted_at]
-        if self.reaches("rated"):
-            needed.append(self.rated_at)
-            if set(self.marks) != set(Rating.MARKS):
-                raise ValueError("a rating needs its five marks")
-        if self.reaches("closed"):
-            needed.append(self.paid_at)
-        if None in needed:
-            raise ValueError(f"stage {self.stage} lacks a moment")
-        moments = [
-            self.confirmed_at,
-            self.publicity_end_at,
-            self.uploaded_at,
-            self.signed_at,
-            self.submitted_at,
-            self.accepted_at,
-            self.rated_at,
-            self.late_at,
-            self.paid_at,
-        ]
-        present = [m for m in moments if m is not None]
-        if present != sorted(present):
-            raise ValueError("the plan's moments are out of order")
-
-
-# --- one transition, as the runner writes it ---------------------------------------------------------------
-
-
-class _Writes:
-    """The decision records and transition logs of one step of a batch, written together.
-
-    Each gated transition keeps its decision (``decision_record``) and names it on its log; the log of an
-    exempt transition has none. Logs are dated at the moment of the step, as the runner's are when the
-    clock stands there.
-    """
-
-    def __init__(self) -> None:
-        self.records: list[DecisionRecord] = []
-        self.logs: list[tuple[TransitionLog, DecisionRecord | None]] = []
-        self.types: dict[type, ContentType] = {}
-
-    def decide(
-        self, subject: CreditSubject, label: str, at: datetime.datetime, context: dict, obj, actor
-    ) -> tuple[Decision, DecisionRecord]:
-        decision = gate.evaluate(subject, label, at, context)
-        record = DecisionRecord(
-            at=decision.at,
-            subject_id=decision.subject_id,
-            transition=decision.transition,
-            target=target_label(obj),
-            allowed=decision.allowed,
-            reasons=[r.as_json() for r in decision.reasons],
-            measures=[m.as_json() for m in decision.measures],
-            inputs=decision.inputs,
-            policy_id=decision.policy_id,
-            actor=actor if getattr(actor, "pk", None) else None,
-        )
-        return decision, record
-
-    def run(self, obj, name: str, actor, moment: datetime.datetime, record: DecisionRecord | None = None, /, **params):
-        """Fire ``name`` on ``obj`` (with ``params``) in memory at ``moment``; keep its log and its decision."""
-        source = obj.state
-        getattr(obj, name)(**params)
-        model = type(obj)
-        if model not in self.types:
-            self.types[model] = ContentType.objects.get_for_model(model)
-        log = TransitionLog(
-            content_type=self.types[model],
-            object_id=obj.pk,
-            transition=name,
-            from_state=source,
-            to_state=obj.state,
-            outcome=TransitionLog.Outcome.DONE,
-            actor=actor if getattr(actor, "pk", None) else None,
-            note="",
-            at=moment,
-        )
-        if record is not None:
-            self.records.append(record)
-        self.logs.append((log, record))
-
-    def flush(self) -> None:
-        DecisionRecord.objects.bulk_create(self.records, batch_size=DELIVERY_BATCH)
-        for log, record in self.logs:
-            log.decision = record
-        TransitionLog.objects.bulk_create([log for log, _r in self.logs], batch_size=DELIVERY_BATCH)
-        self.records, self.logs = [], []
-
-
-def _changed(objs: list, fields: list[str]) -> None:
-    if objs:
-        type(objs[0]).objects.bulk_update(objs, fields, batch_size=DELIVERY_BATCH)
-
-
-def _at(moment: datetime.datetime):
-    """The clock at ``moment``, for the services' own functions that read it."""
-    return time_machine.travel(moment, tick=False)
-
-
-@contextlib.contextmanager
-def _committed_at(moment: datetime.datetime) -> Iterator[None]:
-    """Run the services' own functions as their own transaction would, at ``moment``: what they hand to the
-    commit (a notice to publish, a notification) runs when they end, at that moment, not when the batch
-    commits at the present one."""
-    start = len(connection.run_on_commit)
-    with _at(moment):
-        yield
-        # What runs may hand on more (a notification, then its e-mail): until nothing is left.
-        while len(connection.run_on_commit) > start:
-            handed = connection.run_on_commit[start:]
-            del connection.run_on_commit[start:]
-            for entry in handed:  # (savepoint ids, the function, robust)
-                entry[1]()
-
-
-# --- the batch, step by step ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Batch:
-    """The plans still on the bulk path, with their rows as the database now holds them."""
-
-    plans: list[PlannedDelivery]
-    subjects: dict[int, CreditSubject] = field(default_factory=dict)
-
-    def subject(self, agency) -> CreditSubject:
-        if agency.pk not in self.subjects:
-            self.subjects[agency.pk] = subject_for_agency(agency)
-        return self.subjects[agency.pk]
-
-    def reaching(self, stage: str) -> list[PlannedDelivery]:
-        return [p for p in self.plans if p.reaches(stage)]
-
-    def _keep(self, stage: str, found: dict[int, Any]) -> None:
-        """Plans reaching ``stage`` whose row a consequence moved elsewhere leave the path where they are."""
-        self.plans = [p for p in self.plans if not p.reaches(stage) or p.project.pk in found]
-
-    def projects(self, state: str, stage: str = "in_service") -> dict[int, Project]:
-        """The projects of the plans reaching ``stage`` that are in ``state``, by pk."""
-        rows = Project.objects.filter(pk__in=[p.project.pk for p in self.reaching(stage)], state=state)
-        found = {p.pk: p for p in rows.select_related("buyer", "category")}
-        self._keep(stage, found)
-        return found
-
-    def engagements(self, state: str, stage: str = "in_service") -> dict[int, Engagement]:
-        """The engagements of the plans reaching ``stage`` that are in ``state``, by project."""
-        rows = Engagement.objects.filter(project_id__in=[p.project.pk for p in self.reaching(stage)], state=state)
-        found = {
-            e.project_id: e for e in rows.select_related("agency", "signup", "project__buyer", "project__category")
-        }
-        self._keep(stage, found)
-        return found
-
-    def leave(self, plan: PlannedDelivery, through_service: Callable[[], object], at: datetime.datetime) -> None:
-        """A refused step goes through its service (refusal and consequences recorded); the project leaves."""
-        # A service that refuses (as it would have the user) writes nothing more.
-        with _committed_at(at), contextlib.suppress(ApplicationError):
-            through_service()
-        self.plans.remove(plan)
-
-
 def _confirm(batch: _Batch) -> None:
     """The winners that had not confirmed confirm (``winner_confirm``)."""
     plans = [p for p in batch.plans if p.confirmed_at is not None]
@@ -635,114 +417,6 @@ def delivery_bulk(
 
 # --- the scaled demo's year -----------------------------------------------------------------------------
 
+
 # Per agency: 104,000 projects a year per 100,000 agencies, 82 % of them contracted (in service 8 %,
 # accepted 5 %, closed 69 %: README, "A realistic year per agency").
-PROJECTS_PER_AGENCY = 1.04
-CONTRACTED_SHARE = 0.82
-
-
-def _days(rng: random.Random, low: float, high: float) -> datetime.timedelta:
-    return datetime.timedelta(days=rng.uniform(low, high))
-
-
-def delivery_plan(
-    project: Project, winner: SignUp, clerk, officer, *, now: datetime.datetime, rng: random.Random
-) -> PlannedDelivery | None:
-    """The project's year after its publicity, as far as it has got by ``now``; None if not yet contracted.
-
-    Each party acts after a while drawn as the simulated year's do (``year.Behaviour``): the winner
-    confirms during publicity, uploads the contract within days, the buyer signs; the result comes
-    before the service end, is accepted within days, rated within the window; the buyer pays before the
-    due date or, 5 % of the time, after it (the sweep finds it late the evening it falls due). The stage
-    is the last step whose moment has passed: so a project's stage follows from when its publicity
-    ended, and projects spread over the year are in service, accepted or closed in the README's shares
-    (days in the state ÷ 365).
-    """
-    from .year import Behaviour
-
-    behaviour = Behaviour()
-    assert project.publicity_ends_at is not None
-    confirmed = None
-    if winner.state == SignUp.State.SELECTED:
-        start = winner.selected_at or project.awarded_at or project.publicity_ends_at
-        confirmed = start + (project.publicity_ends_at - start) * rng.uniform(0.1, 0.9)
-    ended = project.publicity_ends_at + datetime.timedelta(minutes=rng.randrange(1, 600))
-    uploaded = ended + _days(rng, 0.5, 3)
-    signed = uploaded + _days(rng, 0.1, 2)
-    if signed > now:
-        return None
-    submitted = signed + datetime.timedelta(days=project.service_days) * rng.uniform(0.7, 0.98)
-    accepted = submitted + _days(rng, 0.2, 5)
-    rated = accepted + _days(rng, 0.1, project.rating_days * 0.9)
-    due = after_days(accepted, project.payment_days)
-    late = rng.random() < behaviour.pays_late
-    late_at = due + _days(rng, 0.01, 0.5) if late else None
-    paid = due + _days(rng, 3, 30) if late else rated + (due - rated) * rng.uniform(0.2, 0.95)
-    rating = rng.choices([k for k, _w in behaviour.rating], [w for _k, w in behaviour.rating])[0]
-    plan = PlannedDelivery(
-        project=project,
-        clerk=clerk,
-        officer=officer,
-        stage="in_service",
-        confirmed_at=confirmed,
-        publicity_end_at=ended,
-        uploaded_at=uploaded,
-        signed_at=signed,
-    )
-    if accepted <= now:
-        plan.stage, plan.submitted_at, plan.accepted_at = "accepted", submitted, accepted
-    if plan.stage == "accepted" and rated <= now:
-        plan.stage, plan.rated_at, plan.marks = "rated", rated, rating_marks(rating, rng)
-    if plan.stage == "rated" and late_at and late_at <= now:
-        plan.late_at = late_at  # found late by the sweep, paid later (or not yet)
-    if plan.stage == "rated" and paid <= now:
-        plan.stage, plan.paid_at = "closed", paid
-    return plan
-
-
-def delivery_seed(agencies: int, *, rng: random.Random, progress: Callable[[str], None]) -> int:
-    """Take the awarded projects whose publicity has ended through delivery, for a year of ``agencies``
-    agencies (82 % of 1.04 projects an agency at most); returns how many it took.
-
-    It works on the awarded projects already in the database (``bulk_selection`` seeds them; it creates
-    none), so it is idempotent: a project it took is no longer awarded. One whose winner has no clerk or
-    whose buyer has no officer, or that a pending challenge holds, is left as it is.
-    """
-    from django.db.models import Exists, OuterRef
-
-    from marketplace.models import AgencyStaff, BuyerStaff
-
-    from ..models import Challenge
-
-    now = timezone.now()
-    pending = Challenge.objects.filter(project=OuterRef("pk"), state__in=Challenge.PENDING)
-    candidates = list(
-        Project.objects.filter(state=Project.State.AWARDED, publicity_ends_at__lte=now)
-        .exclude(Exists(pending))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    limit = round(agencies * PROJECTS_PER_AGENCY * CONTRACTED_SHARE)
-    chosen = sorted(rng.sample(candidates, k=min(limit, len(candidates))))
-    projects = Project.objects.filter(pk__in=chosen).select_related("buyer").order_by("pk")
-    winners = {
-        s.project_id: s
-        for s in SignUp.objects.filter(
-            project_id__in=chosen, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED]
-        ).select_related("agency")
-    }
-    # The first admin (else the first member of staff) acts for its organisation: later rows give way.
-    staff = AgencyStaff.objects.filter(agency_id__in=[w.agency_id for w in winners.values()])
-    clerks = {s.agency_id: s.user for s in reversed(staff.order_by("-is_admin", "pk").select_related("user"))}
-    units = BuyerStaff.objects.filter(unit_id__in=[p.buyer_id for p in projects])
-    officers = {s.unit_id: s.user for s in reversed(units.order_by("-is_admin", "pk").select_related("user"))}
-    plans = []
-    for project in projects:
-        winner = winners.get(project.pk)
-        if winner is None or winner.agency_id not in clerks or project.buyer_id not in officers:
-            continue
-        plan = delivery_plan(project, winner, clerks[winner.agency_id], officers[project.buyer_id], now=now, rng=rng)
-        if plan is not None:
-            plans.append(plan)
-    delivery_bulk(plans, progress=progress)
-    return len(plans)

@@ -17,8 +17,7 @@ runs, per method:
   result notice's request with the service's payload (``notices.result_payload``);
 - optionally the winner's confirmation (``award.winner_confirm``: its ``signup.confirm`` decision, by the
   clerk who signed up), still within publicity;
-- and, apart, the buyer cancelling a project while it is open (``projects.project_cancel``) with its
-  termination notice.
+- (the buyer cancelling a project while it is open is ``bulk_cancel``, which shares its notice requests).
 
 Every gate decision is the real gate's (``gate.evaluate`` with the facts ``signup_context`` gives the
 services). A project any decision refuses is left to the services themselves, at its moments, after the
@@ -90,16 +89,6 @@ class PlannedClose:
     marks: list[PlannedMark] = field(default_factory=list)
     finished_at: datetime.datetime | None = None
     confirmed_at: datetime.datetime | None = None
-
-
-@dataclass(frozen=True)
-class PlannedCancel:
-    """The buyer's officer ``actor`` ends an open project at ``at`` with ``reason`` (published)."""
-
-    project: Project
-    actor: Any
-    reason: str
-    at: datetime.datetime
 
 
 @dataclass
@@ -285,7 +274,7 @@ def _logs(closings: list[_Closing], selects: dict[int, DecisionRecord], admits: 
     return logs
 
 
-def _requests(items: list[tuple[str, str, dict, datetime.datetime]]) -> list[tuple[int, datetime.datetime]]:
+def notice_requests_add(items: list[tuple[str, str, dict, datetime.datetime]]) -> list[tuple[int, datetime.datetime]]:
     """Notice requests as ``notice_request`` makes them, dated when they were asked for; their ids and moments."""
     requests = NoticeRequest.objects.bulk_create(
         [
@@ -393,7 +382,7 @@ def _batch_close(
         assert c.winner is not None and c.award_at is not None
         # As ``winner_select`` asks once the award commits: the winner is told to confirm.
         after.append((c.award_at, partial(notification_event_send, "win", c.winner.pk)))
-    after += [(at, pk) for pk, at in _requests(items)]
+    after += [(at, pk) for pk, at in notice_requests_add(items)]
     after += [(c.plan.confirmed_at, _confirm_left(c)) for c in awarding if c.plan.confirmed_at and c.confirm is None]
     return after, left
 
@@ -450,33 +439,3 @@ def selection_bulk(plans: Iterable[PlannedClose], *, progress: Callable[[str], N
         for plan in left:
             _through_services(plan)
         progress(f"  closed projects {min(start + SELECTION_BATCH, len(plans))}/{len(plans)}")
-
-
-def cancel_bulk(plans: Iterable[PlannedCancel], *, progress: Callable[[str], None] = lambda _m: None) -> None:
-    """The buyers end open projects (``project_cancel``) in batches, then their termination notices are published."""
-    plans = sorted(plans, key=lambda p: p.at)
-    project_type = ContentType.objects.get_for_model(Project)
-    for start in range(0, len(plans), SELECTION_BATCH):
-        batch = plans[start : start + SELECTION_BATCH]
-        with transaction.atomic():
-            projects = {
-                p.pk: p
-                for p in Project.objects.filter(pk__in=[plan.project.pk for plan in batch]).select_related(
-                    "category", "buyer"
-                )
-            }
-            logs, items = [], []
-            for plan in batch:
-                project = projects[plan.project.pk]
-                if not project.published_at or not plan.reason.strip():
-                    raise ValueError(f"{project.code}: only a published project is cancelled, with a reason")
-                source = project.state
-                project.cancel(at=plan.at, reason=plan.reason)
-                logs.append(log_row(project_type, project.pk, "cancel", source, project.state, plan.actor, plan.at))
-                payload = termination_payload(project, plan.reason, "终止")
-                items.append(("termination", f"project:{project.code}:termination", payload, plan.at))
-            Project.objects.bulk_update(list(projects.values()), ["state", "closed_at", "cancel_reason"])
-            TransitionLog.objects.bulk_create(logs, batch_size=SELECTION_BATCH)
-            published = _requests(items)
-        notice_requests_publish_bulk(published)
-        progress(f"  cancelled projects {min(start + SELECTION_BATCH, len(plans))}/{len(plans)}")

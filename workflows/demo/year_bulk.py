@@ -33,12 +33,14 @@ from django.utils import timezone
 
 from marketplace.models import Agency, AgencyStaff, BuyerStaff, Qualification, QualificationLevel, ServiceCategory
 
-from ..models import Membership, Project
+from ..models import Challenge, Membership, Project, SignUp
 from ..services.periods import after_working_days
 from ..services.procurement.projects import Requirement
-from .bulk_delivery import CONTRACTED_SHARE, delivery_seed
+from .bulk_cancel import PlannedCancel, cancel_bulk
+from .bulk_delivery import delivery_bulk
 from .bulk_projects import PlannedProject, PlannedSignup, open_projects_bulk
-from .bulk_selection import PlannedCancel, PlannedClose, PlannedMark, cancel_bulk, selection_bulk
+from .bulk_selection import PlannedClose, PlannedMark, selection_bulk
+from .delivery_plan import CONTRACTED_SHARE, delivery_plan
 from .year import Behaviour
 
 # Per agency: 104,000 projects a year per 100,000 agencies; the shares of them in each state on the day.
@@ -305,3 +307,45 @@ def past_projects_seed(agencies: int, *, rng: random.Random, progress: Callable[
     cancel_bulk([s for s in steps if isinstance(s, PlannedCancel)], progress=progress)
     selection_bulk([s for s in steps if isinstance(s, PlannedClose)], progress=progress)
     delivery_seed(agencies, rng=rng, progress=progress)
+
+
+def delivery_seed(agencies: int, *, rng: random.Random, progress: Callable[[str], None]) -> int:
+    """Take the awarded projects whose publicity has ended through delivery, for a year of ``agencies``
+    agencies (82 % of 1.04 projects an agency at most); returns how many it took.
+
+    It works on the awarded projects already in the database (``bulk_selection`` seeds them; it creates
+    none), so it is idempotent: a project it took is no longer awarded. One whose winner has no clerk or
+    whose buyer has no officer, or that a pending challenge holds, is left as it is.
+    """
+    now = timezone.now()
+    pending = Challenge.objects.filter(project=OuterRef("pk"), state__in=Challenge.PENDING)
+    candidates = list(
+        Project.objects.filter(state=Project.State.AWARDED, publicity_ends_at__lte=now)
+        .exclude(Exists(pending))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    limit = round(agencies * PROJECTS_PER_AGENCY * CONTRACTED_SHARE)
+    chosen = sorted(rng.sample(candidates, k=min(limit, len(candidates))))
+    projects = Project.objects.filter(pk__in=chosen).select_related("buyer").order_by("pk")
+    winners = {
+        s.project_id: s
+        for s in SignUp.objects.filter(
+            project_id__in=chosen, state__in=[SignUp.State.SELECTED, SignUp.State.CONFIRMED]
+        ).select_related("agency")
+    }
+    # The first admin (else the first member of staff) acts for its organisation: later rows give way.
+    staff = AgencyStaff.objects.filter(agency_id__in=[w.agency_id for w in winners.values()])
+    clerks = {s.agency_id: s.user for s in reversed(staff.order_by("-is_admin", "pk").select_related("user"))}
+    units = BuyerStaff.objects.filter(unit_id__in=[p.buyer_id for p in projects])
+    officers = {s.unit_id: s.user for s in reversed(units.order_by("-is_admin", "pk").select_related("user"))}
+    plans = []
+    for project in projects:
+        winner = winners.get(project.pk)
+        if winner is None or winner.agency_id not in clerks or project.buyer_id not in officers:
+            continue
+        plan = delivery_plan(project, winner, clerks[winner.agency_id], officers[project.buyer_id], now=now, rng=rng)
+        if plan is not None:
+            plans.append(plan)
+    delivery_bulk(plans, progress=progress)
+    return len(plans)
