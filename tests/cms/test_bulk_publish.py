@@ -13,9 +13,7 @@ the search entries' vectors (their plain-text columns are compared).
 from __future__ import annotations
 
 import datetime
-import difflib
 import json
-from typing import Any
 
 import pytest
 import time_machine
@@ -29,7 +27,7 @@ from cms.models import NoticeIndexPage, NoticePage, NoticeRequest
 from cms.publishing import notice_index, notice_request_publish
 from marketplace import caching
 from tests.factories import AgencyFactory
-from tests.workflows.test_demo_bulk import KeepTimes, sequences_rewind, snapshot
+from tests.workflows.test_demo_bulk import diff_print, rows_text, sequences_rewind, snapshot
 
 from .notices import credit_payload, project_payload
 
@@ -81,34 +79,15 @@ def _rows(path, requests: list[tuple[int, datetime.datetime]], agency) -> tuple[
     with transaction.atomic():
         page_ids = path(requests)
         assert caching._version_start(VERSION_KEY) > version  # the cached notice pages were dropped
-        normaliser = KeepTimes(before, agency)
-        rows: dict[str, Any] = normaliser.rows()
-        rows["updated cms_noticerequest"] = [
-            normaliser.row(NoticeRequest, values)
-            for values in NoticeRequest.objects.filter(pk__in=[pk for pk, _at in requests]).order_by("pk").values()
-        ]
-        rows["updated notice index"] = [
-            normaliser.row(Page, values) for values in Page.objects.filter(pk=notice_index().pk).values()
-        ]
-        # On PostgreSQL the search vectors are derived from the entries' texts (title_text, body_text, compared).
-        for entry in rows.get("wagtailsearch_indexentry", []):
-            for column in ("title", "body", "autocomplete"):
-                if column in entry and not isinstance(entry[column], str):
-                    assert entry[column], f"the notice's {column} vector is empty"
-                    entry[column] = "<tsvector>"
-        text = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
-        # Wagtail gives every new page a random translation key (uuid4), on the page and in its revision.
-        for page in rows.get("wagtailcore_page", []):
-            text = text.replace(str(page["translation_key"]), "<uuid4>")
+        # The requests and the notice index are updated, not added: compared as they now are.
+        requests_now = NoticeRequest.objects.filter(pk__in=[pk for pk, _at in requests]).order_by("pk")
+        text = rows_text(before, agency, [*requests_now, Page.objects.get(pk=notice_index().pk)])
         transaction.set_rollback(True)
     return text, page_ids
 
 
 def _assert_same(by_bulk: str, by_one: str) -> None:
-    if by_bulk != by_one:
-        a = json.dumps(json.loads(by_one), indent=1, ensure_ascii=False).splitlines()
-        b = json.dumps(json.loads(by_bulk), indent=1, ensure_ascii=False).splitlines()
-        print("\n".join(difflib.unified_diff(a, b, "one at a time", "bulk", lineterm="", n=4)))
+    diff_print(by_one, by_bulk)
     assert by_bulk == by_one
 
 

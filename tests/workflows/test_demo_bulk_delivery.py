@@ -15,7 +15,6 @@ ledger's hash chains must verify after the bulk path.
 from __future__ import annotations
 
 import datetime
-import json
 import random
 import shutil
 from pathlib import Path
@@ -32,7 +31,7 @@ from credit_rules.verify import ledger_verify
 from tests.factories.people import buyer_user
 from tests.factories.procurement import awarded_project, winner_of
 from tests.helpers import refetch
-from tests.workflows.test_demo_bulk import KeepTimes, sequences_rewind, snapshot
+from tests.workflows.test_demo_bulk import diff_print, rows_text, sequences_rewind, snapshot
 from workflows.demo.bulk_delivery import delivery_bulk
 from workflows.demo.delivery_plan import CONTRACT_FILE, RESULT_FILE, PlannedDelivery
 from workflows.demo.year_steps import PDF
@@ -142,17 +141,7 @@ def _rows(path, plan: PlannedDelivery, agency) -> tuple[str, dict[str, Any]]:
             ),
             "verified": ledger_verify().ok,
         }
-        rows = KeepTimes(before, agency).rows()
-        # On PostgreSQL the notice's search vectors are derived from its texts, compared with the rows.
-        for entry in rows.get("wagtailsearch_indexentry", []):
-            for column in ("title", "body", "autocomplete"):
-                if column in entry:
-                    assert entry[column], f"the notice's {column} vector is empty"
-                    entry[column] = "<tsvector>"
-        text = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
-        # Wagtail gives every new page a random translation key (uuid4), on the page and in its revision.
-        for page in rows.get("wagtailcore_page", []):
-            text = text.replace(str(page["translation_key"]), "<uuid4>")
+        text = rows_text(before, agency)
         transaction.set_rollback(True)
     _files_remove(plan.project)
     return text, facts
@@ -160,12 +149,7 @@ def _rows(path, plan: PlannedDelivery, agency) -> tuple[str, dict[str, Any]]:
 
 def _same(by_services: str, by_bulk: str) -> None:
     """The rows are the same; if not, the difference is shown."""
-    if by_bulk != by_services:
-        import difflib
-
-        a = json.dumps(json.loads(by_services), indent=1, ensure_ascii=False).splitlines()
-        b = json.dumps(json.loads(by_bulk), indent=1, ensure_ascii=False).splitlines()
-        print("\n".join(difflib.unified_diff(a, b, "services", "bulk", lineterm="", n=4)))
+    diff_print(by_services, by_bulk)
     assert by_bulk == by_services
 
 

@@ -16,7 +16,7 @@ from django.db import connection
 from credit_rules import gate
 from credit_rules.gate import Decision
 from credit_rules.models import CreditSubject, DecisionRecord
-from credit_rules.services import subject_for_agency
+from credit_rules.services import decision_row, subject_for_agency
 from marketplace.errors import ApplicationError
 
 from ..models import Engagement, Project, TransitionLog
@@ -44,18 +44,7 @@ class _Writes:
         self, subject: CreditSubject, label: str, at: datetime.datetime, context: dict, obj, actor
     ) -> tuple[Decision, DecisionRecord]:
         decision = gate.evaluate(subject, label, at, context)
-        record = DecisionRecord(
-            at=decision.at,
-            subject_id=decision.subject_id,
-            transition=decision.transition,
-            target=target_label(obj),
-            allowed=decision.allowed,
-            reasons=[r.as_json() for r in decision.reasons],
-            measures=[m.as_json() for m in decision.measures],
-            inputs=decision.inputs,
-            policy_id=decision.policy_id,
-            actor=actor if getattr(actor, "pk", None) else None,
-        )
+        record = decision_row(decision=decision, target=target_label(obj), actor=actor)
         return decision, record
 
     def run(self, obj, name: str, actor, moment: datetime.datetime, record: DecisionRecord | None = None, /, **params):
