@@ -100,17 +100,23 @@ def notice_pages_import(notices: Iterable[ImportedNotice], *, index_for_search: 
     created = Page.objects.bulk_create([_page_row(p, base_fields) for p in pages], batch_size=1000)
     for page, row in zip(pages, created, strict=True):
         page.pk = page.page_ptr_id = row.pk
+    _notice_rows_insert(pages)
+    Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
+    if index_for_search:
+        get_search_backend().add_bulk(NoticePage, pages)
+    notice_cache_bump()
+    return [p.pk for p in pages]
+
+
+def _notice_rows_insert(pages: list[NoticePage]) -> None:
+    """The ``cms_noticepage`` rows of pages whose base rows exist: one ``executemany`` (Django cannot
+    bulk-create a multi-table child)."""
     local = NoticePage._meta.local_concrete_fields
     table = connection.ops.quote_name(NoticePage._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in local)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(local))})"
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in local] for p in pages])
-    Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
-    if index_for_search:
-        get_search_backend().add_bulk(NoticePage, pages)
-    notice_cache_bump()
-    return [p.pk for p in pages]
 
 
 def _page_row(page: NoticePage, fields) -> Page:
@@ -198,12 +204,7 @@ def _run_publish(run: list[tuple[NoticeRequest, datetime.datetime]]) -> list[int
     for page, revision in zip(pages, revisions, strict=True):
         page.latest_revision_id = page.live_revision_id = revision.pk
     _rows_update(Page, ["latest_revision", "live_revision"], pages)
-    local = NoticePage._meta.local_concrete_fields
-    table = connection.ops.quote_name(NoticePage._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in local)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(local))})"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in local] for p in pages])
+    _notice_rows_insert(pages)
     # add_child logs the creation, publishing logs the publication with its revision.
     PageLogEntry.objects.bulk_create(
         [
