@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -265,3 +265,21 @@ SVG = "{http://www.w3.org/2000/svg}"
 def svg_bars(root) -> list:
     """The bars of a chart drawn by workflows.charts: the ``rect`` elements carrying a value."""
     return [r for r in root.iter(f"{SVG}rect") if "data-value" in r.attrib]
+
+
+def explained(call: Callable[[], M]) -> tuple[M, list[str]]:
+    """What ``call`` returns, and PostgreSQL's EXPLAIN ANALYZE of every query it ran, in order."""
+    run: list[tuple[str, Any]] = []
+
+    def capture(execute, sql, params, many, context):
+        run.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = call()
+    plans = []
+    with connection.cursor() as cursor:
+        for sql, params in run:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) {sql}", params)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return result, plans

@@ -19,6 +19,7 @@ from marketplace import paging
 from marketplace.models import BuyerUnit, ServiceCategory
 from marketplace.validators import org_code_for_serial, uscc_build
 from tests.factories import AgencyFactory, buyer_user
+from tests.helpers import explained
 from workflows.models import Project
 from workflows.selectors.public import ProjectFilters, project_list_for_search
 
@@ -82,21 +83,12 @@ def _bulk_year() -> BuyerUnit:
 
 def _plans(make_queryset) -> str:
     """EXPLAIN ANALYZE of every query making and reading the first page runs."""
-    run: list[tuple[str, tuple]] = []
 
-    def capture(execute, sql, params, many, context):
-        run.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
+    def first_page():
         page = paging.CappedPaginator(make_queryset(), 20).page(1)
-        list(page.object_list)
-    plans = []
-    with connection.cursor() as cursor:
-        for sql, params in run:
-            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) {sql}", params)
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
-    return "\n\n".join(plans)
+        return list(page.object_list)
+
+    return "\n\n".join(explained(first_page)[1])
 
 
 @pytest.mark.postgres

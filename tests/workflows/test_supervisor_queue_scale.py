@@ -16,6 +16,7 @@ from django.utils import timezone
 from marketplace.models import Agency, SupervisorProfile
 from marketplace.validators import org_code_for_serial, uscc_build
 from tests.factories import AgencyFactory, supervisor_user
+from tests.helpers import explained
 from workflows.models import Membership
 from workflows.selectors.supervisor import supervisor_queue
 from workflows.selectors.workspace import header_counts_for_user
@@ -65,32 +66,14 @@ def _bulk_members() -> None:
             cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
-def _plans(call) -> list[str]:
-    """EXPLAIN ANALYZE of every query ``call`` runs."""
-    run: list[tuple[str, tuple]] = []
-
-    def capture(execute, sql, params, many, context):
-        run.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        result = call()
-    plans = []
-    with connection.cursor() as cursor:
-        for sql, params in run:
-            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) {sql}", params)
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
-    return [result, plans]
-
-
 @pytest.mark.postgres
 def test_the_renewals_due_are_found_by_the_term_index_not_by_reading_every_membership():
     _bulk_members()
     user = supervisor_user()
     profile = SupervisorProfile.objects.get(user=user)
 
-    queue, queue_plans = _plans(lambda: supervisor_queue(profile))
-    counts, count_plans = _plans(lambda: header_counts_for_user(user))
+    queue, queue_plans = explained(lambda: supervisor_queue(profile))
+    counts, count_plans = explained(lambda: header_counts_for_user(user))
 
     # the queue lists exactly the terms ending within the notice period and the renewals asked for
     assert len(queue.renewals) == DUE + ASKED
