@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("workflows.urls")),
     path("", include("credit_rules.urls")),
+    path("", include("opendata.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "credit_rules",
     "workflows",
     "cms",
+    "opendata",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

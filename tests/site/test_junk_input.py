@@ -410,7 +410,7 @@ def data_for(form: Form) -> st.SearchStrategy[dict]:
 
 # --- what a refusal must leave as it was -----------------------------------------------------------------------
 
-APPS = ("marketplace", "workflows", "credit_rules", "cms")
+APPS = ("marketplace", "workflows", "credit_rules", "cms", "opendata")
 # Rows a refusal legitimately writes, counted apart: the transition runner logs a refused attempt
 # (TransitionLog, outcome refused_*) and keeps the gate's refusal (DecisionRecord, allowed=False) by design
 # (docs/architecture.md, "A transition"). Only done transitions and allowing decisions count as writes.

@@ -1,0 +1,1 @@
+"""Open data and integration: the REST API, OCDS releases, downloads and the credit exchange."""
