@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 from faker import Faker
 
+from marketplace.dbops import planner_statistics_refresh
 from marketplace.models import Agency
 
 from .agencies import agencies_seed
@@ -59,6 +60,8 @@ def _seed(scale: int, progress: Callable[[str], None]) -> list[DemoLogin]:
         # What supervisors found in that year; the agencies whose logins the demo prints keep their stories.
         demo_agencies = [agency.pk for _u, agency, _user in accounts] + [a.pk for _u, a, _n in pool_logins()]
         credit_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2028), spare=demo_agencies, progress=progress)
+    # Rows written in bulk: the planner must learn the tables' new sizes before the first page is served.
+    planner_statistics_refresh()
     notes = {username: note for username, _field, note in SCENARIOS}
     agency_logins = [
         DemoLogin("中介机构 Agency", username, f"{agency.name} — {notes[username]}")

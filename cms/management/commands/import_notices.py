@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cms.bulk import ImportedNotice, notice_pages_import
 from cms.models import NoticePage, NoticeRequest
+from marketplace.dbops import planner_statistics_refresh
 
 
 def _notice(position: int, row: Any) -> ImportedNotice:
@@ -67,4 +68,5 @@ class Command(BaseCommand):
         known = set(NoticePage.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
         fresh = [n for n in notices if n.source_key not in known]
         notice_pages_import(fresh)
+        planner_statistics_refresh()  # pages written in bulk: the planner learns the tables' new sizes
         self.stdout.write(f"{len(fresh)} notices imported, {len(known)} already here.")
