@@ -34,6 +34,11 @@ class NoticeFilters:
     uscc: str = ""
     archive: bool = False
 
+    @property
+    def unfiltered(self) -> bool:
+        """The active list of a type (or of all), as its tab counts it: no search, dates, USCC or archive."""
+        return not (self.q or self.date_from or self.date_to or self.uscc or self.archive)
+
     def key(self) -> list:
         """The filters as plain values, for a cache key."""
         return [self.kind, self.q, self.date_from, self.date_to, self.uscc, self.archive]

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -46,15 +47,25 @@ def _query(filters: NoticeFilters, page: int | None = None) -> str:
     return f"?{encoded}" if encoded else ""
 
 
+def _tab_counts() -> dict[str, int]:
+    """The tabs' counts, once per notice version and day (a notice leaves the active lists at its date's end):
+    counted afresh for every page of every filter, they read every notice (20 ms at 4,400 notices, growing)."""
+    return cached("tab-counts", [timezone.localdate().isoformat()], notice_counts_for_tabs)
+
+
 def _results_html(request: HttpRequest, filters: NoticeFilters, page_number: str) -> str:
     """Tabs, the page of notices and the page links, rendered for the cache."""
-    counts = notice_counts_for_tabs()
+    counts = _tab_counts()
     tabs = [{"kind": "", "label": _("全部公告"), "count": counts[""], "url": _list_url("")}]
     tabs += [
         {"kind": kind, "label": label, "count": counts.get(kind, 0), "url": _list_url(kind)}
         for kind, label in NoticeRequest.Kind.choices
     ]
-    page = Paginator(notice_list_for_public(filters), PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(notice_list_for_public(filters), PAGE_SIZE)
+    if filters.unfiltered:
+        # An active list by type alone holds exactly its tab's count: no second count of every notice.
+        paginator.count = counts[filters.kind]
+    page = paginator.get_page(page_number)
     base = _list_url(filters.kind)
     context = {
         "filters": filters,

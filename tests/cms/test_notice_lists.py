@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -263,6 +265,28 @@ def test_a_cached_list_costs_no_query(client, django_assert_num_queries):
     # then rendering it again asks the database nothing
     with django_assert_num_queries(0):
         assert client.get(reverse("notice-list")).status_code == 200
+
+
+def test_the_tab_counts_are_counted_once_per_notice_version(client):
+    # given the first page of the list rendered, and a second notice kind to click
+    import_many(25)
+    publish("warning")
+    client.get(reverse("notice-list"))
+
+    # when the second page and the warnings' tab are opened (each a fragment not yet cached)
+    with CaptureQueriesContext(connection) as later:
+        second = client.get(reverse("notice-list"), {"page": "2"})
+        warnings = client.get(reverse("notice-list-kind", kwargs={"kind": "warning"}))
+
+    # then neither counts the notices again, and the pages still say how many there are
+    counting = [q["sql"] for q in later.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counting == []
+    assert "共 26 条公告" in second.content.decode()
+    assert "共 26 条公告" in warnings.content.decode()
+
+    # and a notice published afterwards is counted on the next request
+    publish("warning")
+    assert "共 27 条公告" in client.get(reverse("notice-list-kind", kwargs={"kind": "warning"})).content.decode()
 
 
 def test_the_notice_index_page_serves_the_same_list():
