@@ -19,6 +19,7 @@ from marketplace.models import Agency
 
 from .agencies import agencies_seed
 from .bulk import members_bulk_admit
+from .bulk_buyers import buyer_units_seed
 from .identity import identities_verify
 from .people import DEMO_PASSWORD, DemoLogin, buyers_seed, officials_seed
 from .projects import pool_logins, projects_seed
@@ -55,6 +56,7 @@ def _seed(scale: int, progress: Callable[[str], None]) -> list[DemoLogin]:
     projects_seed(password=DEMO_PASSWORD, progress=progress)
     if scale > 1:
         # The year in proportion to the agencies (README): for benchmarks; make demo keeps its own stories.
+        buyer_units_seed(AGENCIES_PER_SCALE * scale, fake, progress=progress)
         open_projects_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2026), progress=progress)
         past_projects_seed(AGENCIES_PER_SCALE * scale, rng=random.Random(2027), progress=progress)
         # What supervisors found in that year; the agencies whose logins the demo prints keep their stories.
