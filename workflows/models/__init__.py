@@ -10,6 +10,7 @@ from .clock import DemoClockStep
 from .complaints import Challenge, ServiceComplaint
 from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
+from .dormancy import DormancyPrompt
 from .identity import LEGACY_METHOD, IdentityVerification
 from .log import TransitionLog
 from .membership import Membership
@@ -24,6 +25,7 @@ __all__ = [
     "CodeCounter",
     "CreditCase",
     "DemoClockStep",
+    "DormancyPrompt",
     "Engagement",
     "IdentityVerification",
     "LEGACY_METHOD",
