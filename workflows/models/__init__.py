@@ -16,6 +16,7 @@ from .log import TransitionLog
 from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
 from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification
+from .reports import MonthlyReport
 from .selection import ProposalMark, SignUp
 from .uploads import contract_upload_to, evidence_upload_to
 
@@ -30,6 +31,7 @@ __all__ = [
     "IdentityVerification",
     "LEGACY_METHOD",
     "Membership",
+    "MonthlyReport",
     "Notification",
     "NotificationDelivery",
     "NotificationPreference",
