@@ -218,6 +218,8 @@ class PolicyVersionAdmin(CreditOfficeWrites, admin.ModelAdmin):
                     "buyer_acceptance_days",
                     "buyer_contract_grace_days",
                     "term_notice_days",
+                    "zombie_months",
+                    "zombie_prompt_days",
                 ]
             },
         ),

@@ -143,6 +143,8 @@ class PolicyVersion(models.Model):
     )
     buyer_failures_window_months = models.PositiveSmallIntegerField(_("政务失信累计期（月）"), default=12)
     term_notice_days = models.PositiveSmallIntegerField(_("入驻有效期届满前提醒（日）"), default=60)
+    zombie_months = models.PositiveSmallIntegerField(_("长期无业务的认定期（月）"), default=12, help_text=_("0 表示不认定"))  # fmt: skip
+    zombie_prompt_days = models.PositiveSmallIntegerField(_("长期无业务提示后的退出期限（日）"), default=30)
     # Challenges (质疑) to a selection result and complaints (投诉) escalated to the supervisor.
     challenge_answer_working_days = models.PositiveSmallIntegerField(_("项目业主答复质疑期限（工作日）"), default=7)
     challenge_holds_award = models.BooleanField(_("质疑处理期间暂缓确认中选结果"), default=True)

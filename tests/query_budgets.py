@@ -18,4 +18,5 @@ BUDGETS: dict[str, int] = {
     "buyer-project": 12,
     "supervisor-queue": 13,
     "operator-queue": 5,
+    "supervisor-reports": 6,  # the archived months (a supervisor; the operator pays one less)
 }

@@ -30,3 +30,12 @@ def reminders_sweep() -> dict[str, int]:
     from .services.notifications.reminders import reminders_sweep as sweep
 
     return sweep()
+
+
+@shared_task
+def monthly_report() -> str:
+    """On the first working day of a month, archive the previous month's operations report (once)."""
+    from .services.reports import monthly_report_due
+
+    report = monthly_report_due()
+    return f"{report.month:%Y-%m}" if report else ""

@@ -13,6 +13,7 @@ from .views import (
     identity,
     operator,
     public,
+    reports,
     supervisor,
     supervisor_events,
     workspace,
@@ -81,6 +82,9 @@ buyer_urls = [
 
 supervisor_urls = [
     path("supervisor/", supervisor.queue, name="supervisor-queue"),
+    path("supervisor/reports/", reports.report_list, name="supervisor-reports"),
+    path("supervisor/reports/<str:month>/", reports.report_detail, name="supervisor-report"),
+    path("supervisor/reports/<str:month>/pdf/", reports.report_pdf, name="supervisor-report-pdf"),
     path("supervisor/applications/<int:pk>/", supervisor.application, name="supervisor-application"),
     path("supervisor/memberships/<int:pk>/renew/", supervisor.membership_renew_view, name="supervisor-renew"),
     path("supervisor/events/new/", supervisor_events.event_new, name="supervisor-event-new"),

@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "workflows.tasks.reminders_sweep",
         "schedule": float(os.environ.get("ZJCS_REMINDER_SECONDS", os.environ.get("ZJCS_SWEEP_SECONDS", "60"))),
     },
+    # Asks every hour; acts only on the first working day of a month (the last month's operations report, once).
+    "monthly-report": {"task": "workflows.tasks.monthly_report", "schedule": 3600.0},
 }
 
 # Wagtail runs its own background work through django-tasks: keep it immediate.

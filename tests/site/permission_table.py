@@ -158,6 +158,10 @@ APP: dict[str, Rule] = {
     "supervisor-file": page(SUPERVISOR_IN_SCOPE, "a download; answers POST as GET"),
     "supervisor-challenge": page(SUPERVISOR_IN_SCOPE, "in scope of the winner"),
     "supervisor-service-complaint": page(SUPERVISOR_IN_SCOPE),
+    # the monthly operations reports: supervisors and the operator
+    "supervisor-reports": read(ANY_SUPERVISOR | OPERATORS),
+    "supervisor-report": read(ANY_SUPERVISOR | OPERATORS),
+    "supervisor-report-pdf": read(ANY_SUPERVISOR | OPERATORS, "a download"),
     # the operator
     "operator-queue": read(OPERATORS),
     "operator-lockouts": page(OPERATORS),

@@ -62,6 +62,7 @@ from workflows.services.complaints import service as service_complaints
 from workflows.services.credit import objections as objection_services
 from workflows.services.credit import repairs as repair_services
 from workflows.services.procurement import signups as signup_services
+from workflows.services.reports import monthly_report_generate
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +222,7 @@ def _world() -> World:
         table.SUPERUSER: superuser,
     }
     code = deal.project.code
+    report = monthly_report_generate(timezone.localdate())
     kwargs = {
         "admin:app_list": {"app_label": sorted({m._meta.app_label for m in admin.site._registry})[0]},
         "agency-objection-new": {"entry_id": poor.pk},
@@ -248,6 +250,8 @@ def _world() -> World:
         "supervisor-file": {"kind": "qualification", "pk": licence.pk},
         "supervisor-challenge": {"pk": challenge.pk},
         "supervisor-service-complaint": {"pk": complaint.pk},
+        "supervisor-report": {"month": f"{report.month:%Y-%m}"},
+        "supervisor-report-pdf": {"month": f"{report.month:%Y-%m}"},
         "operator-project": {"code": project.code},
         "operator-identity": {"pk": IdentityVerification.objects.get(agency=agency).pk},
         "operator-identity-licence": {"pk": IdentityVerification.objects.get(agency=agency).pk},

@@ -10,11 +10,13 @@ from .clock import DemoClockStep
 from .complaints import Challenge, ServiceComplaint
 from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
+from .dormancy import DormancyPrompt
 from .identity import LEGACY_METHOD, IdentityVerification
 from .log import TransitionLog
 from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
 from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification
+from .reports import MonthlyReport
 from .selection import ProposalMark, SignUp
 from .uploads import contract_upload_to, evidence_upload_to
 
@@ -24,10 +26,12 @@ __all__ = [
     "CodeCounter",
     "CreditCase",
     "DemoClockStep",
+    "DormancyPrompt",
     "Engagement",
     "IdentityVerification",
     "LEGACY_METHOD",
     "Membership",
+    "MonthlyReport",
     "Notification",
     "NotificationDelivery",
     "NotificationPreference",

@@ -270,3 +270,17 @@ class Membership(FSMModelMixin, models.Model):
     def withdraw(self, *, at: datetime.datetime) -> None:
         """Voluntary exit; refused by the gate while engagements are open."""
         self.ended_at = at
+
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.RESTRICTED],
+        target=State.WITHDRAWN,
+        permission=perm.system,
+        custom=exempt(
+            "the policy's exit of a member without business over its window, after a prompt (长期无业务退出):"
+            " not a credit consequence, no rule is asked and nothing is recorded on the ledger"
+        ),
+    )
+    def dormant_exit(self, *, at: datetime.datetime) -> None:
+        """Exit by policy after a long time without business (长期无业务退出), once prompted: a clean withdrawal."""
+        self.ended_at = at

@@ -24,6 +24,8 @@ class Notification(models.Model):
         REPAIR_DECIDED = "repair_decided", _("信用修复审核结果")
         REPAIRABLE = "repairable", _("信用修复提醒")
         IDENTITY_DECIDED = "identity_decided", _("身份核验结果")
+        DORMANCY_PROMPT = "dormancy_prompt", _("长期无业务提示")
+        DORMANCY_EXIT = "dormancy_exit", _("长期无业务退出")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
@@ -27,7 +27,8 @@ from credit_rules import caching as credit_caching
 from credit_rules.models import CreditSubject, Grade, LedgerEntry, MeasureKind
 from marketplace import caching
 
-from ..models import Engagement, Project, TransitionLog
+from ..models import DormancyPrompt, Engagement, Project, TransitionLog
+from .dormancy import dormancy_counts
 from .public import PUBLIC_STATES, day_start
 
 WARNING = "warning"  # the measures chart's bucket for credit warnings (events, not measures)
@@ -82,6 +83,8 @@ class PublicStatistics:
     grades: dict[str, int]
     projects: dict[tuple[str, str], int]
     awards: dict[datetime.date, AwardMonth]
+    # This calendar year's dormant members (僵尸中介): prompted, and exited by policy.
+    dormancy: dict[str, int] = field(default_factory=dict)
 
     def measure_count(self, month: datetime.date, kind: str) -> int:
         return self.measures.get((month, kind), 0)
@@ -231,7 +234,7 @@ def award_sums_by_month(start: datetime.datetime, now: datetime.datetime) -> dic
 
 
 def statistics_for_public(now: datetime.datetime | None = None) -> PublicStatistics:
-    """Everything the statistics page draws: four aggregate queries, whatever the volume of data."""
+    """Everything the statistics page draws: five aggregate queries, whatever the volume of data."""
     now = now or timezone.now()
     months = months_back(now, 12)
     start = _window_start(months)
@@ -242,6 +245,7 @@ def statistics_for_public(now: datetime.datetime | None = None) -> PublicStatist
         grades=grade_counts(),
         projects=project_counts(),
         awards=award_sums_by_month(start, now),
+        dormancy=dormancy_counts(now),
     )
 
 
@@ -249,12 +253,13 @@ def statistics_marks(now: datetime.datetime) -> list[object]:
     """What the statistics are a function of, read in two index lookups: the day (the window of months and
     "so far" move with it), the last transition logged (every state change of a project or engagement, the
     award amounts with them, goes through the runner, which logs it; so do the seeding's bulk paths) and the
-    last ledger entry (every event and measure). Grades that change with time alone (an entry's period
+    last ledger entry (every event and measure), the last dormancy prompt. Grades that change with time alone (an entry's period
     running out) are written by the standing refresh, which bumps the credit scope's version."""
     return [
         timezone.localdate(now).isoformat(),
         TransitionLog.objects.aggregate(last=Max("pk"))["last"],
         LedgerEntry.objects.aggregate(last=Max("pk"))["last"],
+        DormancyPrompt.objects.aggregate(last=Max("pk"))["last"],  # a prompt is no transition (its exit is)
     ]
 
 

@@ -34,6 +34,7 @@ from ..models import (
     Project,
     SignUp,
 )
+from .dormancy import prompts_pending
 from .identity import verification_for_agency, verification_list_for_operator_queue
 from .operator import project_list_for_operator_queue
 from .supervisor import (
@@ -135,7 +136,8 @@ def _agency_renewal(agency: Agency, now: datetime.datetime, policy: Policy) -> Q
 
 def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None = None) -> Section:
     """The agency's to-dos: confirm a win, upload the contract, deliver, confirm payment received, answer a
-    prior notice or case, object to a revocation while it may, renew the membership near its end; until its
+    prior notice or case, object to a revocation while it may, renew near the term's end, do business when
+    prompted as dormant; until its
     identity is verified, the verification's state (a new licence after a rejection). Five queries (six unverified)."""
     now = now or timezone.now()
     policy = policy_at(now)
@@ -148,15 +150,8 @@ def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None
             about = _("运营机构正在核验营业执照，通过后方可申请入驻")
             todos.append(Todo(_("等待身份核验"), about, reverse("agency-identity"), None, now))
     for signup in SignUp.objects.filter(agency=agency, state=SignUp.State.SELECTED).select_related("project"):
-        todos.append(
-            Todo(
-                _("确认中选"),
-                _project(signup.project),
-                reverse("agency-project", kwargs={"code": signup.project.code}),
-                signup.project.publicity_ends_at,
-                now,
-            )
-        )
+        url = reverse("agency-project", kwargs={"code": signup.project.code})
+        todos.append(Todo(_("确认中选"), _project(signup.project), url, signup.project.publicity_ends_at, now))
     engagements = (
         Engagement.objects.filter(agency=agency, state__in=Engagement.OPEN)
         .select_related("project", "payment")
@@ -194,17 +189,20 @@ def todo_list_for_agency_workspace(agency: Agency, now: datetime.datetime | None
                 now,
             )
         )
-    membership = _agency_renewal(agency, now, policy).first()
-    if membership is not None and membership.term_until is not None:
-        todos.append(
-            Todo(
-                _("申请入驻续期"),
-                _("入驻有效期至 %(day)s") % {"day": membership.term_until.isoformat()},
-                reverse("agency-membership"),
-                day_end(membership.term_until),
-                now,
-            )
-        )
+    # One query for both: the renewal near the term's end, and a dormancy prompt still standing (僵尸中介).
+    pending = prompts_pending(policy, now).filter(membership_id=OuterRef("pk")).values("exit_due")[:1]
+    renewal = _agency_renewal(agency, now, policy).filter(pk=OuterRef("pk"))
+    membership = (
+        Membership.objects.filter(agency=agency, state__in=Membership.RENEWABLE)
+        .annotate(renewal_due=Exists(renewal), dormancy_due=Subquery(pending))
+        .first()
+    )
+    if membership is not None and membership.renewal_due and membership.term_until is not None:
+        about = _("入驻有效期至 %(day)s") % {"day": membership.term_until.isoformat()}
+        todos.append(Todo(_("申请入驻续期"), about, reverse("agency-membership"), day_end(membership.term_until), now))
+    if membership is not None and membership.dormancy_due is not None:
+        about = _("长期无业务，逾期将按政策退出")
+        todos.append(Todo(_("参与项目报名或办理续期"), about, reverse("agency-projects"), membership.dormancy_due, now))
     return Section(Role.AGENCY, agency.name, todos).sort()
 
 
@@ -376,6 +374,7 @@ def _counts_agency(agency: Agency, now: datetime.datetime, policy: Policy) -> li
         _Count(_agency_cases(agency)),
         _Count(_agency_revocations(agency, now, datetime.timedelta(days=policy.objection_window_days))),
         Case(When(Exists(_agency_renewal(agency, now, policy)), then=1), default=0),
+        _Count(prompts_pending(policy, now).filter(membership__agency=agency)),
     ]
 
 

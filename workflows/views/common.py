@@ -33,13 +33,16 @@ from ..services.transitions import TransitionResult
 View = Callable[..., HttpResponse]
 
 
-def role_required(role: Role, *, acts_for: Callable[[Any], Any] | None, wrong_role: Any, no_organisation: Any = ""):
-    """A decorator: signed in, in ``role``, acting for an organisation (passed to the view) where asked."""
+def role_required(
+    role: Role | tuple[Role, ...], *, acts_for: Callable[[Any], Any] | None, wrong_role: Any, no_organisation: Any = ""
+):
+    """A decorator: signed in, in ``role`` (or one of them), acting for an organisation (passed to the view) where asked."""
+    roles = role if isinstance(role, tuple) else (role,)
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not has_role(request.user, role):
+            if not any(has_role(request.user, r) for r in roles):
                 raise PermissionDenied(str(wrong_role))
             if acts_for is not None:
                 organisation = acts_for(request.user)
@@ -75,6 +78,10 @@ supervisor_required = role_required(
     no_organisation=gettext_lazy("该页面仅限监管部门使用。"),
 )
 operator_required = role_required(Role.OPERATOR, acts_for=None, wrong_role=gettext_lazy("该页面仅限平台运营机构使用。"))
+# The pages of those who run and supervise the market alike (the monthly operations reports).
+staff_required = role_required(
+    (Role.SUPERVISOR, Role.OPERATOR), acts_for=None, wrong_role=gettext_lazy("该页面仅限监管部门和平台运营机构使用。")
+)
 
 
 def refusal_show(

@@ -220,6 +220,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "saving": money_format(total.saving),
         "saving_rate": percent(stats.saving_rate),
         "average_saving_rate": percent(stats.average_saving_rate),
+        "dormancy_prompted": stats.dormancy.get("prompted", 0),
+        "dormancy_exited": stats.dormancy.get("exited", 0),
     }
     context = {"stats": stats, "charts": charts, "summary": summary, "since": stats.months[0]}
     return render(request, "workflows/public_statistics.html", context)

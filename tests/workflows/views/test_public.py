@@ -521,15 +521,15 @@ def test_statistics_query_count_does_not_grow_with_the_data(client, settings):
         event_record(subject=subject, code="CREDIT_WARNING", source=Source.SUPERVISOR)
         measure_record(subject=subject, kind=MeasureKind.RESTRICT, rule_code="CR-ESC-002", basis="")
     fifty = query_count(client, url)
-    # then the page runs the same few aggregate queries: the last transition and ledger entry (what the
-    # statistics are a function of), then on a change measures by month, grades, projects by method/state
-    # and awards by month
-    assert fifty == one == 6
+    # then the page runs the same few aggregate queries: the last transition, ledger entry and dormancy
+    # prompt (what the statistics are a function of), then on a change measures by month, grades, projects
+    # by method/state, awards by month and this year's dormancy prompts and exits
+    assert fifty == one == 8
     stats = client.get(url).context["stats"]
     assert sum(stats.by_method().values()) == 50
     assert stats.measure_count(stats.months[-1], "warning") == 50
-    # and while nothing changes, only the two lookups
-    assert query_count(client, url) == 2
+    # and while nothing changes, only the three lookups
+    assert query_count(client, url) == 3
 
 
 @pytest.mark.django_db

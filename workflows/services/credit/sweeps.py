@@ -25,6 +25,7 @@ from marketplace.models import Agency
 
 from ...models import CreditCase, Membership
 from ...selectors.facts import member_since
+from ..dormancy import dormancy_sweep
 from ..sweeps import sweep_each
 from ..transitions import transition_run
 from .cases import notices_take_effect
@@ -203,7 +204,7 @@ def rewards_review(now: datetime.datetime | None = None, batch: int = 200) -> in
 
 def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
     """The periodic credit sweep: standings overtaken by time, notices due, suspensions ended, grade D restricted
-    or recovered, listings, rewards and cases reviewed."""
+    or recovered, listings, rewards and cases reviewed, dormant members prompted and exited by policy."""
     now = now or timezone.now()
     return {
         "standings": standing_refresh_due(now),
@@ -214,4 +215,5 @@ def credit_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
         "listings": listings_review(now),
         "rewards": rewards_review(now),
         "cases_expired": cases_expire(now),
+        **dormancy_sweep(now),
     }

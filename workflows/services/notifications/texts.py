@@ -86,6 +86,18 @@ def notification_text(notification: Notification) -> tuple[str, str]:
             body = _("贵机构的营业执照未通过核验，理由：%(reason)s。请在工作台按理由重新上传营业执照。") % {
                 "reason": p.get("reason", "")
             }
+    elif kind == Notification.Kind.DORMANCY_PROMPT:
+        title = _("长期无业务提示")
+        body = _(
+            "贵机构自 %(since)s 起已满 %(months)s 个月无报名、服务或续期记录。请在 %(due)s 前参与项目报名或办理续期；"
+            "逾期仍无业务的，将按平台政策退出中介超市（不属于失信惩戒，不影响信用记录）。"
+        ) % {"since": p.get("since", ""), "months": p.get("months", ""), "due": due}
+    elif kind == Notification.Kind.DORMANCY_EXIT:
+        title = _("长期无业务退出")
+        body = _(
+            "贵机构自 %(since)s 起无业务，经 %(prompted)s 提示后逾期仍无业务，已按平台政策退出中介超市。"
+            "本次退出不属于失信惩戒，不影响信用记录，可随时重新申请入驻。"
+        ) % {"since": p.get("since", ""), "prompted": p.get("prompted", "")}
     else:  # REPAIRABLE
         title = _("信用修复提醒函：%(entry)s") % {"entry": p.get("entry", "")}
         body = _("贵机构的记录「%(entry)s」已满最短公示期限，整改完毕并履行义务后可申请信用修复。") % {
