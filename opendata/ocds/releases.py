@@ -92,11 +92,11 @@ def _refusal(record) -> dict[str, Any]:
             code = stored.get("rule", "")
             if code in REGISTRY:
                 reason = Reason(code, "refuse", stored.get("params") or {}, stored.get("local_basis", ""))
-                reasons.append(
-                    {"ruleCode": code, "title": reason.title, "message": reason.message, "basis": reason.basis}
-                )
+                found = {"title": reason.title, "message": reason.message, "basis": reason.basis}
             else:  # a rule retired since: what was recorded
-                reasons.append({"ruleCode": code, "message": stored.get("message", "")})
+                found = {"message": stored.get("message", "")}
+            # An id (the rule: once per decision) lets the OCDS merge match the entry across releases.
+            reasons.append({"id": code, "ruleCode": code, **found})
     return {
         "id": str(record.pk),
         "date": when(record.at),
