@@ -187,7 +187,7 @@ def _contract_steps(picture: Picture, engagement) -> list[Step]:
                 ended,
                 f"contract-{pk}-end",
                 "contractTermination",
-                lambda d: _contract_status(picture, pk, "terminated"),
+                _contract_status(picture, pk, "terminated"),
             )
         )
     return steps
