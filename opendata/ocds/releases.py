@@ -32,6 +32,18 @@ from .mapping import (
 )
 
 CLOSED_STATES = (SignUp.State.SUBMITTED, SignUp.State.WITHDRAWN)
+PHASES = {
+    "tender": 0,
+    "tenderUpdate": 1,
+    "awardCancellation": 2,
+    "award": 3,
+    "awardUpdate": 4,
+    "contract": 5,
+    "implementation": 6,
+    "contractTermination": 7,
+    "tenderCancellation": 8,
+    "unsuccessful": 8,  # a failure (tag tenderUpdate) ends the process like a cancellation
+}
 
 
 @dataclass
@@ -157,9 +169,10 @@ def steps_of(picture: Picture) -> list[Step]:
         steps.append(
             Step(project.closed_at, key, tag, lambda d: _ended(picture, "cancelled" if cancelled else "unsuccessful"))
         )
-    # In date order to the second (what a release says), the steps of one second in the order of the process.
-    ordered = [(when(s.at), n, s) for n, s in enumerate(steps) if s.at is not None]
-    return [s for _at, _n, s in sorted(ordered, key=lambda t: t[:2])]
+    # In date order to the second (what a release says), the steps of one second in the order of the process
+    # (a declined win is cancelled before its alternate's award of the same moment).
+    ordered = [(when(s.at), PHASES.get(s.key, PHASES[s.tag]), n, s) for n, s in enumerate(steps) if s.at is not None]
+    return [s for *_key, s in sorted(ordered, key=lambda t: t[:3])]
 
 
 def _contract_steps(picture: Picture, engagement) -> list[Step]:

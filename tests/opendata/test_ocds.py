@@ -39,6 +39,7 @@ from tests.factories.procurement import (
     published_project,
     signup_closed,
     signups_submit,
+    winner_of,
 )
 from tests.opendata.ocds_tools import (
     MERGER,
@@ -49,6 +50,7 @@ from tests.opendata.ocds_tools import (
 )
 from workflows.models import Payment, Project
 from workflows.services.delivery import payments as payment_services
+from workflows.services.procurement import award as award_services
 from workflows.services.procurement import projects as project_services
 from workflows.services.procurement import signups as signup_services
 
@@ -312,3 +314,23 @@ def test_unknown_months_and_ocids_answer_404(client):
     assert client.get(reverse("ocds-record-package", kwargs={"ocid": "nothing"})).status_code == 404
     draft = project_row(Project.State.DRAFT)
     assert client.get(reverse("ocds-release-package", kwargs={"ocid": ocid_for(draft.code)})).status_code == 404
+
+
+def test_a_declined_win_is_cancelled_and_the_alternate_is_a_second_award(client, settings):
+    settings.ZJCS_TIME_SCALE = 300_000  # the real order of events: close, award, decline
+    project, pool = awarded_project("price", wait=True)
+    winner, winner_user = winner_of(project, pool)
+    assert award_services.winner_decline(signup=winner, actor=winner_user, reason="人员调整，无法承接").ok
+    alternate = project.signups.get(state="selected")
+    package = get_json(client, "ocds-release-package", ocid=ocid_for(project.code))
+    assert release_package_errors(package) == []
+    tags = [r["tag"][0] for r in package["releases"]]
+    assert tags == ["tender", "tenderUpdate", "award", "awardCancellation", "award"]
+    awards = {a["id"]: a for a in package["releases"][-1]["awards"]}
+    assert awards[f"{project.code}-award-{winner.pk}"]["status"] == "cancelled"
+    assert awards[f"{project.code}-award-{alternate.pk}"]["status"] == "pending"
+    assert awards[f"{project.code}-award-{alternate.pk}"]["value"]["amount"] == float(alternate.quote)
+    assert (
+        MERGER.create_compiled_release(package["releases"])
+        == packages.record_package(project)["records"][0]["compiledRelease"]
+    )
