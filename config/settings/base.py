@@ -282,6 +282,10 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English
 # An approved notice is published as the revision approved, and only if it is still its snapshot.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.moderation.notice_workflow_finish"
 
+# OCDS (docs/ocds.md): every ocid is "<prefix>-<project code>". A prefix is registered with the Open Contracting
+# Partnership for each publisher; "ocds-xxxxxx" is a placeholder, not a registered prefix: set your own.
+ZJCS_OCID_PREFIX = os.environ.get("ZJCS_OCID_PREFIX", "ocds-xxxxxx")
+
 # Direct selection (直接选取) is allowed only up to this budget, in yuan.
 ZJCS_DIRECT_MAX_AMOUNT = os.environ.get("ZJCS_DIRECT_MAX_AMOUNT", "300000")
 

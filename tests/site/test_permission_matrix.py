@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from cms.models import NoticePage
 from marketplace.models import Region
+from opendata.ocds.mapping import ocid_for
 from tests.factories import (
     QualificationFactory,
     UserFactory,
@@ -56,7 +57,7 @@ from tests.factories import (
 )
 from tests.helpers import pdf_file
 from tests.site import permission_table as table
-from workflows.models import IdentityVerification, Membership, SignUp
+from workflows.models import IdentityVerification, Membership, Project, SignUp
 from workflows.services.complaints import challenges as challenge_services
 from workflows.services.complaints import service as service_complaints
 from workflows.services.credit import objections as objection_services
@@ -259,6 +260,9 @@ def _world() -> World:
         "complaint-file": {"kind": "challenge", "pk": challenge.pk},
         "draw-proof-json": {"code": draw.code},
         "draw-proof": {"code": draw.code},
+        "ocds-release-package": {"ocid": ocid_for(code)},
+        "ocds-record-package": {"ocid": ocid_for(code)},
+        "ocds-bulk-month": {"month": timezone.localtime(Project.objects.get(code=code).published_at).strftime("%Y-%m")},
         "project-public": {"code": code},
         "agency-profile": {"uscc": agency.uscc},
         "buyer-record": {"uscc": buyer.buyerstaff_set.get().unit.uscc},
