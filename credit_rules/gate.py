@@ -236,7 +236,16 @@ def evaluate(
 ) -> Decision:
     """Apply every rule in force that gates ``transition`` to the subject's facts at ``at``."""
     at = at or timezone.now()
-    facts = facts_load(subject, at, context)
+    return decide(facts_load(subject, at, context), transition)
+
+
+def decide(facts: Facts, transition: str) -> Decision:
+    """Apply every rule in force that gates ``transition`` to ``facts`` (pure: no query).
+
+    ``evaluate`` asks it with the facts of the ledger; the policy what-if (``whatif``) with the facts a draft
+    policy would give, so a preview decides by the very rules the gate runs.
+    """
+    at = facts.at
     reasons: list[Reason] = []
     measures: list[MeasureOrder] = []
     events: list[EventOrder] = []
