@@ -13,7 +13,7 @@ recorded on the entries, so no policy changes them), one query for the rows whos
 bands applied here. Rules are pure functions of the facts: subjects whose facts agree (no measure, listing or
 serious event of their own, the same score, counts and context) share one evaluation.
 
-What the preview leaves out, and says so: the reward the sweep grants for sustained grade A (CR-RWD-001) needs
+What the preview leaves out, and says so: the reward the sweep grants for sustained grade A needs
 each agency's record at the start of the green-channel window, so no ``member_since`` is given to the rules and
 they grant none; catalogue points and windows apply to entries recorded after publication (the ledger keeps
 what each entry was recorded with), so they change no standing here.
