@@ -225,23 +225,33 @@ class _Judge:
         self.complaint_from = at - policy.months(policy.complaints_window_months)
         self.lookback_from = at - policy.months(policy.entry_lookback_months)
         self.memo: dict[tuple, Side] = {}
+        self.grades: dict[int, str] = {}
 
-    def side(self, sid: int, points: int, ledger: _Ledger, context: tuple) -> Side:
+    def shape(self, sid: int, points: int, ledger: _Ledger) -> tuple:
+        """What this policy makes of the subject's ledger: score, grade, warnings, complaints, serious events."""
         score = self.policy.base_score + points
+        grade = self.grades.get(score)
+        if grade is None:
+            grade = self.grades[score] = self.policy.grade_for(score)
+        serious = ledger.serious.get(sid)
+        return (
+            score,
+            grade,
+            _count_since(ledger.warnings.get(sid), self.warn_from),
+            _count_since(ledger.complaints.get(sid), self.complaint_from),
+            tuple(e for e in serious if e.effective_at > self.lookback_from) if serious else (),
+        )
+
+    def side(self, sid: int, shape: tuple, ledger: _Ledger, context: tuple) -> Side:
         measures = tuple(ledger.measures.get(sid, ()))
-        serious = tuple(e for e in ledger.serious.get(sid, ()) if e.effective_at > self.lookback_from)
         listings = ledger.listings.get(sid, ())
-        warnings = _count_since(ledger.warnings.get(sid), self.warn_from)
-        complaints = _count_since(ledger.complaints.get(sid), self.complaint_from)
-        key = (score, warnings, complaints, measures, serious, listings, context)
+        key = (shape, measures, listings, context)
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = self._decide(
-                sid, score, warnings, complaints, measures, serious, listings, context
-            )
+            found = self.memo[key] = self._decide(sid, *shape, measures, listings, context)
         return found
 
-    def _decide(self, sid, score, warnings, complaints, measures, serious, listings, context) -> Side:
+    def _decide(self, sid, score, grade, warnings, complaints, serious, measures, listings, context) -> Side:
         ctx = dict(context)
         facts = Facts(
             subject_id=sid,
@@ -249,7 +259,7 @@ class _Judge:
             at=self.at,
             policy=self.policy,
             score=score,
-            grade=self.policy.grade_for(score),
+            grade=grade,
             # Not loaded (see the module's note on rewards): with no member_since the reward rules grant nothing.
             score_green_start=score,
             warnings_in_window=warnings,
@@ -263,7 +273,7 @@ class _Judge:
         starts, notices, ends = [], [], []
         after = list(measures)
         if ctx.get("member_state") in REVIEWED_STATES:
-            for order in decide(facts, REVIEW).measures:
+            for order in decide(facts, REVIEW, inputs=False).measures:
                 if order.kind == "lift":
                     lifted = [m for m in after if m.entry_id == order.lifts_entry]
                     after = [m for m in after if m.entry_id != order.lifts_entry]
@@ -275,11 +285,11 @@ class _Judge:
                     if order.kind != MeasureKind.REVOKE:
                         after.append(ActiveMeasure(0, order.kind, self.at, order.ends_at, order.rule_code, ""))
         reviewed = replace(facts, measures=tuple(after))
-        entry = decide(reviewed, ENTRY)
-        signup = decide(replace(reviewed, context=ctx), SIGNUP)
+        entry = decide(reviewed, ENTRY, inputs=False)
+        signup = decide(replace(reviewed, context=ctx), SIGNUP, inputs=False)
         return Side(
             score=score,
-            grade=facts.grade,
+            grade=grade,
             measures=tuple(sorted({m.kind for m in after})),
             starts=tuple(starts),
             notices=tuple(notices),
@@ -311,6 +321,14 @@ def whatif_run(
     by_uscc = {uscc: sid for sid, _agency, uscc in subjects}
     ledger = _ledger_load(at, (current, proposed), by_uscc)
     before, after = _Judge(current, at, told_first), _Judge(proposed, at, told_first)
+    with timezone.override(timezone.get_current_timezone()):  # rules' dates read it; once set it is cheap
+        matrix, changed = _judge_all(
+            subjects, ledger, contexts, before, after, _differ_only_in_facts(current, proposed)
+        )
+    return WhatIf(at, current, proposed, len(subjects), dict(matrix), _named(changed))
+
+
+def _judge_all(subjects, ledger: _Ledger, contexts, before: _Judge, after: _Judge, same_rules: bool):
     matrix: Counter[tuple[str, str]] = Counter()
     changed: list[Row] = []
     no_context: tuple = ()
@@ -319,11 +337,40 @@ def whatif_run(
         points = points_of.get(sid, 0)
         ctx = contexts.get(agency_id) if agency_id is not None else None
         context = tuple((k, ctx[k]) for k in CONTEXT_KEYS if k in ctx) if ctx else no_context
-        old, new = before.side(sid, points, ledger, context), after.side(sid, points, ledger, context)
+        shape_old, shape_new = before.shape(sid, points, ledger), after.shape(sid, points, ledger)
+        if same_rules and shape_old == shape_new:
+            matrix[(shape_old[1], shape_new[1])] += 1  # the same facts before the same rules: nothing changes
+            continue
+        old, new = before.side(sid, shape_old, ledger, context), after.side(sid, shape_new, ledger, context)
         matrix[(old.grade, new.grade)] += 1
         if _differs(old, new):
             changed.append(Row(sid, agency_id, old, new))
-    return WhatIf(at, current, proposed, len(subjects), dict(matrix), _named(changed))
+    return matrix, changed
+
+
+# The policy's fields that reach the rules through the facts (the score, the grade, the counts in a window, the
+# serious events in the look-back), and those that are no part of what the rules read (who drafted it, when).
+FACT_FIELDS = frozenset(
+    ("base_score", "grade_a_min", "grade_b_min", "grade_c_min", "warnings_window_months", "complaints_window_months")
+    + ("entry_lookback_months",)
+)
+NOT_READ = frozenset(("id", "version", "effective_from", "published_at", "note", "created_by", "created_at"))
+
+
+def _differ_only_in_facts(a: Policy, b: Policy) -> bool:
+    """Whether the two versions agree on everything the rules may read but the facts (and the catalogue's codes).
+
+    Then an agency whose facts come out the same under both meets the same rules with the same facts, and is
+    decided the same: the what-if asks the rules only for the others. Otherwise every agency is asked.
+    (Catalogue entries are read by the rules only as ``recorded`` consequences of a step, which the review,
+    entry and sign-up are not; their codes are compared all the same.)
+    """
+    names = [f.attname for f in PolicyVersion._meta.concrete_fields if f.name not in FACT_FIELDS | NOT_READ]
+    return (
+        all(getattr(a.version, n) == getattr(b.version, n) for n in names)
+        and a.local == b.local
+        and set(a.catalogue) == set(b.catalogue)
+    )
 
 
 def _differs(old: Side, new: Side) -> bool:
