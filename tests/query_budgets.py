@@ -18,4 +18,5 @@ BUDGETS: dict[str, int] = {
     "buyer-project": 12,
     "supervisor-queue": 13,
     "operator-queue": 5,
+    "policy-whatif": 15,  # the drafts, the draft's catalogue and bases, the market, the ledger's three, the names
 }
