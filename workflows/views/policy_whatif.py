@@ -52,8 +52,8 @@ def _run(draft: PolicyVersion, at) -> WhatIf:
 
 
 def _rules(pairs) -> list[str]:
-    """(rule, kind) pairs as "CR-… 标题（措施）" in the reader's language."""
-    return [f"{code} {REGISTRY[code].title}（{MeasureKind(kind).label}）" for code, kind in pairs]
+    """(rule, kind) pairs as "CR-… title · measure" in the reader's language."""
+    return [f"{code} {REGISTRY[code].title} · {MeasureKind(kind).label}" for code, kind in pairs]
 
 
 def _codes(codes) -> list[str]:
@@ -147,11 +147,11 @@ def whatif_csv(request):
                 row.before.grade,
                 row.after.score,
                 row.after.grade,
-                "；".join(shown["starts"]),
-                "；".join(shown["notices"]),
-                "；".join(shown["ends"]),
-                "；".join(shown["entry"]),
-                "；".join(shown["signup"]),
+                "; ".join(shown["starts"]),
+                "; ".join(shown["notices"]),
+                "; ".join(shown["ends"]),
+                "; ".join(shown["entry"]),
+                "; ".join(shown["signup"]),
             ]
         )
     return response
