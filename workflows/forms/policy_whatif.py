@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credit_rules.policy import policy_at
 from marketplace.fields import BoundedDateField
 from marketplace.forms import PlainForm
 
@@ -31,3 +32,12 @@ class WhatIfForm(PlainForm):
         if on is None or on == timezone.localtime(now).date():
             return now
         return timezone.make_aware(datetime.datetime.combine(on, datetime.time.min))
+
+    def clean(self):
+        data = super().clean()
+        if "on" not in self._errors:
+            try:
+                policy_at(self.moment())
+            except LookupError:
+                self.add_error("on", _("该日期没有生效的信用政策，请选择较晚的日期。"))
+        return data

@@ -86,3 +86,12 @@ def test_only_the_credit_office_publishes_and_only_after_confirming():
     draft.refresh_from_db()
     assert draft.published_at is not None
     assert set(CreditSubject.objects.values_list("grade", flat=True)) == {"B"}
+
+
+def test_a_date_before_any_policy_is_refused_on_the_form():
+    draft = band_raising_draft()
+    response = logged_in(supervisor_user()).get(
+        reverse("policy-whatif"), {"version": draft.version, "on": "2000-01-01"}
+    )
+    assert response.status_code == 200 and "result" not in response.context
+    assert response.context["form"].errors["on"] == ["该日期没有生效的信用政策，请选择较晚的日期。"]
