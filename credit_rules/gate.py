@@ -236,14 +236,36 @@ def evaluate(
 ) -> Decision:
     """Apply every rule in force that gates ``transition`` to the subject's facts at ``at``."""
     at = at or timezone.now()
-    facts = facts_load(subject, at, context)
+    return decide(facts_load(subject, at, context), transition)
+
+
+def _rules_for(transition: str) -> tuple:
+    """The registered rules gating ``transition``, in code order (the registry is complete once imported)."""
+    found = _RULES_FOR.get(transition)
+    if found is None:
+        found = _RULES_FOR[transition] = tuple(
+            (code, REGISTRY[code]) for code in sorted(REGISTRY) if transition in REGISTRY[code].transitions
+        )
+    return found
+
+
+_RULES_FOR: dict[str, tuple] = {}
+
+
+def decide(facts: Facts, transition: str, *, inputs: bool = True) -> Decision:
+    """Apply every rule in force that gates ``transition`` to ``facts`` (pure: no query); ``inputs``: keep
+    the facts as JSON on the decision (for the record), which a preview that records nothing leaves out.
+
+    ``evaluate`` asks it with the facts of the ledger; the policy what-if (``whatif``) with the facts a draft
+    policy would give, so a preview decides by the very rules the gate runs.
+    """
+    at = facts.at
     reasons: list[Reason] = []
     measures: list[MeasureOrder] = []
     events: list[EventOrder] = []
     fast = False
-    for code in sorted(REGISTRY):
-        rule = REGISTRY[code]
-        if transition not in rule.transitions or not rule.in_force(at):
+    for code, rule in _rules_for(transition):
+        if not rule.in_force(at):
             continue
         local = facts.policy.local.get(code, "")
         for outcome in _outcomes(rule.func(facts)):
@@ -267,5 +289,5 @@ def evaluate(
         events=tuple(events),
         fast_track=fast and allowed,
         policy_id=facts.policy.version.pk,
-        inputs=facts.as_inputs(),
+        inputs=facts.as_inputs() if inputs else {},
     )

@@ -19,4 +19,5 @@ BUDGETS: dict[str, int] = {
     "supervisor-queue": 13,
     "operator-queue": 5,
     "supervisor-reports": 6,  # the archived months (a supervisor; the operator pays one less)
+    "policy-whatif": 15,  # the drafts, the draft's catalogue and bases, the market, the ledger's three, the names
 }

@@ -12,6 +12,7 @@ from .views import (
     draws,
     identity,
     operator,
+    policy_whatif,
     public,
     reports,
     supervisor,
@@ -96,6 +97,9 @@ supervisor_urls = [
     path("supervisor/repairs/<int:pk>/", supervisor.repair_detail, name="supervisor-repair"),
     path("supervisor/external-lists/import/", supervisor.external_import, name="supervisor-external-import"),
     path("supervisor/files/<slug:kind>/<int:pk>/", supervisor.private_file, name="supervisor-file"),
+    path("supervisor/policy/whatif/", policy_whatif.whatif, name="policy-whatif"),
+    path("supervisor/policy/whatif/csv/", policy_whatif.whatif_csv, name="policy-whatif-csv"),
+    path("supervisor/policy/whatif/publish/", policy_whatif.publish, name="policy-whatif-publish"),
 ]
 
 operator_urls = [

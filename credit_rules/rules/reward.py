@@ -26,8 +26,10 @@ def sustained_top_grade(f: Facts) -> bool:
     """Grade A now and at the start of the policy's green-channel window, for a member throughout it,
     with no negative entry (a lost point, a punitive measure) in the window."""
     member_since = f.context.get("member_since")
+    if not member_since:
+        return False
     window_start = f.at - f.policy.months(f.policy.green_channel_months)
-    if not member_since or member_since > window_start:
+    if member_since > window_start:
         return False
     return f.grade == "A" and f.policy.grade_for(f.score_green_start) == "A" and f.negatives_in_green_window == 0
 

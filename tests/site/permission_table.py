@@ -156,6 +156,9 @@ APP: dict[str, Rule] = {
         ANY_SUPERVISOR | {CREDIT_OFFICE}, "a supervisor's file must name agencies in its scope only"
     ),
     "supervisor-file": page(SUPERVISOR_IN_SCOPE, "a download; answers POST as GET"),
+    "policy-whatif": read(ANY_SUPERVISOR | {CREDIT_OFFICE}, "a draft policy replayed over the whole ledger"),
+    "policy-whatif-csv": read(ANY_SUPERVISOR | {CREDIT_OFFICE}, "a download; without a draft, back to the page"),
+    "policy-whatif-publish": step(frozenset({CREDIT_OFFICE}), "publishes a draft (as in the admin) after a check"),
     "supervisor-challenge": page(SUPERVISOR_IN_SCOPE, "in scope of the winner"),
     "supervisor-service-complaint": page(SUPERVISOR_IN_SCOPE),
     # the monthly operations reports: supervisors and the operator
