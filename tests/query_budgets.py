@@ -18,4 +18,5 @@ BUDGETS: dict[str, int] = {
     "buyer-project": 12,
     "supervisor-queue": 13,
     "operator-queue": 5,
+    "operator-exchange": 12,  # outbox, pending count, delivery log, pulls, the feedback (listings, subjects, ledger ×2)
 }
