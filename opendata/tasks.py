@@ -31,15 +31,17 @@ def exchange_deliver(self, message_pk: int) -> bool:
     raise self.retry(countdown=countdown)
 
 
-@shared_task
-def exchange_push() -> dict[str, int]:
+@shared_task(bind=True)
+def exchange_push(self) -> dict[str, int]:
     """Read the ledger and the listings since their cursors into the outbox, then deliver what is pending."""
     entries = len(entries_enqueue())
     feedback = feedback_enqueue()
+    # The deliveries go to the queue this sweep came from (the default one, unless a caller chose another).
+    queue = (self.request.delivery_info or {}).get("routing_key") or None
     sent = 0
     if client.endpoint():
         for pk in pending_ids():
-            exchange_deliver.delay(pk)
+            exchange_deliver.apply_async((pk,), queue=queue)
             sent += 1
     return {"entries": entries, "feedback": feedback, "sent": sent}
 
