@@ -87,6 +87,8 @@ def list_serve(request: HttpRequest, source: str) -> JsonResponse:
 @require_POST
 def faults_set(request: HttpRequest) -> JsonResponse:
     """``{"fail_next": n}``: the next n pushes are answered with a 500."""
+    if not _authorised(request):
+        return JsonResponse({"error": "unauthorised"}, status=401)
     try:
         count = int(bounded_loads(request.body.decode("utf-8")).get("fail_next", 0))
     except (JsonRefused, UnicodeDecodeError, AttributeError, TypeError, ValueError):
