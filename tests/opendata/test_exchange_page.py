@@ -3,14 +3,18 @@ of each list). The platform here is an address nothing listens on, so every deli
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from credit_rules.models import MeasureKind
 from opendata.exchange.outbox import deliver, entries_enqueue, pending_ids
 from opendata.exchange.pull import list_pull
-from opendata.exchange_models import DeliveryAttempt, ExternalPull
+from opendata.exchange_models import DeliveryAttempt, ExternalPull, StandinListing
+from tests.factories import admitted_agency
 from tests.factories.credit import apply_measure, listing_csv, listing_row
 from tests.factories.people import AgencyFactory, agency_user, operator_user
 from tests.helpers import logged_in, page_text, query_count
@@ -65,3 +69,12 @@ def test_only_the_operator_sees_the_exchange(nowhere):
     for name in ("operator-exchange", "operator-exchange-fb-csv", "operator-exchange-out-json"):
         assert logged_in(agency_user()).get(reverse(name)).status_code == 403
     assert logged_in(operator_user()).post(reverse("operator-exchange"), {"action": "push"}).status_code == 302
+
+
+def test_the_demo_gives_the_stand_in_lists_to_serve_once():
+    agency, _membership, _user = admitted_agency()
+    call_command("exchange_standin_seed", stdout=StringIO())
+    rows = {(r.source, r.uscc) for r in StandinListing.objects.all()}
+    assert ("sxbzxr", agency.uscc) in rows and ("red", agency.uscc) in rows and len(rows) == 3
+    call_command("exchange_standin_seed", stdout=StringIO())
+    assert StandinListing.objects.count() == 3
