@@ -31,10 +31,13 @@ install-dev: $(VENV)/.dev
 ## make demo — virtualenv, install, migrate, seed demo data, serve on http://$(HOST) in demo mode
 # Demo mode: the demo clock (banner, /operator/clock/) that every process — runserver, the worker, beat — reads.
 demo: export ZJCS_DEMO := 1
+# The credit exchange (docs/credit-exchange.md) talks to the local stand-in platform on the demo host.
+demo: export ZJCS_CREDIT_EXCHANGE_URL ?= http://$(HOST)/exchange-standin/
 demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(if $(YEAR),$(PY) manage.py simulate_year,)
 	$(PY) manage.py seed_demo --scale $(SCALE)
+	$(PY) manage.py exchange_standin_seed
 	@echo "Serving on http://$(HOST)/ in demo mode, with a Celery worker and beat moving the deadlines (Ctrl-C stops both)"
 	@echo "Move the demo time forward from the banner, signed in as operator_demo or supervisor_demo"
 	@export CELERY_BROKER_URL=filesystem://localhost// ; \

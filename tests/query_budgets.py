@@ -20,4 +20,5 @@ BUDGETS: dict[str, int] = {
     "operator-queue": 5,
     "supervisor-reports": 6,  # the archived months (a supervisor; the operator pays one less)
     "policy-whatif": 15,  # the drafts, the draft's catalogue and bases, the market, the ledger's three, the names
+    "operator-exchange": 12,  # outbox, pending count, delivery log, pulls, the feedback (listings, subjects, ledger ×2)
 }

@@ -257,6 +257,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "notice-resend": {"task": "cms.tasks.notice_requests_resend", "schedule": 120.0},
     # Before each deadline that costs credit, the people who must act are told (ZJCS_REMINDER_LEAD_HOURS).
+    # The credit exchange (docs/credit-exchange.md): measures out, external lists in; nothing without an endpoint.
+    "credit-exchange-push": {"task": "opendata.tasks.exchange_push", "schedule": 300.0},
+    "credit-exchange-pull": {"task": "opendata.tasks.exchange_pull", "schedule": 3600.0},
     "reminders-sweep": {
         "task": "workflows.tasks.reminders_sweep",
         "schedule": float(os.environ.get("ZJCS_REMINDER_SECONDS", os.environ.get("ZJCS_SWEEP_SECONDS", "60"))),
@@ -309,6 +312,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 ZJCS_TIME_SCALE = float(os.environ.get("ZJCS_TIME_SCALE", "1"))
 # Under acceleration no deadline is shorter than this many real seconds, so a person can still act in time.
 ZJCS_SCALED_MIN_SECONDS = float(os.environ.get("ZJCS_SCALED_MIN_SECONDS", "300"))
+
+# The public credit platform's exchange endpoint (docs/credit-exchange.md) and its bearer token; empty: no exchange.
+# `make demo` points it at the local stand-in (/exchange-standin/), mounted in demo mode, DEBUG or when asked.
+ZJCS_CREDIT_EXCHANGE_URL = os.environ.get("ZJCS_CREDIT_EXCHANGE_URL", "")
+ZJCS_CREDIT_EXCHANGE_TOKEN = os.environ.get("ZJCS_CREDIT_EXCHANGE_TOKEN", "")
+ZJCS_CREDIT_EXCHANGE_STANDIN = env_bool("ZJCS_CREDIT_EXCHANGE_STANDIN")
 
 # Demo mode (`make demo`): a demo clock every process reads from the database, moved forward by an operator
 # or supervisor from the banner or /operator/clock/. Off everywhere else; production refuses it.

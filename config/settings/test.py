@@ -21,3 +21,6 @@ ZJCS_DEMO = False
 
 # Tests under acceleration let deadlines pass within seconds; a test about the floor sets it itself.
 ZJCS_SCALED_MIN_SECONDS = 0
+
+# The local stand-in credit platform is mounted; a test points ZJCS_CREDIT_EXCHANGE_URL at its live server.
+ZJCS_CREDIT_EXCHANGE_STANDIN = True

@@ -168,6 +168,16 @@ APP: dict[str, Rule] = {
     # the operator
     "operator-queue": read(OPERATORS),
     "operator-lockouts": page(OPERATORS),
+    # the credit exchange (opendata): the operator's page, its downloads, and the local stand-in platform
+    "operator-exchange": page(OPERATORS, "POST: push now or pull now; without an action, a redirect"),
+    "operator-exchange-fb-csv": page(OPERATORS, "a download; answers POST as GET"),
+    "operator-exchange-fb-json": page(OPERATORS, "a download; answers POST as GET"),
+    "operator-exchange-out-csv": page(OPERATORS, "a download; answers POST as GET"),
+    "operator-exchange-out-json": page(OPERATORS, "a download; answers POST as GET"),
+    "exchange-standin-messages": step(PUBLIC, "the stand-in credit platform: a machine endpoint (its token when set)"),
+    "exchange-standin-feedback": step(PUBLIC, "the stand-in credit platform: a machine endpoint (its token when set)"),
+    "exchange-standin-list": read(PUBLIC, "the stand-in credit platform serves its lists (its token when set)"),
+    "exchange-standin-faults": step(PUBLIC, "the stand-in credit platform's fault switch (its token when set)"),
     "operator-project": page(OPERATORS),
     "operator-identity-queue": read(OPERATORS),
     "operator-identity": page(OPERATORS, "verify or reject an agency's business licence"),

@@ -177,6 +177,7 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "agency-profile": [({"uscc": a.uscc}, None) for a in agencies],
         "buyer-record": [({"uscc": u.uscc}, None) for u in units],
         "service-complaint-new": [({"uscc": a.uscc}, user) for a in agencies[:1] for user in (None, world.buyer)],
+        "exchange-standin-list": [({"source": "sxbzxr"}, None)],
     }
     for name in ("notice-list-kind", "notice-feed-kind-rss", "notice-feed-kind-atom"):
         out[name] = [({"kind": kind}, None) for kind in ("result", "warning")]

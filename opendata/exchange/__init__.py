@@ -1,0 +1,1 @@
+"""The credit exchange with the public credit platform (docs/credit-exchange.md)."""

@@ -1,0 +1,1 @@
+from .exchange_models import *  # noqa: F403
