@@ -362,6 +362,7 @@ class NoticeRequest(models.Model):
         RED_LIST = "red_list", _("红名单")
         REPAIR = "repair", _("信用修复/撤销公告")
         COMPLAINT_DECISION = "complaint_decision", _("投诉处理决定公告")
+        INSPECTION = "inspection", _("双随机抽查公告")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发布")

@@ -11,6 +11,7 @@ from .complaints import Challenge, ServiceComplaint
 from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .identity import LEGACY_METHOD, IdentityVerification
+from .inspection import InspectionPlan, InspectionTarget, Inspector
 from .log import TransitionLog
 from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
@@ -26,6 +27,9 @@ __all__ = [
     "DemoClockStep",
     "Engagement",
     "IdentityVerification",
+    "InspectionPlan",
+    "InspectionTarget",
+    "Inspector",
     "LEGACY_METHOD",
     "Membership",
     "Notification",
