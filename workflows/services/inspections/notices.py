@@ -6,13 +6,21 @@ Organisations only (name, USCC); inspectors appear by department, role and code,
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cms.services import notice_request
 
 from ...models import InspectionPlan, InspectionTarget
 
-STRATUM_LABELS = {"R": "绿色通道（守信激励）", "A": "A 级", "B": "B 级", "C": "C 级", "D": "D 级"}
-INSPECTOR_ROLE = "监管执法人员"
+# Stored in Chinese in the snapshot; the notice page reads them in the visitor's language (cms ``as_read``).
+STRATUM_LABELS = {
+    "R": gettext_noop("绿色通道（守信激励）"),
+    "A": gettext_noop("A 级"),
+    "B": gettext_noop("B 级"),
+    "C": gettext_noop("C 级"),
+    "D": gettext_noop("D 级"),
+}
+RESULT_LABELS = {"pass": gettext_noop("合格"), "rectify": gettext_noop("责令整改"), "fail": gettext_noop("不合格")}
 
 
 def plan_snapshot(plan: InspectionPlan) -> dict:
@@ -49,19 +57,16 @@ def _target_rows(targets: list[InspectionTarget], with_results: bool) -> list[di
             "name": target.agency.name,
             "uscc": target.agency.uscc,
             "stratum": STRATUM_LABELS.get(target.stratum, target.stratum),
-            "inspector": f"{target.inspector.department} {INSPECTOR_ROLE} {target.inspector.code}"
+            # Inspectors are natural persons: their department and code only, never a name or an account.
+            "inspector": {"department": target.inspector.department, "code": target.inspector.code}
             if target.inspector
-            else plan_department(target),
+            else {"department": target.plan.supervisor.authority, "code": ""},
         }
         if with_results:
-            row["result"] = target.get_result_display()
+            row["result"] = RESULT_LABELS.get(target.result, "")
             row["findings"] = target.findings
         rows.append(row)
     return rows
-
-
-def plan_department(target: InspectionTarget) -> str:
-    return target.plan.supervisor.authority
 
 
 def draw_notice(plan: InspectionPlan, targets: list[InspectionTarget]) -> None:

@@ -52,9 +52,7 @@ def stratum_of(agency: Agency) -> str:
 
 def plan_pool(plan: InspectionPlan) -> list[Agency]:
     """The agencies the plan covers: in the supervisor's scope and the plan's, trading on the platform."""
-    agencies = Agency.objects.filter(supervisor_scope_q(plan.supervisor)).filter(
-        Q(memberships__state__in=IN_MARKET)
-    )
+    agencies = Agency.objects.filter(supervisor_scope_q(plan.supervisor)).filter(Q(memberships__state__in=IN_MARKET))
     if plan.region_id:
         agencies = agencies.filter(region_id=plan.region_id)
     if plan.category_id:

@@ -22,9 +22,7 @@ from ..credit.events import decision_events_record
 from ..transitions import TransitionResult, transition_run
 
 
-def target_record(
-    *, target: InspectionTarget, actor, result: str, findings: str
-) -> TransitionResult[InspectionTarget]:
+def target_record(*, target: InspectionTarget, actor, result: str, findings: str) -> TransitionResult[InspectionTarget]:
     """Record a drawn target's result; a finding goes to the agency's record through the rule."""
     target = InspectionTarget.objects.select_related("plan", "agency").get(pk=target.pk)
     if target.plan.state != InspectionPlan.State.DRAWN:
@@ -47,7 +45,9 @@ def target_record(
         context = {"plan": locked.plan.code, "result": result, "result_label": str(label)}
         decision = gate.evaluate(subject, "inspection.finding", now, context)
         if decision.events:
-            decision_record(decision=decision, target=f"inspection:{locked.plan.code}:{locked.agency.uscc}", actor=actor)
+            decision_record(
+                decision=decision, target=f"inspection:{locked.plan.code}:{locked.agency.uscc}", actor=actor
+            )
         entries = decision_events_record(
             decision, subject=subject, source=Source.SUPERVISOR, evidence={"facts": findings}, actor=actor
         )
