@@ -17,5 +17,6 @@ BUDGETS: dict[str, int] = {
     "buyer-projects": 10,
     "buyer-project": 12,
     "supervisor-queue": 13,
+    "supervisor-inspections": 7,  # the supervisor's plans with their target counts (one GROUP BY)
     "operator-queue": 5,
 }

@@ -1,0 +1,94 @@
+"""The random-inspection pages: the supervisor's list within its query budget, plans kept to their own
+supervisor, the plan form's scope check, and the public page and proof without a person's account."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+
+from marketplace.models import Region
+from tests.factories import admitted_agency, supervisor_user
+from tests.helpers import logged_in, page_text, query_count
+from tests.query_budgets import BUDGETS
+from workflows import draw
+from workflows.models import InspectionPlan
+from workflows.services.inspections.plans import plan_create, plan_draw
+
+pytestmark = pytest.mark.django_db
+
+
+def _plan(user, title: str = "季度抽查") -> InspectionPlan:
+    return plan_create(
+        profile=user.supervisor,
+        actor=user,
+        title=title,
+        region=None,
+        category=None,
+        period_start=datetime.date(2026, 12, 7),
+        period_end=datetime.date(2026, 12, 31),
+        inspectors=[user.supervisor],
+    )
+
+
+def test_the_supervisors_plan_list_costs_the_same_for_3_and_30_plans():
+    user = supervisor_user(username="plan-lister")
+    client = logged_in(user)
+    url = reverse("supervisor-inspections")
+    for n in range(3):
+        _plan(user, f"计划 {n}")
+    three = query_count(client, url, warm=True)
+    for n in range(27):
+        _plan(user, f"计划 {n + 3}")
+    assert len(client.get(url).context["plans"]) == 30
+    thirty = query_count(client, url)
+    assert three == thirty <= BUDGETS["supervisor-inspections"]
+
+
+def test_another_supervisors_plan_is_not_found_and_not_drawn_by_them():
+    owner, other = supervisor_user(), supervisor_user()
+    plan = _plan(owner)
+    client = logged_in(other)
+    assert client.get(reverse("supervisor-inspection", kwargs={"code": plan.code})).status_code == 404
+    assert client.post(reverse("supervisor-inspection-draw", kwargs={"code": plan.code})).status_code == 404
+    assert InspectionPlan.objects.get(pk=plan.pk).state == InspectionPlan.State.DRAFT
+
+
+def test_the_plan_form_refuses_a_region_outside_the_scope():
+    narrow = supervisor_user(regions=[Region.objects.get(code="441303")], all_categories=True)
+    outside = Region.objects.exclude(code="441303").first()
+    response = logged_in(narrow).post(
+        reverse("supervisor-inspection-new"),
+        {
+            "title": "越权",
+            "region": outside.pk,
+            "period_start": "2026-12-07",
+            "period_end": "2026-12-31",
+            "inspectors": [narrow.supervisor.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not InspectionPlan.objects.exists()
+
+
+def test_the_public_page_shows_the_commitment_then_the_verified_proof_without_accounts():
+    user = supervisor_user(username="chief-inspector")
+    agency = admitted_agency(supervisor=user)[0]
+    plan = _plan(user)
+    client = logged_in(supervisor_user())  # anyone; a visitor sees the same
+    url = reverse("inspection-public", kwargs={"code": plan.code})
+
+    before = client.get(url)
+    assert plan.draw_commitment in page_text(before) and plan.draw_secret not in before.content.decode()
+    assert client.get(reverse("inspection-proof-json", kwargs={"code": plan.code})).status_code == 404
+
+    assert plan_draw(plan=plan, actor=user).ok
+    after = client.get(url)
+    text = page_text(after)
+    assert agency.uscc in text and "chief-inspector" not in text
+    assert after.context["result"].ok and after.context["inspectors_hold"]
+    proof = json.loads(client.get(reverse("inspection-proof-json", kwargs={"code": plan.code})).content)
+    assert draw.proof_verify(proof, plan.draw_commitment, expected_project_code=plan.code).ok
