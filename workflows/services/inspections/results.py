@@ -20,6 +20,7 @@ from marketplace.personal_data import personal_data_problem
 from ...models import InspectionPlan, InspectionTarget
 from ..credit.events import decision_events_record
 from ..transitions import TransitionResult, transition_run
+from .notices import RESULT_LABELS
 
 
 def target_record(*, target: InspectionTarget, actor, result: str, findings: str) -> TransitionResult[InspectionTarget]:
@@ -36,13 +37,13 @@ def target_record(*, target: InspectionTarget, actor, result: str, findings: str
     if problem:
         raise ApplicationError({"findings": problem})
     now = timezone.now()
-    label = InspectionTarget.Result(result).label
+    label = RESULT_LABELS[result]  # as recorded: in Chinese, whatever the clerk's language
 
     def effects(locked: InspectionTarget, _decision) -> None:
         if result == InspectionTarget.Result.PASS:
             return
         subject = subject_for_agency(locked.agency)
-        context = {"plan": locked.plan.code, "result": result, "result_label": str(label)}
+        context = {"plan": locked.plan.code, "result": result, "result_label": label}
         decision = gate.evaluate(subject, "inspection.finding", now, context)
         if decision.events:
             decision_record(
