@@ -92,3 +92,22 @@ def test_the_public_page_shows_the_commitment_then_the_verified_proof_without_ac
     assert after.context["result"].ok and after.context["inspectors_hold"]
     proof = json.loads(client.get(reverse("inspection-proof-json", kwargs={"code": plan.code})).content)
     assert draw.proof_verify(proof, plan.draw_commitment, expected_project_code=plan.code).ok
+
+
+def test_the_draw_notice_publishes_the_targets_with_department_and_code_only():
+    from cms.models import NoticePage, NoticeRequest
+    from cms.publishing import notice_request_publish
+
+    user = supervisor_user(username="notice-inspector")
+    agency = admitted_agency(supervisor=user)[0]
+    plan = _plan(user)
+    assert plan_draw(plan=plan, actor=user).ok
+    request = NoticeRequest.objects.get(source_key=f"inspection:{plan.code}:draw")
+    page = NoticePage.objects.get(pk=notice_request_publish(request.pk))
+
+    for language in ("zh-hans", "en"):
+        response = logged_in(supervisor_user()).get(page.url, HTTP_ACCEPT_LANGUAGE=language)
+        text = page_text(response)
+        assert response.status_code == 200
+        assert agency.uscc in text and plan.draw_commitment in text and "I01" in text
+        assert "notice-inspector" not in text
