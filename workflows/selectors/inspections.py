@@ -9,15 +9,21 @@ from django.utils.translation import gettext as _
 from marketplace.models import SupervisorProfile
 
 from .. import draw
-from ..models import InspectionPlan, InspectionTarget
+from ..models import InspectionPlan, InspectionTarget, Inspector
 
 PLAN_LIST_LIMIT = 100
 
 
+def _plans_of(profile: SupervisorProfile) -> QuerySet[InspectionPlan]:
+    """Plans the supervisor published, and those it is an inspector of."""
+    inspecting = Inspector.objects.filter(user_id=profile.user_id).values("plan_id")
+    return InspectionPlan.objects.filter(Q(supervisor=profile) | Q(pk__in=inspecting))
+
+
 def plan_list_for_supervisor(profile: SupervisorProfile) -> list[InspectionPlan]:
-    """The supervisor's own plans, newest first, with their target counts (one query)."""
+    """The supervisor's plans and those it inspects for, newest first, with their target counts (one query)."""
     return list(
-        InspectionPlan.objects.filter(supervisor=profile)
+        _plans_of(profile)
         .select_related("region", "category")
         .annotate(
             target_count=Count("targets"),
@@ -32,12 +38,8 @@ def _targets(plan: InspectionPlan) -> QuerySet[InspectionTarget]:
 
 
 def plan_get_for_supervisor(profile: SupervisorProfile, code: str) -> InspectionPlan:
-    """The supervisor's plan with its inspectors and targets (404 for another's)."""
-    plan = (
-        InspectionPlan.objects.filter(supervisor=profile, code=code)
-        .select_related("region", "category", "supervisor")
-        .first()
-    )
+    """A plan the supervisor published or inspects for, with its inspectors and targets (404 for others)."""
+    plan = _plans_of(profile).filter(code=code).select_related("region", "category", "supervisor").first()
     if plan is None:
         raise Http404(_("没有这个抽查计划。"))
     plan.inspector_rows = list(plan.inspectors.select_related("user").prefetch_related("conflicts"))

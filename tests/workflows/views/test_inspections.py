@@ -111,3 +111,35 @@ def test_the_draw_notice_publishes_the_targets_with_department_and_code_only():
         assert response.status_code == 200
         assert agency.uscc in text and plan.draw_commitment in text and "I01" in text
         assert "notice-inspector" not in text
+
+
+def test_an_assigned_inspector_sees_the_plan_and_records_its_target_but_cannot_draw_or_close():
+    from workflows.models import InspectionTarget
+
+    owner, colleague = supervisor_user(), supervisor_user(username="second-inspector")
+    agency = admitted_agency(supervisor=owner)[0]
+    plan = plan_create(
+        profile=owner.supervisor,
+        actor=owner,
+        title="协查",
+        region=None,
+        category=None,
+        period_start=datetime.date(2026, 12, 7),
+        period_end=datetime.date(2026, 12, 31),
+        inspectors=[colleague.supervisor],
+    )
+    client = logged_in(colleague)
+    assert plan.code in page_text(client.get(reverse("supervisor-inspections")))
+    detail = client.get(reverse("supervisor-inspection", kwargs={"code": plan.code}))
+    assert detail.status_code == 200 and "进行抽取" not in page_text(detail)
+    assert client.post(reverse("supervisor-inspection-draw", kwargs={"code": plan.code})).status_code == 404
+
+    assert plan_draw(plan=plan, actor=owner).ok
+    target = InspectionTarget.objects.get(plan=plan, agency=agency)
+    assert target.inspector.user == colleague
+    response = client.post(
+        reverse("supervisor-inspection-record", kwargs={"code": plan.code, "pk": target.pk}), {"result": "pass"}
+    )
+    assert response.status_code == 302
+    assert InspectionTarget.objects.get(pk=target.pk).result == "pass"
+    assert client.post(reverse("supervisor-inspection-close", kwargs={"code": plan.code})).status_code == 404
