@@ -158,6 +158,15 @@ APP: dict[str, Rule] = {
     "supervisor-file": page(SUPERVISOR_IN_SCOPE, "a download; answers POST as GET"),
     "supervisor-challenge": page(SUPERVISOR_IN_SCOPE, "in scope of the winner"),
     "supervisor-service-complaint": page(SUPERVISOR_IN_SCOPE),
+    # random inspections: any supervisor's own list and form; a plan to the supervisor who published it
+    "supervisor-inspections": read(ANY_SUPERVISOR),
+    "supervisor-inspection-new": page(ANY_SUPERVISOR, "inspectors of the supervisor's own department only"),
+    "supervisor-inspection": read(SUPERVISOR_IN_SCOPE, "the plan's supervisor (and its inspectors)"),
+    "supervisor-inspection-draw": step(SUPERVISOR_IN_SCOPE, "the plan's supervisor"),
+    "supervisor-inspection-close": step(
+        SUPERVISOR_IN_SCOPE, "the plan's supervisor; refused while results are missing"
+    ),
+    "supervisor-inspection-record": step(SUPERVISOR_IN_SCOPE, "the plan's supervisor or the assigned inspector"),
     # the operator
     "operator-queue": read(OPERATORS),
     "operator-lockouts": page(OPERATORS),
@@ -181,6 +190,8 @@ APP: dict[str, Rule] = {
     "draw-spec-text": read(PUBLIC),
     "draw-proof-json": read(PUBLIC),
     "draw-proof": read(PUBLIC),
+    "inspection-public": read(PUBLIC, "the plan, its proof and results: organisations and inspector codes only"),
+    "inspection-proof-json": read(PUBLIC),
     "project-search": read(PUBLIC),
     "project-public": read(PUBLIC),
     "statistics": read(PUBLIC),

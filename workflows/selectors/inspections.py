@@ -47,6 +47,18 @@ def plan_get_for_supervisor(profile: SupervisorProfile, code: str) -> Inspection
     return plan
 
 
+def target_get_for_supervisor(profile: SupervisorProfile, code: str, pk: int) -> InspectionTarget:
+    """A target of a plan the supervisor published or inspects for (404 for others)."""
+    target = (
+        InspectionTarget.objects.filter(pk=pk, plan__code=code, plan__in=_plans_of(profile))
+        .select_related("plan", "agency")
+        .first()
+    )
+    if target is None:
+        raise Http404(_("没有这个抽查对象。"))
+    return target
+
+
 def plan_get_for_public(code: str) -> InspectionPlan:
     """A published plan as the public sees it: never the stored secret before the draw, never a person's name."""
     plan = (

@@ -127,7 +127,7 @@ def plan_close_view(request: HttpRequest, profile, code: str) -> HttpResponse:
 @require_POST
 @refusal_redirect(_back_to_plan)
 def target_record_view(request: HttpRequest, profile, code: str, pk: int) -> HttpResponse:
-    target = get_object_or_404(InspectionTarget.objects.select_related("plan"), plan__code=code, pk=pk)
+    target = sel.target_get_for_supervisor(profile, code, pk)
     form = ResultForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
