@@ -321,8 +321,8 @@ def _buyer_en(behaviour: str) -> str:
 def _inspection_en(behaviour: str) -> str:
     return (
         f"{CREDIT_BASED_SUPERVISION}: supervision graded by credit, the ratio and frequency of random inspections "
-        f"(双随机、一公开) set by credit grade, results made public and recorded. {behaviour} is recorded; the deduction "
-        f"is {LOCAL_EN}."
+        f"(agencies and inspectors both drawn at random, results public) set by credit grade. {behaviour} is "
+        f"recorded; the deduction is {LOCAL_EN}."
     )
 
 
