@@ -17,6 +17,7 @@ BUDGETS: dict[str, int] = {
     "buyer-projects": 10,
     "buyer-project": 12,
     "supervisor-queue": 13,
-    "supervisor-inspections": 7,  # the supervisor's plans with their target counts (one GROUP BY)
+    "supervisor-inspections": 6,  # the supervisor's plans with their target counts (one GROUP BY)
+    "supervisor-inspection": 9,  # the plan, its inspectors with their conflicts, its targets
     "operator-queue": 5,
 }

@@ -143,3 +143,20 @@ def test_an_assigned_inspector_sees_the_plan_and_records_its_target_but_cannot_d
     assert response.status_code == 302
     assert InspectionTarget.objects.get(pk=target.pk).result == "pass"
     assert client.post(reverse("supervisor-inspection-close", kwargs={"code": plan.code})).status_code == 404
+
+
+def test_a_plans_page_costs_the_same_for_3_and_30_targets():
+    from workflows.models import InspectionTarget
+
+    user = supervisor_user()
+    client = logged_in(user)
+    counts = []
+    for added in (3, 27):  # every agency drawn: 3 targets, then 30
+        for _ in range(added):
+            admitted_agency(supervisor=user)
+        plan = _plan(user, f"计划 {added}")
+        InspectionPlan.objects.filter(pk=plan.pk).update(rates=dict.fromkeys(plan.rates, 100))
+        assert plan_draw(plan=InspectionPlan.objects.get(pk=plan.pk), actor=user).ok
+        assert InspectionTarget.objects.filter(plan=plan).count() == (3 if added == 3 else 30)
+        counts.append(query_count(client, reverse("supervisor-inspection", kwargs={"code": plan.code}), warm=True))
+    assert counts[0] == counts[1] <= BUDGETS["supervisor-inspection"], counts
