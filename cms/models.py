@@ -363,6 +363,7 @@ class NoticeRequest(models.Model):
         REPAIR = "repair", _("信用修复/撤销公告")
         COMPLAINT_DECISION = "complaint_decision", _("投诉处理决定公告")
         DORMANT_EXIT = "dormant_exit", _("长期无业务退出公告")
+        INSPECTION = "inspection", _("双随机抽查公告")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发布")

@@ -66,6 +66,13 @@ def _buyer(behaviour: str) -> str:
     )
 
 
+def _inspection(behaviour: str) -> str:
+    return (
+        f"{CREDIT_BASED_SUPERVISION}：以信用为基础实施分级分类监管，根据信用等级确定“双随机、一公开”抽查比例和频次，"
+        f"抽查结果依法公开并记入信用记录。{behaviour}记入信用记录，扣分{LOCAL}。"
+    )
+
+
 S = Severity
 CATALOGUE = [
     Item("RATING_EXCELLENT", "服务评价优秀", "Excellent service rating", 2, S.INFO, {}, False, _rating(True)),
@@ -218,7 +225,33 @@ CATALOGUE = [
         True,
         f"{CREDIT_SYSTEM_PLAN}：政务诚信是社会信用体系建设的关键。累计失信次数、累计期间及警告的公示{LOCAL}。",
     ),
+    # Random inspections (双随机抽查, credit_rules.rules.inspection): what a non-pass result writes to the record.
+    Item(
+        "INSPECTION_RECTIFY",
+        "双随机抽查责令整改",
+        "Ordered to rectify after a random inspection",
+        -3,
+        S.SLIGHT,
+        {},
+        True,
+        _inspection("抽查发现问题、责令限期整改的"),
+    ),
+    Item(
+        "INSPECTION_FAIL",
+        "双随机抽查不合格",
+        "Failed a random inspection",
+        -10,
+        S.GENERAL,
+        {},
+        True,
+        _inspection("抽查结果不合格的"),
+    ),
 ]
+
+# Random inspections: the sample rate (percent) of each credit grade, the defaults every new plan takes.
+# Change them here; a plan keeps the rates it was published with. Agencies under a reward measure (the green
+# channel, 奖) are sampled at the lowest of these rates, whatever their grade.
+INSPECTION_RATES = {"A": 5, "B": 10, "C": 20, "D": 40}
 
 # Measures have fixed codes in the ledger (MEASURE_<KIND>); the basis shown when no rule ordered them.
 MEASURE_BASIS = {
@@ -285,6 +318,14 @@ def _buyer_en(behaviour: str) -> str:
     )
 
 
+def _inspection_en(behaviour: str) -> str:
+    return (
+        f"{CREDIT_BASED_SUPERVISION}: supervision graded by credit, the ratio and frequency of random inspections "
+        f"(agencies and inspectors both drawn at random, results public) set by credit grade. {behaviour} is "
+        f"recorded; the deduction is {LOCAL_EN}."
+    )
+
+
 BASIS_EN = {
     "RATING_EXCELLENT": _rating_en(True),
     "RATING_POOR": _rating_en(False),
@@ -314,6 +355,8 @@ BASIS_EN = {
     "acceptance period and complete it within that period; where acceptance is delayed, the payment period runs from "
     f"the end of the agreed period. The acceptance period and deductions are {LOCAL_EN}.",
     "BUYER_RATING_MISSED": _buyer_en("A buyer that has not rated the service when the rating period ends"),
+    "INSPECTION_RECTIFY": _inspection_en("An inspection that orders rectification within a time limit"),
+    "INSPECTION_FAIL": _inspection_en("A failed inspection"),
     "BUYER_WARNING": f"{CREDIT_SYSTEM_PLAN}: government integrity is key to the social credit system. The number of failures, the period they are "
     f"counted over and the publication of the warning are {LOCAL_EN}.",
 }

@@ -121,6 +121,7 @@ STEPS = {
     "buyer.recorded": "a new failure on a buyer unit's record (政务诚信): the warning threshold",
     "membership.term_ended": "the deadline sweep finds a membership past its term without renewal: it lapses",
     "challenge.upheld": "a supervisor upheld a complaint (投诉) about a selection result: the win is revoked",
+    "inspection.finding": "a random inspection (双随机抽查) found a problem: 责令整改 or 不合格 is recorded",
 }
 
 

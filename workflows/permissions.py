@@ -89,3 +89,17 @@ def warning_issuer(instance, user) -> bool:
     if user is None or getattr(instance.entry, "recorded_by_id", None) != user.pk:
         return False
     return supervisor_in_scope(instance, user)
+
+
+def plan_supervisor(instance, user) -> bool:
+    """The supervisor who published the inspection plan."""
+    return user is not None and has_role(user, Role.SUPERVISOR) and instance.supervisor.user_id == user.pk
+
+
+def inspection_recorder(instance, user) -> bool:
+    """The inspector the draw assigned to the target, or the supervisor who published its plan."""
+    if user is None or not has_role(user, Role.SUPERVISOR):
+        return False
+    if instance.inspector is not None and instance.inspector.user_id == user.pk:
+        return True
+    return plan_supervisor(instance.plan, user)

@@ -11,6 +11,7 @@ from .views import (
     complaints,
     draws,
     identity,
+    inspections,
     operator,
     policy_whatif,
     public,
@@ -144,3 +145,21 @@ complaint_urls = [
 ]
 
 urlpatterns += complaint_urls
+
+# Random inspections (双随机、一公开): the supervisor's plans and each plan's public page with its proof.
+inspection_urls = [
+    path("supervisor/inspections/", inspections.plan_list, name="supervisor-inspections"),
+    path("supervisor/inspections/new/", inspections.plan_new, name="supervisor-inspection-new"),
+    path("supervisor/inspections/<str:code>/", inspections.plan_detail, name="supervisor-inspection"),
+    path("supervisor/inspections/<str:code>/draw/", inspections.plan_draw_view, name="supervisor-inspection-draw"),
+    path("supervisor/inspections/<str:code>/close/", inspections.plan_close_view, name="supervisor-inspection-close"),
+    path(
+        "supervisor/inspections/<str:code>/targets/<int:pk>/",
+        inspections.target_record_view,
+        name="supervisor-inspection-record",
+    ),
+    path("inspections/<str:code>.json", inspections.plan_proof_json, name="inspection-proof-json"),
+    path("inspections/<str:code>/", inspections.plan_public, name="inspection-public"),
+]
+
+urlpatterns += inspection_urls

@@ -216,6 +216,26 @@ CASES = [
         [order(MeasureKind.REVOKE, project="ZJCS-2026-000123")],
     ),
     ("CR-SEL-010", "not-upheld", {"context": {}}, []),
+    # --- random inspections (双随机抽查) ----------------------------------------------------------
+    (
+        "CR-INS-001",
+        "failed",
+        {"context": {"plan": "SJCC-2026-00001", "result": "fail", "result_label": "不合格"}},
+        [record("INSPECTION_FAIL", plan="SJCC-2026-00001", result="不合格")],
+    ),
+    (
+        "CR-INS-001",
+        "rectify",
+        {"context": {"plan": "SJCC-2026-00001", "result": "rectify", "result_label": "责令整改"}},
+        [record("INSPECTION_RECTIFY", plan="SJCC-2026-00001", result="责令整改")],
+    ),
+    ("CR-INS-001", "passed", {"context": {"plan": "SJCC-2026-00001", "result": "pass"}}, []),
+    (
+        "CR-INS-001",
+        "item-not-in-policy",
+        {"context": {"result": "fail"}, "policy": {"catalogue_without": ("INSPECTION_FAIL",)}},
+        [],
+    ),
     # --- service and payment ----------------------------------------------------------------
     (
         "CR-SVC-001",

@@ -165,6 +165,15 @@ APP: dict[str, Rule] = {
     "supervisor-reports": read(ANY_SUPERVISOR | OPERATORS),
     "supervisor-report": read(ANY_SUPERVISOR | OPERATORS),
     "supervisor-report-pdf": read(ANY_SUPERVISOR | OPERATORS, "a download"),
+    # random inspections: any supervisor's own list and form; a plan to the supervisor who published it
+    "supervisor-inspections": read(ANY_SUPERVISOR),
+    "supervisor-inspection-new": page(ANY_SUPERVISOR, "inspectors of the supervisor's own department only"),
+    "supervisor-inspection": read(SUPERVISOR_IN_SCOPE, "the plan's supervisor (and its inspectors)"),
+    "supervisor-inspection-draw": step(SUPERVISOR_IN_SCOPE, "the plan's supervisor"),
+    "supervisor-inspection-close": step(
+        SUPERVISOR_IN_SCOPE, "the plan's supervisor; refused while results are missing"
+    ),
+    "supervisor-inspection-record": step(SUPERVISOR_IN_SCOPE, "the plan's supervisor or the assigned inspector"),
     # the operator
     "operator-queue": read(OPERATORS),
     "operator-lockouts": page(OPERATORS),
@@ -204,6 +213,8 @@ APP: dict[str, Rule] = {
     "ocds-record-package": read(PUBLIC, "open data: a published project's OCDS record"),
     "ocds-bulk-compiled": read(PUBLIC),
     "ocds-bulk-month": read(PUBLIC),
+    "inspection-public": read(PUBLIC, "the plan, its proof and results: organisations and inspector codes only"),
+    "inspection-proof-json": read(PUBLIC),
     "project-search": read(PUBLIC),
     "project-public": read(PUBLIC),
     "statistics": read(PUBLIC),

@@ -16,6 +16,7 @@ be as before. A GET form (a filter) never writes, whatever it answers.
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import traceback
@@ -43,6 +44,8 @@ from workflows.models import (
     CreditCase,
     Engagement,
     IdentityVerification,
+    InspectionPlan,
+    InspectionTarget,
     Membership,
     Objection,
     Project,
@@ -179,6 +182,13 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "service-complaint-new": [({"uscc": a.uscc}, user) for a in agencies[:1] for user in (None, world.buyer)],
         "exchange-standin-list": [({"source": "sxbzxr"}, None)],
     }
+    plans = list(InspectionPlan.objects.order_by("pk"))
+    targets = list(InspectionTarget.objects.select_related("plan").order_by("pk")[:2])
+    for name in ("supervisor-inspection", "supervisor-inspection-draw", "supervisor-inspection-close"):
+        out[name] = [({"code": p.code}, world.supervisor) for p in plans]
+    out["supervisor-inspection-record"] = [({"code": t.plan.code, "pk": t.pk}, world.supervisor) for t in targets]
+    for name in ("inspection-public", "inspection-proof-json"):
+        out[name] = [({"code": p.code}, None) for p in plans]
     for name in ("notice-list-kind", "notice-feed-kind-rss", "notice-feed-kind-atom"):
         out[name] = [({"kind": kind}, None) for kind in ("result", "warning")]
     # Every buyer page of a project: its own page shows the step forms, the step URLs answer a GET too.
@@ -526,6 +536,7 @@ def world_extend(w: World) -> None:
     from tests.helpers import pdf_file
     from workflows.services.complaints import challenges, service
     from workflows.services.credit import objections
+    from workflows.services.inspections import plans as inspections
 
     draft_project(w.buyer, "scored")
     awarded_project("scored", buyer=w.buyer)
@@ -544,6 +555,19 @@ def world_extend(w: World) -> None:
     notified_case(demo_agency, w.supervisor)
     entry = warn(demo_agency, w.supervisor)
     objections.objection_submit(entry=entry, actor=w.agency, reason="记录有误。")
+    for drawn in (False, True):  # a random-inspection plan waiting for its draw, and one drawn with its targets
+        plan = inspections.plan_create(
+            profile=w.supervisor.supervisor,
+            actor=w.supervisor,
+            title="季度双随机抽查",
+            region=None,
+            category=None,
+            period_start=datetime.date(2026, 12, 7),
+            period_end=datetime.date(2026, 12, 31),
+            inspectors=[w.supervisor.supervisor],
+        )
+        if drawn:
+            assert inspections.plan_draw(plan=plan, actor=w.supervisor).ok
 
 
 def junk_test(form: Form, user):

@@ -62,6 +62,7 @@ from workflows.services.complaints import challenges as challenge_services
 from workflows.services.complaints import service as service_complaints
 from workflows.services.credit import objections as objection_services
 from workflows.services.credit import repairs as repair_services
+from workflows.services.inspections.plans import plan_create, plan_draw
 from workflows.services.procurement import signups as signup_services
 from workflows.services.reports import monthly_report_generate
 
@@ -207,6 +208,10 @@ def _world() -> World:
     membership = Membership.objects.filter(agency=agency).latest("pk")
     draft = draft_project(buyer)
     draw = stored_draw_project(code="ZJCS-2026-000777")
+    inspection_draft = _inspection_plan(supervisor)
+    inspection = _inspection_plan(supervisor)
+    assert plan_draw(plan=inspection, actor=supervisor).ok
+    inspection_target = inspection.targets.order_by("pk").first()
 
     superuser = UserFactory(username="m_superuser", is_staff=True, is_superuser=True)
     users = {
@@ -263,6 +268,12 @@ def _world() -> World:
         "ocds-release-package": {"ocid": ocid_for(code)},
         "ocds-record-package": {"ocid": ocid_for(code)},
         "ocds-bulk-month": {"month": timezone.localtime(Project.objects.get(code=code).published_at).strftime("%Y-%m")},
+        "supervisor-inspection": {"code": inspection.code},
+        "supervisor-inspection-draw": {"code": inspection_draft.code},
+        "supervisor-inspection-close": {"code": inspection.code},
+        "supervisor-inspection-record": {"code": inspection.code, "pk": inspection_target.pk},
+        "inspection-public": {"code": inspection.code},
+        "inspection-proof-json": {"code": inspection.code},
         "project-public": {"code": code},
         "agency-profile": {"uscc": agency.uscc},
         "buyer-record": {"uscc": buyer.buyerstaff_set.get().unit.uscc},
@@ -313,6 +324,20 @@ def kwargs_for(pattern: Pattern, world: World) -> dict:
         else:
             own[name] = world.defaults.get(name, 1)
     return own
+
+
+def _inspection_plan(supervisor):
+    """A random-inspection plan of the supervisor, published through the service."""
+    return plan_create(
+        profile=supervisor.supervisor,
+        actor=supervisor,
+        title="权限矩阵抽查计划",
+        region=None,
+        category=None,
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate() + relativedelta(months=1),
+        inspectors=[supervisor.supervisor],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ def test_the_inventory_sees_every_state_machine():
     assert models == {
         "Membership",
         "IdentityVerification",
+        "InspectionPlan",
+        "InspectionTarget",
         "CreditCase",
         "Objection",
         "RepairRequest",

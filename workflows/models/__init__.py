@@ -12,6 +12,7 @@ from .credit import CreditCase, Objection, RepairRequest, WarningWithdrawal
 from .delivery import Engagement, Payment, PaymentCommand, Rating
 from .dormancy import DormancyPrompt
 from .identity import LEGACY_METHOD, IdentityVerification
+from .inspection import InspectionPlan, InspectionTarget, Inspector
 from .log import TransitionLog
 from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
@@ -29,6 +30,9 @@ __all__ = [
     "DormancyPrompt",
     "Engagement",
     "IdentityVerification",
+    "InspectionPlan",
+    "InspectionTarget",
+    "Inspector",
     "LEGACY_METHOD",
     "Membership",
     "MonthlyReport",
