@@ -30,3 +30,11 @@ def reminders_sweep() -> dict[str, int]:
     from .services.notifications.reminders import reminders_sweep as sweep
 
     return sweep()
+
+
+@shared_task
+def risk_flags_sweep() -> dict[str, int]:
+    """Look for risk patterns in the records and store them as flags for supervisors (no credit effect)."""
+    from .services.risk import risk_flags_scan
+
+    return risk_flags_scan()

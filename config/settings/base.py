@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "workflows.tasks.reminders_sweep",
         "schedule": float(os.environ.get("ZJCS_REMINDER_SECONDS", os.environ.get("ZJCS_SWEEP_SECONDS", "60"))),
     },
+    # Risk flags for supervisors (docs/risk-flags.md): patterns over a year of records, hourly is plenty.
+    "risk-flags-sweep": {"task": "workflows.tasks.risk_flags_sweep", "schedule": 3600.0},
 }
 
 # Wagtail runs its own background work through django-tasks: keep it immediate.

@@ -37,6 +37,7 @@ def test_the_inventory_sees_every_state_machine():
         "Payment",
         "Challenge",
         "ServiceComplaint",
+        "RiskFlag",
     }
 
 

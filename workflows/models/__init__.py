@@ -15,6 +15,7 @@ from .log import TransitionLog
 from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
 from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification
+from .risk import RiskFlag
 from .selection import ProposalMark, SignUp
 from .uploads import contract_upload_to, evidence_upload_to
 
@@ -39,6 +40,7 @@ __all__ = [
     "ProposalMark",
     "Rating",
     "RepairRequest",
+    "RiskFlag",
     "ServiceComplaint",
     "SignUp",
     "TransitionLog",
