@@ -17,5 +17,6 @@ BUDGETS: dict[str, int] = {
     "buyer-projects": 10,
     "buyer-project": 12,
     "supervisor-queue": 13,
+    "supervisor-risk-flags": 9,
     "operator-queue": 5,
 }

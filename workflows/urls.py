@@ -15,6 +15,7 @@ from .views import (
     public,
     supervisor,
     supervisor_events,
+    supervisor_risk,
     workspace,
 )
 
@@ -92,6 +93,8 @@ supervisor_urls = [
     path("supervisor/repairs/<int:pk>/", supervisor.repair_detail, name="supervisor-repair"),
     path("supervisor/external-lists/import/", supervisor.external_import, name="supervisor-external-import"),
     path("supervisor/files/<slug:kind>/<int:pk>/", supervisor.private_file, name="supervisor-file"),
+    path("supervisor/risk/", supervisor_risk.flag_list, name="supervisor-risk-flags"),
+    path("supervisor/risk/<int:pk>/", supervisor_risk.flag_detail, name="supervisor-risk-flag"),
 ]
 
 operator_urls = [

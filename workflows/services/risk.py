@@ -19,8 +19,10 @@ from .credit.cases import case_propose
 from .transitions import TransitionResult, transition_run
 
 
-def _upsert(finding: Finding, now) -> bool:
+@transaction.atomic
+def risk_flag_store(finding: Finding, now=None) -> bool:
     """Store one finding under its key; True when the flag is new. A flag already decided is left as it is."""
+    now = now or timezone.now()
     flag = RiskFlag.objects.select_for_update().filter(key=finding.key).first()
     if flag is not None:
         if flag.state == RiskFlag.State.OPEN:
@@ -49,8 +51,7 @@ def risk_flags_scan(now=None) -> dict[str, int]:
     for detect in DETECTIONS:
         for finding in detect(now):
             try:
-                with transaction.atomic():
-                    new = _upsert(finding, now)
+                new = risk_flag_store(finding, now)
             except IntegrityError:
                 new = False  # a concurrent scan stored the same key first
             created[finding.kind] = created.get(finding.kind, 0) + int(new)
