@@ -12,16 +12,21 @@ from django.utils import timezone
 from credit_rules.models import LedgerEntry
 from marketplace.models import Region
 from tests.factories import (
+    AgencyFactory,
     agencies,
     buyer_user,
+    contracted_engagement,
     operator_user,
     published_project,
     signup_closed,
     signups_submit,
     supervisor_user,
 )
+from tests.helpers import pdf_content, refetch
 from workflows.models import CreditCase, RiskFlag
 from workflows.selectors import risk as detect
+from workflows.services.delivery import engagements as engagement_services
+from workflows.services.procurement import projects as project_services
 from workflows.services.risk import risk_flag_case_open, risk_flag_dismiss, risk_flags_scan
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +285,105 @@ def test_supervisors_see_only_the_flags_in_their_scope():
     assert seen(everything) == {"single_bidder", "direct_concentration"}
     assert seen(here) == {"single_bidder", "direct_concentration"}
     assert seen(elsewhere) == set()
+
+
+# --- 5. agencies sharing contact details, addresses or staff -------------------------------------------------------
+
+
+def test_agencies_sharing_a_phone_written_differently_or_an_address_are_flagged():
+    first = AgencyFactory(contact_phone="0752-2123456", address="惠城区江北三新南路 8 号 1201 室")
+    second = AgencyFactory(contact_phone="+86 0752 212 3456", address="惠城区江北三新南路 8 号 1502 室")
+    third = AgencyFactory(contact_phone="0752-2000003", address="惠阳区淡水 开城大道 18 号 3 楼")
+    fourth = AgencyFactory(contact_phone="0752-2000004", address="惠阳区淡水开城大道18号3楼")
+
+    assert scan() == {"shared_identity": 2}
+
+    by_members = {frozenset(f.agencies.values_list("pk", flat=True)): f for f in flags("shared_identity")}
+    phone = by_members[frozenset({first.pk, second.pk})]
+    assert phone.evidence["phone_tail"] == "3456" and phone.evidence["address"] == ""  # other rooms, other doors
+    assert "2123456" not in str(phone.evidence)  # a contact's number is personal: its tail only
+    address = by_members[frozenset({third.pk, fourth.pk})]
+    assert address.evidence["address"] == third.address and address.evidence["phone_tail"] == ""
+
+
+def test_blank_contacts_and_one_building_with_different_rooms_are_not_flagged():
+    AgencyFactory(contact_phone="", address="")
+    AgencyFactory(contact_phone="", address="")
+    AgencyFactory(contact_phone="0752-2000001", address="惠城区江北三新南路 8 号 1201 室")
+    AgencyFactory(contact_phone="0752-2000002", address="惠城区江北三新南路 8 号 1502 室")
+    AgencyFactory(contact_phone="分机 801", address="惠城区")  # too short to be anyone's own
+
+    assert scan() == {}
+
+
+# --- 6. buyers who fail, cancel and relaunch -----------------------------------------------------------------------
+
+
+def relaunched(project, buyer, operator):
+    fresh = project_services.project_relaunch(project=project, actor=buyer)
+    assert project_services.project_submit(project=fresh, actor=buyer).ok
+    assert project_services.project_review(project=fresh, actor=operator, publish=True).ok
+    return refetch(fresh)
+
+
+def test_a_project_failed_and_cancelled_again_and_again_is_flagged_for_its_buyer():
+    buyer, operator = buyer_user(), operator_user()
+    project = signup_closed(published_project("price", buyer=buyer, operator=operator))
+    assert project.state == "failed"
+    project = signup_closed(relaunched(project, buyer, operator))
+    project = relaunched(project, buyer, operator)
+    assert project_services.project_cancel(project=project, actor=buyer, reason="需求调整，重新编制服务内容。").ok
+    relaunched(refetch(project), buyer, operator)
+
+    assert scan() == {"relaunches": 1}
+
+    (flag,) = flags("relaunches")
+    assert flag.buyer == buyer.buyerstaff_set.get().unit and flag.category.code == "VAL-RE"
+    assert [p["state"] for p in flag.evidence["projects"]] == ["failed", "failed", "cancelled", "open"]
+
+
+def test_one_failure_relaunched_and_awarded_is_not_flagged():
+    buyer, operator = buyer_user(), operator_user()
+    project = signup_closed(published_project("price", buyer=buyer, operator=operator))
+    fresh = relaunched(project, buyer, operator)
+    signups_submit(fresh, agencies(3))
+    assert signup_closed(fresh).state == "awarded"
+
+    assert scan() == {}
+
+
+# --- 7. late results and reworks concentrated per agency -----------------------------------------------------------
+
+
+def returned(deal, buyer, times: int):
+    for _ in range(times):
+        assert engagement_services.result_submit(
+            engagement=deal.engagement, actor=deal.winner_user, file=pdf_content("report.pdf")
+        ).ok
+        assert engagement_services.result_review(
+            engagement=refetch(deal.engagement), actor=buyer, accept=False, note="估价对象面积与产权证不符。"
+        ).ok
+
+
+def test_reworks_for_several_buyers_are_flagged_for_the_agency():
+    pool = agencies(3)
+    first, second = buyer_user(), buyer_user()
+    deal = contracted_engagement("price", buyer=first, pool=pool)
+    returned(deal, first, 2)
+    other = contracted_engagement("price", buyer=second, pool=pool)
+    assert other.engagement.agency == deal.engagement.agency
+    returned(other, second, 1)
+
+    assert scan() == {"delivery": 1}
+
+    (flag,) = flags("delivery")
+    assert list(flag.agencies.all()) == [deal.engagement.agency] and flag.evidence["issues"] == 3
+    assert [p["reworks"] for p in flag.evidence["projects"]] == [2, 1]
+
+
+def test_reworks_all_asked_by_one_buyer_are_not_flagged():
+    buyer = buyer_user()
+    deal = contracted_engagement("price", buyer=buyer)
+    returned(deal, buyer, 3)
+
+    assert scan() == {}

@@ -36,6 +36,9 @@ class RiskFlag(FSMModelMixin, models.Model):
         QUOTES_CEILING = "quotes_ceiling", _("报价集中于上限")
         QUOTES_EQUAL = "quotes_equal", _("报价雷同")
         DIRECT_CONCENTRATION = "direct_concentration", _("直接选取集中于同一机构")
+        SHARED_IDENTITY = "shared_identity", _("机构联系电话或地址相同")
+        RELAUNCHES = "relaunches", _("反复流标、终止后重新发起")
+        DELIVERY = "delivery", _("逾期提交成果和退回整改集中")
 
     class State(models.TextChoices):
         OPEN = "open", _("待核查")

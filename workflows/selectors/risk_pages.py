@@ -8,7 +8,7 @@ from django.http import Http404
 from marketplace.models import Agency, SupervisorProfile
 from marketplace.selectors import supervisor_scope_q
 
-from ..models import RiskFlag
+from ..models import Project, RiskFlag
 
 AGENCIES = Prefetch("agencies", queryset=Agency.objects.select_related("region").order_by("pk"))
 
@@ -48,7 +48,16 @@ def risk_evidence_for_page(flag: RiskFlag) -> dict:
     for p in e.get("projects") or e.get("wins") or []:
         role = next((r for r in ("winner", "bidder", "agency") if r in p), "")
         projects.append(
-            {"code": p["code"], "name": p["name"], "reason": p.get("reason", ""), "role": role, "agency": p.get(role)}
+            {
+                "code": p["code"],
+                "name": p["name"],
+                "reason": p.get("reason", ""),
+                "role": role,
+                "agency": p.get(role),
+                "state": str(Project.State(p["state"]).label) if p.get("state") in Project.State.values else "",
+                "reworks": p.get("reworks"),
+                "late": p.get("late", False),
+            }
         )
     return {
         "agencies": e.get("agencies", []),
@@ -60,6 +69,9 @@ def risk_evidence_for_page(flag: RiskFlag) -> dict:
         "equal": e.get("equal", []),
         "quotes": e.get("quotes", []),
         "projects": projects,
+        "phone_tail": e.get("phone_tail", ""),
+        "address": e.get("address", ""),
+        "issues": e.get("issues"),
         "threshold": e.get("threshold"),
         "window_days": e.get("window_days"),
     }

@@ -14,9 +14,12 @@ from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.models import Agency
 
 from ..models import RiskFlag
-from ..selectors.risk import DETECTIONS, Finding
+from ..selectors import risk, risk_conduct
+from ..selectors.risk import Finding
 from .credit.cases import case_propose
 from .transitions import TransitionResult, transition_run
+
+DETECTIONS = risk.DETECTIONS + risk_conduct.DETECTIONS
 
 
 @transaction.atomic
