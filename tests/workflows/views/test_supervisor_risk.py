@@ -3,6 +3,8 @@ links, dismissing with a reason, opening a case through the confirmation page, a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -128,3 +130,68 @@ def test_opening_a_case_is_checked_on_a_confirmation_page_first():
     # the same confirmation posted again does nothing more
     client.post(url, {"step": "confirm", "confirmation": check.context["confirmation"]})
     assert CreditCase.objects.count() == 1
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def test_the_pages_in_english_show_chinese_only_in_names_and_typed_text():
+    ((agency, _u),) = agencies(1)
+    buyer = BuyerUnitFactory()
+    ref = {"uscc": agency.uscc, "name": agency.name}
+    samples = [
+        (
+            RiskFlag.Kind.QUOTES_EQUAL,
+            {
+                "project": {"code": "ZJCS-2026-000009", "name": "某估价服务"},
+                "floor": "40000.00",
+                "ceiling": "80000.00",
+                "equal": ["61234.56"],
+                "quotes": [{"agency": ref, "quote": "61234.56"}],
+            },
+        ),
+        (
+            RiskFlag.Kind.RELAUNCHES,
+            {
+                "projects": [
+                    {"code": "ZJCS-2026-000010", "name": "某估价服务", "state": "failed", "reason": "有效报名不足"}
+                ],
+                "threshold": 3,
+                "window_days": 365,
+            },
+        ),
+        (
+            RiskFlag.Kind.DELIVERY,
+            {
+                "agency": ref,
+                "issues": 3,
+                "projects": [{"code": "ZJCS-2026-000011", "name": "某估价服务", "reworks": 2, "late": True}],
+                "threshold": 3,
+                "window_days": 365,
+            },
+        ),
+        (RiskFlag.Kind.SHARED_IDENTITY, {"agencies": [ref], "phone_tail": "3456", "address": "惠城区三新南路 8 号"}),
+        (
+            RiskFlag.Kind.ROTATION,
+            {
+                "agencies": [ref],
+                "wins": [{"code": "ZJCS-2026-000012", "name": "某估价服务", "winner": ref}],
+                "threshold": 4,
+                "window_days": 365,
+            },
+        ),
+    ]
+    made = [stored(kind, key=kind, agencies=[agency], buyer=buyer, evidence=e) for kind, e in samples]
+    client = logged_in(supervisor_user())
+    assert client.get("/lang/", {"language": "en", "next": "/"}).status_code == 302
+    names = sorted(
+        {agency.name, buyer.name, "某估价服务", "有效报名不足", "惠城区三新南路 8 号", agency.region.name},
+        key=len,
+        reverse=True,
+    )
+
+    for url in [reverse("supervisor-risk-flags"), *(reverse("supervisor-risk-flag", args=[f.pk]) for f in made)]:
+        text = page_text(client.get(url)).split('<main id="main"', 1)[1].split("</main>", 1)[0]
+        for name in names:
+            text = text.replace(name, "")
+        assert not CJK.findall(text), (url, CJK.findall(text))
