@@ -23,6 +23,7 @@ from tests.factories import (
     supervisor_user,
 )
 from tests.helpers import pdf_content, refetch
+from workflows import tasks
 from workflows.models import CreditCase, RiskFlag
 from workflows.selectors import risk as detect
 from workflows.services.delivery import engagements as engagement_services
@@ -245,6 +246,32 @@ def test_opening_a_case_proposes_it_and_marks_the_flag_without_any_measure():
     assert flag.state == "case_opened" and flag.case.agency == agency
     assert flag.case.state == CreditCase.State.PROPOSED
     assert LedgerEntry.objects.count() == ledger_before
+
+
+def test_the_periodic_task_runs_the_scan():
+    buyer, operator = buyer_user(), operator_user()
+    ((agency, _u),) = agencies(1)
+    for _ in range(detect.DIRECT_MIN_PROJECTS):
+        direct(buyer, operator, agency)
+
+    assert tasks.risk_flags_sweep.delay().get() == {"direct_concentration": 1}
+    assert tasks.risk_flags_sweep.delay().get() == {"direct_concentration": 0}
+
+
+def test_a_case_is_opened_only_against_an_agency_in_the_supervisors_scope():
+    buyer, operator = buyer_user(), operator_user()
+    ((agency, _u),) = agencies(1)
+    far = AgencyFactory(region=Region.objects.get(code="441303"))
+    for _ in range(detect.DIRECT_MIN_PROJECTS):
+        direct(buyer, operator, agency)
+    scan()
+    flag = RiskFlag.objects.get()
+    flag.agencies.add(far)  # a group flag: one member in the supervisor's scope, one outside it
+    here = supervisor_user(regions=[agency.region], all_categories=True)
+
+    with pytest.raises(Exception, match="不在您的监管范围内"):
+        risk_flag_case_open(flag=flag, actor=here, agency=far, facts="报价雷同。", measure="restrict")
+    assert not CreditCase.objects.exists() and RiskFlag.objects.get().state == "open"
 
 
 def test_dismissing_needs_a_reason_and_a_supervisor_in_scope():

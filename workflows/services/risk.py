@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.errors import ApplicationError, Conflict, NotPermitted
 from marketplace.models import Agency
+from marketplace.selectors import supervisor_covers, supervisor_profile_of
 
 from ..models import RiskFlag
 from ..selectors import risk, risk_conduct
@@ -91,6 +92,8 @@ def risk_flag_case_open(
         raise Conflict(_("该风险提示已处理（可能已被他人处理，请刷新页面）。"))
     if not locked.agencies.filter(pk=agency.pk).exists():
         raise NotPermitted(_("只能对该风险提示涉及的机构立案。"))
+    if not supervisor_covers(supervisor_profile_of(actor), agency):
+        raise NotPermitted(_("该机构不在您的监管范围内。"))
     case = case_propose(
         agency=agency, actor=actor, facts=facts, measure=measure, months=months, ground_code=ground_code
     )
