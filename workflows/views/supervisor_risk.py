@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from marketplace.errors import ApplicationError
 
@@ -23,6 +24,7 @@ PAGE_SIZE = 50
 CASE_PURPOSE = "supervisor-risk-case"
 
 
+@require_GET
 @supervisor_required
 def flag_list(request, profile):
     """Flags in scope, open ones by default; filter by kind and state."""
