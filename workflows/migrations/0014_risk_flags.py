@@ -8,39 +8,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0009_buyer_name_search'),
-        ('workflows', '0013_project_short_name_search'),
+        ("marketplace", "0009_buyer_name_search"),
+        ("workflows", "0013_project_short_name_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskFlag',
+            name="RiskFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('single_bidder', '单一有效报名'), ('co_bidding', '固定组合共同报名'), ('rotation', '固定组合轮流中选'), ('quotes_ceiling', '报价集中于上限'), ('quotes_equal', '报价雷同'), ('direct_concentration', '直接选取集中于同一机构'), ('shared_identity', '机构联系电话或地址相同'), ('relaunches', '反复流标、终止后重新发起'), ('delivery', '逾期提交成果和退回整改集中')], db_index=True, max_length=24, verbose_name='风险类型')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('state', django_fsm.FSMField(choices=[('open', '待核查'), ('dismissed', '已排除'), ('case_opened', '已立案')], db_index=True, default='open', max_length=50, protected=True, verbose_name='状态')),
-                ('evidence', models.JSONField(default=dict)),
-                ('detected_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('seen_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('dismiss_reason', models.TextField(blank=True, verbose_name='排除理由')),
-                ('agencies', models.ManyToManyField(blank=True, related_name='risk_flags', to='marketplace.agency', verbose_name='涉及机构')),
-                ('buyer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='risk_flags', to='marketplace.buyerunit', verbose_name='采购人')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='risk_flags', to='workflows.creditcase')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplace.servicecategory')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='risk_flags', to='workflows.project')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplace.region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single_bidder", "单一有效报名"),
+                            ("co_bidding", "固定组合共同报名"),
+                            ("rotation", "固定组合轮流中选"),
+                            ("quotes_ceiling", "报价集中于上限"),
+                            ("quotes_equal", "报价雷同"),
+                            ("direct_concentration", "直接选取集中于同一机构"),
+                            ("shared_identity", "机构联系电话或地址相同"),
+                            ("relaunches", "反复流标、终止后重新发起"),
+                            ("delivery", "逾期提交成果和退回整改集中"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="风险类型",
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[("open", "待核查"), ("dismissed", "已排除"), ("case_opened", "已立案")],
+                        db_index=True,
+                        default="open",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("evidence", models.JSONField(default=dict)),
+                ("detected_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("seen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("dismiss_reason", models.TextField(blank=True, verbose_name="排除理由")),
+                (
+                    "agencies",
+                    models.ManyToManyField(
+                        blank=True, related_name="risk_flags", to="marketplace.agency", verbose_name="涉及机构"
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_flags",
+                        to="marketplace.buyerunit",
+                        verbose_name="采购人",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_flags",
+                        to="workflows.creditcase",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="marketplace.servicecategory",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_flags",
+                        to="workflows.project",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="marketplace.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '风险提示',
-                'verbose_name_plural': '风险提示',
-                'ordering': ['-detected_at', '-pk'],
-                'indexes': [models.Index(fields=['state', 'kind', '-detected_at'], name='workflows_r_state_c8f622_idx')],
+                "verbose_name": "风险提示",
+                "verbose_name_plural": "风险提示",
+                "ordering": ["-detected_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["state", "kind", "-detected_at"], name="workflows_r_state_c8f622_idx")
+                ],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
