@@ -47,9 +47,11 @@ from workflows.models import (
     Objection,
     Project,
     RepairRequest,
+    RiskFlag,
     ServiceComplaint,
     TransitionLog,
 )
+from workflows.selectors.risk import Finding
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +171,7 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "supervisor-repair": [({"pk": r.pk}, world.supervisor) for r in repairs],
         "supervisor-challenge": [({"pk": c.pk}, world.supervisor) for c in challenges],
         "supervisor-service-complaint": [({"pk": c.pk}, world.supervisor) for c in complaints],
+        "supervisor-risk-flag": [({"pk": f.pk}, world.supervisor) for f in RiskFlag.objects.order_by("pk")[:2]],
         "operator-project": by_code(lambda p: world.operator),
         "operator-identity": [({"pk": v.pk}, world.operator) for v in _one_per(IdentityVerification.objects.all())],
         "draw-proof": by_code(lambda p: None),
@@ -525,6 +528,7 @@ def world_extend(w: World) -> None:
     from tests.helpers import pdf_file
     from workflows.services.complaints import challenges, service
     from workflows.services.credit import objections
+    from workflows.services.risk import risk_flag_store
 
     draft_project(w.buyer, "scored")
     awarded_project("scored", buyer=w.buyer)
@@ -543,6 +547,7 @@ def world_extend(w: World) -> None:
     notified_case(demo_agency, w.supervisor)
     entry = warn(demo_agency, w.supervisor)
     objections.objection_submit(entry=entry, actor=w.agency, reason="记录有误。")
+    risk_flag_store(Finding(kind=RiskFlag.Kind.QUOTES_EQUAL, key="junk-world", evidence={}, agencies=[demo_agency]))
 
 
 def junk_test(form: Form, user):
