@@ -19,6 +19,7 @@ BUDGETS: dict[str, int] = {
     "supervisor-queue": 13,
     "supervisor-inspections": 6,  # the supervisor's plans with their target counts (one GROUP BY)
     "supervisor-inspection": 9,  # the plan, its inspectors with their conflicts, its targets
+    "supervisor-risk-flags": 9,
     "operator-queue": 5,
     "supervisor-reports": 6,  # the archived months (a supervisor; the operator pays one less)
     "policy-whatif": 15,  # the drafts, the draft's catalogue and bases, the market, the ledger's three, the names

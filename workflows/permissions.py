@@ -79,6 +79,14 @@ def supervisor_of_winner(instance, user) -> bool:
     return supervisor_covers(getattr(user, "supervisor", None), instance.winner.agency)
 
 
+def supervisor_of_flag(instance, user) -> bool:
+    """A supervisor whose scope covers the risk flag (an agency it names, or its buyer unit's region and category)."""
+    if user is None or not has_role(user, Role.SUPERVISOR):
+        return False
+    scope = type(instance).scope_q(getattr(user, "supervisor", None))
+    return type(instance).objects.filter(pk=instance.pk).filter(scope).exists()
+
+
 def challenger(instance, user) -> bool:
     """Staff of the agency that filed the challenge (质疑)."""
     return agency_staff(instance, user)

@@ -39,3 +39,10 @@ def monthly_report() -> str:
 
     report = monthly_report_due()
     return f"{report.month:%Y-%m}" if report else ""
+
+
+def risk_flags_sweep() -> dict[str, int]:
+    """Look for risk patterns in the records and store them as flags for supervisors (no credit effect)."""
+    from .services.risk import risk_flags_scan
+
+    return risk_flags_scan()

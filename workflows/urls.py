@@ -18,6 +18,7 @@ from .views import (
     reports,
     supervisor,
     supervisor_events,
+    supervisor_risk,
     workspace,
 )
 
@@ -101,6 +102,8 @@ supervisor_urls = [
     path("supervisor/policy/whatif/", policy_whatif.whatif, name="policy-whatif"),
     path("supervisor/policy/whatif/csv/", policy_whatif.whatif_csv, name="policy-whatif-csv"),
     path("supervisor/policy/whatif/publish/", policy_whatif.publish, name="policy-whatif-publish"),
+    path("supervisor/risk/", supervisor_risk.flag_list, name="supervisor-risk-flags"),
+    path("supervisor/risk/<int:pk>/", supervisor_risk.flag_detail, name="supervisor-risk-flag"),
 ]
 
 operator_urls = [

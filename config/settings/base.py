@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     # Asks every hour; acts only on the first working day of a month (the last month's operations report, once).
     "monthly-report": {"task": "workflows.tasks.monthly_report", "schedule": 3600.0},
+    # Risk flags for supervisors (docs/risk-flags.md): patterns over a year of records, hourly is plenty.
+    "risk-flags-sweep": {"task": "workflows.tasks.risk_flags_sweep", "schedule": 3600.0},
 }
 
 # Wagtail runs its own background work through django-tasks: keep it immediate.

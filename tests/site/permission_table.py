@@ -150,6 +150,8 @@ APP: dict[str, Rule] = {
     "supervisor-event-withdraw": step(SUPERVISOR_IN_SCOPE),
     "supervisor-case-new": page(ANY_SUPERVISOR),
     "supervisor-case": page(SUPERVISOR_IN_SCOPE),
+    "supervisor-risk-flags": read(ANY_SUPERVISOR, "each sees the flags of its own scope"),
+    "supervisor-risk-flag": page(SUPERVISOR_IN_SCOPE),
     "supervisor-objection": page(SUPERVISOR_IN_SCOPE),
     "supervisor-repair": page(SUPERVISOR_IN_SCOPE),
     "supervisor-external-import": page(

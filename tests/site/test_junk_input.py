@@ -50,9 +50,11 @@ from workflows.models import (
     Objection,
     Project,
     RepairRequest,
+    RiskFlag,
     ServiceComplaint,
     TransitionLog,
 )
+from workflows.selectors.risk import Finding
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +174,7 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "supervisor-repair": [({"pk": r.pk}, world.supervisor) for r in repairs],
         "supervisor-challenge": [({"pk": c.pk}, world.supervisor) for c in challenges],
         "supervisor-service-complaint": [({"pk": c.pk}, world.supervisor) for c in complaints],
+        "supervisor-risk-flag": [({"pk": f.pk}, world.supervisor) for f in RiskFlag.objects.order_by("pk")[:2]],
         "operator-project": by_code(lambda p: world.operator),
         "operator-identity": [({"pk": v.pk}, world.operator) for v in _one_per(IdentityVerification.objects.all())],
         "draw-proof": by_code(lambda p: None),
@@ -537,6 +540,7 @@ def world_extend(w: World) -> None:
     from workflows.services.complaints import challenges, service
     from workflows.services.credit import objections
     from workflows.services.inspections import plans as inspections
+    from workflows.services.risk import risk_flag_store
 
     draft_project(w.buyer, "scored")
     awarded_project("scored", buyer=w.buyer)
@@ -568,6 +572,7 @@ def world_extend(w: World) -> None:
         )
         if drawn:
             assert inspections.plan_draw(plan=plan, actor=w.supervisor).ok
+    risk_flag_store(Finding(kind=RiskFlag.Kind.QUOTES_EQUAL, key="junk-world", evidence={}, agencies=[demo_agency]))
 
 
 def junk_test(form: Form, user):

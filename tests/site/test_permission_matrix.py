@@ -57,7 +57,8 @@ from tests.factories import (
 )
 from tests.helpers import pdf_file
 from tests.site import permission_table as table
-from workflows.models import IdentityVerification, Membership, Project, SignUp
+from workflows.models import IdentityVerification, Membership, Project, RiskFlag, SignUp
+from workflows.selectors.risk import Finding
 from workflows.services.complaints import challenges as challenge_services
 from workflows.services.complaints import service as service_complaints
 from workflows.services.credit import objections as objection_services
@@ -65,6 +66,7 @@ from workflows.services.credit import repairs as repair_services
 from workflows.services.inspections.plans import plan_create, plan_draw
 from workflows.services.procurement import signups as signup_services
 from workflows.services.reports import monthly_report_generate
+from workflows.services.risk import risk_flag_store
 
 pytestmark = pytest.mark.django_db
 
@@ -204,6 +206,8 @@ def _world() -> World:
         entry=warning, actor=agency_user_, reason="事实有误。", evidence=pdf_file("o.pdf")
     )
     case = notified_case(agency, supervisor)
+    risk_flag_store(Finding(kind=RiskFlag.Kind.DIRECT_CONCENTRATION, key="world", evidence={}, agencies=[agency]))
+    flag = RiskFlag.objects.get(key="world")
     licence = QualificationFactory(agency=agency, document=pdf_file("licence.pdf"))
     membership = Membership.objects.filter(agency=agency).latest("pk")
     draft = draft_project(buyer)
@@ -251,6 +255,7 @@ def _world() -> World:
         "supervisor-event": {"pk": warning.pk},
         "supervisor-event-withdraw": {"pk": warning.pk},
         "supervisor-case": {"pk": case.pk},
+        "supervisor-risk-flag": {"pk": flag.pk},
         "supervisor-objection": {"pk": objection.pk},
         "supervisor-repair": {"pk": repair.pk},
         "supervisor-file": {"kind": "qualification", "pk": licence.pk},

@@ -39,6 +39,7 @@ def test_the_inventory_sees_every_state_machine():
         "Payment",
         "Challenge",
         "ServiceComplaint",
+        "RiskFlag",
     }
 
 

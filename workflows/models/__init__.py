@@ -18,6 +18,7 @@ from .membership import Membership
 from .notifications import Notification, NotificationDelivery, NotificationPreference
 from .procurement import AvoidEntry, CodeCounter, Project, ProjectQualification
 from .reports import MonthlyReport
+from .risk import RiskFlag
 from .selection import ProposalMark, SignUp
 from .uploads import contract_upload_to, evidence_upload_to
 
@@ -47,6 +48,7 @@ __all__ = [
     "ProposalMark",
     "Rating",
     "RepairRequest",
+    "RiskFlag",
     "ServiceComplaint",
     "SignUp",
     "TransitionLog",

@@ -24,6 +24,7 @@ PERIODIC = {
     "workflows.tasks.deadlines_sweep": 60,
     "workflows.tasks.credit_sweep": 300,
     "workflows.tasks.reminders_sweep": 300,
+    "workflows.tasks.risk_flags_sweep": 3600,
     "cms.tasks.notice_requests_resend": 600,
     "workflows.tasks.monthly_report": 3600,  # acts on the first working day of a month only
 }
