@@ -1,0 +1,1 @@
+from .exports_models import *  # noqa
