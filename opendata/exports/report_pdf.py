@@ -37,14 +37,15 @@ def _p(text, style=_BODY) -> Paragraph:
     return Paragraph(escape(str(text if text is not None else "—")), style)
 
 
-def _table(header: list[str], rows: list[list], widths: list[float]) -> Table:
-    data = [[_p(h, _SMALL) for h in header]] + [[_p(v, _SMALL) for v in row] for row in rows]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+def _table(header: list[str] | None, rows: list[list], widths: list[float]) -> Table:
+    head = [[_p(h, _SMALL) for h in header]] if header else []
+    data = head + [[_p(v, _SMALL) for v in row] for row in rows]
+    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1 if header else 0)
     table.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                ("BACKGROUND", (0, 0), (-1 if header else 0, 0 if header else -1), colors.HexColor("#eef2f6")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
         )
@@ -75,7 +76,7 @@ def report_pdf(facts: dict, verify_url: str, facts_digest: str) -> bytes:
     ]
     if policy["demonstration"]:
         summary.append([_("说明"), _("平台现行信用政策为示范政策。")])
-    story.append(_table([_("项目"), _("内容")], summary, [45, 125]))
+    story.append(_table(None, summary, [45, 125]))
 
     story.append(_p(_("正在执行的信用措施"), _HEADING))
     if facts["measures"]:
