@@ -31,7 +31,8 @@ from credit_rules.selectors import (
 from credit_rules.views import DirectoryFilterForm
 from marketplace.selectors import category_tree
 from workflows.selectors.public import ProjectFilters, buyer_list_for_search, project_list_for_search
-from workflows.views.public import ProjectSearchForm
+from workflows.selectors.statistics import statistics_for_public_cached
+from workflows.views.public import ProjectSearchForm, statistics_charts
 
 from .writers import MAX_ROWS, Table
 
@@ -214,10 +215,26 @@ def notice_table(request: HttpRequest, kind: str = "") -> Table:
     return Table(f"notices-{kind}" if kind else "notices", str(title), [*headers, _("公告链接")], rows())
 
 
+def statistics_table(request: HttpRequest) -> Table:
+    """统计分析: every chart's data table in one long table — chart, category, series, value (unformatted)."""
+    stats = statistics_for_public_cached()
+
+    def rows() -> Iterator[list]:
+        for chart in statistics_charts(stats):
+            unit = f"{_('（')}{chart.unit}{_('）')}" if chart.unit else ""
+            for i, label in enumerate(chart.labels):
+                for series in chart.series:
+                    yield [chart.title, chart.label_heading, label, f"{series.name}{unit}", series.values[i]]
+
+    headers = [_("统计图表"), _("分类方式"), _("分类"), _("统计项"), _("数值")]
+    return Table("statistics", _("统计分析"), headers, rows())
+
+
 TABLES: dict[str, Callable[[HttpRequest], Table]] = {
     "agencies": directory_table,
     "blacklist": blacklist_table,
     "redlist": redlist_table,
     "buyers": buyer_table,
     "projects": project_table,
+    "statistics": statistics_table,
 }

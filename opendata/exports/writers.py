@@ -8,6 +8,7 @@ read as a formula (``=``, ``+``, ``-``, ``@``) is written with a leading apostro
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+SHEET_TITLE_BAD = re.compile(r"[\\/?*\[\]:\x00-\x1f]")  # what Excel refuses in a sheet's name
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -96,7 +98,7 @@ def csv_response(table: Table, limit: int | None = None) -> StreamingHttpRespons
 def xlsx_response(table: Table, limit: int | None = None) -> FileResponse:
     """An XLSX from a write-only workbook, spooled to a temporary file and sent from there."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=ILLEGAL_CHARACTERS_RE.sub("", table.title)[:31] or "data")
+    sheet = workbook.create_sheet(title=SHEET_TITLE_BAD.sub(" ", table.title).strip()[:31] or "data")
     sheet.append(table.headers)
     for row in capped(table.rows, limit):
         sheet.append(row)

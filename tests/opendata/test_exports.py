@@ -200,6 +200,7 @@ def test_each_list_page_links_both_downloads_with_its_query_string(client):
         + "?grade=A",
         reverse("blacklist"): reverse("list-download", args=["blacklist", "xlsx"]),
         reverse("redlist"): reverse("list-download", args=["redlist", "csv"]),
+        reverse("statistics"): reverse("list-download", args=["statistics", "xlsx"]),
         reverse("buyer-directory") + "?q=%E5%B1%80": reverse("list-download", args=["buyers", "xlsx"]) + "?q=%E5%B1%80",
         reverse("project-search") + "?method=draw": reverse("list-download", args=["projects", "csv"]) + "?method=draw",
         reverse("notice-list-kind", kwargs={"kind": "warning"}) + "?archive=1": reverse(
@@ -280,3 +281,35 @@ def test_download_queries_do_not_grow_with_rows(client):
     many = [_queries(client, name, fmt, params) for name, params in cases for fmt in ("csv", "xlsx")]
     assert many == few
     assert max(few) <= 8
+
+
+def test_statistics_download_holds_every_charts_data_table(client):
+    # given agencies with credit records (the grade chart counts them)
+    for _ in range(3):
+        _measure(AgencyFactory(), MeasureKind.REWARD, "CR-RWD-001")
+    response = client.get(reverse("statistics"))
+    charts = response.context["charts"]
+
+    # when the statistics are downloaded
+    rows = csv_rows(download(client, "statistics", "csv"))
+    sheet = xlsx_rows(download(client, "statistics", "xlsx"))
+
+    # then each chart's every label and series is a row with the chart's number, as a number in Excel
+    expected = [
+        [chart.title, label, series.values[i]]
+        for chart in charts
+        for i, label in enumerate(chart.labels)
+        for series in chart.series
+    ]
+    assert [[r[0], r[2], r[4]] for r in sheet[1:]] == expected
+    assert [r[0] for r in rows[1:]] == [r[0] for r in expected]
+    grades = [r for r in sheet[1:] if r[0] == "中介机构信用等级分布"]
+    assert sum(r[4] for r in grades) == 3
+
+
+@pytest.mark.parametrize("kind", ["", "warning", "termination", "red_list"])
+def test_every_notice_kind_downloads_as_a_workbook_in_both_languages(client, kind):
+    for language in ("zh-hans", "en"):
+        client.cookies["zjcs_language"] = language
+        sheet = xlsx_rows(download(client, "notices", "xlsx", kind=kind))
+        assert len(sheet) == 1  # the headings of an empty list
