@@ -20,7 +20,7 @@ from credit_rules import views as credit_views
 from credit_rules.models import MeasureKind
 from credit_rules.services import measure_record, subject_for_agency
 from opendata.exports import writers
-from tests.cms.notices import publish
+from tests.cms.notices import credit_payload, publish
 from tests.factories import AgencyFactory, BuyerUnitFactory, buyer_user
 from tests.factories.procurement import published_project
 
@@ -313,3 +313,17 @@ def test_every_notice_kind_downloads_as_a_workbook_in_both_languages(client, kin
         client.cookies["zjcs_language"] = language
         sheet = xlsx_rows(download(client, "notices", "xlsx", kind=kind))
         assert len(sheet) == 1  # the headings of an empty list
+
+
+def test_notice_download_follows_the_search_words(client):
+    # given notices about two agencies
+    appraisal = publish("warning", payload=credit_payload(name="惠州市明正房地产土地资产评估有限公司"))
+    publish("warning", payload=credit_payload(name="博罗县海岳测绘勘察有限公司"))
+    cache.clear()
+    expected = [n.title for n in client.get(reverse("notice-list"), {"q": "资产评估"}).context["page_obj"].object_list]
+
+    # when the search is downloaded
+    rows = csv_rows(download(client, "notices", "csv", {"q": "资产评估"}))
+
+    # then the file holds the notice the page found, and only it
+    assert expected == [appraisal.title] == column(rows, 0)
