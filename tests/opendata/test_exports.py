@@ -20,7 +20,7 @@ from credit_rules import views as credit_views
 from credit_rules.models import MeasureKind
 from credit_rules.services import measure_record, subject_for_agency
 from opendata.exports import writers
-from tests.cms.notices import credit_payload, publish
+from tests.cms.notices import credit_payload, import_many, publish
 from tests.factories import AgencyFactory, BuyerUnitFactory, buyer_user
 from tests.factories.procurement import published_project
 
@@ -327,3 +327,16 @@ def test_notice_download_follows_the_search_words(client):
 
     # then the file holds the notice the page found, and only it
     assert expected == [appraisal.title] == column(rows, 0)
+
+
+def test_notice_download_queries_do_not_grow_with_rows(client):
+    import_many(2)
+    import_many(1, withdrawn=True)
+    cases = [{}, {"archive": "1"}]
+    _queries(client, "notices", "csv")  # Wagtail's site root paths, cached once per process
+    few = [_queries(client, "notices", fmt, params) for params in cases for fmt in ("csv", "xlsx")]
+    import_many(10)
+    import_many(5, withdrawn=True)
+    many = [_queries(client, "notices", fmt, params) for params in cases for fmt in ("csv", "xlsx")]
+    assert many == few
+    assert max(few) <= 8
