@@ -8,6 +8,7 @@ from .exchange import views as exchange
 
 urlpatterns: list = [
     path("", include("opendata.ocds.urls")),
+    path("", include("opendata.exports.urls")),
     path("operator/exchange/", exchange.exchange_page, name="operator-exchange"),
     path("operator/exchange/feedback.csv", exchange.feedback_export, {"fmt": "csv"}, name="operator-exchange-fb-csv"),
     path(

@@ -235,6 +235,13 @@ APP: dict[str, Rule] = {
     "notice-list-kind": read(PUBLIC),
     "notice-feed-kind-rss": read(PUBLIC),
     "notice-feed-kind-atom": read(PUBLIC),
+    # open data: the public lists' downloads, the agency's credit report and its public verification (opendata)
+    "list-download": read(PUBLIC),
+    "notice-download": read(PUBLIC),
+    "notice-download-kind": read(PUBLIC),
+    "agency-credit-report": step(ANY_AGENCY, "its own report, as a PDF download"),
+    "credit-report-verify-any": page(PUBLIC, "anyone checks a report"),
+    "credit-report-verify": page(PUBLIC, "anyone checks a report"),
     # Wagtail's public side: page serving (the home page, notice pages), documents, its page-privacy forms
     "wagtail_serve": page(PUBLIC, "Wagtail serves published pages to every method"),
     "wagtaildocs_serve": read(PUBLIC, "no document is private here; none in the world (404)", reached=False),

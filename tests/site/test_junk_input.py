@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 from credit_rules.models import DecisionRecord, LedgerEntry
 from marketplace.models import Agency, AgencyStaff, BuyerStaff, BuyerUnit
+from opendata.exports.reports import credit_report_issue
 from workflows.models import (
     Challenge,
     CreditCase,
@@ -78,6 +79,9 @@ DOWNLOADS = {
     "supervisor-file",
     "complaint-file",
     "operator-identity-licence",
+    "list-download",  # the public lists' CSV and XLSX (opendata): files, no form
+    "notice-download",
+    "notice-download-kind",
 }
 # Form actions never posted junk: signing out has no input and would end the session the next example uses.
 SKIPPED_ACTIONS = ("/accounts/logout/",)
@@ -184,6 +188,9 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "buyer-record": [({"uscc": u.uscc}, None) for u in units],
         "service-complaint-new": [({"uscc": a.uscc}, user) for a in agencies[:1] for user in (None, world.buyer)],
         "exchange-standin-list": [({"source": "sxbzxr"}, None)],
+        "credit-report-verify": [
+            ({"report_id": credit_report_issue(_verified_agency(), verify_url=str).report.pk}, None)
+        ],
     }
     plans = list(InspectionPlan.objects.order_by("pk"))
     targets = list(InspectionTarget.objects.select_related("plan").order_by("pk")[:2])
@@ -199,6 +206,10 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         if route.startswith("buyer/projects/<str:code>/") and set(pattern.pattern.converters) == {"code"}:
             out.setdefault(pattern.name, buyer_code)
     return out
+
+
+def _verified_agency() -> Agency:
+    return Agency.objects.filter(identity_verified_at__isnull=False).order_by("pk").first()
 
 
 def _patterns(resolver=None, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -467,7 +478,8 @@ def _refused(form: Form, response) -> bool:
         return True  # a filter never writes
     if response.status_code in (301, 302, 303, 307, 308):
         return bool(_error_messages(response))
-    return True
+    # A step answered with a file to save (the agency's credit report, issued and recorded) was done, not refused.
+    return not response.get("Content-Disposition", "").startswith("attachment")
 
 
 def _short(data: dict) -> dict:

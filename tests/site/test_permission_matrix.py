@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from cms.models import NoticePage
 from marketplace.models import Region
+from opendata.exports.reports import credit_report_issue
 from opendata.ocds.mapping import ocid_for
 from tests.factories import (
     QualificationFactory,
@@ -282,6 +283,10 @@ def _world() -> World:
         "project-public": {"code": code},
         "agency-profile": {"uscc": agency.uscc},
         "buyer-record": {"uscc": buyer.buyerstaff_set.get().unit.uscc},
+        "list-download": {"table": "redlist", "fmt": "csv"},
+        "notice-download": {"fmt": "xlsx"},
+        "notice-download-kind": {"fmt": "csv"},
+        "credit-report-verify": {"report_id": credit_report_issue(agency, verify_url=str).report.pk},
     }
     defaults = {
         "code": code,  # every other buyer project step: the first party's project in service
