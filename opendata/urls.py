@@ -1,5 +1,7 @@
 """Every URL of the open data: the API under /api/, OCDS files, downloads, the credit exchange."""
 
-from django.urls import path  # noqa: F401  (each part adds its patterns here)
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("opendata.api.urls")),
+]
