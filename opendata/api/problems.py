@@ -102,3 +102,8 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
     refusals = RefusalSerializer(many=True, required=False)
+
+
+def problem_responses(*statuses: int) -> dict:
+    """The OpenAPI responses of these statuses: problem details, as ``application/problem+json``."""
+    return {(status, PROBLEM_TYPE): ProblemSerializer for status in statuses}

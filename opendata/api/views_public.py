@@ -25,10 +25,11 @@ from workflows.selectors.statistics import MEASURE_KINDS, statistics_for_public_
 from . import serializers_public as s
 from .filters import AgencyQuery, NoticeQuery, ProjectQuery
 from .pagination import ApiCursor
-from .problems import ProblemSerializer
+from .problems import problem_responses
 
-BAD_QUERY = {400: ProblemSerializer}
-NOT_FOUND = {404: ProblemSerializer}
+# A bad filter is a 400; an unreadable cursor a 404 (DRF's "invalid cursor").
+BAD_QUERY = problem_responses(400, 404)
+NOT_FOUND = problem_responses(404)
 
 
 class PublicView:
@@ -109,7 +110,7 @@ class AgencyDetail(PublicView, APIView):
         return Response(s.AgencySerializer(agency).data)
 
 
-@extend_schema(tags=["public"], responses={200: s.BlacklistSerializer(many=True)})
+@extend_schema(tags=["public"], responses={200: s.BlacklistSerializer(many=True), **NOT_FOUND})
 class BlackList(PublicView, generics.ListAPIView):
     """黑名单: expelled agencies with their expulsions in force (rule code, reason, until)."""
 
@@ -120,7 +121,7 @@ class BlackList(PublicView, generics.ListAPIView):
         return subject_list_for_blacklist()
 
 
-@extend_schema(tags=["public"], responses={200: s.RedlistSerializer(many=True)})
+@extend_schema(tags=["public"], responses={200: s.RedlistSerializer(many=True), **NOT_FOUND})
 class RedList(PublicView, generics.ListAPIView):
     """红名单: agencies with a reward (the green channel) in force."""
 
@@ -139,7 +140,7 @@ def _draws():
     )
 
 
-@extend_schema(tags=["public"], responses={200: s.DrawSerializer(many=True)})
+@extend_schema(tags=["public"], responses={200: s.DrawSerializer(many=True), **NOT_FOUND})
 class DrawList(PublicView, generics.ListAPIView):
     """Draw proofs of published projects (docs/draw.md): anyone may recompute each ranking."""
 

@@ -26,9 +26,9 @@ from ..models import ApiToken
 from . import serializers_token as st
 from .auth import AgencyToken, BuyerToken, SupervisorToken, TokenView
 from .pagination import ApiCursor
-from .problems import CREDIT_REFUSED, ProblemSerializer, problem, refusal_rows
+from .problems import CREDIT_REFUSED, problem, problem_responses, refusal_rows
 
-PROBLEMS = dict.fromkeys((401, 403, 404, 429), ProblemSerializer)
+PROBLEMS = problem_responses(401, 403, 404, 429)
 
 
 @extend_schema(tags=["agency"], responses={200: st.OpenProjectSerializer(many=True), **PROBLEMS})
@@ -52,9 +52,7 @@ class SignupInput(serializers.Serializer):
     request=SignupInput,
     responses={
         201: st.SignupSerializer,
-        400: ProblemSerializer,
-        409: ProblemSerializer,
-        422: ProblemSerializer,
+        **problem_responses(400, 409, 422),
         **PROBLEMS,
     },
 )
@@ -114,7 +112,9 @@ class BuyerProjects(TokenView):
         return paginator.get_paginated_response(st.BuyerProjectSerializer(page, many=True).data)
 
 
-@extend_schema(tags=["buyer"], responses={200: st.BuyerSignupSerializer(many=True), **PROBLEMS, 409: ProblemSerializer})
+@extend_schema(
+    tags=["buyer"], responses={200: st.BuyerSignupSerializer(many=True), **PROBLEMS, **problem_responses(409)}
+)
 class BuyerSignups(TokenView):
     """A project's sign-ups with their quotes — only after the close: before it they are sealed (409)."""
 
