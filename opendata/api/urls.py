@@ -1,6 +1,6 @@
 """The API's URLs: /api/v1/ (versioned), its OpenAPI document and the browsable documentation at /api/docs/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import docs, pages, views_public, views_token
 
@@ -9,7 +9,7 @@ v1 = [
     path("projects/", views_public.ProjectList.as_view(), name="api-projects"),
     path("projects/<str:code>/", views_public.ProjectDetail.as_view(), name="api-project"),
     path("notices/", views_public.NoticeList.as_view(), name="api-notices"),
-    path("notices/<int:pk>/", views_public.NoticeDetail.as_view(), name="api-notice"),
+    path("notices/<str:pk>/", views_public.NoticeDetail.as_view(), name="api-notice"),
     path("agencies/", views_public.AgencyList.as_view(), name="api-agencies"),
     path("agencies/<str:uscc>/", views_public.AgencyDetail.as_view(), name="api-agency"),
     path("blacklist/", views_public.BlackList.as_view(), name="api-blacklist"),
@@ -30,4 +30,5 @@ urlpatterns = [
     path("me/api-tokens/", pages.api_tokens, name="api-tokens"),
     path("me/api-tokens/<int:pk>/revoke/", pages.api_token_revoke, name="api-token-revoke"),
     path("api/v1/", include(v1)),
+    re_path(r"^api/(?P<rest>.*)$", views_public.api_not_found, name="api-not-found"),
 ]

@@ -6,7 +6,7 @@ sealed quotes never). Only the order differs where a page sorts by a computed co
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -80,8 +80,13 @@ class NoticeList(PublicView, generics.ListAPIView):
 class NoticeDetail(PublicView, APIView):
     """One live notice with its text (withdrawn and archived notices stay readable, marked so)."""
 
-    def get(self, request: Request, pk: int) -> Response:
-        notice = NoticePage.objects.live().filter(pk=pk).first()
+    def get(self, request: Request, pk: str) -> Response:
+        # Any text reaches the view (a path the URL conf refused would be Django's HTML 404, not a problem).
+        notice = (
+            NoticePage.objects.live().filter(pk=int(pk)).first()
+            if pk.isascii() and pk.isdigit() and len(pk) < 19
+            else None
+        )
         if notice is None:
             raise Http404(_("没有这则公告。"))
         return Response(s.NoticeDetailSerializer(notice).data)
@@ -190,3 +195,11 @@ class Statistics(PublicView, APIView):
             "months": months,
         }
         return Response(s.StatisticsSerializer(data).data)
+
+
+def api_not_found(request, rest: str = ""):
+    """Any other path under /api/: a 404 in problem details, not the site's HTML page."""
+    body = {"type": "about:blank", "title": _("未找到"), "status": 404, "detail": _("没有这个接口地址。")}
+    return JsonResponse(
+        body, status=404, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False}
+    )

@@ -198,6 +198,7 @@ APP: dict[str, Rule] = {
     "api-draws": read(PUBLIC),
     "api-draw": read(PUBLIC),
     "api-statistics": read(PUBLIC),
+    "api-not-found": read(NOBODY, "any other path under /api/: a 404 in problem details"),
     "api-agency-projects": read(NOBODY, "token only"),
     "api-agency-signup": read(NOBODY, "token only"),
     "api-agency-credit": read(NOBODY, "token only"),
