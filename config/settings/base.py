@@ -193,7 +193,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "中介超市开放接口 (ZJCS open API)",
+    "TITLE": "ZJCS open API",
+    "DESCRIPTION": "中介超市开放接口 — the marketplace's open data and organisation API (docs/api.md).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

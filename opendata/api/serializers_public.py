@@ -58,7 +58,7 @@ class ContractSerializer(serializers.Serializer):
     agency = OrgSerializer()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     contracted_at = serializers.DateTimeField(allow_null=True)
-    service_end = serializers.DateField(allow_null=True)
+    service_end = serializers.DateTimeField(allow_null=True)
 
 
 class ProjectDetailSerializer(serializers.Serializer):

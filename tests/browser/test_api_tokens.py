@@ -19,7 +19,7 @@ def test_api_docs_render_with_no_csp_violation(page):
     # Swagger UI's own scripts (served from /static/) built the operations from /api/v1/schema/.
     page.locator(".opblock-summary-path", has_text="/api/v1/projects/").first.wait_for()
     assert page.locator(".opblock").count() >= 10
-    assert page.locator(".swagger-ui .info .title").inner_text().startswith("中介超市开放接口")
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("ZJCS open API")
 
 
 def test_administrator_creates_uses_and_revokes_a_token(browser, live_server):
