@@ -178,6 +178,15 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "agency-profile": [({"uscc": a.uscc}, None) for a in agencies],
         "buyer-record": [({"uscc": u.uscc}, None) for u in units],
         "service-complaint-new": [({"uscc": a.uscc}, user) for a in agencies[:1] for user in (None, world.buyer)],
+        # the REST API (JSON, no form: visited for 5xx only; its inputs are schemathesis' in tests/opendata)
+        "api-project": by_code(lambda p: None),
+        "api-draw": by_code(lambda p: None),
+        "api-agency-signup": by_code(lambda p: None),
+        "api-buyer-signups": by_code(lambda p: None),
+        "api-agency": [({"uscc": a.uscc}, None) for a in agencies],
+        "api-notice": [({"pk": "1"}, None), ({"pk": "junk"}, None)],
+        "api-not-found": [({"rest": "nothing-here"}, None)],
+        "api-token-revoke": [({"pk": 1}, world.agency)],
     }
     for name in ("notice-list-kind", "notice-feed-kind-rss", "notice-feed-kind-atom"):
         out[name] = [({"kind": kind}, None) for kind in ("result", "warning")]
