@@ -1,6 +1,6 @@
 """The API's URLs: /api/v1/ (versioned), its OpenAPI document and the browsable documentation at /api/docs/."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from . import docs, pages, views_public, views_token
 
@@ -30,5 +30,5 @@ urlpatterns = [
     path("me/api-tokens/", pages.api_tokens, name="api-tokens"),
     path("me/api-tokens/<int:pk>/revoke/", pages.api_token_revoke, name="api-token-revoke"),
     path("api/v1/", include(v1)),
-    re_path(r"^api/(?P<rest>.*)$", views_public.api_not_found, name="api-not-found"),
+    path("api/<path:rest>", views_public.api_not_found, name="api-not-found"),
 ]
