@@ -34,21 +34,24 @@ class TokenForm(PlainForm):
         self.fields["scopes"].choices = choices  # type: ignore[attr-defined]
 
 
+# The new secret waits in the server-side session for the one GET after the POST's redirect, which removes it.
+SECRET_KEY = "opendata_new_token_secret"
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """The organisation's tokens; the administrator's form to make one (the secret shown once)."""
+    """The organisation's tokens; the administrator's form to make one (the secret shown once, after the redirect)."""
     owner = owner_of(request.user)
     if owner is None:
         if request.method == "POST":
             raise PermissionDenied
         return render(request, "opendata/account_api_tokens.html", {"owner": None})
     form = TokenForm(request.POST or None, choices=owner.scopes())
-    secret = ""
     if request.method == "POST" and form.is_valid():
         try:
-            token, secret = token_create(
+            _token, secret = token_create(
                 actor=request.user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
             )
         except NotPermitted:
@@ -56,7 +59,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             refusal_show(request, exc, form=form)
         else:
-            form = TokenForm(choices=owner.scopes())
+            request.session[SECRET_KEY] = secret
+            return redirect("api-tokens")
+    secret = request.session.pop(SECRET_KEY, "") if request.method == "GET" else ""
     context = {"owner": owner, "form": form, "tokens": list(tokens_of(owner)), "secret": secret}
     return render(request, "opendata/account_api_tokens.html", context)
 

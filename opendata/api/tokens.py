@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -80,6 +81,8 @@ def token_create(*, actor, name: str, scopes: list[str]) -> tuple[ApiToken, str]
     name = (name or "").strip()
     if not name:
         raise ApplicationError({"name": _("请填写令牌名称")})
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
+        raise ApplicationError({"name": _("令牌名称不能含控制字符或不可见字符")})
     allowed = {value for value, _label in owner.scopes()}
     if not scopes or not set(scopes) <= allowed:
         raise ApplicationError({"scopes": _("请选择权限范围")})
