@@ -1,6 +1,6 @@
 """接口令牌 (/me/api-tokens/): the organisation's administrator makes and revokes API tokens in the browser.
 
-A new token's secret is shown once, on the page that answers the POST, and never again (only its hash is kept).
+A new token's secret is shown once, on the page the POST redirects to, and never again (only its hash is kept).
 """
 
 from __future__ import annotations
