@@ -7,6 +7,7 @@ from .exchange import standin
 from .exchange import views as exchange
 
 urlpatterns: list = [
+    path("", include("opendata.api.urls")),
     path("", include("opendata.ocds.urls")),
     path("", include("opendata.exports.urls")),
     path("operator/exchange/", exchange.exchange_page, name="operator-exchange"),

@@ -101,6 +101,7 @@ APP: dict[str, Rule] = {
     "dashboard": read(SIGNED_IN),
     "inbox": read(SIGNED_IN),
     "notification-preferences": page(SIGNED_IN),
+    "api-tokens": page(SIGNED_IN, "an organisation's administrator makes tokens; others see why not (POST refused)"),
     # the agency: its own pages (no kwargs: each agency sees its own), and its own objects by id
     "agency-membership": page(ANY_AGENCY),
     "agency-identity": page(ANY_AGENCY, "its own verification; POST resubmits a rejected licence"),
@@ -218,6 +219,31 @@ APP: dict[str, Rule] = {
     "inspection-public": read(PUBLIC, "the plan, its proof and results: organisations and inspector codes only"),
     "inspection-proof-json": read(PUBLIC),
     "project-search": read(PUBLIC),
+    # opendata: the REST API (docs/api.md). Public endpoints read with GET; token endpoints refuse every session
+    # (a token, not a login, is their credential: tests/opendata/test_api_tokens.py), their refusals logged.
+    "api-docs": read(PUBLIC),
+    "api-schema": read(PUBLIC),
+    "api-projects": read(PUBLIC),
+    "api-project": read(PUBLIC),
+    "api-notices": read(PUBLIC),
+    "api-notice": read(PUBLIC, "a notice of the first party"),
+    "api-agencies": read(PUBLIC),
+    "api-agency": read(PUBLIC),
+    "api-blacklist": read(PUBLIC),
+    "api-redlist": read(PUBLIC),
+    "api-draws": read(PUBLIC),
+    "api-draw": read(PUBLIC),
+    "api-statistics": read(PUBLIC),
+    "api-not-found": read(NOBODY, "any other path under /api/: a 404 in problem details"),
+    "api-agency-projects": read(NOBODY, "token only"),
+    "api-agency-signup": read(NOBODY, "token only"),
+    "api-agency-credit": read(NOBODY, "token only"),
+    "api-buyer-projects": read(NOBODY, "token only"),
+    "api-buyer-signups": read(NOBODY, "token only"),
+    "api-supervisor-queue": read(NOBODY, "token only"),
+    "api-token-revoke": step(
+        frozenset({AGENCY, BUYER, SUPERVISOR}), "the administrator's own token (none in the world: 403)"
+    ),
     "project-public": read(PUBLIC),
     "statistics": read(PUBLIC),
     # public credit pages (credit_rules)

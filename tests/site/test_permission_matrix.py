@@ -281,6 +281,9 @@ def _world() -> World:
         "inspection-public": {"code": inspection.code},
         "inspection-proof-json": {"code": inspection.code},
         "project-public": {"code": code},
+        "api-project": {"code": code},
+        "api-agency": {"uscc": agency.uscc},
+        "api-draw": {"code": draw.code},
         "agency-profile": {"uscc": agency.uscc},
         "buyer-record": {"uscc": buyer.buyerstaff_set.get().unit.uscc},
         "list-download": {"table": "redlist", "fmt": "csv"},
@@ -318,6 +321,7 @@ def _notice_kwargs(world: World) -> None:
     assert notice is not None, f"the first party's notices were not published ({NoticePage.objects.count()} notices)"
     parent = notice.get_parent().pk
     world.defaults.update(page_id=notice.pk, page_pk=notice.pk, page_to_move_id=notice.pk)
+    world.kwargs["api-notice"] = {"pk": notice.pk}
     world.defaults.update(parent_page_id=parent, destination_id=parent)
 
 
@@ -371,8 +375,8 @@ LOGIN_PAGES = ("/accounts/login/", "/admin/login/", "/cms/login/", "/_util/login
 REFUSED_STATUS = {400, 401, 403, 404, 405}
 APP_LABELS = ("marketplace", "workflows", "credit_rules", "cms", "auth", "guardian", "wagtailcore", "axes")
 WRITE = re.compile(r'^\s*(INSERT|UPDATE|DELETE)\b(?:\s+INTO|\s+FROM)?\s+"?(\w+)"?', re.IGNORECASE)
-# What the framework keeps about the session itself, not data.
-NOT_DATA = {"django_session"}
+# What the framework keeps about the session itself, not data; the API's call log, written for refused calls too.
+NOT_DATA = {"django_session", "opendata_apicall"}
 
 
 def _count_sql() -> str:
