@@ -99,6 +99,16 @@ def test_seed_demo_scale_multiplies_agencies():
     states = set(Project.objects.values_list("state", flat=True))
     assert {Project.State.AWARDED, Project.State.CANCELLED, Project.State.FAILED} <= states
     assert LedgerEntry.objects.filter(evidence__summary__startswith=MARK, code="CREDIT_WARNING").count() >= 50
+    # buyer units in the README's proportion, the year's projects spread over them (about one a unit)
+    from django.db.models import Count
+
+    from marketplace.models import BuyerUnit
+    from workflows.demo.bulk_buyers import BUYER_UNITS_PER_AGENCY, OFFICER_POSITION
+
+    assert BuyerUnit.objects.count() == round(180 * BUYER_UNITS_PER_AGENCY)
+    bulk_units = BuyerUnit.objects.filter(staff__position=OFFICER_POSITION)
+    busiest = bulk_units.annotate(n=Count("projects")).order_by("-n").values_list("n", flat=True).first()
+    assert busiest is not None and busiest <= 3
 
 
 def _run_production(env_overrides):
