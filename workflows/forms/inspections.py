@@ -57,14 +57,19 @@ class PlanForm(PlainForm):
         help_text=_("每行一条：检查人员账号、空格、须回避机构的统一社会信用代码。检查人员是机构员工的，自动回避。"),
     )
 
+    def _choices(self, name: str) -> forms.ModelChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
+
     def __init__(self, *args, profile: SupervisorProfile, **kwargs):
         super().__init__(*args, **kwargs)
         self.profile = profile
         regions = Region.objects.all() if profile.all_regions else profile.regions.all()
         categories = ServiceCategory.objects.all() if profile.all_categories else profile.categories.all()
-        self.fields["region"].queryset = regions.order_by("code")
-        self.fields["category"].queryset = categories.order_by("code")
-        self.fields["inspectors"].queryset = (
+        self._choices("region").queryset = regions.order_by("code")
+        self._choices("category").queryset = categories.order_by("code")
+        self._choices("inspectors").queryset = (
             SupervisorProfile.objects.filter(authority=profile.authority).select_related("user").order_by("pk")
         )
 

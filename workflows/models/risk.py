@@ -83,7 +83,7 @@ class RiskFlag(FSMModelMixin, models.Model):
             return Q(pk__in=[])
         links = RiskFlag.agencies.through.objects.filter(riskflag_id=OuterRef("pk"))
         in_scope = links.filter(agency_id__in=Agency.objects.filter(supervisor_scope_q(profile)).values("pk"))
-        no_agency = ~Exists(links)
+        no_agency = Q(~Exists(links))
         if not profile.all_regions:
             no_agency &= Q(region__in=profile.regions.all())
         if not profile.all_categories:

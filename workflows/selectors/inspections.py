@@ -42,8 +42,8 @@ def plan_get_for_supervisor(profile: SupervisorProfile, code: str) -> Inspection
     plan = _plans_of(profile).filter(code=code).select_related("region", "category", "supervisor").first()
     if plan is None:
         raise Http404(_("没有这个抽查计划。"))
-    plan.inspector_rows = list(plan.inspectors.select_related("user").prefetch_related("conflicts"))
-    plan.target_rows = list(_targets(plan))
+    plan.inspector_rows = list(plan.inspectors.select_related("user").prefetch_related("conflicts"))  # type: ignore[attr-defined]  # loaded for the page
+    plan.target_rows = list(_targets(plan))  # type: ignore[attr-defined]  # loaded for the page
     return plan
 
 
@@ -69,8 +69,8 @@ def plan_get_for_public(code: str) -> InspectionPlan:
     )
     if plan is None:
         raise Http404(_("没有这个抽查计划。"))
-    plan.inspector_rows = list(plan.inspectors.only("plan_id", "code", "department"))
-    plan.target_rows = list(_targets(plan))
+    plan.inspector_rows = list(plan.inspectors.only("plan_id", "code", "department"))  # type: ignore[attr-defined]  # loaded for the page
+    plan.target_rows = list(_targets(plan))  # type: ignore[attr-defined]  # loaded for the page
     return plan
 
 

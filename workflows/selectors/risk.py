@@ -241,7 +241,9 @@ def quote_findings(now: datetime.datetime | None = None) -> list[Finding]:
             "quotes": quotes,
         }
         margin = (project.quote_ceiling - project.quote_floor) * CEILING_MARGIN
-        if len(opened) >= CEILING_MIN_QUOTES and all(s.quote >= project.quote_ceiling - margin for s in opened):
+        if len(opened) >= CEILING_MIN_QUOTES and all(
+            s.quote is not None and s.quote >= project.quote_ceiling - margin for s in opened
+        ):
             found.append(
                 Finding(
                     kind=RiskFlag.Kind.QUOTES_CEILING,
@@ -251,7 +253,7 @@ def quote_findings(now: datetime.datetime | None = None) -> list[Finding]:
                     project=project,
                 )
             )
-        counts = Counter(s.quote for s in opened if s.quote != project.quote_floor)
+        counts = Counter(s.quote for s in opened if s.quote is not None and s.quote != project.quote_floor)
         equal = sorted(q for q, n in counts.items() if n >= EQUAL_MIN_QUOTES)
         if equal:
             found.append(
@@ -290,6 +292,8 @@ def direct_findings(now: datetime.datetime | None = None) -> list[Finding]:
         if Decimal(n) / Decimal(len(group)) < DIRECT_MIN_SHARE:
             continue
         agency = next(p.direct_agency for p in group if p.direct_agency_id == agency_id)
+        if agency is None:  # the direct projects all name one (the query asks for them)
+            continue
         buyer = group[0].buyer
         found.append(
             Finding(
@@ -299,7 +303,11 @@ def direct_findings(now: datetime.datetime | None = None) -> list[Finding]:
                     "agency": _agency_ref(agency),
                     "share": f"{n}/{len(group)}",
                     "projects": [
-                        {**_project_ref(p), "agency": _agency_ref(p.direct_agency), "reason": p.direct_reason[:200]}
+                        {
+                            **_project_ref(p),
+                            "agency": _agency_ref(p.direct_agency) if p.direct_agency else None,
+                            "reason": p.direct_reason[:200],
+                        }
                         for p in group
                     ],
                     "threshold": DIRECT_MIN_PROJECTS,

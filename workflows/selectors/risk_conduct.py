@@ -82,8 +82,8 @@ def shared_identity_findings(now: datetime.datetime | None = None) -> list[Findi
         if len(ids) > 1:
             shared[frozenset(ids)]["address"] = agencies[min(ids)].address
     found = []
-    for ids, what in shared.items():
-        members = sorted((agencies[i] for i in ids if i in agencies), key=lambda a: a.pk)
+    for group, what in shared.items():
+        members = sorted((agencies[i] for i in group if i in agencies), key=lambda a: a.pk)
         found.append(
             Finding(
                 kind=RiskFlag.Kind.SHARED_IDENTITY,

@@ -100,7 +100,7 @@ def plan_detail(request: HttpRequest, profile, code: str) -> HttpResponse:
             "plan": plan,
             "strata": stratum_rows(plan),
             "result_form": ResultForm(),
-            "pending": [t for t in plan.target_rows if t.state == InspectionTarget.State.PENDING],
+            "pending": [t for t in plan.target_rows if t.state == InspectionTarget.State.PENDING],  # type: ignore[attr-defined]
         },
     )
 
@@ -151,7 +151,7 @@ def plan_public(request: HttpRequest, code: str) -> HttpResponse:
     if plan.draw_proof:
         result = sel.plan_proof_check(plan)
         seed = bytes.fromhex(plan.draw_proof["seed"])
-        departments = {i.code: i.department for i in plan.inspector_rows}
+        departments = {i.code: i.department for i in plan.inspector_rows}  # type: ignore[attr-defined]
         recomputed = draw.ranking(seed, list(departments))
         context.update(
             proof=plan.draw_proof,

@@ -11,6 +11,7 @@ an inspector tied to the agency (its staff, or a declared conflict).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -78,7 +79,7 @@ def plan_create(
     period_start: datetime.date,
     period_end: datetime.date,
     inspectors: list[SupervisorProfile],
-    conflicts: list[tuple[SupervisorProfile, Agency]] = (),
+    conflicts: Sequence[tuple[SupervisorProfile, Agency]] = (),
 ) -> InspectionPlan:
     """Publish a plan: its scope (within the supervisor's), rates, inspector pool and the draw's commitment."""
     if not title.strip():
