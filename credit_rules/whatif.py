@@ -161,17 +161,22 @@ class _Judge:
         return self._decide(sid, *shape, tuple(ledger.measures.get(sid, ())), ledger.listings.get(sid, ()), context)
 
     def side_grouped(self, sid: int, shape: tuple, ledger: Ledger, context: tuple) -> Side:
-        """The side of the first agency met with the same class of facts: what the rules read to decide (the
-        score and grade, the counts, how many serious events and listings, the measures' signature, the context),
-        leaving out entry ids, dates, titles and sources, which only fill messages (the Side carries none)."""
-        score, grade, warnings, complaints, serious = shape
+        """The side of the first agency met with the same class of facts, with this agency's score: the class is
+        what the rules the what-if asks read to decide — the grade, whether a serious event or a listing counts,
+        the measures' signature (``whatif_ledger.measure_signature``), the context. The score, the counts in a
+        window, entry ids, dates, titles and sources only fill messages, which a side does not carry
+        (tests/credit_rules/test_whatif_groups.py fails if a rule ever decides by one of them)."""
+        score, grade, _warnings, _complaints, serious = shape
         listings = ledger.listings.get(sid, ())
-        key = (score, grade, warnings, complaints, len(serious), ledger.signatures.get(sid), len(listings), context)
+        key = (grade, bool(serious), ledger.signatures.get(sid), bool(listings), context)
         found = self.memo.get(key)
         if found is None:
             measures = tuple(ledger.measures.get(sid, ()))
             found = self.memo[key] = self._decide(sid, *shape, measures, listings, context)
-        return found
+        if found.score == score:
+            return found
+        f = found
+        return Side(score, f.grade, f.measures, f.starts, f.notices, f.ends, f.refused_entry, f.refused_signup)
 
     def _decide(self, sid, score, grade, warnings, complaints, serious, measures, listings, context) -> Side:
         ctx = dict(context)

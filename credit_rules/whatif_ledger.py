@@ -126,4 +126,4 @@ def ledger_load(at: datetime.datetime, policies: Iterable[Policy], agency_subjec
 
 
 def count_since(moments: list[datetime.datetime] | None, since: datetime.datetime) -> int:
-    return sum(1 for m in moments or () if m > since)
+    return sum(1 for m in moments if m > since) if moments else 0
