@@ -138,6 +138,7 @@ class _Judge:
         self.warn_from = at - policy.months(policy.warnings_window_months)
         self.complaint_from = at - policy.months(policy.complaints_window_months)
         self.lookback_from = at - policy.months(policy.entry_lookback_months)
+        self.windows = (self.warn_from, self.complaint_from, self.lookback_from)
         self.memo: dict[tuple, Side] = {}
         self.grades: dict[int, str] = {}
 
@@ -251,9 +252,12 @@ def whatif_run(
         .values_list("pk", "agency_id", "uscc", "name")
     )
     by_uscc = {uscc: sid for sid, _agency, uscc, _name in subjects}
-    ledger = ledger_load(at, (current, proposed), by_uscc)
     before, after = _Judge(current, at, told_first), _Judge(proposed, at, told_first)
-    judge = _judge_grouped if grouped else _judge_each
+    # Windows alike: an agency's counts are the same under both versions, and no rule the what-if asks decides by
+    # them (tests/credit_rules/test_whatif_groups.py), so the grouped path needs no warnings or complaints.
+    alike = grouped and before.windows == after.windows
+    ledger = ledger_load(at, (current, proposed), by_uscc, counts=not alike)
+    judge = (_judge_alike if alike else _judge_grouped) if grouped else _judge_each
     with timezone.override(timezone.get_current_timezone()):  # rules' dates read it; once set it is cheap
         matrix, changed = judge(subjects, ledger, contexts, before, after, _differ_only_in_facts(current, proposed))
     changed.sort(key=lambda r: r.uscc)
@@ -305,6 +309,42 @@ def _judge_grouped(subjects, ledger: Ledger, contexts, before: _Judge, after: _J
         if old is not None:
             changed.append(Row(sid, agency_id, old, new, uscc, name))
     return matrix, changed
+
+
+def _judge_alike(subjects, ledger: Ledger, contexts, before: _Judge, after: _Judge, same_rules: bool):
+    """The grouped path when both versions count over the same windows: an agency's facts then differ between
+    them in the score and grade only, so under the same rules one whose score and grade agree is skipped, and the
+    others are classed by points, measures' signature, serious event and listing present or not, and context."""
+    matrix: Counter[tuple[str, str]] = Counter()
+    changed: list[Row] = []
+    points_of, signatures, serious, listings, no_context = ledger.points, ledger.signatures, ledger.serious, ledger.listings, {}  # fmt: skip
+    by_points: dict[int, tuple] = {}
+    classes: dict[tuple, tuple] = {}
+    for sid, agency_id, uscc, name in subjects:
+        points = points_of.get(sid, 0)
+        grades = by_points.get(points)
+        if grades is None:
+            grades = by_points[points] = _grades(points, before, after, same_rules)
+        if grades[1]:
+            matrix[grades[0]] += 1  # the same facts before the same rules: nothing changes
+            continue
+        ctx = (contexts.get(agency_id) if agency_id is not None else None) or no_context
+        key = (points, signatures.get(sid), sid in serious, sid in listings, ctx.get("member_state", _ABSENT), ctx.get("open_engagements", _ABSENT))  # fmt: skip
+        found = classes.get(key)
+        if found is None:
+            found = classes[key] = _pair(sid, points, ledger, _context(ctx), before, after, same_rules)
+        grade_pair, old, new = found
+        matrix[grade_pair] += 1
+        if old is not None:
+            changed.append(Row(sid, agency_id, old, new, uscc, name))
+    return matrix, changed
+
+
+def _grades(points: int, before: _Judge, after: _Judge, same_rules: bool) -> tuple:
+    """(old grade, new grade), and whether the score and grade agree under the same rules."""
+    old, new = before.policy.base_score + points, after.policy.base_score + points
+    grades = (before.policy.grade_for(old), after.policy.grade_for(new))
+    return grades, same_rules and old == new and grades[0] == grades[1]
 
 
 def _pair(sid, points, ledger: Ledger, context: tuple, before: _Judge, after: _Judge, same_rules: bool) -> tuple:

@@ -54,7 +54,10 @@ class Ledger:
         return {*self.measures, *self.warnings, *self.complaints, *self.serious, *self.listings}
 
 
-def ledger_load(at: datetime.datetime, policies: Iterable[Policy], agency_subjects: dict[str, int]) -> Ledger:
+def ledger_load(
+    at: datetime.datetime, policies: Iterable[Policy], agency_subjects: dict[str, int], *, counts: bool = True
+) -> Ledger:
+    """``counts=False``: no warnings or complaints (the caller needs no counts in a window: see ``whatif``)."""
     policies = list(policies)
     points = dict(
         _rows(
@@ -69,14 +72,17 @@ def ledger_load(at: datetime.datetime, policies: Iterable[Policy], agency_subjec
     complaint_from = min(at - p.months(p.complaints_window_months) for p in policies)
     lookback_from = min(at - p.months(p.entry_lookback_months) for p in policies)
     event = Q(kind=LedgerEntry.Kind.EVENT, effective_at__lte=at)
-    rows = (
-        LedgerEntry.objects.filter(
-            (Q(kind=LedgerEntry.Kind.MEASURE) & in_force(at))
-            | (event & Q(is_warning=True, effective_at__gt=warn_from))
-            | (event & Q(is_quality_complaint=True, effective_at__gt=complaint_from))
-            | (event & Q(severity__in=[Severity.SERIOUS, Severity.GRAVE], effective_at__gt=lookback_from))
-            | Q(kind=LedgerEntry.Kind.NEUTRALISE, effective_at__lte=at, refers_to__isnull=False)
+    wanted = (
+        (Q(kind=LedgerEntry.Kind.MEASURE) & in_force(at))
+        | (event & Q(severity__in=[Severity.SERIOUS, Severity.GRAVE], effective_at__gt=lookback_from))
+        | Q(kind=LedgerEntry.Kind.NEUTRALISE, effective_at__lte=at, refers_to__isnull=False)
+    )
+    if counts:
+        wanted |= (event & Q(is_warning=True, effective_at__gt=warn_from)) | (
+            event & Q(is_quality_complaint=True, effective_at__gt=complaint_from)
         )
+    rows = (
+        LedgerEntry.objects.filter(wanted)
         .order_by("effective_at", "pk")
         .values_list(
             "subject_id",
