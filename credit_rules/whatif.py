@@ -7,11 +7,18 @@ prior-notice test), and whether the agency would be refused at entry (``membersh
 (``signup.submit``). Nothing is decided here: the facts are built set-based and handed to ``gate.decide``,
 the same function the gate runs, so the registered rules decide and nothing re-implements them.
 
-Set-based: one aggregate of the points in force per subject (the very query a raw SQL baseline runs: points are
-recorded on the entries, so no policy changes them), one query for the rows whose meaning depends on others
-(measures, warnings, complaints, serious events, neutralisations), one for the external listings. Grades are
-bands applied here. Rules are pure functions of the facts: subjects whose facts agree (no measure, listing or
-serious event of their own, the same score, counts and context) share one evaluation.
+Set-based (``whatif_ledger``): one aggregate of the points in force per subject (the very query a raw SQL baseline
+runs: points are recorded on the entries, so no policy changes them), one query for the rows whose meaning depends on
+others (measures, serious events, neutralisations; warnings and complaints only when the versions' windows differ),
+one for the external listings; the agencies with their names in one more. Grades are bands applied here.
+
+Decided once per class of facts: the rules are pure functions of the facts, and the review, entry and sign-up decide
+by the grade, the measures' kinds, rule codes and order of their ends, whether a serious event or a listing counts,
+and the context — never by the score, the counts, entry ids, dates, titles or sources, which only fill messages a
+``Side`` does not carry. So one agency of each class is decided and the others take its side with their own score;
+under the same rules, an agency whose facts come out alike under both versions is not asked at all.
+tests/credit_rules/test_whatif_groups.py proves it: on random facts (a rule deciding by a fact left out of the class
+fails it) and on a varied ledger, against ``grouped=False``, which decides every agency on its own facts.
 
 What the preview leaves out, and says so: the reward the sweep grants for sustained grade A needs
 each agency's record at the start of the green-channel window, so no ``member_since`` is given to the rules and

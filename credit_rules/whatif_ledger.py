@@ -101,20 +101,22 @@ def ledger_load(
         )
     )
     fetched = _rows(rows)
-    neutralised = {row[8] for row in fetched if row[2] == LedgerEntry.Kind.NEUTRALISE}
+    neutralise, measure_kind, grave = LedgerEntry.Kind.NEUTRALISE, LedgerEntry.Kind.MEASURE, {Severity.SERIOUS, Severity.GRAVE}  # fmt: skip
+    neutralised = {row[8] for row in fetched if row[2] == neutralise}
     found = Ledger(points, {}, {}, {}, {}, {})
+    measures, warnings, complaints, serious = found.measures, found.warnings, found.complaints, found.serious
     for sid, pk, kind, measure, start, end, rule_code, title, _ref, code, severity, warning, complaint in fetched:
-        if kind == LedgerEntry.Kind.NEUTRALISE or pk in neutralised:
+        if kind == neutralise or pk in neutralised:
             continue
-        if kind == LedgerEntry.Kind.MEASURE:
-            found.measures.setdefault(sid, []).append(ActiveMeasure(pk, measure, start, end, rule_code, title))
+        if kind == measure_kind:
+            measures.setdefault(sid, []).append(ActiveMeasure(pk, measure, start, end, rule_code, title))
             continue
         if warning and start > warn_from:
-            found.warnings.setdefault(sid, []).append(start)
+            warnings.setdefault(sid, []).append(start)
         if complaint and start > complaint_from:
-            found.complaints.setdefault(sid, []).append(start)
-        if severity in (Severity.SERIOUS, Severity.GRAVE) and start > lookback_from:
-            found.serious.setdefault(sid, []).append(EventRow(pk, code, title, severity, start))
+            complaints.setdefault(sid, []).append(start)
+        if severity in grave and start > lookback_from:
+            serious.setdefault(sid, []).append(EventRow(pk, code, title, severity, start))
     today = timezone.localtime(at).date()
     listed: dict[int, list[Listing]] = {}
     for uscc, source, reason, listed_on in (
