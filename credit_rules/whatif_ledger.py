@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import IntegerField, Q, Sum
+from django.db.models import IntegerField, Q, Sum, Value
 from django.utils import timezone
 
 from .models import ExternalListing, LedgerEntry, Severity
@@ -81,42 +81,35 @@ def ledger_load(
         wanted |= (event & Q(is_warning=True, effective_at__gt=warn_from)) | (
             event & Q(is_quality_complaint=True, effective_at__gt=complaint_from)
         )
+    # Only columns of the index ``ledger_dependent_rows`` (an index-only scan) when no counts are wanted; titles fill
+    # messages only, which the what-if does not show.
+    flags = ("is_warning", "is_quality_complaint") if counts else ("no_warning", "no_complaint")
     rows = (
         LedgerEntry.objects.filter(wanted)
+        .annotate(no_warning=Value(False), no_complaint=Value(False))
         .order_by("effective_at", "pk")
         .values_list(
-            "subject_id",
-            "pk",
-            "kind",
-            "measure",
-            "effective_at",
-            "expires_at",
-            "rule_code",
-            "title",
-            "refers_to_id",
-            "code",
-            "severity",
-            "is_warning",
-            "is_quality_complaint",
+            "subject_id", "pk", "kind", "measure", "effective_at", "expires_at", "rule_code", "refers_to_id", "code",
+            "severity", *flags,
         )
-    )
+    )  # fmt: skip
     fetched = _rows(rows)
     neutralise, measure_kind, grave = LedgerEntry.Kind.NEUTRALISE, LedgerEntry.Kind.MEASURE, {Severity.SERIOUS, Severity.GRAVE}  # fmt: skip
-    neutralised = {row[8] for row in fetched if row[2] == neutralise}
+    neutralised = {row[7] for row in fetched if row[2] == neutralise}
     found = Ledger(points, {}, {}, {}, {}, {})
     measures, warnings, complaints, serious = found.measures, found.warnings, found.complaints, found.serious
-    for sid, pk, kind, measure, start, end, rule_code, title, _ref, code, severity, warning, complaint in fetched:
+    for sid, pk, kind, measure, start, end, rule_code, _ref, code, severity, warning, complaint in fetched:
         if kind == neutralise or pk in neutralised:
             continue
         if kind == measure_kind:
-            measures.setdefault(sid, []).append(ActiveMeasure(pk, measure, start, end, rule_code, title))
+            measures.setdefault(sid, []).append(ActiveMeasure(pk, measure, start, end, rule_code, ""))
             continue
         if warning and start > warn_from:
             warnings.setdefault(sid, []).append(start)
         if complaint and start > complaint_from:
             complaints.setdefault(sid, []).append(start)
         if severity in grave and start > lookback_from:
-            serious.setdefault(sid, []).append(EventRow(pk, code, title, severity, start))
+            serious.setdefault(sid, []).append(EventRow(pk, code, "", severity, start))
     today = timezone.localtime(at).date()
     listed: dict[int, list[Listing]] = {}
     for uscc, source, reason, listed_on in (
