@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Agency, BuyerUnit
 
-from .indexes import LIST_INDEXES
+from .indexes import LEDGER_INDEXES, LIST_INDEXES
 from .kinds import CATALOGUE_CLASSES, Grade, MeasureKind, Severity, Source
 from .letters import CommitmentLetterQuerySet, ImmutableOnceInForce
 from .local_basis import LocalBasis as LocalBasis  # a model of this app, in its own module
@@ -330,11 +330,7 @@ class LedgerEntry(models.Model):
         verbose_name = _("信用记录")
         verbose_name_plural = _("信用记录")
         constraints = [models.UniqueConstraint(fields=["subject", "seq"], name="uniq_ledger_seq")]
-        indexes = [
-            models.Index(fields=["subject", "effective_at"]),
-            models.Index(fields=["kind", "measure", "effective_at"]),
-            models.Index(fields=["refers_to"]),
-        ]
+        indexes = LEDGER_INDEXES
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.code} {self.points:+d}"

@@ -7,11 +7,18 @@ prior-notice test), and whether the agency would be refused at entry (``membersh
 (``signup.submit``). Nothing is decided here: the facts are built set-based and handed to ``gate.decide``,
 the same function the gate runs, so the registered rules decide and nothing re-implements them.
 
-Set-based: one aggregate of the points in force per subject (the very query a raw SQL baseline runs: points are
-recorded on the entries, so no policy changes them), one query for the rows whose meaning depends on others
-(measures, warnings, complaints, serious events, neutralisations), one for the external listings. Grades are
-bands applied here. Rules are pure functions of the facts: subjects whose facts agree (no measure, listing or
-serious event of their own, the same score, counts and context) share one evaluation.
+Set-based (``whatif_ledger``): one aggregate of the points in force per subject (the very query a raw SQL baseline
+runs: points are recorded on the entries, so no policy changes them), one query for the rows whose meaning depends on
+others (measures, serious events, neutralisations; warnings and complaints only when the versions' windows differ),
+one for the external listings; the agencies with their names in one more. Grades are bands applied here.
+
+Decided once per class of facts: the rules are pure functions of the facts, and the review, entry and sign-up decide
+by the grade, the measures' kinds, rule codes and order of their ends, whether a serious event or a listing counts,
+and the context — never by the score, the counts, entry ids, dates, titles or sources, which only fill messages a
+``Side`` does not carry. So one agency of each class is decided and the others take its side with their own score;
+under the same rules, an agency whose facts come out alike under both versions is not asked at all.
+tests/credit_rules/test_whatif_groups.py proves it: on random facts (a rule deciding by a fact left out of the class
+fails it) and on a varied ledger, against ``grouped=False``, which decides every agency on its own facts.
 
 What the preview leaves out, and says so: the reward the sweep grants for sustained grade A needs
 each agency's record at the start of the green-channel window, so no ``member_since`` is given to the rules and
@@ -23,18 +30,18 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import IntegerField, Q, Sum
 from django.utils import timezone
 
 from .gate import MeasureOrder, decide
-from .models import CreditSubject, ExternalListing, Grade, LedgerEntry, MeasureKind, PolicyVersion, Severity
+from .models import CreditSubject, Grade, MeasureKind, PolicyVersion
 from .policy import Policy, policy_at
-from .rules.base import EventRow, Facts, Listing
-from .standing import ActiveMeasure, _rows, in_force, points_in_force
+from .rules.base import Facts
+from .standing import ActiveMeasure, _rows
+from .whatif_ledger import Ledger, count_since, ledger_load
 
 GRADES = (Grade.A, Grade.B, Grade.C, Grade.D)
 REVIEW, ENTRY, SIGNUP = "standing.review", "membership.submit", "signup.submit"
@@ -53,6 +60,10 @@ def policy_of(version: PolicyVersion) -> Policy:
         {c.code: c for c in version.catalogue.all()},
         {b.code: b.text for b in version.local_bases.all()},
     )
+
+
+# What a policy makes of a subject's ledger: score, grade, warnings and complaints in window, serious events.
+Shape = tuple[int, str, int, int, tuple]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,104 +141,19 @@ class WhatIf:
         return [(old, [self.matrix.get((old, new), 0) for new in GRADES]) for old in GRADES]
 
 
-@dataclass
-class _Ledger:
-    """What the set-based queries found, per subject."""
-
-    points: dict[int, int]
-    measures: dict[int, list[ActiveMeasure]]
-    warnings: dict[int, list[datetime.datetime]]
-    complaints: dict[int, list[datetime.datetime]]
-    serious: dict[int, list[EventRow]]
-    listings: dict[int, tuple[Listing, ...]]
-
-
-def _ledger_load(at: datetime.datetime, policies: Iterable[Policy], agency_subjects: dict[str, int]) -> _Ledger:
-    policies = list(policies)
-    points = dict(
-        _rows(
-            LedgerEntry.objects.filter(points_in_force(at))
-            .order_by()
-            .values("subject_id")
-            .annotate(total=Sum("points", output_field=IntegerField()))
-            .values_list("subject_id", "total")
-        )
-    )
-    warn_from = min(at - p.months(p.warnings_window_months) for p in policies)
-    complaint_from = min(at - p.months(p.complaints_window_months) for p in policies)
-    lookback_from = min(at - p.months(p.entry_lookback_months) for p in policies)
-    event = Q(kind=LedgerEntry.Kind.EVENT, effective_at__lte=at)
-    rows = (
-        LedgerEntry.objects.filter(
-            (Q(kind=LedgerEntry.Kind.MEASURE) & in_force(at))
-            | (event & Q(is_warning=True, effective_at__gt=warn_from))
-            | (event & Q(is_quality_complaint=True, effective_at__gt=complaint_from))
-            | (event & Q(severity__in=[Severity.SERIOUS, Severity.GRAVE], effective_at__gt=lookback_from))
-            | Q(kind=LedgerEntry.Kind.NEUTRALISE, effective_at__lte=at, refers_to__isnull=False)
-        )
-        .order_by("effective_at", "pk")
-        .values_list(
-            "subject_id",
-            "pk",
-            "kind",
-            "measure",
-            "effective_at",
-            "expires_at",
-            "rule_code",
-            "title",
-            "refers_to_id",
-            "code",
-            "severity",
-            "is_warning",
-            "is_quality_complaint",
-        )
-    )
-    fetched = _rows(rows)
-    neutralised = {row[8] for row in fetched if row[2] == LedgerEntry.Kind.NEUTRALISE}
-    found = _Ledger(points, {}, {}, {}, {}, {})
-    for sid, pk, kind, measure, start, end, rule_code, title, _ref, code, severity, warning, complaint in fetched:
-        if kind == LedgerEntry.Kind.NEUTRALISE or pk in neutralised:
-            continue
-        if kind == LedgerEntry.Kind.MEASURE:
-            found.measures.setdefault(sid, []).append(ActiveMeasure(pk, measure, start, end, rule_code, title))
-            continue
-        if warning and start > warn_from:
-            found.warnings.setdefault(sid, []).append(start)
-        if complaint and start > complaint_from:
-            found.complaints.setdefault(sid, []).append(start)
-        if severity in (Severity.SERIOUS, Severity.GRAVE) and start > lookback_from:
-            found.serious.setdefault(sid, []).append(EventRow(pk, code, title, severity, start))
-    today = timezone.localtime(at).date()
-    listed: dict[int, list[Listing]] = {}
-    for uscc, source, reason, listed_on in (
-        ExternalListing.objects.filter(listed_on__lte=today)
-        .filter(Q(delisted_on__isnull=True) | Q(delisted_on__gt=today))
-        .order_by("-listed_on", "pk")
-        .values_list("uscc", "source", "reason", "listed_on")
-    ):
-        sid = agency_subjects.get(uscc)
-        if sid is not None:
-            listed.setdefault(sid, []).append(Listing(source, reason, listed_on))
-    found.listings = {sid: tuple(ls) for sid, ls in listed.items()}
-    return found
-
-
-def _count_since(moments: list[datetime.datetime] | None, since: datetime.datetime) -> int:
-    return sum(1 for m in moments or () if m > since)
-
-
 class _Judge:
-    """One policy's side of every agency, decided by the registered rules (memoised on the facts)."""
+    """One policy's side of an agency, decided by the registered rules on the agency's facts."""
 
     def __init__(self, policy: Policy, at: datetime.datetime, told_first: ToldFirst):
         self.policy, self.at, self.told_first = policy, at, told_first
         self.warn_from = at - policy.months(policy.warnings_window_months)
         self.complaint_from = at - policy.months(policy.complaints_window_months)
         self.lookback_from = at - policy.months(policy.entry_lookback_months)
+        self.windows = (self.warn_from, self.complaint_from, self.lookback_from)
         self.memo: dict[tuple, Side] = {}
         self.grades: dict[int, str] = {}
 
-    def shape(self, sid: int, points: int, ledger: _Ledger) -> tuple:
+    def shape(self, sid: int, points: int, ledger: Ledger) -> Shape:
         """What this policy makes of the subject's ledger: score, grade, warnings, complaints, serious events."""
         score = self.policy.base_score + points
         grade = self.grades.get(score)
@@ -237,19 +163,32 @@ class _Judge:
         return (
             score,
             grade,
-            _count_since(ledger.warnings.get(sid), self.warn_from),
-            _count_since(ledger.complaints.get(sid), self.complaint_from),
+            count_since(ledger.warnings.get(sid), self.warn_from),
+            count_since(ledger.complaints.get(sid), self.complaint_from),
             tuple(e for e in serious if e.effective_at > self.lookback_from) if serious else (),
         )
 
-    def side(self, sid: int, shape: tuple, ledger: _Ledger, context: tuple) -> Side:
-        measures = tuple(ledger.measures.get(sid, ()))
+    def side(self, sid: int, shape: Shape, ledger: Ledger, context: tuple) -> Side:
+        """The agency decided on its own facts (the reference the grouped path is tested against)."""
+        return self._decide(sid, *shape, tuple(ledger.measures.get(sid, ())), ledger.listings.get(sid, ()), context)
+
+    def side_grouped(self, sid: int, shape: Shape, ledger: Ledger, context: tuple) -> Side:
+        """The side of the first agency met with the same class of facts, with this agency's score: the class is
+        what the rules the what-if asks read to decide — the grade, whether a serious event or a listing counts,
+        the measures' signature (``whatif_ledger.measure_signature``), the context. The score, the counts in a
+        window, entry ids, dates, titles and sources only fill messages, which a side does not carry
+        (tests/credit_rules/test_whatif_groups.py fails if a rule ever decides by one of them)."""
+        score, grade, _warnings, _complaints, serious = shape
         listings = ledger.listings.get(sid, ())
-        key = (shape, measures, listings, context)
+        key = (grade, bool(serious), ledger.signatures.get(sid), bool(listings), context)
         found = self.memo.get(key)
         if found is None:
+            measures = tuple(ledger.measures.get(sid, ()))
             found = self.memo[key] = self._decide(sid, *shape, measures, listings, context)
-        return found
+        if found.score == score:
+            return found
+        f = found
+        return Side(score, f.grade, f.measures, f.starts, f.notices, f.ends, f.refused_entry, f.refused_signup)
 
     def _decide(self, sid, score, grade, warnings, complaints, serious, measures, listings, context) -> Side:
         ctx = dict(context)
@@ -270,7 +209,9 @@ class _Judge:
             listings=listings,
             context={},
         )
-        starts, notices, ends = [], [], []
+        starts: list = []
+        notices: list = []
+        ends: list = []
         after = list(measures)
         if ctx.get("member_state") in REVIEWED_STATES:
             for order in decide(facts, REVIEW, inputs=False).measures:
@@ -305,47 +246,131 @@ def whatif_run(
     at: datetime.datetime | None = None,
     told_first: ToldFirst,
     contexts: Mapping[int, Mapping[str, Any]] | None = None,
+    grouped: bool = True,
 ) -> WhatIf:
     """Replay ``draft`` over the whole ledger at ``at`` beside the policy in force then.
 
     ``contexts`` maps an agency's id to what the market knows of it (``member_state``, ``open_engagements``);
     ``told_first(order, policy)`` says whether a measure the review orders is told to the agency before it
     takes effect. Every agency's subject is counted in the matrix; only those with a change are listed.
+    ``grouped=False`` decides every agency on its own facts under both versions: the reference the grouped
+    path (one decision per class of facts, agencies the draft cannot change skipped) is tested against.
     """
     at = at or timezone.now()
     current, proposed = policy_at(at), policy_of(draft)
     contexts = contexts or {}
     subjects = _rows(
-        CreditSubject.objects.filter(kind=CreditSubject.Kind.AGENCY).order_by().values_list("pk", "agency_id", "uscc")
+        CreditSubject.objects.filter(kind=CreditSubject.Kind.AGENCY)
+        .order_by()
+        .values_list("pk", "agency_id", "uscc", "name")
     )
-    by_uscc = {uscc: sid for sid, _agency, uscc in subjects}
-    ledger = _ledger_load(at, (current, proposed), by_uscc)
+    by_uscc = {uscc: sid for sid, _agency, uscc, _name in subjects}
     before, after = _Judge(current, at, told_first), _Judge(proposed, at, told_first)
+    # Windows alike: an agency's counts are the same under both versions, and no rule the what-if asks decides by
+    # them (tests/credit_rules/test_whatif_groups.py), so the grouped path needs no warnings or complaints.
+    alike = grouped and before.windows == after.windows
+    ledger = ledger_load(at, (current, proposed), by_uscc, counts=not alike)
+    judge = (_judge_alike if alike else _judge_grouped) if grouped else _judge_each
     with timezone.override(timezone.get_current_timezone()):  # rules' dates read it; once set it is cheap
-        matrix, changed = _judge_all(
-            subjects, ledger, contexts, before, after, _differ_only_in_facts(current, proposed)
-        )
-    return WhatIf(at, current, proposed, len(subjects), dict(matrix), _named(changed))
+        matrix, changed = judge(subjects, ledger, contexts, before, after, _differ_only_in_facts(current, proposed))
+    changed.sort(key=lambda r: r.uscc)
+    return WhatIf(at, current, proposed, len(subjects), dict(matrix), changed)
 
 
-def _judge_all(subjects, ledger: _Ledger, contexts, before: _Judge, after: _Judge, same_rules: bool):
+def _context(ctx: Mapping[str, Any] | None) -> tuple:
+    return tuple((k, ctx[k]) for k in CONTEXT_KEYS if k in ctx) if ctx else ()
+
+
+def _judge_each(subjects, ledger: Ledger, contexts, before: _Judge, after: _Judge, same_rules: bool):
+    """Every agency decided on its own facts, under both versions."""
     matrix: Counter[tuple[str, str]] = Counter()
     changed: list[Row] = []
-    no_context: tuple = ()
-    points_of = ledger.points
-    for sid, agency_id, _uscc in subjects:
-        points = points_of.get(sid, 0)
-        ctx = contexts.get(agency_id) if agency_id is not None else None
-        context = tuple((k, ctx[k]) for k in CONTEXT_KEYS if k in ctx) if ctx else no_context
-        shape_old, shape_new = before.shape(sid, points, ledger), after.shape(sid, points, ledger)
-        if same_rules and shape_old == shape_new:
-            matrix[(shape_old[1], shape_new[1])] += 1  # the same facts before the same rules: nothing changes
-            continue
-        old, new = before.side(sid, shape_old, ledger, context), after.side(sid, shape_new, ledger, context)
+    for sid, agency_id, uscc, name in subjects:
+        points = ledger.points.get(sid, 0)
+        context = _context(contexts.get(agency_id) if agency_id is not None else None)
+        old = before.side(sid, before.shape(sid, points, ledger), ledger, context)
+        new = after.side(sid, after.shape(sid, points, ledger), ledger, context)
         matrix[(old.grade, new.grade)] += 1
         if _differs(old, new):
-            changed.append(Row(sid, agency_id, old, new))
+            changed.append(Row(sid, agency_id, old, new, uscc, name))
     return matrix, changed
+
+
+_ABSENT = object()
+
+
+def _judge_grouped(subjects, ledger: Ledger, contexts, before: _Judge, after: _Judge, same_rules: bool):
+    """One decision per class of facts; an agency with nothing of note on its record (no measure, warning,
+    complaint, serious event or listing) is classed by its points and context alone, looked up in one dict."""
+    matrix: Counter[tuple[str, str]] = Counter()
+    changed: list[Row] = []
+    notable = ledger.notable()
+    points_of = ledger.points
+    no_context: dict[str, Any] = {}
+    plain: dict[tuple, tuple] = {}
+    for sid, agency_id, uscc, name in subjects:
+        points = points_of.get(sid, 0)
+        ctx = (contexts.get(agency_id) if agency_id is not None else None) or no_context
+        found: tuple | None
+        if sid in notable:
+            found = _pair(sid, points, ledger, _context(ctx), before, after, same_rules)
+        else:
+            key = (points, ctx.get("member_state", _ABSENT), ctx.get("open_engagements", _ABSENT))
+            found = plain.get(key)
+            if found is None:
+                found = plain[key] = _pair(sid, points, ledger, _context(ctx), before, after, same_rules)
+        grades, old, new = found
+        matrix[grades] += 1
+        if old is not None:
+            changed.append(Row(sid, agency_id, old, new, uscc, name))
+    return matrix, changed
+
+
+def _judge_alike(subjects, ledger: Ledger, contexts, before: _Judge, after: _Judge, same_rules: bool):
+    """The grouped path when both versions count over the same windows: an agency's facts then differ between
+    them in the score and grade only, so under the same rules one whose score and grade agree is skipped, and the
+    others are classed by points, measures' signature, serious event and listing present or not, and context."""
+    matrix: Counter[tuple[str, str]] = Counter()
+    changed: list[Row] = []
+    points_of, signatures, serious, listings = ledger.points, ledger.signatures, ledger.serious, ledger.listings
+    no_context: dict[str, Any] = {}
+    by_points: dict[int, tuple] = {}
+    classes: dict[tuple, tuple] = {}
+    for sid, agency_id, uscc, name in subjects:
+        points = points_of.get(sid, 0)
+        grades = by_points.get(points)
+        if grades is None:
+            grades = by_points[points] = _grades(points, before, after, same_rules)
+        if grades[1]:
+            matrix[grades[0]] += 1  # the same facts before the same rules: nothing changes
+            continue
+        ctx = (contexts.get(agency_id) if agency_id is not None else None) or no_context
+        key = (points, signatures.get(sid), sid in serious, sid in listings, ctx.get("member_state", _ABSENT), ctx.get("open_engagements", _ABSENT))  # fmt: skip
+        found = classes.get(key)
+        if found is None:
+            found = classes[key] = _pair(sid, points, ledger, _context(ctx), before, after, same_rules)
+        grade_pair, old, new = found
+        matrix[grade_pair] += 1
+        if old is not None:
+            changed.append(Row(sid, agency_id, old, new, uscc, name))
+    return matrix, changed
+
+
+def _grades(points: int, before: _Judge, after: _Judge, same_rules: bool) -> tuple:
+    """(old grade, new grade), and whether the score and grade agree under the same rules."""
+    old, new = before.policy.base_score + points, after.policy.base_score + points
+    grades = (before.policy.grade_for(old), after.policy.grade_for(new))
+    return grades, same_rules and old == new and grades[0] == grades[1]
+
+
+def _pair(sid, points, ledger: Ledger, context: tuple, before: _Judge, after: _Judge, same_rules: bool) -> tuple:
+    """(old grade, new grade), and both sides where anything but the score differs (else None, None)."""
+    shape_old, shape_new = before.shape(sid, points, ledger), after.shape(sid, points, ledger)
+    if same_rules and shape_old == shape_new:
+        return (shape_old[1], shape_new[1]), None, None  # the same facts before the same rules: nothing changes
+    old = before.side_grouped(sid, shape_old, ledger, context)
+    new = after.side_grouped(sid, shape_new, ledger, context)
+    return ((old.grade, new.grade), old, new) if _differs(old, new) else ((old.grade, new.grade), None, None)
 
 
 # The policy's fields that reach the rules through the facts (the score, the grade, the counts in a window, the
@@ -384,14 +409,3 @@ def _differs(old: Side, new: Side) -> bool:
         new.refused_entry,
         new.refused_signup,
     )
-
-
-def _named(rows: list[Row], chunk: int = 5_000) -> list[Row]:
-    """The changed rows with their agency's USCC and name (a query per 5,000), by USCC."""
-    names: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(rows), chunk):
-        ids = [r.subject_id for r in rows[start : start + chunk]]
-        found = CreditSubject.objects.filter(pk__in=ids).values_list("pk", "uscc", "name")
-        names.update({pk: (uscc, name) for pk, uscc, name in found})
-    named = [replace(r, uscc=names[r.subject_id][0], name=names[r.subject_id][1]) for r in rows]
-    return sorted(named, key=lambda r: r.uscc)
