@@ -87,6 +87,8 @@ CREDIT_SWEEP_IDLE = {
     "listings": 0,
     "rewards": 0,
     "cases_expired": 0,
+    "dormancy_prompted": 0,
+    "dormancy_exited": 0,
 }
 
 

@@ -41,6 +41,7 @@ def monthly_report() -> str:
     return f"{report.month:%Y-%m}" if report else ""
 
 
+@shared_task
 def risk_flags_sweep() -> dict[str, int]:
     """Look for risk patterns in the records and store them as flags for supervisors (no credit effect)."""
     from .services.risk import risk_flags_scan

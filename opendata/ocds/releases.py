@@ -169,10 +169,18 @@ def steps_of(picture: Picture) -> list[Step]:
         steps.append(
             Step(project.closed_at, key, tag, lambda d: _ended(picture, "cancelled" if cancelled else "unsuccessful"))
         )
-    # In date order to the second (what a release says), the steps of one second in the order of the process
-    # (a declined win is cancelled before its alternate's award of the same moment).
-    ordered = [(when(s.at), PHASES.get(s.key, PHASES[s.tag]), n, s) for n, s in enumerate(steps) if s.at is not None]
-    return [s for *_key, s in sorted(ordered, key=lambda t: t[:3])]
+    # In date order to the second (what a release says); within a second, in the order of the process: each step at
+    # its moment, except that a win's cancellation follows its own award at once (the decline is logged after the
+    # alternate it steps up is selected, so its own moment would put the alternate's award first).
+    selected = {f"award-{s.pk}": s.selected_at for s in bundle.signups if s.selected_at}
+    tick = datetime.timedelta(microseconds=1)
+
+    def moment(step: Step) -> datetime.datetime:
+        own = selected.get(step.key.removesuffix("-decline").removesuffix("-revoke"))
+        return own + tick if step.tag == "awardCancellation" and own else step.at
+
+    ordered = [(when(s.at), moment(s), PHASES.get(s.key, PHASES[s.tag]), n, s) for n, s in enumerate(steps) if s.at]
+    return [s for *_key, s in sorted(ordered, key=lambda t: t[:4])]
 
 
 def _contract_steps(picture: Picture, engagement) -> list[Step]:

@@ -72,7 +72,8 @@ def walk(client) -> dict[str, str]:
         if response.redirect_chain and urlsplit(response.redirect_chain[-1][0]).path.startswith(PRIVATE):
             continue  # asks for a login: not public
         assert response.status_code == 200, f"{url} answered {response.status_code}"
-        body = response.content.decode("utf-8", errors="replace")
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        body = content.decode("utf-8", errors="replace")
         bodies[url] = body
         for link in LINK.findall(body) + XML_LINK.findall(body):
             target = urldefrag(urljoin(url, link.replace("&amp;", "&")))[0]

@@ -35,6 +35,9 @@ CATALOGUE = {
     "BUYER_ACCEPTANCE_LATE": (-5, "slight", False, False, False, True),
     "BUYER_RATING_MISSED": (-2, "slight", False, False, False, True),
     "BUYER_WARNING": (0, "minor", False, False, False, True),
+    # Random inspections (双随机、一公开): what an inspection found, recorded by the inspection rule.
+    "INSPECTION_RECTIFY": (-3, "slight", False, False, False, True),
+    "INSPECTION_FAIL": (-10, "minor", False, False, False, True),
 }
 
 

@@ -41,6 +41,7 @@ from credit_rules.models import DecisionRecord, LedgerEntry
 from marketplace.models import Agency, AgencyStaff, BuyerStaff, BuyerUnit
 from opendata.exports.reports import credit_report_issue
 from opendata.models import ApiCall
+from opendata.ocds.mapping import ocid_for
 from workflows.models import (
     Challenge,
     CreditCase,
@@ -83,6 +84,7 @@ DOWNLOADS = {
     "list-download",  # the public lists' CSV and XLSX (opendata): files, no form
     "notice-download",
     "notice-download-kind",
+    "supervisor-report-pdf",
 }
 # Form actions never posted junk: signing out has no input and would end the session the next example uses.
 SKIPPED_ACTIONS = ("/accounts/logout/",)
@@ -189,6 +191,12 @@ def _arguments(world: World) -> dict[str, list[tuple[dict, object]]]:
         "buyer-record": [({"uscc": u.uscc}, None) for u in units],
         "service-complaint-new": [({"uscc": a.uscc}, user) for a in agencies[:1] for user in (None, world.buyer)],
         "exchange-standin-list": [({"source": "sxbzxr"}, None)],
+        # OCDS (JSON files, no form: visited for 5xx only): a project's, one that is not, a month and junk
+        "ocds-release-package": [({"ocid": ocid_for(p.code)}, None) for p in projects] + [({"ocid": "junk"}, None)],
+        "ocds-record-package": [({"ocid": ocid_for(p.code)}, None) for p in projects] + [({"ocid": "junk"}, None)],
+        "ocds-bulk-month": [({"month": "2026-11"}, None), ({"month": "junk"}, None)],
+        # the monthly operations report: a month not generated, and no month at all (404s, never a 5xx)
+        "supervisor-report": [({"month": "2026-11"}, world.supervisor), ({"month": "junk"}, world.supervisor)],
         "credit-report-verify": [
             ({"report_id": credit_report_issue(_verified_agency(), verify_url=str).report.pk}, None)
         ],

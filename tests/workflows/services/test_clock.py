@@ -4,8 +4,10 @@ before the step returns; the step is recorded; time never moves back; nothing of
 from __future__ import annotations
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from marketplace.errors import NotPermitted
@@ -18,6 +20,7 @@ from workflows.services.clock import clock_advance
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
+SATURDAY_MORNING = datetime.datetime(2026, 12, 5, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture
@@ -29,7 +32,13 @@ def demo_mode(settings):
 
 
 def test_a_week_forward_closes_the_sign_up_and_draws_before_the_step_returns(demo_mode):
-    # given an open draw project with three sign-ups, its deadline some working days away
+    # given an open draw project with three sign-ups, published on a Saturday: its deadline (the fifth working
+    # day's close, 17:00) falls within the week (published on a weekday morning, it is that weekday a week on)
+    with time_machine.travel(SATURDAY_MORNING, tick=True):
+        _a_week_forward_closes_the_sign_up()
+
+
+def _a_week_forward_closes_the_sign_up():
     supervisor = supervisor_user()
     pool = agencies(3, supervisor=supervisor)
     project = published_project("draw")
