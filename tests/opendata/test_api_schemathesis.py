@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,6 +25,17 @@ from credit_rules.models import MeasureKind
 from tests.factories import agencies, apply_measure, published_project
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application()).include(tag="public")
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept():
+    """A request through the WSGI application ends by closing connections it finds outside autocommit: on
+    PostgreSQL that is the test's own transaction. Django's test client keeps it open the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
