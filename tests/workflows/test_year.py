@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=False)
 # A small, eventful population: the rates are raised so that a short stretch shows every rung.
 BUSY = Behaviour(
     members=36,
-    applicants=6,
-    applicant_listed=0.5,
+    applicants=10,
+    applicant_listed=0.6,
     buyers=4,
     projects_per_weekday=1.5,
     winner_silent=0.15,
